@@ -1,0 +1,430 @@
+//! The report form: raw input as typed, and its validation into a
+//! [`ValidatedReport`] ("parse, don't validate").
+//!
+//! [`RawReport`] keeps every value exactly as it arrived, so a form with
+//! errors can be shown again with nothing lost. Checks that need the
+//! directory (does the unit exist, is it the same organisation) belong to
+//! the intake, which has the directory; here is everything else.
+
+use chrono::NaiveDate;
+
+use crate::sealed::SealedFields;
+use crate::{Category, Consequence, EventMonth, Kind, OrgId, PatientGroup, UnitId};
+
+/// Form field names, in the order the form shows them (and the error summary lists them).
+pub mod field {
+    pub const KIND: &str = "kind";
+    pub const EVENT_MONTH: &str = "event_month";
+    pub const SENDER_UNIT: &str = "sender_unit";
+    pub const RECEIVER_ORG: &str = "receiver_org";
+    pub const RECEIVER_UNIT: &str = "receiver_unit";
+    pub const RECEIVER_HINT: &str = "receiver_hint";
+    pub const CATEGORY: &str = "category";
+    pub const CONSEQUENCE: &str = "consequence";
+    pub const PATIENT_GROUP: &str = "patient_group";
+    pub const DESCRIPTION: &str = "description";
+    pub const EVENT_DATE: &str = "event_date";
+    pub const EVENT_PLACE: &str = "event_place";
+    pub const PATIENT_IDENTIFICATION: &str = "patient_identification";
+    pub const IMMEDIATE_MEASURES: &str = "immediate_measures";
+    pub const IMPROVEMENT_SUGGESTION: &str = "improvement_suggestion";
+    pub const REPORTER_NAME: &str = "reporter_name";
+    pub const REPORTER_EMAIL: &str = "reporter_email";
+    pub const REPORTER_PHONE: &str = "reporter_phone";
+}
+
+/// Maximum lengths in characters, per field.
+pub mod limit {
+    pub const DESCRIPTION: usize = 10_000;
+    pub const LONG_TEXT: usize = 5_000;
+    pub const PATIENT_IDENTIFICATION: usize = 500;
+    pub const SHORT_TEXT: usize = 200;
+    pub const PHONE: usize = 40;
+    pub const EMAIL: usize = 254;
+    /// How far back an event month may lie.
+    pub const MONTHS_BACK: i32 = 60;
+}
+
+/// The form exactly as submitted. Unknown fields are ignored.
+#[derive(Clone, Default)]
+pub struct RawReport {
+    pub kind: String,
+    pub event_month: String,
+    pub sender_unit: String,
+    pub receiver_org: String,
+    pub receiver_unit: String,
+    pub receiver_hint: String,
+    pub categories: Vec<String>,
+    pub consequence: String,
+    pub patient_group: String,
+    pub description: String,
+    pub event_date: String,
+    pub event_place: String,
+    pub patient_identification: String,
+    pub immediate_measures: String,
+    pub improvement_suggestion: String,
+    pub reporter_name: String,
+    pub reporter_email: String,
+    pub reporter_phone: String,
+}
+
+impl RawReport {
+    /// Reads the report fields from `application/x-www-form-urlencoded` pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut r = RawReport::default();
+        for (k, v) in pairs {
+            let v = v.to_owned();
+            match k {
+                field::KIND => r.kind = v,
+                field::EVENT_MONTH => r.event_month = v,
+                field::SENDER_UNIT => r.sender_unit = v,
+                field::RECEIVER_ORG => r.receiver_org = v,
+                field::RECEIVER_UNIT => r.receiver_unit = v,
+                field::RECEIVER_HINT => r.receiver_hint = v,
+                field::CATEGORY => r.categories.push(v),
+                field::CONSEQUENCE => r.consequence = v,
+                field::PATIENT_GROUP => r.patient_group = v,
+                field::DESCRIPTION => r.description = v,
+                field::EVENT_DATE => r.event_date = v,
+                field::EVENT_PLACE => r.event_place = v,
+                field::PATIENT_IDENTIFICATION => r.patient_identification = v,
+                field::IMMEDIATE_MEASURES => r.immediate_measures = v,
+                field::IMPROVEMENT_SUGGESTION => r.improvement_suggestion = v,
+                field::REPORTER_NAME => r.reporter_name = v,
+                field::REPORTER_EMAIL => r.reporter_email = v,
+                field::REPORTER_PHONE => r.reporter_phone = v,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    pub fn from_urlencoded(body: &[u8]) -> Self {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+        Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+}
+
+/// One problem with one field, in bokmål, for the error summary and the field.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The clear (non-identifying) part of a valid report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClearReport {
+    pub kind: Kind,
+    pub event_month: EventMonth,
+    pub sender_unit: UnitId,
+    pub receiver_org: OrgId,
+    pub receiver_unit: Option<UnitId>,
+    /// Free text the routing reads to find the unit; never stored.
+    pub receiver_hint: Option<String>,
+    pub categories: Vec<Category>,
+    pub consequence: Consequence,
+    pub patient_group: PatientGroup,
+}
+
+/// A report that passed every check that needs no directory.
+#[derive(Clone)]
+pub struct ValidatedReport {
+    pub clear: ClearReport,
+    pub sealed: SealedFields,
+}
+
+struct Checker {
+    errors: Vec<FieldError>,
+}
+
+impl Checker {
+    fn err(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.push(FieldError { field, message: message.into() });
+    }
+
+    fn choice<T>(&mut self, field: &'static str, raw: &str, parse: impl Fn(&str) -> Option<T>, missing: &str) -> Option<T> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            self.err(field, missing);
+            return None;
+        }
+        let v = parse(raw);
+        if v.is_none() {
+            self.err(field, "Velg et av alternativene i listen.");
+        }
+        v
+    }
+
+    fn text(&mut self, field: &'static str, raw: &str, max: usize, what: &str) -> String {
+        let t = raw.trim();
+        let n = t.chars().count();
+        if n > max {
+            self.err(field, format!("{what} kan være høyst {max} tegn. Nå er det {n} tegn."));
+        }
+        t.to_owned()
+    }
+}
+
+fn months_between(from: EventMonth, to: EventMonth) -> i32 {
+    (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
+}
+
+fn plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        && !domain.contains('@')
+}
+
+/// Checks a submitted form. `today` is the reporter's date (Europe/Oslo).
+pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Vec<FieldError>> {
+    use field::*;
+    let mut c = Checker { errors: Vec::new() };
+
+    let kind = c.choice(KIND, &raw.kind, Kind::from_slug, "Velg om det er et avvik eller en uønsket hendelse.");
+
+    let event_month = c.choice(EVENT_MONTH, &raw.event_month, |s| s.parse::<EventMonth>().ok(), "Velg måneden hendelsen skjedde.");
+    let event_month = event_month.filter(|&m| {
+        let this = EventMonth::of(today);
+        if m > this {
+            c.err(EVENT_MONTH, "Måneden kan ikke være fram i tid.");
+            false
+        } else if months_between(m, this) > limit::MONTHS_BACK {
+            c.err(EVENT_MONTH, "Hendelsen er mer enn fem år gammel. Kontakt sekretariatet for eldre saker.");
+            false
+        } else {
+            true
+        }
+    });
+
+    let sender_unit = c.choice(SENDER_UNIT, &raw.sender_unit, |s| UnitId::new(s).ok(), "Velg enheten du melder fra.");
+    let receiver_org = c.choice(RECEIVER_ORG, &raw.receiver_org, |s| OrgId::new(s).ok(), "Velg hvem avviket gjelder: en kommune eller sykehuset.");
+    let receiver_unit = match raw.receiver_unit.trim() {
+        "" => None,
+        s => c.choice(RECEIVER_UNIT, s, |s| UnitId::new(s).ok(), ""),
+    };
+    let hint = c.text(RECEIVER_HINT, &raw.receiver_hint, limit::SHORT_TEXT, "Beskrivelsen av mottakeren");
+
+    let mut categories = Vec::new();
+    for s in &raw.categories {
+        match Category::from_slug(s.trim()) {
+            Some(cat) if !categories.contains(&cat) => categories.push(cat),
+            Some(_) => {}
+            None => {
+                c.err(CATEGORY, "En av de valgte kategoriene finnes ikke. Velg fra listen.");
+                break;
+            }
+        }
+    }
+    if raw.categories.is_empty() {
+        c.err(CATEGORY, "Velg minst én kategori.");
+    }
+    categories.sort();
+
+    let consequence = c.choice(CONSEQUENCE, &raw.consequence, Consequence::from_slug, "Velg konsekvens for pasienten. Velg «Ukjent» hvis du ikke vet.");
+    let patient_group = c.choice(PATIENT_GROUP, &raw.patient_group, PatientGroup::from_slug, "Velg pasientgruppe. Velg «Ukjent» hvis du ikke vet.");
+
+    let description = c.text(DESCRIPTION, &raw.description, limit::DESCRIPTION, "Beskrivelsen");
+    if description.is_empty() {
+        c.err(DESCRIPTION, "Beskriv hva som skjedde.");
+    }
+
+    let event_date = match raw.event_date.trim() {
+        "" => None,
+        s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if d > today => {
+                c.err(EVENT_DATE, "Datoen kan ikke være fram i tid.");
+                None
+            }
+            Ok(d) => {
+                if let Some(m) = event_month
+                    && !m.contains(d)
+                {
+                    c.err(EVENT_DATE, format!("Datoen er ikke i {}, som du valgte som måned.", m.label_nb()));
+                }
+                Some(d)
+            }
+            Err(_) => {
+                c.err(EVENT_DATE, "Skriv datoen som dag, måned og år, for eksempel 2026-11-23.");
+                None
+            }
+        },
+    };
+    let event_place = c.text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
+    let patient_identification = c.text(PATIENT_IDENTIFICATION, &raw.patient_identification, limit::PATIENT_IDENTIFICATION, "Pasientidentifikasjonen");
+    let immediate_measures = c.text(IMMEDIATE_MEASURES, &raw.immediate_measures, limit::LONG_TEXT, "Strakstiltakene");
+    let improvement_suggestion = c.text(IMPROVEMENT_SUGGESTION, &raw.improvement_suggestion, limit::LONG_TEXT, "Forslaget");
+
+    let reporter_name = c.text(REPORTER_NAME, &raw.reporter_name, limit::SHORT_TEXT, "Navnet");
+    if reporter_name.is_empty() {
+        c.err(REPORTER_NAME, "Skriv navnet ditt, slik at mottakeren kan kontakte deg.");
+    }
+    let reporter_email = c.text(REPORTER_EMAIL, &raw.reporter_email, limit::EMAIL, "E-postadressen");
+    if !reporter_email.is_empty() && !plausible_email(&reporter_email) {
+        c.err(REPORTER_EMAIL, "Skriv en gyldig e-postadresse, for eksempel navn@kommune.no.");
+    }
+    let reporter_phone = c.text(REPORTER_PHONE, &raw.reporter_phone, limit::PHONE, "Telefonnummeret");
+    if !reporter_phone.is_empty() && !reporter_phone.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch)) {
+        c.err(REPORTER_PHONE, "Telefonnummeret kan bare inneholde sifre, mellomrom, + og -.");
+    }
+    if reporter_email.is_empty() && reporter_phone.is_empty() {
+        c.err(REPORTER_EMAIL, "Skriv e-postadressen din på jobb eller et telefonnummer, slik at mottakeren kan kontakte deg.");
+    }
+
+    if !c.errors.is_empty() {
+        let order = |f: &str| FIELD_ORDER.iter().position(|&x| x == f).unwrap_or(usize::MAX);
+        c.errors.sort_by_key(|e| order(e.field));
+        return Err(c.errors);
+    }
+
+    let clear = ClearReport {
+        kind: kind.expect("checked"),
+        event_month: event_month.expect("checked"),
+        sender_unit: sender_unit.expect("checked"),
+        receiver_org: receiver_org.expect("checked"),
+        receiver_unit,
+        receiver_hint: (!hint.is_empty()).then_some(hint),
+        categories,
+        consequence: consequence.expect("checked"),
+        patient_group: patient_group.expect("checked"),
+    };
+    let sealed = SealedFields {
+        description,
+        event_date,
+        event_place,
+        patient_identification,
+        immediate_measures,
+        improvement_suggestion,
+        reporter_name,
+        reporter_email,
+        reporter_phone,
+    };
+    Ok(ValidatedReport { clear, sealed })
+}
+
+/// Every field in form order.
+pub const FIELD_ORDER: &[&str] = &[
+    field::KIND,
+    field::EVENT_MONTH,
+    field::SENDER_UNIT,
+    field::RECEIVER_ORG,
+    field::RECEIVER_UNIT,
+    field::RECEIVER_HINT,
+    field::CATEGORY,
+    field::CONSEQUENCE,
+    field::PATIENT_GROUP,
+    field::DESCRIPTION,
+    field::EVENT_DATE,
+    field::EVENT_PLACE,
+    field::PATIENT_IDENTIFICATION,
+    field::IMMEDIATE_MEASURES,
+    field::IMPROVEMENT_SUGGESTION,
+    field::REPORTER_NAME,
+    field::REPORTER_EMAIL,
+    field::REPORTER_PHONE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn good() -> RawReport {
+        RawReport {
+            kind: "avvik".into(),
+            event_month: "2026-11".into(),
+            sender_unit: "kommune-horten".into(),
+            receiver_org: "siv".into(),
+            receiver_unit: "siv-med".into(),
+            categories: vec!["legemidler".into(), "epikrise".into(), "legemidler".into()],
+            consequence: "lav".into(),
+            patient_group: "skrobelige-eldre".into(),
+            description: "  Epikrisen manglet.  ".into(),
+            event_date: "2026-11-20".into(),
+            reporter_name: "Kari".into(),
+            reporter_email: "kari@horten.kommune.no".into(),
+            ..Default::default()
+        }
+    }
+
+    fn fields(errs: &[FieldError]) -> Vec<&'static str> {
+        errs.iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn accepts_a_good_report() {
+        let v = validate(&good(), today()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(v.clear.categories, vec![Category::Epikrise, Category::Legemidler]);
+        assert_eq!(v.sealed.description, "Epikrisen manglet.");
+        assert_eq!(v.clear.receiver_unit.unwrap().as_str(), "siv-med");
+    }
+
+    #[test]
+    fn empty_form_lists_required_fields_in_form_order() {
+        let errs = validate(&RawReport::default(), today()).err().unwrap();
+        assert_eq!(
+            fields(&errs),
+            vec![KIND_, "event_month", "sender_unit", "receiver_org", "category", "consequence", "patient_group", "description", "reporter_name", "reporter_email"]
+        );
+        assert!(errs.iter().all(|e| !e.message.is_empty()));
+    }
+    const KIND_: &str = "kind";
+
+    #[test]
+    fn refuses_future_and_mismatched_dates() {
+        let mut r = good();
+        r.event_month = "2026-12".into();
+        assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["event_month"]);
+        let mut r = good();
+        r.event_date = "2026-10-03".into();
+        let errs = validate(&r, today()).err().unwrap();
+        assert_eq!(fields(&errs), vec!["event_date"]);
+        assert!(errs[0].message.contains("november 2026"));
+        let mut r = good();
+        r.event_date = "23.11.2026".into();
+        assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["event_date"]);
+    }
+
+    #[test]
+    fn refuses_overlong_text_with_counts() {
+        let mut r = good();
+        r.description = "å".repeat(limit::DESCRIPTION + 1);
+        let errs = validate(&r, today()).err().unwrap();
+        assert_eq!(fields(&errs), vec!["description"]);
+        assert!(errs[0].message.contains("10001"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn refuses_unknown_choices() {
+        let mut r = good();
+        r.kind = "katastrofe".into();
+        r.categories = vec!["innleggelse".into(), "ukjent-kategori".into()];
+        r.sender_unit = "../../etc/passwd".into();
+        assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["kind", "sender_unit", "category"]);
+    }
+
+    #[test]
+    fn needs_a_way_to_reach_the_reporter() {
+        let mut r = good();
+        r.reporter_email.clear();
+        assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["reporter_email"]);
+        r.reporter_phone = "33 34 20 00".into();
+        assert!(validate(&r, today()).is_ok());
+        r.reporter_email = "ikke-en-adresse".into();
+        assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["reporter_email"]);
+    }
+
+    #[test]
+    fn parses_repeated_categories_from_urlencoded() {
+        let r = RawReport::from_urlencoded(b"category=innleggelse&category=annet&description=a%20b&x=y");
+        assert_eq!(r.categories, vec!["innleggelse", "annet"]);
+        assert_eq!(r.description, "a b");
+    }
+}

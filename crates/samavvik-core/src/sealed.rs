@@ -1,0 +1,85 @@
+//! Plaintext of the sealed document: everything that can identify a person
+//! or tells the story.
+//!
+//! These types deliberately implement neither `Debug` nor `Display`, so the
+//! content cannot end up in a log line by accident. The case number is part
+//! of the plaintext because age has no associated data: opening checks that
+//! the document belongs to the case it was read from, so a ciphertext copied
+//! onto another case row is refused.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::CaseNumber;
+
+/// The sealed fields of the form, as the reporter typed them (trimmed).
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct SealedFields {
+    pub description: String,
+    pub event_date: Option<NaiveDate>,
+    pub event_place: String,
+    pub patient_identification: String,
+    pub immediate_measures: String,
+    pub improvement_suggestion: String,
+    pub reporter_name: String,
+    pub reporter_email: String,
+    pub reporter_phone: String,
+}
+
+/// One case's sealed document: format version, the case it belongs to, and the report.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SealedContent {
+    pub version: u32,
+    pub case_number: CaseNumber,
+    pub report: SealedFields,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("sealed document is not valid JSON of the expected shape")]
+    Malformed,
+    #[error("sealed document belongs to another case")]
+    WrongCase,
+    #[error("sealed document has unknown version {0}")]
+    UnknownVersion(u32),
+}
+
+impl SealedContent {
+    pub const VERSION: u32 = 1;
+
+    pub fn new(case_number: CaseNumber, report: SealedFields) -> Self {
+        Self { version: Self::VERSION, case_number, report }
+    }
+
+    pub fn to_plaintext(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("plain struct serialises")
+    }
+
+    /// Parses a decrypted document and checks it belongs to `expected`.
+    pub fn from_plaintext(bytes: &[u8], expected: CaseNumber) -> Result<Self, OpenError> {
+        let content: SealedContent = serde_json::from_slice(bytes).map_err(|_| OpenError::Malformed)?;
+        if content.version != Self::VERSION {
+            return Err(OpenError::UnknownVersion(content.version));
+        }
+        if content.case_number != expected {
+            return Err(OpenError::WrongCase);
+        }
+        Ok(content)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_case_number() {
+        let a = CaseNumber::new(2026, 1).unwrap();
+        let b = CaseNumber::new(2026, 2).unwrap();
+        let doc = SealedContent::new(a, SealedFields { description: "x".into(), ..Default::default() });
+        let bytes = doc.to_plaintext();
+        assert!(SealedContent::from_plaintext(&bytes, a).is_ok());
+        assert!(matches!(SealedContent::from_plaintext(&bytes, b), Err(OpenError::WrongCase)));
+        assert!(matches!(SealedContent::from_plaintext(b"{}", a), Err(OpenError::Malformed)));
+    }
+}

@@ -1,0 +1,85 @@
+//! Persistence for Samavvik: the [`Store`] trait and its two engines.
+//!
+//! SQLite is the embedded default (WAL, foreign keys on); PostgreSQL is the
+//! production engine. Both implement the same trait and pass the same
+//! conformance suite (`tests/conformance.rs`). This crate is the only place
+//! with SQL. Only [`Ciphertext`] goes into the sealed column: the store
+//! never sees plaintext case content.
+
+mod any;
+mod model;
+mod postgres;
+mod sqlite;
+
+pub use any::AnyStore;
+pub use model::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use chrono::{DateTime, Utc};
+use samavvik_core::CaseNumber;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything Samavvik keeps, behind one interface per engine.
+///
+/// Every method is one transaction unless it says otherwise.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<()>;
+
+    /// The case already created with this idempotency key, if any.
+    async fn find_by_idempotency(&self, key_hash: &TokenHash) -> Result<Option<CaseNumber>>;
+
+    /// Hands out the next number of `year` in a transaction of its own, so
+    /// the number is never given out twice even if the case insert later fails
+    /// (a gap is fine, a repeat is not).
+    async fn allocate_case_number(&self, year: i32) -> Result<CaseNumber>;
+
+    /// Writes the case row, its categories, the sealed document, the first
+    /// event and the outbox jobs in **one** transaction. If another case already
+    /// holds the idempotency key, nothing is written and that case's number is
+    /// returned as [`InsertOutcome::Duplicate`].
+    async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome>;
+
+    /// Clear columns of a case.
+    async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>>;
+
+    /// Clear columns of the case a follow-up token belongs to.
+    async fn case_by_follow_up(&self, token_hash: &TokenHash) -> Result<Option<CaseRecord>>;
+
+    /// The case's sealed document (ciphertext only).
+    async fn sealed_document(&self, number: CaseNumber) -> Result<Option<Ciphertext>>;
+
+    /// The case's events, oldest first.
+    async fn case_events(&self, number: CaseNumber) -> Result<Vec<CaseEvent>>;
+
+    /// Claims up to `limit` due mail jobs for `worker`, leasing them until
+    /// `now + lease`. Jobs leased by another worker whose lease has not run out
+    /// are skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease column on
+    /// SQLite), so several workers never send the same job at the same time.
+    async fn claim_mail_jobs(&self, worker: &str, now: DateTime<Utc>, lease: chrono::Duration, limit: u32) -> Result<Vec<MailJob>>;
+
+    /// Marks a job sent. Only the worker holding the lease may do so.
+    async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()>;
+
+    /// Records a failed attempt: retry at `retry_at`, or dead-letter when `retry_at` is `None`.
+    /// `error` is a short technical summary without personal data.
+    async fn mark_mail_failed(&self, id: i64, worker: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
+
+    /// Counts for health checks, benchmarks and tests.
+    async fn counts(&self) -> Result<Counts>;
+}

@@ -1,0 +1,130 @@
+//! Rows going into and coming out of the store.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use samavvik_core::{CaseNumber, CaseState, Category, Consequence, Direction, EventMonth, Kind, OrgId, PatientGroup, UnitId};
+
+/// SHA-256 of a secret token (follow-up link, idempotency key). Tokens
+/// themselves are never stored.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TokenHash(pub [u8; 32]);
+
+/// An age-encrypted document. The only thing the sealed column accepts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ciphertext(pub Vec<u8>);
+
+impl std::fmt::Debug for Ciphertext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ciphertext({} bytes)", self.0.len())
+    }
+}
+
+/// A case about to be created, with everything written in the same transaction.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub number: CaseNumber,
+    pub created_at: DateTime<Utc>,
+    pub kind: Kind,
+    pub event_month: EventMonth,
+    pub sender_org: OrgId,
+    pub sender_unit: UnitId,
+    /// The organisation the reporter chose.
+    pub receiver_org: OrgId,
+    /// The unit routing chose (may be the secretariat's triage unit).
+    pub receiver_unit: UnitId,
+    pub direction: Direction,
+    pub categories: Vec<Category>,
+    pub consequence: Consequence,
+    pub patient_group: PatientGroup,
+    pub state: CaseState,
+    /// The routing rule's stable name and its bokmål explanation.
+    pub routing_rule: String,
+    pub routing_explanation: String,
+    pub ack_deadline: NaiveDate,
+    pub answer_deadline: NaiveDate,
+    pub follow_up_hash: TokenHash,
+    pub idempotency_hash: TokenHash,
+    pub sealed: Ciphertext,
+    pub first_event: NewEvent,
+    pub mail: Vec<NewMailJob>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub at: DateTime<Utc>,
+    /// Who: "melder", or a unit id / user id. Never a name or an e-mail.
+    pub actor: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    /// A short reason in bokmål, never content from the report.
+    pub reason: String,
+}
+
+/// A notification to send. The payload is content-free by construction: it
+/// is built from clear columns only (case number, unit name, deadline, link).
+#[derive(Clone, Debug)]
+pub struct NewMailJob {
+    /// A work address from the directory (postmottak or leader), never the reporter's.
+    pub to: String,
+    pub template: String,
+    pub payload: serde_json::Value,
+    /// Deterministic, so a resend after a crash is recognisable as the same message.
+    pub message_id: String,
+    pub not_before: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Created,
+    Duplicate(CaseNumber),
+}
+
+/// The clear columns of a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub number: CaseNumber,
+    pub created_at: DateTime<Utc>,
+    pub kind: Kind,
+    pub event_month: EventMonth,
+    pub sender_org: OrgId,
+    pub sender_unit: UnitId,
+    pub receiver_org: OrgId,
+    pub receiver_unit: UnitId,
+    pub direction: Direction,
+    pub categories: Vec<Category>,
+    pub consequence: Consequence,
+    pub patient_group: PatientGroup,
+    pub state: CaseState,
+    pub routing_rule: String,
+    pub routing_explanation: String,
+    pub ack_deadline: NaiveDate,
+    pub answer_deadline: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailJob {
+    pub id: i64,
+    pub case_number: Option<CaseNumber>,
+    pub to: String,
+    pub template: String,
+    pub payload: serde_json::Value,
+    pub message_id: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub cases: u64,
+    pub mail_pending: u64,
+    pub mail_sent: u64,
+    pub mail_dead: u64,
+}
