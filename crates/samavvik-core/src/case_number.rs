@@ -89,7 +89,15 @@ mod tests {
 
     #[test]
     fn refuses_malformed() {
-        for bad in ["", "SA-2026-0042", "SA-26-00042", "sa-2026-00042", "SA-2026-00000", "SA-2026-000042", "SA-2026-0004x"] {
+        for bad in [
+            "",
+            "SA-2026-0042",
+            "SA-26-00042",
+            "sa-2026-00042",
+            "SA-2026-00000",
+            "SA-2026-000042",
+            "SA-2026-0004x",
+        ] {
             assert_eq!(bad.parse::<CaseNumber>(), Err(InvalidCaseNumber), "{bad}");
         }
     }

@@ -28,7 +28,10 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
 
 /// Whether `date` is a Norwegian public holiday (not counting ordinary Sundays).
 pub fn is_public_holiday(date: NaiveDate) -> bool {
-    let fixed = matches!((date.month(), date.day()), (1, 1) | (5, 1) | (5, 17) | (12, 25) | (12, 26));
+    let fixed = matches!(
+        (date.month(), date.day()),
+        (1, 1) | (5, 1) | (5, 17) | (12, 25) | (12, 26)
+    );
     if fixed {
         return true;
     }
@@ -70,7 +73,18 @@ pub fn add_calendar_days(start: NaiveDate, n: u32) -> NaiveDate {
 pub fn format_date_nb(date: NaiveDate) -> String {
     const DAYS: [&str; 7] = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"];
     const MONTHS: [&str; 12] = [
-        "januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember",
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
     ];
     format!(
         "{} {}. {} {}",
@@ -99,7 +113,18 @@ mod tests {
 
     #[test]
     fn holidays_of_2026() {
-        for h in [d(2026, 1, 1), d(2026, 4, 2), d(2026, 4, 3), d(2026, 4, 6), d(2026, 5, 1), d(2026, 5, 14), d(2026, 5, 17), d(2026, 5, 25), d(2026, 12, 25), d(2026, 12, 26)] {
+        for h in [
+            d(2026, 1, 1),
+            d(2026, 4, 2),
+            d(2026, 4, 3),
+            d(2026, 4, 6),
+            d(2026, 5, 1),
+            d(2026, 5, 14),
+            d(2026, 5, 17),
+            d(2026, 5, 25),
+            d(2026, 12, 25),
+            d(2026, 12, 26),
+        ] {
             assert!(is_public_holiday(h), "{h}");
         }
         assert!(!is_public_holiday(d(2026, 4, 1)));

@@ -20,6 +20,12 @@ impl Direction {
     }
 
     pub fn from_slug(s: &str) -> Option<Self> {
-        [Direction::KommuneToSiv, Direction::SivToKommune, Direction::KommuneToKommune].into_iter().find(|d| d.slug() == s)
+        [
+            Direction::KommuneToSiv,
+            Direction::SivToKommune,
+            Direction::KommuneToKommune,
+        ]
+        .into_iter()
+        .find(|d| d.slug() == s)
     }
 }

@@ -14,7 +14,8 @@ pub struct InvalidId(pub String);
 fn check_slug(s: &str) -> Result<(), InvalidId> {
     let ok = !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if ok { Ok(()) } else { Err(InvalidId(s.to_owned())) }
@@ -85,6 +86,9 @@ mod tests {
     #[test]
     fn deserialising_validates() {
         assert!(serde_json::from_str::<UnitId>("\"../etc\"").is_err());
-        assert_eq!(serde_json::from_str::<UnitId>("\"siv-med\"").unwrap().as_str(), "siv-med");
+        assert_eq!(
+            serde_json::from_str::<UnitId>("\"siv-med\"").unwrap().as_str(),
+            "siv-med"
+        );
     }
 }

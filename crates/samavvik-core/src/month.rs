@@ -18,7 +18,18 @@ pub struct EventMonth {
 pub struct InvalidMonth;
 
 const MONTHS_NB: [&str; 12] = [
-    "januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember",
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
 ];
 
 impl EventMonth {
@@ -31,7 +42,10 @@ impl EventMonth {
     }
 
     pub fn of(date: NaiveDate) -> Self {
-        Self { year: date.year(), month: date.month() }
+        Self {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     pub fn year(self) -> i32 {
@@ -44,7 +58,17 @@ impl EventMonth {
 
     /// The month before this one.
     pub fn prev(self) -> Self {
-        if self.month == 1 { Self { year: self.year - 1, month: 12 } } else { Self { year: self.year, month: self.month - 1 } }
+        if self.month == 1 {
+            Self {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
     }
 
     /// "november 2026".
@@ -71,7 +95,10 @@ impl FromStr for EventMonth {
         if y.len() != 4 || m.len() != 2 {
             return Err(InvalidMonth);
         }
-        Self::new(y.parse().map_err(|_| InvalidMonth)?, m.parse().map_err(|_| InvalidMonth)?)
+        Self::new(
+            y.parse().map_err(|_| InvalidMonth)?,
+            m.parse().map_err(|_| InvalidMonth)?,
+        )
     }
 }
 

@@ -140,10 +140,19 @@ struct Checker {
 
 impl Checker {
     fn err(&mut self, field: &'static str, message: impl Into<String>) {
-        self.errors.push(FieldError { field, message: message.into() });
+        self.errors.push(FieldError {
+            field,
+            message: message.into(),
+        });
     }
 
-    fn choice<T>(&mut self, field: &'static str, raw: &str, parse: impl Fn(&str) -> Option<T>, missing: &str) -> Option<T> {
+    fn choice<T>(
+        &mut self,
+        field: &'static str,
+        raw: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        missing: &str,
+    ) -> Option<T> {
         let raw = raw.trim();
         if raw.is_empty() {
             self.err(field, missing);
@@ -171,7 +180,9 @@ fn months_between(from: EventMonth, to: EventMonth) -> i32 {
 }
 
 fn plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -185,29 +196,57 @@ pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Ve
     use field::*;
     let mut c = Checker { errors: Vec::new() };
 
-    let kind = c.choice(KIND, &raw.kind, Kind::from_slug, "Velg om det er et avvik eller en uønsket hendelse.");
+    let kind = c.choice(
+        KIND,
+        &raw.kind,
+        Kind::from_slug,
+        "Velg om det er et avvik eller en uønsket hendelse.",
+    );
 
-    let event_month = c.choice(EVENT_MONTH, &raw.event_month, |s| s.parse::<EventMonth>().ok(), "Velg måneden hendelsen skjedde.");
+    let event_month = c.choice(
+        EVENT_MONTH,
+        &raw.event_month,
+        |s| s.parse::<EventMonth>().ok(),
+        "Velg måneden hendelsen skjedde.",
+    );
     let event_month = event_month.filter(|&m| {
         let this = EventMonth::of(today);
         if m > this {
             c.err(EVENT_MONTH, "Måneden kan ikke være fram i tid.");
             false
         } else if months_between(m, this) > limit::MONTHS_BACK {
-            c.err(EVENT_MONTH, "Hendelsen er mer enn fem år gammel. Kontakt sekretariatet for eldre saker.");
+            c.err(
+                EVENT_MONTH,
+                "Hendelsen er mer enn fem år gammel. Kontakt sekretariatet for eldre saker.",
+            );
             false
         } else {
             true
         }
     });
 
-    let sender_unit = c.choice(SENDER_UNIT, &raw.sender_unit, |s| UnitId::new(s).ok(), "Velg enheten du melder fra.");
-    let receiver_org = c.choice(RECEIVER_ORG, &raw.receiver_org, |s| OrgId::new(s).ok(), "Velg hvem avviket gjelder: en kommune eller sykehuset.");
+    let sender_unit = c.choice(
+        SENDER_UNIT,
+        &raw.sender_unit,
+        |s| UnitId::new(s).ok(),
+        "Velg enheten du melder fra.",
+    );
+    let receiver_org = c.choice(
+        RECEIVER_ORG,
+        &raw.receiver_org,
+        |s| OrgId::new(s).ok(),
+        "Velg hvem avviket gjelder: en kommune eller sykehuset.",
+    );
     let receiver_unit = match raw.receiver_unit.trim() {
         "" => None,
         s => c.choice(RECEIVER_UNIT, s, |s| UnitId::new(s).ok(), ""),
     };
-    let hint = c.text(RECEIVER_HINT, &raw.receiver_hint, limit::SHORT_TEXT, "Beskrivelsen av mottakeren");
+    let hint = c.text(
+        RECEIVER_HINT,
+        &raw.receiver_hint,
+        limit::SHORT_TEXT,
+        "Beskrivelsen av mottakeren",
+    );
 
     let mut categories = Vec::new();
     for s in &raw.categories {
@@ -225,8 +264,18 @@ pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Ve
     }
     categories.sort();
 
-    let consequence = c.choice(CONSEQUENCE, &raw.consequence, Consequence::from_slug, "Velg konsekvens for pasienten. Velg «Ukjent» hvis du ikke vet.");
-    let patient_group = c.choice(PATIENT_GROUP, &raw.patient_group, PatientGroup::from_slug, "Velg pasientgruppe. Velg «Ukjent» hvis du ikke vet.");
+    let consequence = c.choice(
+        CONSEQUENCE,
+        &raw.consequence,
+        Consequence::from_slug,
+        "Velg konsekvens for pasienten. Velg «Ukjent» hvis du ikke vet.",
+    );
+    let patient_group = c.choice(
+        PATIENT_GROUP,
+        &raw.patient_group,
+        PatientGroup::from_slug,
+        "Velg pasientgruppe. Velg «Ukjent» hvis du ikke vet.",
+    );
 
     let description = c.text(DESCRIPTION, &raw.description, limit::DESCRIPTION, "Beskrivelsen");
     if description.is_empty() {
@@ -244,20 +293,41 @@ pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Ve
                 if let Some(m) = event_month
                     && !m.contains(d)
                 {
-                    c.err(EVENT_DATE, format!("Datoen er ikke i {}, som du valgte som måned.", m.label_nb()));
+                    c.err(
+                        EVENT_DATE,
+                        format!("Datoen er ikke i {}, som du valgte som måned.", m.label_nb()),
+                    );
                 }
                 Some(d)
             }
             Err(_) => {
-                c.err(EVENT_DATE, "Skriv datoen som dag, måned og år, for eksempel 2026-11-23.");
+                c.err(
+                    EVENT_DATE,
+                    "Skriv datoen som dag, måned og år, for eksempel 2026-11-23.",
+                );
                 None
             }
         },
     };
     let event_place = c.text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
-    let patient_identification = c.text(PATIENT_IDENTIFICATION, &raw.patient_identification, limit::PATIENT_IDENTIFICATION, "Pasientidentifikasjonen");
-    let immediate_measures = c.text(IMMEDIATE_MEASURES, &raw.immediate_measures, limit::LONG_TEXT, "Strakstiltakene");
-    let improvement_suggestion = c.text(IMPROVEMENT_SUGGESTION, &raw.improvement_suggestion, limit::LONG_TEXT, "Forslaget");
+    let patient_identification = c.text(
+        PATIENT_IDENTIFICATION,
+        &raw.patient_identification,
+        limit::PATIENT_IDENTIFICATION,
+        "Pasientidentifikasjonen",
+    );
+    let immediate_measures = c.text(
+        IMMEDIATE_MEASURES,
+        &raw.immediate_measures,
+        limit::LONG_TEXT,
+        "Strakstiltakene",
+    );
+    let improvement_suggestion = c.text(
+        IMPROVEMENT_SUGGESTION,
+        &raw.improvement_suggestion,
+        limit::LONG_TEXT,
+        "Forslaget",
+    );
 
     let reporter_name = c.text(REPORTER_NAME, &raw.reporter_name, limit::SHORT_TEXT, "Navnet");
     if reporter_name.is_empty() {
@@ -265,14 +335,27 @@ pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Ve
     }
     let reporter_email = c.text(REPORTER_EMAIL, &raw.reporter_email, limit::EMAIL, "E-postadressen");
     if !reporter_email.is_empty() && !plausible_email(&reporter_email) {
-        c.err(REPORTER_EMAIL, "Skriv en gyldig e-postadresse, for eksempel navn@kommune.no.");
+        c.err(
+            REPORTER_EMAIL,
+            "Skriv en gyldig e-postadresse, for eksempel navn@kommune.no.",
+        );
     }
     let reporter_phone = c.text(REPORTER_PHONE, &raw.reporter_phone, limit::PHONE, "Telefonnummeret");
-    if !reporter_phone.is_empty() && !reporter_phone.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch)) {
-        c.err(REPORTER_PHONE, "Telefonnummeret kan bare inneholde sifre, mellomrom, + og -.");
+    if !reporter_phone.is_empty()
+        && !reporter_phone
+            .chars()
+            .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+    {
+        c.err(
+            REPORTER_PHONE,
+            "Telefonnummeret kan bare inneholde sifre, mellomrom, + og -.",
+        );
     }
     if reporter_email.is_empty() && reporter_phone.is_empty() {
-        c.err(REPORTER_EMAIL, "Skriv e-postadressen din på jobb eller et telefonnummer, slik at mottakeren kan kontakte deg.");
+        c.err(
+            REPORTER_EMAIL,
+            "Skriv e-postadressen din på jobb eller et telefonnummer, slik at mottakeren kan kontakte deg.",
+        );
     }
 
     if !c.errors.is_empty() {
@@ -371,7 +454,18 @@ mod tests {
         let errs = validate(&RawReport::default(), today()).err().unwrap();
         assert_eq!(
             fields(&errs),
-            vec![KIND_, "event_month", "sender_unit", "receiver_org", "category", "consequence", "patient_group", "description", "reporter_name", "reporter_email"]
+            vec![
+                KIND_,
+                "event_month",
+                "sender_unit",
+                "receiver_org",
+                "category",
+                "consequence",
+                "patient_group",
+                "description",
+                "reporter_name",
+                "reporter_email"
+            ]
         );
         assert!(errs.iter().all(|e| !e.message.is_empty()));
     }
@@ -407,7 +501,10 @@ mod tests {
         r.kind = "katastrofe".into();
         r.categories = vec!["innleggelse".into(), "ukjent-kategori".into()];
         r.sender_unit = "../../etc/passwd".into();
-        assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["kind", "sender_unit", "category"]);
+        assert_eq!(
+            fields(&validate(&r, today()).err().unwrap()),
+            vec!["kind", "sender_unit", "category"]
+        );
     }
 
     #[test]

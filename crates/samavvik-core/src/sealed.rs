@@ -48,7 +48,11 @@ impl SealedContent {
     pub const VERSION: u32 = 1;
 
     pub fn new(case_number: CaseNumber, report: SealedFields) -> Self {
-        Self { version: Self::VERSION, case_number, report }
+        Self {
+            version: Self::VERSION,
+            case_number,
+            report,
+        }
     }
 
     pub fn to_plaintext(&self) -> Vec<u8> {
@@ -76,10 +80,22 @@ mod tests {
     fn binds_case_number() {
         let a = CaseNumber::new(2026, 1).unwrap();
         let b = CaseNumber::new(2026, 2).unwrap();
-        let doc = SealedContent::new(a, SealedFields { description: "x".into(), ..Default::default() });
+        let doc = SealedContent::new(
+            a,
+            SealedFields {
+                description: "x".into(),
+                ..Default::default()
+            },
+        );
         let bytes = doc.to_plaintext();
         assert!(SealedContent::from_plaintext(&bytes, a).is_ok());
-        assert!(matches!(SealedContent::from_plaintext(&bytes, b), Err(OpenError::WrongCase)));
-        assert!(matches!(SealedContent::from_plaintext(b"{}", a), Err(OpenError::Malformed)));
+        assert!(matches!(
+            SealedContent::from_plaintext(&bytes, b),
+            Err(OpenError::WrongCase)
+        ));
+        assert!(matches!(
+            SealedContent::from_plaintext(b"{}", a),
+            Err(OpenError::Malformed)
+        ));
     }
 }

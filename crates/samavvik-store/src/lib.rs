@@ -7,14 +7,17 @@
 //! never sees plaintext case content.
 
 mod any;
+mod codec;
+mod common;
 mod model;
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use any::AnyStore;
 pub use model::*;
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, SqliteTuning};
 
 use chrono::{DateTime, Utc};
 use samavvik_core::CaseNumber;
@@ -71,14 +74,25 @@ pub trait Store {
     /// `now + lease`. Jobs leased by another worker whose lease has not run out
     /// are skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease column on
     /// SQLite), so several workers never send the same job at the same time.
-    async fn claim_mail_jobs(&self, worker: &str, now: DateTime<Utc>, lease: chrono::Duration, limit: u32) -> Result<Vec<MailJob>>;
+    async fn claim_mail_jobs(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<MailJob>>;
 
-    /// Marks a job sent. Only the worker holding the lease may do so.
+    /// Marks a job sent. Only the worker holding the lease may do so; for
+    /// anyone else (the lease was taken over, or the job is finished) this is
+    /// a no-op that returns `Ok` and logs a warning.
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()>;
 
     /// Records a failed attempt: retry at `retry_at`, or dead-letter when `retry_at` is `None`.
-    /// `error` is a short technical summary without personal data.
-    async fn mark_mail_failed(&self, id: i64, worker: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
+    /// `error` is a short technical summary without personal data. Clears the
+    /// lease and counts the attempt. Like [`Store::mark_mail_sent`], a no-op
+    /// unless `worker` holds the lease.
+    async fn mark_mail_failed(&self, id: i64, worker: &str, error: &str, retry_at: Option<DateTime<Utc>>)
+    -> Result<()>;
 
     /// Counts for health checks, benchmarks and tests.
     async fn counts(&self) -> Result<Counts>;

@@ -1,7 +1,9 @@
 //! Rows going into and coming out of the store.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use samavvik_core::{CaseNumber, CaseState, Category, Consequence, Direction, EventMonth, Kind, OrgId, PatientGroup, UnitId};
+use samavvik_core::{
+    CaseNumber, CaseState, Category, Consequence, Direction, EventMonth, Kind, OrgId, PatientGroup, UnitId,
+};
 
 /// SHA-256 of a secret token (follow-up link, idempotency key). Tokens
 /// themselves are never stored.

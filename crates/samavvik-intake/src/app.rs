@@ -1,0 +1,227 @@
+//! Application state, the router, and starting the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use samavvik_store::{AnyStore, Store};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::catalog::{Catalog, SharedCatalog};
+use crate::clock::Clock;
+use crate::mail::{Mailer, WorkerHandle, spawn_worker};
+use crate::routes;
+use crate::settings::Settings;
+use crate::telemetry::{RequestIds, request_span};
+use crate::tokens::Secret;
+
+/// Shared by every request. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub store: AnyStore,
+    pub catalog: SharedCatalog,
+    pub secret: Secret,
+    pub mailer: Mailer,
+    pub clock: Clock,
+    pub wake: Arc<Notify>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        settings: Settings,
+        store: AnyStore,
+        catalog: Catalog,
+        secret: Secret,
+        mailer: Mailer,
+        clock: Clock,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            settings,
+            store,
+            catalog: SharedCatalog::new(catalog),
+            secret,
+            mailer,
+            clock,
+            wake: Arc::new(Notify::new()),
+        }))
+    }
+
+    /// The CSRF cookie's name: `__Host-` prefixed when served over HTTPS
+    /// (the prefix requires `Secure`, which plain-HTTP demos cannot set).
+    pub fn csrf_cookie_name(&self) -> String {
+        if self.settings.https() {
+            "__Host-samavvik_csrf".into()
+        } else {
+            "samavvik_csrf".into()
+        }
+    }
+
+    /// Tells the outbox worker there is new mail, so it does not wait for its next poll.
+    pub fn wake_worker(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Re-reads the directory and keys; requests in flight keep the old ones.
+    pub fn reload_catalog(&self) -> anyhow::Result<()> {
+        let catalog = Catalog::load(&self.settings)?;
+        self.catalog.replace(catalog);
+        tracing::info!(version = %self.catalog.current().directory.version(), "directory reloaded");
+        Ok(())
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Every route of the web app.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(routes::form::show))
+        .route("/meld", get(routes::form::show).post(routes::form::submit_report))
+        .route("/oppfolging/{token}", get(routes::follow_up::show))
+        .route("/static/samavvik.css", get(routes::assets::css))
+        .route("/static/samavvik.js", get(routes::assets::js))
+        .route("/helse/klar", get(routes::health::ready))
+        .route("/helse/lever", get(|| async { "lever" }))
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(
+            |res: &axum::http::Response<_>, latency: Duration, span: &tracing::Span| {
+                span.record("status", res.status().as_u16());
+                span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+                tracing::info!("response");
+            },
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+}
+
+/// A server that is up: its address, state and the handles to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub worker: Option<WorkerHandle>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, stops the worker.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        if let Some(w) = &self.worker {
+            w.stop();
+        }
+        if let Some(t) = self.worker_task {
+            let _ = t.await;
+        }
+    }
+
+    /// Waits until the server stops by itself (e.g. on a signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self.server.await.unwrap_or(Ok(()));
+        if let Some(w) = &self.worker {
+            w.stop();
+        }
+        if let Some(t) = self.worker_task {
+            let _ = t.await;
+        }
+        result
+    }
+
+    pub fn shutdown_sender(&self) -> tokio::sync::watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Connects, migrates, loads the catalog, binds and starts serving (and the
+/// outbox worker, unless `server.run_worker` is off).
+pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> anyhow::Result<Running> {
+    let store = connect_store(&settings).await?;
+    let catalog = Catalog::load(&settings)?;
+    let secret = Secret::load_or_create(&settings.security.secret_file)?;
+    let mailer = match mailer {
+        Some(m) => m,
+        None => Mailer::from_settings(&settings.mail)?,
+    };
+    let listener = TcpListener::bind(&settings.server.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("binding {}: {e}", settings.server.bind))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(settings, store, catalog, secret, mailer, clock);
+    let (worker, worker_task) = if state.settings.server.run_worker {
+        let (h, t) = spawn_worker(
+            state.store.clone(),
+            state.mailer.clone(),
+            state.settings.outbox.clone(),
+            state.wake.clone(),
+        );
+        (Some(h), Some(t))
+    } else {
+        (None, None)
+    };
+    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+    let app = router(state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    tracing::info!(%addr, engine = state.store.engine(), "samavvik is listening");
+    Ok(Running {
+        addr,
+        state,
+        worker,
+        shutdown,
+        server,
+        worker_task,
+    })
+}
+
+/// Connects to the configured database and applies migrations.
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<AnyStore> {
+    let url = &settings.database.url;
+    if let Some(path) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p))
+        && let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let store = AnyStore::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+    store.migrate().await?;
+    Ok(store)
+}

@@ -1,0 +1,51 @@
+//! The directory and the keys that go with it, swapped as one on reload.
+//!
+//! Requests take an `Arc<Catalog>` at their start and keep it to the end, so
+//! a reload never changes the directory under a request that is halfway.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use samavvik_routing::Directory;
+
+use crate::keyring::Keyring;
+use crate::settings::Settings;
+
+pub struct Catalog {
+    pub directory: Directory,
+    pub keyring: Keyring,
+}
+
+impl Catalog {
+    pub fn load(settings: &Settings) -> anyhow::Result<Self> {
+        let directory = load_directory(&settings.directory.path)?;
+        let keyring = Keyring::load(
+            &directory,
+            &settings.keys.dir,
+            settings.keys.recovery_recipient.as_deref(),
+        )?;
+        Ok(Self { directory, keyring })
+    }
+}
+
+pub fn load_directory(path: &Path) -> anyhow::Result<Directory> {
+    Ok(Directory::load(path)?)
+}
+
+/// The current catalog, replaceable while the server runs.
+#[derive(Clone)]
+pub struct SharedCatalog(Arc<RwLock<Arc<Catalog>>>);
+
+impl SharedCatalog {
+    pub fn new(catalog: Catalog) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(catalog))))
+    }
+
+    pub fn current(&self) -> Arc<Catalog> {
+        self.0.read().expect("catalog lock").clone()
+    }
+
+    pub fn replace(&self, catalog: Catalog) {
+        *self.0.write().expect("catalog lock") = Arc::new(catalog);
+    }
+}

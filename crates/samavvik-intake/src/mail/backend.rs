@@ -1,0 +1,169 @@
+//! Where mail goes: an SMTP relay, `.eml` files (demo), or memory (tests).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::settings::{Mail, MailBackend, SmtpTls};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Worth retrying: the relay is down, busy or answered 4xx.
+    #[error("temporary: {0}")]
+    Transient(String),
+    /// Retrying will not help: a bad address or a 5xx refusal.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// A message as the memory backend keeps it (tests read these).
+#[derive(Clone, Debug)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub raw: String,
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: String,
+    },
+    File {
+        dir: PathBuf,
+        from: String,
+    },
+    Memory {
+        sent: Arc<Mutex<Vec<SentMail>>>,
+        from: String,
+    },
+}
+
+impl Mailer {
+    pub fn from_settings(s: &Mail) -> anyhow::Result<Self> {
+        let from = s.from.clone();
+        from.parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow::anyhow!("mail.from «{from}» is not a valid address: {e}"))?;
+        Ok(match s.backend {
+            MailBackend::File => {
+                std::fs::create_dir_all(&s.file_dir)?;
+                Mailer::File {
+                    dir: s.file_dir.clone(),
+                    from,
+                }
+            }
+            MailBackend::Memory => Mailer::Memory {
+                sent: Arc::default(),
+                from,
+            },
+            MailBackend::Smtp => {
+                let tls = || TlsParameters::new(s.smtp_host.clone());
+                let mut builder =
+                    match s.smtp_tls {
+                        SmtpTls::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host)
+                            .tls(Tls::Wrapper(tls()?)),
+                        SmtpTls::Required => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host)
+                            .tls(Tls::Required(tls()?)),
+                        SmtpTls::Opportunistic => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host)
+                            .tls(Tls::Opportunistic(tls()?)),
+                        SmtpTls::None => {
+                            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host).tls(Tls::None)
+                        }
+                    }
+                    .port(s.smtp_port)
+                    .timeout(Some(Duration::from_secs(s.smtp_timeout_secs)));
+                if let Some(user) = &s.smtp_username {
+                    let path = s.smtp_password_file.as_ref().ok_or_else(|| {
+                        anyhow::anyhow!("mail.smtp_username is set but mail.smtp_password_file is not")
+                    })?;
+                    let password = std::fs::read_to_string(path)
+                        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+                    builder = builder.credentials(Credentials::new(user.clone(), password.trim_end().to_owned()));
+                }
+                Mailer::Smtp {
+                    transport: builder.build(),
+                    from,
+                }
+            }
+        })
+    }
+
+    /// Builds and sends one message with the given Message-ID (without angle brackets).
+    pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Result<(), MailError> {
+        let from = match self {
+            Mailer::Smtp { from, .. } | Mailer::File { from, .. } | Mailer::Memory { from, .. } => from,
+        };
+        let message = Message::builder()
+            .from(
+                from.parse()
+                    .map_err(|e| MailError::Permanent(format!("from address: {e}")))?,
+            )
+            .to(to
+                .parse()
+                .map_err(|e| MailError::Permanent(format!("recipient address: {e}")))?)
+            .subject(subject)
+            .message_id(Some(format!("<{message_id}>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_owned())
+            .map_err(|e| MailError::Permanent(format!("building message: {e}")))?;
+        match self {
+            Mailer::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    MailError::Permanent(e.to_string())
+                } else {
+                    MailError::Transient(e.to_string())
+                }
+            }),
+            Mailer::File { dir, .. } => {
+                // The file name comes from the deterministic Message-ID, so a
+                // resend after a crash overwrites instead of duplicating.
+                let name: String = message_id
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                let tmp = dir.join(format!(".{name}.tmp"));
+                let path = dir.join(format!("{name}.eml"));
+                let bytes = message.formatted();
+                tokio::fs::write(&tmp, &bytes)
+                    .await
+                    .map_err(|e| MailError::Transient(format!("writing mail file: {e}")))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| MailError::Transient(format!("renaming mail file: {e}")))
+            }
+            Mailer::Memory { sent, .. } => {
+                let raw = String::from_utf8_lossy(&message.formatted()).into_owned();
+                sent.lock().expect("mail lock").push(SentMail {
+                    to: to.to_owned(),
+                    subject: subject.to_owned(),
+                    body: body.to_owned(),
+                    message_id: message_id.to_owned(),
+                    raw,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Messages kept by the memory backend (empty for the others).
+    pub fn sent(&self) -> Vec<SentMail> {
+        match self {
+            Mailer::Memory { sent, .. } => sent.lock().expect("mail lock").clone(),
+            _ => Vec::new(),
+        }
+    }
+}

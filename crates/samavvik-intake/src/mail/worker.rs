@@ -1,0 +1,163 @@
+//! The outbox worker: claims due jobs, sends them, retries with backoff and
+//! dead-letters after `max_attempts`.
+//!
+//! Delivery is at least once: if the process dies between the relay's "250
+//! OK" and `mark_mail_sent`, the job is sent again after its lease runs out.
+//! The Message-ID is deterministic, so receiving systems see the same
+//! message twice, not two messages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use samavvik_store::{AnyStore, MailJob, Store};
+use tokio::sync::{Notify, watch};
+
+use super::{MailError, Mailer, Notice, render};
+use crate::settings::Outbox;
+
+#[derive(Clone)]
+pub struct WorkerHandle {
+    pub wake: Arc<Notify>,
+    stop: watch::Sender<bool>,
+}
+
+impl WorkerHandle {
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Runs the worker on the current runtime until stopped.
+pub fn spawn_worker(
+    store: AnyStore,
+    mailer: Mailer,
+    settings: Outbox,
+    wake: Arc<Notify>,
+) -> (WorkerHandle, tokio::task::JoinHandle<()>) {
+    let (stop, mut stopped) = watch::channel(false);
+    let handle = WorkerHandle {
+        wake: wake.clone(),
+        stop,
+    };
+    let worker_id = format!(
+        "worker-{}-{}",
+        std::process::id(),
+        crate::tokens::random_key().get(..8).unwrap_or("0")
+    );
+    let task = tokio::spawn(async move {
+        tracing::info!(worker = %worker_id, "outbox worker started");
+        loop {
+            let claimed = match run_once(&store, &mailer, &settings, &worker_id).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox poll failed; retrying");
+                    0
+                }
+            };
+            if claimed >= settings.batch_size as usize {
+                continue;
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(settings.poll_interval_ms)) => {}
+                _ = stopped.changed() => break,
+            }
+            if *stopped.borrow() {
+                break;
+            }
+        }
+        tracing::info!(worker = %worker_id, "outbox worker stopped");
+    });
+    (handle, task)
+}
+
+/// Claims and processes one batch. Returns how many jobs were claimed.
+pub async fn run_once(
+    store: &AnyStore,
+    mailer: &Mailer,
+    settings: &Outbox,
+    worker: &str,
+) -> Result<usize, samavvik_store::StoreError> {
+    let jobs = store
+        .claim_mail_jobs(
+            worker,
+            Utc::now(),
+            chrono::Duration::seconds(settings.lease_secs),
+            settings.batch_size,
+        )
+        .await?;
+    let n = jobs.len();
+    for job in jobs {
+        process(store, mailer, settings, worker, job).await?;
+    }
+    Ok(n)
+}
+
+async fn process(
+    store: &AnyStore,
+    mailer: &Mailer,
+    settings: &Outbox,
+    worker: &str,
+    job: MailJob,
+) -> Result<(), samavvik_store::StoreError> {
+    let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
+    let outcome = match serde_json::from_value::<Notice>(job.payload.clone()) {
+        Ok(notice) => match render(&job.template, &notice) {
+            Ok((subject, body)) => mailer.send(&job.to, &subject, &body, &job.message_id).await,
+            Err(e) => Err(MailError::Permanent(format!("template {}: {e}", job.template))),
+        },
+        Err(e) => Err(MailError::Permanent(format!("payload: {e}"))),
+    };
+    match outcome {
+        Ok(()) => {
+            store.mark_mail_sent(job.id, worker, Utc::now()).await?;
+            tracing::info!(case = %case, job = job.id, template = %job.template, "mail sent");
+        }
+        Err(e) => {
+            let attempts = job.attempts + 1;
+            let retry_at = match &e {
+                MailError::Transient(_) if attempts < settings.max_attempts => {
+                    Some(Utc::now() + backoff(settings, attempts))
+                }
+                _ => None,
+            };
+            // The error text can name a mailbox (a work address from the
+            // directory), never report content; keep it short.
+            let summary: String = e.to_string().chars().take(300).collect();
+            store.mark_mail_failed(job.id, worker, &summary, retry_at).await?;
+            match retry_at {
+                Some(at) => {
+                    tracing::warn!(case = %case, job = job.id, attempts, retry_at = %at, "mail not sent; will retry")
+                }
+                None => tracing::error!(case = %case, job = job.id, attempts, "mail dead-lettered"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn backoff(settings: &Outbox, attempts: u32) -> chrono::Duration {
+    let secs = settings
+        .backoff_base_secs
+        .saturating_mul(1i64 << attempts.saturating_sub(1).min(20));
+    chrono::Duration::seconds(secs.min(settings.backoff_max_secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let s = Outbox {
+            backoff_base_secs: 30,
+            backoff_max_secs: 3600,
+            ..Outbox::default()
+        };
+        assert_eq!(backoff(&s, 1).num_seconds(), 30);
+        assert_eq!(backoff(&s, 2).num_seconds(), 60);
+        assert_eq!(backoff(&s, 5).num_seconds(), 480);
+        assert_eq!(backoff(&s, 30).num_seconds(), 3600);
+    }
+}

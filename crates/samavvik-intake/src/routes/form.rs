@@ -1,0 +1,189 @@
+//! The report form (`GET /`) and its submission (`POST /meld`).
+//!
+//! Every way a submission can fail short of success shows the form again
+//! with everything typed kept: validation errors (422), an expired or
+//! missing CSRF cookie (403), a database that does not answer (503).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use samavvik_core::RawReport;
+use samavvik_core::deadline::format_date_nb;
+use samavvik_core::report::FieldError;
+use serde_json::json;
+
+use super::cookie;
+use super::form_view::FormView;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::submit::{Outcome, Receipt, submit};
+use crate::tokens::{is_key, random_key};
+
+/// Bodies up to this size are read to the end before a 413 is sent, so the
+/// browser shows the page instead of a reset connection.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let raw = RawReport::default();
+    render_form(&state, &headers, &raw, &[], random_key(), None, StatusCode::OK)
+}
+
+pub async fn submit_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let bytes = read_limited(body, state.settings.server.max_body_bytes).await?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let raw = RawReport::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+
+    let key = value("idempotency_key");
+    let csrf_ok = cookie(&headers, &state.csrf_cookie_name())
+        .is_some_and(|nonce| state.secret.csrf_valid(nonce, value("csrf_token")));
+    if !csrf_ok {
+        tracing::info!("report form refused: CSRF token missing or stale");
+        let key = if is_key(key) { key.to_owned() } else { random_key() };
+        let notice = "Av sikkerhetshensyn må skjemaet sendes på nytt. Det du skrev, er tatt vare på. Se over og trykk «Send meldingen» igjen.";
+        return render_form(
+            &state,
+            &headers,
+            &raw,
+            &[],
+            key,
+            Some(notice.into()),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if !is_key(key) {
+        let notice = "Skjemaet manglet en teknisk nøkkel. Det du skrev, er tatt vare på. Trykk «Send meldingen» igjen.";
+        return render_form(
+            &state,
+            &headers,
+            &raw,
+            &[],
+            random_key(),
+            Some(notice.into()),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    match submit(&state, &raw, key).await {
+        Ok(Outcome::Receipt(receipt)) => render_receipt(&state, &receipt),
+        Ok(Outcome::Invalid(errors)) => render_form(
+            &state,
+            &headers,
+            &raw,
+            &errors,
+            key.to_owned(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(AppError::Unavailable(detail)) => {
+            tracing::error!(error = %detail, "report not stored: database unavailable");
+            let notice = "Vi fikk ikke lagret meldingen akkurat nå, så den er ikke sendt. Det du skrev, er tatt vare på. Vent litt og trykk «Send meldingen» igjen.";
+            render_form(
+                &state,
+                &headers,
+                &raw,
+                &[],
+                key.to_owned(),
+                Some(notice.into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads the body up to `limit` bytes; a larger body is drained (up to a
+/// cap) and answered with 413.
+async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes, AppError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| AppError::Internal(anyhow::anyhow!("reading body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    if seen > limit {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    Ok(buf.into())
+}
+
+fn render_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: &RawReport,
+    errors: &[FieldError],
+    idempotency_key: String,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let cookie_name = state.csrf_cookie_name();
+    let existing = cookie(headers, &cookie_name).filter(|n| is_key(n)).map(str::to_owned);
+    let nonce = existing.clone().unwrap_or_else(random_key);
+    let catalog = state.catalog.current();
+    let view = FormView {
+        raw,
+        errors,
+        csrf_token: state.secret.csrf_token(&nonce),
+        idempotency_key,
+        notice,
+    };
+    let html = crate::views::page("form.html", view.context(&catalog.directory, state.clock.today_oslo()))?;
+    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response();
+    if existing.is_none() {
+        let secure = if state.settings.https() { "; Secure" } else { "" };
+        let value = format!("{cookie_name}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}");
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.into()))?,
+        );
+    }
+    Ok(response)
+}
+
+fn render_receipt(state: &AppState, receipt: &Receipt) -> Result<Response, AppError> {
+    let case = &receipt.case;
+    let catalog = state.catalog.current();
+    let unit_name = catalog
+        .directory
+        .unit(&case.receiver_unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| case.receiver_unit.to_string());
+    let follow_up_url = format!(
+        "{}/oppfolging/{}",
+        state.settings.server.base_url.trim_end_matches('/'),
+        receipt.follow_up_token
+    );
+    let html = crate::views::page(
+        "receipt.html",
+        json!({
+            "title": format!("Kvittering for {}", case.number),
+            "case_number": case.number.to_string(),
+            "receiving_unit": unit_name,
+            "explanation": case.routing_explanation,
+            "ack_deadline": format_date_nb(case.ack_deadline),
+            "answer_deadline": format_date_nb(case.answer_deadline),
+            "follow_up_url": follow_up_url,
+            "duplicate": receipt.duplicate,
+        }),
+    )?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}

@@ -1,0 +1,137 @@
+//! The report form's template context: choices from the directory and the
+//! vocabularies, the values as typed, and the errors.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use samavvik_core::report::{FieldError, limit};
+use samavvik_core::{Category, Consequence, EventMonth, Kind, PatientGroup, RawReport};
+use samavvik_routing::{Directory, OrgKind};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+#[derive(Serialize)]
+struct Choice {
+    slug: &'static str,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct Group {
+    id: String,
+    name: String,
+    units: Vec<Value>,
+}
+
+macro_rules! choices {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| Choice {
+                slug: v.slug(),
+                label: v.label(),
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
+/// Everything `form.html` needs.
+pub struct FormView<'a> {
+    pub raw: &'a RawReport,
+    pub errors: &'a [FieldError],
+    pub csrf_token: String,
+    pub idempotency_key: String,
+    pub notice: Option<String>,
+}
+
+impl FormView<'_> {
+    pub fn context(&self, dir: &Directory, today: NaiveDate) -> Value {
+        let r = self.raw;
+        let values = json!({
+            "kind": r.kind, "event_month": r.event_month, "sender_unit": r.sender_unit,
+            "receiver_org": r.receiver_org, "receiver_unit": r.receiver_unit, "receiver_hint": r.receiver_hint,
+            "categories": r.categories, "consequence": r.consequence, "patient_group": r.patient_group,
+            "description": r.description, "event_date": r.event_date, "event_place": r.event_place,
+            "patient_identification": r.patient_identification, "immediate_measures": r.immediate_measures,
+            "improvement_suggestion": r.improvement_suggestion, "reporter_name": r.reporter_name,
+            "reporter_email": r.reporter_email, "reporter_phone": r.reporter_phone,
+        });
+        let mut by_field: BTreeMap<&str, String> = BTreeMap::new();
+        for e in self.errors {
+            by_field
+                .entry(e.field)
+                .and_modify(|m| {
+                    m.push(' ');
+                    m.push_str(&e.message)
+                })
+                .or_insert_with(|| e.message.clone());
+        }
+        let error_list: Vec<Value> = self
+            .errors
+            .iter()
+            .map(|e| json!({"anchor": anchor(e.field), "message": e.message}))
+            .collect();
+
+        let mut months = Vec::new();
+        let mut m = EventMonth::of(today);
+        for _ in 0..13 {
+            months.push(json!({"value": m.to_string(), "label": m.label_nb()}));
+            m = m.prev();
+        }
+        let title = if self.errors.is_empty() {
+            "Meld avvik".to_owned()
+        } else {
+            format!("Feil i skjemaet ({}) – Meld avvik", self.errors.len())
+        };
+
+        json!({
+            "title": title,
+            "values": values,
+            "errors": by_field,
+            "error_list": error_list,
+            "notice": self.notice,
+            "csrf_token": self.csrf_token,
+            "idempotency_key": self.idempotency_key,
+            "kinds": choices!(Kind),
+            "categories": choices!(Category),
+            "consequences": choices!(Consequence),
+            "patient_groups": choices!(PatientGroup),
+            "months": months,
+            "sender_groups": groups(dir, today, |o| o != OrgKind::Secretariat),
+            "receiver_orgs": dir.organisations().iter().filter(|o| o.kind != OrgKind::Secretariat)
+                .map(|o| json!({"id": o.id.as_str(), "name": o.name})).collect::<Vec<_>>(),
+            "receiver_groups": groups(dir, today, |o| o != OrgKind::Secretariat),
+            "limits": {"description": limit::DESCRIPTION, "long": limit::LONG_TEXT, "short": limit::SHORT_TEXT, "patient": limit::PATIENT_IDENTIFICATION},
+        })
+    }
+}
+
+/// Units valid today, grouped by organisation in directory order.
+fn groups(dir: &Directory, today: NaiveDate, keep: impl Fn(OrgKind) -> bool) -> Vec<Group> {
+    dir.organisations()
+        .iter()
+        .filter(|o| keep(o.kind))
+        .map(|o| Group {
+            id: o.id.to_string(),
+            name: o.name.clone(),
+            units: dir
+                .units_valid_on(today)
+                .filter(|u| u.organisation == o.id)
+                .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
+                .collect(),
+        })
+        .filter(|g| !g.units.is_empty())
+        .collect()
+}
+
+/// Where an error summary link should land: the field, or the first
+/// option of a radio or checkbox group.
+fn anchor(field: &str) -> String {
+    use samavvik_core::report::field as f;
+    match field {
+        f::KIND => format!("kind-{}", Kind::ALL[0].slug()),
+        f::CATEGORY => format!("category-{}", Category::ALL[0].slug()),
+        f::CONSEQUENCE => format!("consequence-{}", Consequence::ALL[0].slug()),
+        other => other.to_owned(),
+    }
+}

@@ -1,0 +1,267 @@
+//! Typed settings: defaults → `samavvik.toml` → `SAMAVVIK__SECTION__KEY`
+//! environment variables. Secrets are file paths, never values.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub server: Server,
+    pub database: Database,
+    pub directory: DirectorySettings,
+    pub keys: Keys,
+    pub mail: Mail,
+    pub outbox: Outbox,
+    pub deadlines: Deadlines,
+    pub security: Security,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Server {
+    pub bind: String,
+    /// The address users reach the service at; used in links in e-mails and receipts.
+    pub base_url: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Run the outbox worker inside `serve`.
+    pub run_worker: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Database {
+    /// `sqlite://data/samavvik.db` or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+    /// SQLite only: `full` (every commit reaches the disk) or `normal`
+    /// (faster; a power cut may lose the last commits, a crash does not).
+    pub sqlite_synchronous: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DirectorySettings {
+    pub path: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Keys {
+    /// Holds `<unit id>.key` identity files (0600).
+    pub dir: PathBuf,
+    /// An offline recovery recipient (`age1…`) every document is also sealed to.
+    pub recovery_recipient: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailBackend {
+    Smtp,
+    File,
+    Memory,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// TLS from the first byte (port 465).
+    Wrapper,
+    /// STARTTLS, refusing to continue without it (port 587).
+    Required,
+    /// STARTTLS when offered. Only for relays on a trusted network.
+    Opportunistic,
+    /// Plain text. Only for a relay on localhost and for tests.
+    None,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Mail {
+    pub backend: MailBackend,
+    pub from: String,
+    /// Right-hand side of Message-IDs.
+    pub message_id_domain: String,
+    pub file_dir: PathBuf,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password_file: Option<PathBuf>,
+    pub smtp_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Outbox {
+    pub poll_interval_ms: u64,
+    pub batch_size: u32,
+    pub lease_secs: i64,
+    /// After this many failed attempts a job is dead-lettered.
+    pub max_attempts: u32,
+    /// First retry delay; doubles per attempt, capped at `backoff_max_secs`.
+    pub backoff_base_secs: i64,
+    pub backoff_max_secs: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Deadlines {
+    pub acknowledge_working_days: u32,
+    pub answer_days: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Security {
+    /// 32 random bytes that key CSRF tokens and follow-up links. Created
+    /// (0600) on first start if missing.
+    pub secret_file: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: Server::default(),
+            database: Database::default(),
+            directory: DirectorySettings {
+                path: PathBuf::from("deploy/directory.toml"),
+            },
+            keys: Keys {
+                dir: PathBuf::from("data/keys"),
+                recovery_recipient: None,
+            },
+            mail: Mail::default(),
+            outbox: Outbox::default(),
+            deadlines: Deadlines::default(),
+            security: Security {
+                secret_file: PathBuf::from("data/secret.key"),
+            },
+        }
+    }
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 256 * 1024,
+            run_worker: true,
+        }
+    }
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/samavvik.db".into(),
+            max_connections: 8,
+            sqlite_synchronous: "full".into(),
+        }
+    }
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        Settings::default().directory
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Settings::default().keys
+    }
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Settings::default().security
+    }
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Self {
+            backend: MailBackend::File,
+            from: "Samavvik <ikke-svar@samavvik.example.no>".into(),
+            message_id_domain: "samavvik.example.no".into(),
+            file_dir: PathBuf::from("data/mail"),
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Required,
+            smtp_username: None,
+            smtp_password_file: None,
+            smtp_timeout_secs: 20,
+        }
+    }
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 2000,
+            batch_size: 20,
+            lease_secs: 120,
+            max_attempts: 12,
+            backoff_base_secs: 30,
+            backoff_max_secs: 3600,
+        }
+    }
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Self {
+            acknowledge_working_days: 5,
+            answer_days: 30,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` if it exists, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let file = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("samavvik.toml"));
+        if file.exists() {
+            figment = figment.merge(Toml::file(file));
+        }
+        figment.merge(Env::prefixed("SAMAVVIK__").split("__")).extract().map_err(Box::new)
+    }
+
+    /// Whether cookies must be `Secure` (and may use the `__Host-` prefix).
+    pub fn https(&self) -> bool {
+        self.server.base_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
+    fn environment_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "samavvik.toml",
+                "[server]\nbind = \"0.0.0.0:9000\"\n[deadlines]\nanswer_days = 20\n",
+            )?;
+            jail.set_env("SAMAVVIK__DEADLINES__ANSWER_DAYS", "14");
+            jail.set_env("SAMAVVIK__MAIL__BACKEND", "smtp");
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.server.bind, "0.0.0.0:9000");
+            assert_eq!(s.deadlines.answer_days, 14);
+            assert_eq!(s.deadlines.acknowledge_working_days, 5);
+            assert_eq!(s.mail.backend, MailBackend::Smtp);
+            Ok(())
+        });
+    }
+}

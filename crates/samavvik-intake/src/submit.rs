@@ -1,0 +1,263 @@
+//! The intake pipeline: from a submitted form to a stored, sealed, routed
+//! case with its notifications queued — or back to the form with errors.
+//!
+//! Order matters for "nothing is lost and nothing is doubled": the
+//! idempotency key is checked first (a double click shows the first
+//! receipt), the case number is taken in its own transaction (never reused),
+//! sealing happens off the async runtime, and the case, its sealed document,
+//! its first event and its mail jobs are written in one transaction.
+
+use std::collections::BTreeSet;
+
+use samavvik_core::deadline::{add_calendar_days, add_working_days};
+use samavvik_core::report::{FieldError, field, validate};
+use samavvik_core::{CaseState, RawReport, SealedContent};
+use samavvik_routing::{Decision, Directory, Refusal, RouteRequest};
+use samavvik_store::{CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store};
+
+use crate::app::AppState;
+use crate::catalog::Catalog;
+use crate::error::AppError;
+use crate::mail::{Notice, TEMPLATE_NEW_CASE_RECEIVER, TEMPLATE_NEW_CASE_SENDER};
+use crate::tokens;
+
+pub enum Outcome {
+    Receipt(Box<Receipt>),
+    Invalid(Vec<FieldError>),
+}
+
+pub struct Receipt {
+    pub case: CaseRecord,
+    pub follow_up_token: String,
+    /// The form had already been submitted; this is the first submission's receipt.
+    pub duplicate: bool,
+}
+
+/// Takes one submitted report through validation, routing, sealing and storage.
+pub async fn submit(state: &AppState, raw: &RawReport, idempotency_key: &str) -> Result<Outcome, AppError> {
+    let idempotency_hash = tokens::hash("idempotency", idempotency_key);
+    let follow_up_token = state.secret.follow_up_token(idempotency_key);
+    if let Some(existing) = state.store.find_by_idempotency(&idempotency_hash).await? {
+        return existing_receipt(state, existing, follow_up_token).await;
+    }
+
+    let now = state.clock.now();
+    let today = state.clock.today_oslo();
+    let report = match validate(raw, today) {
+        Ok(r) => r,
+        Err(errors) => return Ok(Outcome::Invalid(errors)),
+    };
+    let catalog = state.catalog.current();
+    let dir = &catalog.directory;
+    let decision = match route(dir, &report.clear, today) {
+        Ok(d) => d,
+        Err(errors) => return Ok(Outcome::Invalid(errors)),
+    };
+    let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
+    let sender_org = sender.organisation.clone();
+    let direction = samavvik_routing::direction(dir, &sender_org, &report.clear.receiver_org).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "no direction for {sender_org} → {}",
+            report.clear.receiver_org
+        ))
+    })?;
+
+    let number = state.store.allocate_case_number(chrono::Datelike::year(&today)).await?;
+    let recipients =
+        catalog
+            .keyring
+            .recipients_for(&[&report.clear.sender_unit, &decision.unit, &dir.triage_unit().id]);
+    let content = SealedContent::new(number, report.sealed);
+    let sealed = tokio::task::spawn_blocking(move || samavvik_seal::seal(&content, &recipients))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+
+    let ack_deadline = add_working_days(today, state.settings.deadlines.acknowledge_working_days);
+    let answer_deadline = add_calendar_days(today, state.settings.deadlines.answer_days);
+    let notice = Notice {
+        case_number: number.to_string(),
+        receiving_unit: dir
+            .unit(&decision.unit)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| decision.unit.to_string()),
+        sending_unit: sender.name.clone(),
+        deadline: samavvik_core::deadline::format_date_nb(ack_deadline),
+        link: format!(
+            "{}/saker/{number}",
+            state.settings.server.base_url.trim_end_matches('/')
+        ),
+    };
+    let mail = mail_jobs(state, &catalog, &decision, &report.clear.sender_unit, &notice, now);
+
+    let case = NewCase {
+        number,
+        created_at: now,
+        kind: report.clear.kind,
+        event_month: report.clear.event_month,
+        sender_org,
+        sender_unit: report.clear.sender_unit.clone(),
+        receiver_org: report.clear.receiver_org.clone(),
+        receiver_unit: decision.unit.clone(),
+        direction,
+        categories: report.clear.categories.clone(),
+        consequence: report.clear.consequence,
+        patient_group: report.clear.patient_group,
+        state: CaseState::Dispatched,
+        routing_rule: decision.rule.as_str().to_owned(),
+        routing_explanation: decision.explanation.clone(),
+        ack_deadline,
+        answer_deadline,
+        follow_up_hash: tokens::hash("follow-up", &follow_up_token),
+        idempotency_hash,
+        sealed: Ciphertext(sealed),
+        first_event: NewEvent {
+            at: now,
+            actor: "melder".into(),
+            from_state: None,
+            to_state: CaseState::Dispatched,
+            reason: "Meldt og sendt til mottaker".into(),
+        },
+        mail,
+    };
+    match state.store.insert_case(&case).await? {
+        InsertOutcome::Created => {
+            tracing::info!(case = %number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
+            state.wake_worker();
+            let record = state
+                .store
+                .case_by_number(number)
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("case {number} vanished after insert")))?;
+            Ok(Outcome::Receipt(Box::new(Receipt {
+                case: record,
+                follow_up_token,
+                duplicate: false,
+            })))
+        }
+        InsertOutcome::Duplicate(existing) => existing_receipt(state, existing, follow_up_token).await,
+    }
+}
+
+async fn existing_receipt(
+    state: &AppState,
+    number: samavvik_core::CaseNumber,
+    follow_up_token: String,
+) -> Result<Outcome, AppError> {
+    tracing::info!(case = %number, "resubmission answered with the existing receipt");
+    let case = state.store.case_by_number(number).await?.ok_or(AppError::NotFound)?;
+    Ok(Outcome::Receipt(Box::new(Receipt {
+        case,
+        follow_up_token,
+        duplicate: true,
+    })))
+}
+
+/// The checks that need the directory, then the routing decision.
+fn route(
+    dir: &Directory,
+    clear: &samavvik_core::report::ClearReport,
+    today: chrono::NaiveDate,
+) -> Result<Decision, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let sender_org_kind = dir
+        .unit(&clear.sender_unit)
+        .and_then(|u| dir.organisation(&u.organisation))
+        .map(|o| o.kind);
+    if !dir.units_valid_on(today).any(|u| u.id == clear.sender_unit)
+        || sender_org_kind == Some(samavvik_routing::OrgKind::Secretariat)
+    {
+        errors.push(FieldError {
+            field: field::SENDER_UNIT,
+            message: "Enheten finnes ikke i katalogen. Velg enheten din fra listen.".into(),
+        });
+    }
+    if dir
+        .organisation(&clear.receiver_org)
+        .is_none_or(|o| o.kind == samavvik_routing::OrgKind::Secretariat)
+    {
+        errors.push(FieldError {
+            field: field::RECEIVER_ORG,
+            message: "Velg en kommune eller Sykehuset i Vestfold fra listen.".into(),
+        });
+    }
+    if let Some(unit) = &clear.receiver_unit
+        && dir.unit(unit).is_none()
+    {
+        errors.push(FieldError {
+            field: field::RECEIVER_UNIT,
+            message: "Enheten finnes ikke i katalogen. Velg fra listen, eller velg «Vet ikke».".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let request = RouteRequest {
+        sender: clear.sender_unit.clone(),
+        receiver_org: Some(clear.receiver_org.clone()),
+        receiver_unit: clear.receiver_unit.clone(),
+        receiver_hint: clear.receiver_hint.clone(),
+        categories: clear.categories.clone(),
+        date: today,
+    };
+    samavvik_routing::route(dir, &request).map_err(|refusal| {
+        let field = match refusal {
+            Refusal::SameOrganisation { .. } => field::RECEIVER_ORG,
+            Refusal::UnknownSender => field::SENDER_UNIT,
+        };
+        vec![FieldError {
+            field,
+            message: refusal.to_string(),
+        }]
+    })
+}
+
+/// Receiver: the unit's postmottak and its leaders. Sender: its leaders.
+/// Addresses come from the directory only; the reporter's own address is
+/// sealed and never used for mail.
+fn mail_jobs(
+    state: &AppState,
+    catalog: &Catalog,
+    decision: &Decision,
+    sender_unit: &samavvik_core::UnitId,
+    notice: &Notice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewMailJob> {
+    let dir = &catalog.directory;
+    let mut receiver: BTreeSet<String> = BTreeSet::new();
+    if let Some(unit) = dir.unit(&decision.unit) {
+        receiver.extend(unit.postmottak_email.iter().cloned());
+        receiver.extend(unit.leader_emails.iter().cloned());
+    }
+    if receiver.is_empty() {
+        // A unit without addresses must not swallow the notice: tell triage.
+        let triage = dir.triage_unit();
+        tracing::warn!(unit = %decision.unit, "receiving unit has no addresses; notifying triage");
+        receiver.extend(triage.postmottak_email.iter().cloned());
+        receiver.extend(triage.leader_emails.iter().cloned());
+    }
+    let sender: BTreeSet<String> = dir
+        .unit(sender_unit)
+        .map(|u| u.leader_emails.iter().cloned().collect())
+        .unwrap_or_default();
+    let payload = serde_json::to_value(notice).expect("notice serialises");
+    let domain = &state.settings.mail.message_id_domain;
+    let job = |to: &String, template: &str, i: usize| NewMailJob {
+        to: to.clone(),
+        template: template.to_owned(),
+        payload: payload.clone(),
+        message_id: format!("{}.{template}.{i}@{domain}", notice.case_number.to_lowercase()),
+        not_before: now,
+    };
+    receiver
+        .iter()
+        .enumerate()
+        .map(|(i, to)| job(to, TEMPLATE_NEW_CASE_RECEIVER, i))
+        .chain(
+            sender
+                .iter()
+                .enumerate()
+                .map(|(i, to)| job(to, TEMPLATE_NEW_CASE_SENDER, i)),
+        )
+        .collect()
+}

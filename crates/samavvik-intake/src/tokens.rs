@@ -1,0 +1,150 @@
+//! Server secret, CSRF tokens, idempotency keys and follow-up links.
+//!
+//! CSRF uses the signed double-submit cookie pattern (OWASP): the form
+//! carries `HMAC(secret, nonce)` and a cookie carries the nonce, so no
+//! server-side session is needed for the anonymous report form. Library
+//! CSRF layers either need a session store (a database write per form view)
+//! or hash tokens with a deliberately slow KDF; both would cost the intake
+//! more than the few lines here.
+//!
+//! The follow-up token is derived from the form's idempotency key
+//! (`HMAC(secret, "follow-up" | key)`), so a double click or a resubmit after
+//! Back shows the very same receipt and link. Only its SHA-256 is stored.
+
+use std::io::Write;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use samavvik_store::TokenHash;
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The 32-byte server secret. No `Debug`.
+#[derive(Clone)]
+pub struct Secret([u8; 32]);
+
+impl Secret {
+    /// Reads the secret file, creating it (0600) with fresh random bytes if missing.
+    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        if let Ok(bytes) = std::fs::read(path) {
+            let key: [u8; 32] = bytes
+                .get(..32)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| anyhow::anyhow!("secret file {} is shorter than 32 bytes", path.display()))?;
+            return Ok(Self(key));
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path)?;
+        file.write_all(&key)?;
+        file.sync_all()?;
+        Ok(Self(key))
+    }
+
+    pub fn from_bytes(key: [u8; 32]) -> Self {
+        Self(key)
+    }
+
+    fn mac(&self, purpose: &str, value: &[u8]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"|");
+        mac.update(value);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The form token for a cookie nonce.
+    pub fn csrf_token(&self, nonce: &str) -> String {
+        hex::encode(self.mac("csrf", nonce.as_bytes()))
+    }
+
+    /// Constant-time check of a submitted form token against the cookie nonce.
+    pub fn csrf_valid(&self, nonce: &str, token: &str) -> bool {
+        let Ok(given) = hex::decode(token) else { return false };
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("any key length");
+        mac.update(b"csrf|");
+        mac.update(nonce.as_bytes());
+        mac.verify_slice(&given).is_ok()
+    }
+
+    /// The private follow-up token (256 bits, URL-safe) for an idempotency key.
+    pub fn follow_up_token(&self, idempotency_key: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac("follow-up", idempotency_key.as_bytes()))
+    }
+}
+
+/// 128 random bits as 32 hex characters: cookie nonces and idempotency keys.
+pub fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Whether `s` looks like a key made by [`random_key`].
+pub fn is_key(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// SHA-256 of a token, with a purpose prefix so hashes of one kind of token
+/// can never be confused with another.
+pub fn hash(purpose: &str, token: &str) -> TokenHash {
+    let mut h = Sha256::new();
+    h.update(purpose.as_bytes());
+    h.update(b"|");
+    h.update(token.as_bytes());
+    TokenHash(h.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_token_matches_only_its_nonce() {
+        let s = Secret::from_bytes([7; 32]);
+        let t = s.csrf_token("abc");
+        assert!(s.csrf_valid("abc", &t));
+        assert!(!s.csrf_valid("abd", &t));
+        assert!(!s.csrf_valid("abc", "zz"));
+        assert!(!Secret::from_bytes([8; 32]).csrf_valid("abc", &t));
+    }
+
+    #[test]
+    fn follow_up_token_is_stable_long_and_secret_dependent() {
+        let s = Secret::from_bytes([1; 32]);
+        let k = random_key();
+        assert!(is_key(&k));
+        assert_eq!(s.follow_up_token(&k), s.follow_up_token(&k));
+        assert_eq!(s.follow_up_token(&k).len(), 43, "256 bits base64url");
+        assert_ne!(s.follow_up_token(&k), Secret::from_bytes([2; 32]).follow_up_token(&k));
+        assert_ne!(hash("follow-up", "x"), hash("idempotency", "x"));
+    }
+
+    #[test]
+    fn secret_file_is_created_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/secret.key");
+        let a = Secret::load_or_create(&path).unwrap();
+        let b = Secret::load_or_create(&path).unwrap();
+        assert_eq!(a.0, b.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}

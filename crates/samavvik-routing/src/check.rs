@@ -1,0 +1,368 @@
+//! Validation of a directory file: everything the system owner can get
+//! wrong, each with its line.
+//!
+//! [`check`] is what `samavvik directory check` prints; loading a
+//! [`Directory`] runs the same checks and refuses a file with any problem,
+//! so the server never routes with a directory that `check` would reject.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use samavvik_core::{Category, OrgId, UnitId};
+use serde::Serialize;
+
+use crate::directory::Directory;
+use crate::matching::{Field, Target, org_terms, unit_terms};
+use crate::model::{OrgKind, Organisation, Unit, UnitKind};
+use crate::normalise::fold;
+use crate::raw::{self, Draft, OrgLines, UnitLines};
+
+/// One thing wrong with a directory file.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Problem {
+    /// The file's name as given to [`check`], for messages.
+    pub source: String,
+    /// 1-based line of the offending value, when it has one.
+    pub line: Option<usize>,
+    /// What is wrong, in bokmål, for the system owner.
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn at(line: usize, message: String) -> Self {
+        Problem {
+            source: String::new(),
+            line: Some(line),
+            message,
+        }
+    }
+
+    fn whole_file(message: String) -> Self {
+        Problem {
+            source: String::new(),
+            line: None,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `file:line: message`, the form editors and terminals link to.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+/// Every problem in the directory file `text`; empty when it is usable.
+/// `source_name` (usually the path) is put in each problem.
+pub fn check(text: &str, source_name: &str) -> Vec<Problem> {
+    parse(text, source_name).err().unwrap_or_default()
+}
+
+/// Reads and checks `text`; the directory only when nothing is wrong.
+pub(crate) fn parse(text: &str, source_name: &str) -> Result<Directory, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if let Some(draft) = raw::read(text, &mut problems) {
+        cross_check(&draft, &mut problems);
+        if problems.is_empty() {
+            let orgs = draft.orgs.into_iter().map(|(o, _)| o).collect();
+            let units = draft.units.into_iter().map(|(u, _)| u).collect();
+            match Directory::build(orgs, units, text) {
+                Some(dir) => return Ok(dir),
+                // cross_check demands a triage unit; this is a safety net.
+                None => problems.push(Problem::whole_file("Katalogen har ingen triage-enhet.".into())),
+            }
+        }
+    }
+    // Sorted by line so the list reads top to bottom; the sort is stable,
+    // so problems on one line keep the order they were found in.
+    problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+    for p in &mut problems {
+        p.source = source_name.to_owned();
+    }
+    Err(problems)
+}
+
+fn cross_check(draft: &Draft, problems: &mut Vec<Problem>) {
+    let orgs: HashMap<&OrgId, &Organisation> = draft.orgs.iter().map(|(o, _)| (&o.id, o)).collect();
+    let units: HashMap<&UnitId, &Unit> = draft.units.iter().map(|(u, _)| (&u.id, u)).collect();
+
+    duplicate_ids(draft, problems);
+    for (unit, lines) in &draft.units {
+        unit_references(draft, &orgs, &units, unit, lines, problems);
+    }
+    successor_cycles(draft, &units, problems);
+    terms(draft, problems);
+    postmottak_and_triage(draft, problems);
+    category_claims(draft, problems);
+}
+
+fn duplicate_ids(draft: &Draft, problems: &mut Vec<Problem>) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (org, lines) in &draft.orgs {
+        if let Some(first) = seen.insert(org.id.as_str(), lines.id) {
+            problems.push(Problem::at(
+                lines.id,
+                format!("Organisasjons-id «{}» er brukt før (linje {first}).", org.id),
+            ));
+        }
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (unit, lines) in &draft.units {
+        if let Some(first) = seen.insert(unit.id.as_str(), lines.id) {
+            problems.push(Problem::at(
+                lines.id,
+                format!("Enhets-id «{}» er brukt før (linje {first}).", unit.id),
+            ));
+        }
+    }
+}
+
+fn unit_references(
+    draft: &Draft,
+    orgs: &HashMap<&OrgId, &Organisation>,
+    units: &HashMap<&UnitId, &Unit>,
+    unit: &Unit,
+    lines: &UnitLines,
+    problems: &mut Vec<Problem>,
+) {
+    match orgs.get(&unit.organisation) {
+        None if !draft.broken_orgs.contains(unit.organisation.as_str()) => problems.push(Problem::at(
+            lines.organisation,
+            format!(
+                "Enheten «{}» hører til en ukjent organisasjon «{}».",
+                unit.id, unit.organisation
+            ),
+        )),
+        Some(org) => {
+            let fits = match unit.kind {
+                UnitKind::Klinikk => org.kind == OrgKind::Hospital,
+                UnitKind::Triage => org.kind == OrgKind::Secretariat,
+                UnitKind::Postmottak | UnitKind::ServiceArea => org.kind != OrgKind::Secretariat,
+            };
+            if !fits {
+                problems.push(Problem::at(
+                    lines.id,
+                    format!(
+                        "Enheten «{}» er av typen {}, som ikke passer i en organisasjon av typen {}.",
+                        unit.id,
+                        unit.kind.slug(),
+                        org.kind.slug()
+                    ),
+                ));
+            }
+        }
+        None => {}
+    }
+    if let (Some(from), Some(to)) = (unit.valid_from, unit.valid_to)
+        && to < from
+    {
+        problems.push(Problem::at(
+            lines.valid_to.unwrap_or(lines.id),
+            format!("Enheten «{}»: valid_to ({to}) er før valid_from ({from}).", unit.id),
+        ));
+    }
+    if let Some(successor) = &unit.successor {
+        let line = lines.successor.unwrap_or(lines.id);
+        if successor == &unit.id {
+            problems.push(Problem::at(
+                line,
+                format!("Enheten «{}» er sin egen etterfølger.", unit.id),
+            ));
+        } else if !units.contains_key(successor) && !draft.broken_units.contains(successor.as_str()) {
+            problems.push(Problem::at(
+                line,
+                format!(
+                    "Enheten «{}» har en etterfølger «{successor}» som ikke finnes.",
+                    unit.id
+                ),
+            ));
+        }
+        if unit.valid_to.is_none() {
+            // Without an end date the successor would never be used.
+            problems.push(Problem::at(
+                line,
+                format!("Enheten «{}» har etterfølger, men ingen valid_to.", unit.id),
+            ));
+        }
+    }
+}
+
+/// A successor chain must end; a cycle would leave reports with nowhere to go.
+fn successor_cycles(draft: &Draft, units: &HashMap<&UnitId, &Unit>, problems: &mut Vec<Problem>) {
+    let mut reported: HashSet<&UnitId> = HashSet::new();
+    for (start, lines) in &draft.units {
+        let mut path: Vec<&UnitId> = vec![&start.id];
+        let mut current: &Unit = start;
+        while let Some(&next) = current.successor.as_ref().and_then(|s| units.get(s)) {
+            if next.id == start.id {
+                // Report each cycle once, at its first unit in the file.
+                if path.iter().all(|id| !reported.contains(id)) && path.len() > 1 {
+                    let names: Vec<&str> = path.iter().map(|id| id.as_str()).chain([start.id.as_str()]).collect();
+                    problems.push(Problem::at(
+                        lines.successor.unwrap_or(lines.id),
+                        format!("Etterfølgerne danner en ring: {}.", names.join(" → ")),
+                    ));
+                }
+                reported.extend(path.iter().copied());
+                break;
+            }
+            if path.contains(&&next.id) {
+                break; // a cycle further on; reported from one of its own units
+            }
+            path.push(&next.id);
+            current = next;
+        }
+    }
+}
+
+/// Names, aliases, former names and numbers must each lead to one place,
+/// or the routing could not say where a text points.
+fn terms(draft: &Draft, problems: &mut Vec<Problem>) {
+    let mut seen: HashMap<String, (Target, usize)> = HashMap::new();
+    let mut add = |text: &str, target: Target, line: usize, owner: &str, problems: &mut Vec<Problem>| {
+        let key = fold(text);
+        if key.is_empty() {
+            problems.push(Problem::at(
+                line,
+                format!("{owner}: navnet «{text}» har ingen bokstaver eller sifre."),
+            ));
+            return;
+        }
+        match seen.get(&key) {
+            Some((t, first)) if *t == target => {
+                problems.push(Problem::at(
+                    line,
+                    format!("{owner}: «{text}» står to ganger (første gang linje {first})."),
+                ));
+            }
+            Some((t, first)) => {
+                problems.push(Problem::at(
+                    line,
+                    format!(
+                        "{owner}: «{text}» er også et navn på {} (linje {first}); et navn kan bare peke ett sted.",
+                        t.describe()
+                    ),
+                ));
+            }
+            None => {
+                seen.insert(key, (target, line));
+            }
+        }
+    };
+    for (org, lines) in &draft.orgs {
+        let owner = format!("Organisasjonen «{}»", org.id);
+        for (field, text) in org_terms(org) {
+            add(
+                text,
+                Target::Org(org.id.clone()),
+                org_line(lines, field),
+                &owner,
+                problems,
+            );
+        }
+    }
+    for (unit, lines) in &draft.units {
+        let owner = format!("Enheten «{}»", unit.id);
+        for (field, text) in unit_terms(unit) {
+            let line = field
+                .index()
+                .and_then(|i| lines.aliases.get(i).copied())
+                .unwrap_or(lines.name);
+            add(text, Target::Unit(unit.id.clone()), line, &owner, problems);
+        }
+    }
+}
+
+fn org_line(lines: &OrgLines, field: Field) -> usize {
+    let pick = |list: &[usize], i: usize| list.get(i).copied().unwrap_or(lines.id);
+    match field {
+        Field::Name => lines.name,
+        Field::Alias(i) => pick(&lines.aliases, i),
+        Field::FormerName(i) => pick(&lines.former_names, i),
+        Field::Number(i) => pick(&lines.numbers, i),
+    }
+}
+
+fn postmottak_and_triage(draft: &Draft, problems: &mut Vec<Problem>) {
+    for (org, lines) in &draft.orgs {
+        if org.kind == OrgKind::Secretariat {
+            continue;
+        }
+        let postmottak: Vec<&Unit> = draft
+            .units
+            .iter()
+            .map(|(u, _)| u)
+            .filter(|u| u.organisation == org.id && u.kind == UnitKind::Postmottak)
+            .collect();
+        if postmottak.is_empty() {
+            problems.push(Problem::at(
+                lines.id,
+                format!("Organisasjonen «{}» har ingen enhet av typen postmottak.", org.id),
+            ));
+        }
+        if postmottak.iter().filter(|u| u.valid_to.is_none()).count() > 1 {
+            problems.push(Problem::at(
+                lines.id,
+                format!("Organisasjonen «{}» har mer enn ett postmottak uten sluttdato.", org.id),
+            ));
+        }
+    }
+    let triage: Vec<&(Unit, UnitLines)> = draft.units.iter().filter(|(u, _)| u.kind == UnitKind::Triage).collect();
+    match triage.as_slice() {
+        [] => problems.push(Problem::whole_file(
+            "Katalogen har ingen enhet av typen triage; avvik som ikke kan rutes, ville ikke hatt noe sted å gå."
+                .into(),
+        )),
+        [(unit, lines)] => {
+            if unit.valid_from.is_some() || unit.valid_to.is_some() {
+                problems.push(Problem::at(
+                    lines.id,
+                    format!(
+                        "Triage-enheten «{}» må alltid være gyldig (uten valid_from/valid_to).",
+                        unit.id
+                    ),
+                ));
+            }
+        }
+        [_, rest @ ..] => {
+            for (unit, lines) in rest {
+                problems.push(Problem::at(
+                    lines.id,
+                    format!(
+                        "Enheten «{}» er en triage-enhet nummer to; katalogen kan bare ha én.",
+                        unit.id
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Two klinikker of one organisation claiming a category would make the
+/// category rule ambiguous.
+fn category_claims(draft: &Draft, problems: &mut Vec<Problem>) {
+    let mut claimed: HashMap<(&OrgId, Category), &UnitId> = HashMap::new();
+    for (unit, lines) in &draft.units {
+        for (i, category) in unit.categories.iter().enumerate() {
+            // An ended unit keeps its claim only for history; its successor takes over.
+            if unit.valid_to.is_some() {
+                continue;
+            }
+            if let Some(other) = claimed.insert((&unit.organisation, *category), &unit.id) {
+                let line = lines.categories.get(i).copied().unwrap_or(lines.id);
+                problems.push(Problem::at(
+                    line,
+                    format!(
+                        "Enheten «{}»: kategorien «{}» er allerede knyttet til «{other}».",
+                        unit.id,
+                        category.slug()
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Identity files: one per unit, `AGE-SECRET-KEY-1…` with a comment line
+//! giving the public recipient, readable only by the service user (0600).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use age::secrecy::ExposeSecret;
+
+use crate::Recipient;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("could not read key file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("could not write key file {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("key file {0} holds no age identity")]
+    NoIdentity(PathBuf),
+    #[error("key file {0} is readable by group or others; run chmod 600 on it")]
+    TooOpen(PathBuf),
+    #[error("key file {0} already exists; refusing to overwrite a key")]
+    Exists(PathBuf),
+}
+
+/// A unit's private identity, loaded from its key file.
+#[derive(Clone)]
+pub struct UnitIdentity(age::x25519::Identity);
+
+impl UnitIdentity {
+    pub fn generate() -> Self {
+        Self(age::x25519::Identity::generate())
+    }
+
+    pub fn recipient(&self) -> Recipient {
+        Recipient(self.0.to_public())
+    }
+
+    pub(crate) fn age(&self) -> &age::x25519::Identity {
+        &self.0
+    }
+}
+
+/// Reads the first identity in `path`. On Unix, refuses files that group or
+/// others can read: a leaked unit key opens every case of that unit.
+pub fn load_identity_file(path: &Path) -> Result<UnitIdentity, KeyError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::metadata(path).map_err(|source| KeyError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(KeyError::TooOpen(path.to_owned()));
+        }
+    }
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .find_map(|l| age::x25519::Identity::from_str(l).ok())
+        .map(UnitIdentity)
+        .ok_or_else(|| KeyError::NoIdentity(path.to_owned()))
+}
+
+/// Creates a new identity file at `path` with mode 0600 and returns it.
+/// Never overwrites: replacing a key would make existing cases unreadable.
+pub fn generate_identity_file(path: &Path, comment: &str) -> Result<UnitIdentity, KeyError> {
+    let identity = UnitIdentity::generate();
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => KeyError::Exists(path.to_owned()),
+        _ => KeyError::Write {
+            path: path.to_owned(),
+            source,
+        },
+    })?;
+    let body = format!(
+        "# Samavvik unit identity: {comment}\n# public key: {}\n{}\n",
+        identity.recipient(),
+        identity.0.to_string().expose_secret()
+    );
+    file.write_all(body.as_bytes()).map_err(|source| KeyError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    file.sync_all().map_err(|source| KeyError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(identity)
+}

@@ -1,0 +1,126 @@
+//! [`AnyStore`]: the engine chosen at run time from the database URL.
+//!
+//! An enum rather than `dyn Store`, because the trait's native async fns are
+//! not object safe; the match costs nothing next to a query.
+
+use chrono::{DateTime, Utc};
+use samavvik_core::CaseNumber;
+
+use crate::{
+    CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, PgStore, Result, SqliteStore, Store,
+    StoreError, TokenHash,
+};
+
+/// PostgreSQL pool size when the URL alone picks the engine.
+const PG_MAX_CONNECTIONS: u32 = 16;
+
+#[derive(Clone, Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// `sqlite:…` opens SQLite with default tuning; `postgres:…` or
+    /// `postgresql:…` connects to PostgreSQL. Anything else is
+    /// [`StoreError::UnsupportedUrl`]. Does not migrate.
+    pub async fn connect(url: &str) -> Result<AnyStore> {
+        match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("sqlite") => Ok(AnyStore::Sqlite(SqliteStore::connect(url).await?)),
+            Some("postgres" | "postgresql") => Ok(AnyStore::Postgres(PgStore::connect(url, PG_MAX_CONNECTIONS).await?)),
+            _ => Err(StoreError::UnsupportedUrl),
+        }
+    }
+
+    /// "sqlite" or "postgres", for logs and health output.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            AnyStore::Sqlite(_) => "sqlite",
+            AnyStore::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl From<SqliteStore> for AnyStore {
+    fn from(s: SqliteStore) -> Self {
+        AnyStore::Sqlite(s)
+    }
+}
+
+impl From<PgStore> for AnyStore {
+    fn from(s: PgStore) -> Self {
+        AnyStore::Postgres(s)
+    }
+}
+
+/// Forwards one call to whichever engine is inside.
+macro_rules! delegate {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            AnyStore::Sqlite(s) => s.$method($($arg),*).await,
+            AnyStore::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn migrate(&self) -> Result<()> {
+        delegate!(self.migrate())
+    }
+
+    async fn find_by_idempotency(&self, key_hash: &TokenHash) -> Result<Option<CaseNumber>> {
+        delegate!(self.find_by_idempotency(key_hash))
+    }
+
+    async fn allocate_case_number(&self, year: i32) -> Result<CaseNumber> {
+        delegate!(self.allocate_case_number(year))
+    }
+
+    async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome> {
+        delegate!(self.insert_case(case))
+    }
+
+    async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>> {
+        delegate!(self.case_by_number(number))
+    }
+
+    async fn case_by_follow_up(&self, token_hash: &TokenHash) -> Result<Option<CaseRecord>> {
+        delegate!(self.case_by_follow_up(token_hash))
+    }
+
+    async fn sealed_document(&self, number: CaseNumber) -> Result<Option<Ciphertext>> {
+        delegate!(self.sealed_document(number))
+    }
+
+    async fn case_events(&self, number: CaseNumber) -> Result<Vec<CaseEvent>> {
+        delegate!(self.case_events(number))
+    }
+
+    async fn claim_mail_jobs(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<MailJob>> {
+        delegate!(self.claim_mail_jobs(worker, now, lease, limit))
+    }
+
+    async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
+        delegate!(self.mark_mail_sent(id, worker, now))
+    }
+
+    async fn mark_mail_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        delegate!(self.mark_mail_failed(id, worker, error, retry_at))
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        delegate!(self.counts())
+    }
+}

@@ -1,0 +1,217 @@
+//! The `Store` implementation both engines share, written once.
+//!
+//! The engines differ in three places only: how a write transaction starts
+//! (`BEGIN IMMEDIATE` on SQLite), how jobs are claimed (`SKIP LOCKED` on
+//! PostgreSQL) and which migrations they run. Each engine provides those as
+//! inherent items (`write`, `claim`, `migrator`) and invokes [`impl_store!`]
+//! for everything else, so the two cannot drift apart. A macro rather than
+//! generic code over `sqlx::Database`, whose executor bounds would be larger
+//! than the code they save.
+
+macro_rules! impl_store {
+    ($engine:ty) => {
+        // An anonymous const gives the expansion its own imports.
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use samavvik_core::CaseNumber;
+            use $crate::codec::{self, CaseRow, CountsRow, EventRow, Ts};
+            use $crate::sql;
+            use $crate::{
+                CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, Result, Store, StoreError,
+                TokenHash,
+            };
+
+            impl $engine {
+                async fn record(&self, row: Option<CaseRow>) -> Result<Option<CaseRecord>> {
+                    let Some(row) = row else { return Ok(None) };
+                    let categories = sqlx::query_scalar(sql::CATEGORIES)
+                        .bind(row.id)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    row.into_record(categories).map(Some)
+                }
+            }
+
+            impl Store for $engine {
+                async fn migrate(&self) -> Result<()> {
+                    Self::migrator().run(&self.pool).await?;
+                    Ok(())
+                }
+
+                async fn find_by_idempotency(&self, key_hash: &TokenHash) -> Result<Option<CaseNumber>> {
+                    let found: Option<String> = sqlx::query_scalar(sql::FIND_BY_IDEMPOTENCY)
+                        .bind(&key_hash.0[..])
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    found.as_deref().map(codec::case_number).transpose()
+                }
+
+                async fn allocate_case_number(&self, year: i32) -> Result<CaseNumber> {
+                    let mut tx = self.write().await?;
+                    let seq: i64 = sqlx::query_scalar(sql::NEXT_SEQ)
+                        .bind(year)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    let seq =
+                        u32::try_from(seq).map_err(|_| StoreError::Corrupt(format!("sequence {seq} for {year}")))?;
+                    CaseNumber::new(year, seq)
+                        .map_err(|_| StoreError::Corrupt(format!("no case number for {year}/{seq}")))
+                }
+
+                async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome> {
+                    let mut tx = self.write().await?;
+                    let id: Option<i64> = sqlx::query_scalar(sql::INSERT_CASE)
+                        .bind(case.number.to_string())
+                        .bind(case.number.year())
+                        .bind(i64::from(case.number.seq()))
+                        .bind(Ts::new(case.created_at))
+                        .bind(case.kind.slug())
+                        .bind(case.event_month.to_string())
+                        .bind(case.sender_org.as_str())
+                        .bind(case.sender_unit.as_str())
+                        .bind(case.receiver_org.as_str())
+                        .bind(case.receiver_unit.as_str())
+                        .bind(case.direction.slug())
+                        .bind(case.consequence.slug())
+                        .bind(case.patient_group.slug())
+                        .bind(case.state.slug())
+                        .bind(&case.routing_rule)
+                        .bind(&case.routing_explanation)
+                        .bind(case.ack_deadline)
+                        .bind(case.answer_deadline)
+                        .bind(&case.follow_up_hash.0[..])
+                        .bind(&case.idempotency_hash.0[..])
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some(id) = id else {
+                        tx.rollback().await?;
+                        return codec::duplicate_of(self.find_by_idempotency(&case.idempotency_hash).await?);
+                    };
+                    for category in &case.categories {
+                        sqlx::query(sql::INSERT_CATEGORY)
+                            .bind(id)
+                            .bind(category.slug())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query(sql::INSERT_DOCUMENT)
+                        .bind(id)
+                        .bind(&case.sealed.0)
+                        .bind(Ts::new(case.created_at))
+                        .execute(&mut *tx)
+                        .await?;
+                    let ev = &case.first_event;
+                    sqlx::query(sql::INSERT_EVENT)
+                        .bind(id)
+                        .bind(Ts::new(ev.at))
+                        .bind(&ev.actor)
+                        .bind(ev.from_state.map(|s| s.slug()))
+                        .bind(ev.to_state.slug())
+                        .bind(&ev.reason)
+                        .execute(&mut *tx)
+                        .await?;
+                    for job in &case.mail {
+                        sqlx::query(sql::INSERT_MAIL)
+                            .bind(id)
+                            .bind(&job.to)
+                            .bind(&job.template)
+                            .bind(sqlx::types::Json(&job.payload))
+                            .bind(&job.message_id)
+                            .bind(Ts::new(job.not_before))
+                            .bind(Ts::new(case.created_at))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    // An early return above drops `tx`, which rolls it back.
+                    tx.commit().await?;
+                    Ok(InsertOutcome::Created)
+                }
+
+                async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>> {
+                    let row = sqlx::query_as(sql::CASE_BY_NUMBER)
+                        .bind(number.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    self.record(row).await
+                }
+
+                async fn case_by_follow_up(&self, token_hash: &TokenHash) -> Result<Option<CaseRecord>> {
+                    let row = sqlx::query_as(sql::CASE_BY_FOLLOW_UP)
+                        .bind(&token_hash.0[..])
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    self.record(row).await
+                }
+
+                async fn sealed_document(&self, number: CaseNumber) -> Result<Option<Ciphertext>> {
+                    let bytes: Option<Vec<u8>> = sqlx::query_scalar(sql::SEALED_DOCUMENT)
+                        .bind(number.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    Ok(bytes.map(Ciphertext))
+                }
+
+                async fn case_events(&self, number: CaseNumber) -> Result<Vec<CaseEvent>> {
+                    let rows: Vec<EventRow> = sqlx::query_as(sql::CASE_EVENTS)
+                        .bind(number.to_string())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.into_iter().map(EventRow::into_event).collect()
+                }
+
+                async fn claim_mail_jobs(
+                    &self,
+                    worker: &str,
+                    now: DateTime<Utc>,
+                    lease: chrono::Duration,
+                    limit: u32,
+                ) -> Result<Vec<MailJob>> {
+                    codec::jobs_by_id(self.claim(worker, now, lease, limit).await?)
+                }
+
+                async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
+                    let mut tx = self.write().await?;
+                    let done = sqlx::query(sql::MARK_SENT)
+                        .bind(id)
+                        .bind(worker)
+                        .bind(Ts::new(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    codec::note_lost_lease(done.rows_affected(), id, worker);
+                    Ok(())
+                }
+
+                async fn mark_mail_failed(
+                    &self,
+                    id: i64,
+                    worker: &str,
+                    error: &str,
+                    retry_at: Option<DateTime<Utc>>,
+                ) -> Result<()> {
+                    let query = match retry_at {
+                        Some(at) => sqlx::query(sql::MARK_RETRY)
+                            .bind(id)
+                            .bind(worker)
+                            .bind(error)
+                            .bind(Ts::new(at)),
+                        None => sqlx::query(sql::MARK_DEAD).bind(id).bind(worker).bind(error),
+                    };
+                    let mut tx = self.write().await?;
+                    let done = query.execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    codec::note_lost_lease(done.rows_affected(), id, worker);
+                    Ok(())
+                }
+
+                async fn counts(&self) -> Result<Counts> {
+                    let row: CountsRow = sqlx::query_as(sql::COUNTS).fetch_one(&self.pool).await?;
+                    Ok(row.into())
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_store;

@@ -1,0 +1,75 @@
+//! The PostgreSQL engine: the production database.
+//!
+//! Same SQL as SQLite (`sql.rs`) except for claiming, which uses
+//! `FOR UPDATE SKIP LOCKED`. Transactions run at READ COMMITTED; the
+//! statements are written so that is enough (single-statement sequence bump,
+//! `ON CONFLICT` for the idempotency key, row locks for claims).
+
+use chrono::{DateTime, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::Result;
+use crate::codec::{JobRow, Ts};
+use crate::sql::{due_at_1, job_columns};
+
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`) with a pool of at most
+    /// `max_connections`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .connect(url)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The underlying pool, for callers that need raw access (tests, tools).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn migrator() -> &'static Migrator {
+        static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
+        &MIGRATOR
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<JobRow>> {
+        // SKIP LOCKED lets concurrent claimers pass over rows another claim
+        // is taking right now instead of queueing behind it; the lease keeps
+        // workers apart after the commit. One statement, so no transaction.
+        const CLAIM: &str = concat!(
+            "WITH due AS (SELECT id FROM mail_outbox WHERE ",
+            due_at_1!(),
+            " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) ",
+            "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 FROM due WHERE mail_outbox.id = due.id RETURNING ",
+            job_columns!()
+        );
+        let rows = sqlx::query_as(CLAIM)
+            .bind(Ts::new(now))
+            .bind(i64::from(limit))
+            .bind(worker)
+            .bind(Ts::new(now + lease))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows)
+    }
+}
+
+crate::common::impl_store!(PgStore);

@@ -1,0 +1,572 @@
+//! The store conformance suite: every test is written once, generic over the
+//! engine, and run as `sqlite::<name>` and `postgres::<name>`.
+//!
+//! PostgreSQL comes from `SAMAVVIK_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a database
+//! of its own. Without a server the PostgreSQL half is skipped loudly, unless
+//! `CI` is set, where it fails.
+
+mod support;
+
+use chrono::Duration;
+use samavvik_core::{CaseNumber, CaseState, Category};
+use samavvik_store::{AnyStore, Ciphertext, Counts, InsertOutcome, Store, StoreError};
+use support::{TestStore, concurrently, expected_record, mail, new_case, random_hash, stored, t0};
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = crate::support::sqlite().await;
+                    crate::$name(&db.store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = crate::support::postgres().await else { return };
+                    crate::$name(&db.store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    insert_and_read_back,
+    categories_round_trip,
+    sequence_is_per_year,
+    concurrent_allocations_are_distinct,
+    duplicate_idempotency_key_writes_nothing,
+    follow_up_lookup,
+    sealed_document_round_trip,
+    events_are_append_only,
+    unknown_slug_is_corrupt,
+    claim_respects_due_time_and_lease,
+    mark_sent_needs_the_lease,
+    failed_job_retries_then_dies,
+    concurrent_claims_never_overlap,
+    insert_is_atomic,
+    concurrent_inserts_all_succeed,
+);
+
+fn num(year: i32, seq: u32) -> CaseNumber {
+    CaseNumber::new(year, seq).unwrap()
+}
+
+async fn insert_and_read_back<S: TestStore>(s: &S) {
+    // Migrating an up-to-date database is a no-op, not an error.
+    s.migrate().await.unwrap();
+    let n = s.allocate_case_number(2026).await.unwrap();
+    assert_eq!(n, num(2026, 1));
+    let case = new_case(n);
+    assert_eq!(s.insert_case(&case).await.unwrap(), InsertOutcome::Created);
+
+    let record = s.case_by_number(n).await.unwrap().expect("case is there");
+    assert_eq!(record, expected_record(&case));
+    // Both engines keep milliseconds, no more and no less.
+    assert_eq!(record.created_at.timestamp_subsec_nanos(), 589_000_000);
+
+    let events = s.case_events(n).await.unwrap();
+    assert_eq!(events.len(), 1);
+    let ev = &events[0];
+    assert_eq!(
+        (ev.at, ev.actor.as_str(), ev.from_state, ev.to_state),
+        (stored(t0()), "melder", None, CaseState::Dispatched)
+    );
+    assert_eq!(ev.reason, case.first_event.reason);
+
+    assert_eq!(s.find_by_idempotency(&case.idempotency_hash).await.unwrap(), Some(n));
+    assert_eq!(s.case_by_number(num(2026, 2)).await.unwrap(), None);
+    assert_eq!(
+        s.counts().await.unwrap(),
+        Counts {
+            cases: 1,
+            mail_pending: 1,
+            mail_sent: 0,
+            mail_dead: 0
+        }
+    );
+}
+
+async fn categories_round_trip<S: TestStore>(s: &S) {
+    let all = new_case(num(2026, 1));
+    let all = samavvik_store::NewCase {
+        categories: Category::ALL.iter().rev().copied().collect(),
+        ..all
+    };
+    let one = new_case(num(2026, 2));
+    let one = samavvik_store::NewCase {
+        categories: vec![Category::Annet],
+        ..one
+    };
+    for case in [&all, &one] {
+        s.insert_case(case).await.unwrap();
+    }
+    // Categories come back in vocabulary order, whatever order they went in.
+    assert_eq!(
+        s.case_by_number(all.number).await.unwrap().unwrap().categories,
+        Category::ALL.to_vec()
+    );
+    assert_eq!(
+        s.case_by_number(one.number).await.unwrap().unwrap().categories,
+        vec![Category::Annet]
+    );
+}
+
+async fn sequence_is_per_year<S: TestStore>(s: &S) {
+    let mut got = Vec::new();
+    for year in [2026, 2026, 2027, 2026, 2027, 2030] {
+        got.push(s.allocate_case_number(year).await.unwrap().to_string());
+    }
+    assert_eq!(
+        got,
+        [
+            "SA-2026-00001",
+            "SA-2026-00002",
+            "SA-2027-00001",
+            "SA-2026-00003",
+            "SA-2027-00002",
+            "SA-2030-00001"
+        ]
+    );
+}
+
+async fn concurrent_allocations_are_distinct<S: TestStore>(s: &S) {
+    let tasks = (0..50).map(|_| {
+        let s = s.clone();
+        async move { s.allocate_case_number(2026).await.unwrap() }
+    });
+    let mut seqs: Vec<u32> = concurrently(tasks.collect())
+        .await
+        .into_iter()
+        .map(|n| n.seq())
+        .collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
+}
+
+async fn duplicate_idempotency_key_writes_nothing<S: TestStore>(s: &S) {
+    let first = new_case(num(2026, 1));
+    assert_eq!(s.insert_case(&first).await.unwrap(), InsertOutcome::Created);
+    let before = s.counts().await.unwrap();
+
+    // A resubmission: new number and follow-up token, same idempotency key.
+    let mut again = new_case(num(2026, 2));
+    again.idempotency_hash = first.idempotency_hash;
+    again.mail = vec![mail(again.number, 7, t0())];
+    assert_eq!(
+        s.insert_case(&again).await.unwrap(),
+        InsertOutcome::Duplicate(first.number)
+    );
+
+    assert_eq!(s.counts().await.unwrap(), before);
+    assert_eq!(s.case_by_number(again.number).await.unwrap(), None);
+    assert_eq!(s.case_by_follow_up(&again.follow_up_hash).await.unwrap(), None);
+    assert_eq!(s.sealed_document(again.number).await.unwrap(), None);
+    assert_eq!(
+        s.find_by_idempotency(&first.idempotency_hash).await.unwrap(),
+        Some(first.number)
+    );
+    assert_eq!(s.find_by_idempotency(&random_hash()).await.unwrap(), None);
+}
+
+async fn follow_up_lookup<S: TestStore>(s: &S) {
+    let a = new_case(num(2026, 1));
+    let b = new_case(num(2026, 2));
+    s.insert_case(&a).await.unwrap();
+    s.insert_case(&b).await.unwrap();
+    assert_eq!(
+        s.case_by_follow_up(&a.follow_up_hash).await.unwrap(),
+        Some(expected_record(&a))
+    );
+    assert_eq!(
+        s.case_by_follow_up(&b.follow_up_hash).await.unwrap().map(|r| r.number),
+        Some(b.number)
+    );
+    // The idempotency hash is not a follow-up token.
+    assert_eq!(s.case_by_follow_up(&a.idempotency_hash).await.unwrap(), None);
+    assert_eq!(s.case_by_follow_up(&random_hash()).await.unwrap(), None);
+}
+
+async fn sealed_document_round_trip<S: TestStore>(s: &S) {
+    let mut small = new_case(num(2026, 1));
+    small.sealed = Ciphertext(b"age-encryption.org/v1\n\0\xff\x00trailing".to_vec());
+    let mut big = new_case(num(2026, 2));
+    big.sealed = Ciphertext((0..300_000).map(|_| rand::random::<u8>()).collect());
+    for case in [&small, &big] {
+        s.insert_case(case).await.unwrap();
+        assert_eq!(
+            s.sealed_document(case.number).await.unwrap().as_ref(),
+            Some(&case.sealed)
+        );
+    }
+    assert_eq!(s.sealed_document(num(2026, 3)).await.unwrap(), None);
+}
+
+async fn events_are_append_only<S: TestStore>(s: &S) {
+    let case = new_case(num(2026, 1));
+    s.insert_case(&case).await.unwrap();
+    let before = s.case_events(case.number).await.unwrap();
+    for sql in ["UPDATE case_events SET reason = 'rewritten'", "DELETE FROM case_events"] {
+        let err = s.raw(sql).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(s.case_events(case.number).await.unwrap(), before);
+}
+
+async fn unknown_slug_is_corrupt<S: TestStore>(s: &S) {
+    let case = new_case(num(2026, 1));
+    s.insert_case(&case).await.unwrap();
+    s.raw("UPDATE cases SET consequence = 'katastrofal'").await.unwrap();
+    let err = s
+        .case_by_number(case.number)
+        .await
+        .expect_err("unknown slug must not read");
+    assert!(
+        matches!(&err, StoreError::Corrupt(m) if m.contains("katastrofal")),
+        "{err}"
+    );
+}
+
+async fn claim_respects_due_time_and_lease<S: TestStore>(s: &S) {
+    let mut case = new_case(num(2026, 1));
+    let later = t0() + Duration::hours(1);
+    case.mail = vec![
+        mail(case.number, 1, t0()),
+        mail(case.number, 2, t0()),
+        mail(case.number, 3, later),
+    ];
+    s.insert_case(&case).await.unwrap();
+    let lease = Duration::seconds(60);
+    let now = t0() + Duration::seconds(1);
+
+    // Oldest first, limited, and every field as written.
+    let first = s.claim_mail_jobs("w1", now, lease, 1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let job = &first[0];
+    assert_eq!((job.case_number, job.attempts), (Some(case.number), 0));
+    assert_eq!(
+        (&job.to, &job.template, &job.payload, &job.message_id),
+        (
+            &case.mail[0].to,
+            &case.mail[0].template,
+            &case.mail[0].payload,
+            &case.mail[0].message_id
+        )
+    );
+
+    // The second due job is still free; the third is not due yet.
+    let second = s.claim_mail_jobs("w1", now, lease, 10).await.unwrap();
+    assert_eq!(
+        second.iter().map(|j| &j.message_id).collect::<Vec<_>>(),
+        [&case.mail[1].message_id]
+    );
+    assert!(first[0].id < second[0].id);
+
+    // Another worker gets nothing while the leases run.
+    assert!(
+        s.claim_mail_jobs("w2", now + Duration::seconds(30), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // After the leases run out, the other worker takes both over.
+    let taken = s
+        .claim_mail_jobs("w2", now + Duration::seconds(61), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.iter().map(|j| j.id).collect::<Vec<_>>(),
+        [first[0].id, second[0].id]
+    );
+
+    // At its time, the third job is due too; the finished ones are not.
+    for j in &taken {
+        s.mark_mail_sent(j.id, "w2", now + Duration::seconds(62)).await.unwrap();
+    }
+    let third = s.claim_mail_jobs("w3", later, lease, 10).await.unwrap();
+    assert_eq!(
+        third.iter().map(|j| &j.message_id).collect::<Vec<_>>(),
+        [&case.mail[2].message_id]
+    );
+}
+
+async fn mark_sent_needs_the_lease<S: TestStore>(s: &S) {
+    let case = new_case(num(2026, 1));
+    s.insert_case(&case).await.unwrap();
+    let lease = Duration::seconds(60);
+    let job = s.claim_mail_jobs("w1", t0(), lease, 10).await.unwrap().remove(0);
+
+    s.mark_mail_sent(job.id, "w2", t0()).await.unwrap();
+    assert_eq!(
+        s.counts().await.unwrap().mail_sent,
+        0,
+        "a non-owner must not mark the job sent"
+    );
+
+    // w2 takes over after the lease; now w1 is the stranger.
+    let again = s
+        .claim_mail_jobs("w2", t0() + Duration::seconds(61), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    s.mark_mail_sent(job.id, "w1", t0()).await.unwrap();
+    s.mark_mail_failed(job.id, "w1", "late failure", None).await.unwrap();
+    assert_eq!(
+        s.counts().await.unwrap(),
+        Counts {
+            cases: 1,
+            mail_pending: 1,
+            mail_sent: 0,
+            mail_dead: 0
+        }
+    );
+
+    s.mark_mail_sent(job.id, "w2", t0() + Duration::seconds(62))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.counts().await.unwrap(),
+        Counts {
+            cases: 1,
+            mail_pending: 0,
+            mail_sent: 1,
+            mail_dead: 0
+        }
+    );
+    assert!(
+        s.claim_mail_jobs("w3", t0() + Duration::days(1), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn failed_job_retries_then_dies<S: TestStore>(s: &S) {
+    let case = new_case(num(2026, 1));
+    s.insert_case(&case).await.unwrap();
+    let lease = Duration::seconds(60);
+    let job = s.claim_mail_jobs("w1", t0(), lease, 10).await.unwrap().remove(0);
+    assert_eq!(job.attempts, 0);
+
+    let retry_at = t0() + Duration::minutes(5);
+    s.mark_mail_failed(job.id, "w1", "451 try again later", Some(retry_at))
+        .await
+        .unwrap();
+    // The lease is cleared, but the job waits for retry_at.
+    assert!(
+        s.claim_mail_jobs("w1", t0() + Duration::minutes(4), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let retried = s.claim_mail_jobs("w2", retry_at, lease, 10).await.unwrap();
+    assert_eq!(
+        retried.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(),
+        [(job.id, 1)]
+    );
+
+    // A stranger's failure report changes nothing.
+    s.mark_mail_failed(job.id, "w1", "not mine", None).await.unwrap();
+    assert_eq!(s.counts().await.unwrap().mail_dead, 0);
+
+    s.mark_mail_failed(job.id, "w2", "550 no such mailbox", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.counts().await.unwrap(),
+        Counts {
+            cases: 1,
+            mail_pending: 0,
+            mail_sent: 0,
+            mail_dead: 1
+        }
+    );
+    assert!(
+        s.claim_mail_jobs("w3", t0() + Duration::days(365), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn concurrent_claims_never_overlap<S: TestStore>(s: &S) {
+    let mut case = new_case(num(2026, 1));
+    case.mail = (1..=40).map(|n| mail(case.number, n, t0())).collect();
+    s.insert_case(&case).await.unwrap();
+    let workers = (0..8).map(|w| {
+        let s = s.clone();
+        async move {
+            let worker = format!("w{w}");
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim_mail_jobs(&worker, t0(), Duration::seconds(60), 3)
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|j| j.id));
+            }
+        }
+    });
+    let mut ids: Vec<i64> = concurrently(workers.collect()).await.into_iter().flatten().collect();
+    ids.sort();
+    let claimed = ids.len();
+    ids.dedup();
+    assert_eq!((claimed, ids.len()), (40, 40), "every job claimed exactly once");
+}
+
+async fn insert_is_atomic<S: TestStore>(s: &S) {
+    let mut case = new_case(num(2026, 1));
+    case.mail = vec![mail(case.number, 1, t0()), mail(case.number, 1, t0())];
+    assert!(
+        s.insert_case(&case).await.is_err(),
+        "a repeated message id must fail the insert"
+    );
+
+    assert_eq!(s.case_by_number(case.number).await.unwrap(), None);
+    assert_eq!(s.find_by_idempotency(&case.idempotency_hash).await.unwrap(), None);
+    assert_eq!(s.case_events(case.number).await.unwrap(), vec![]);
+    assert_eq!(s.counts().await.unwrap(), Counts::default());
+
+    // Nothing was left behind to block a corrected retry of the same case.
+    case.mail.pop();
+    assert_eq!(s.insert_case(&case).await.unwrap(), InsertOutcome::Created);
+    assert_eq!(
+        s.counts().await.unwrap(),
+        Counts {
+            cases: 1,
+            mail_pending: 1,
+            mail_sent: 0,
+            mail_dead: 0
+        }
+    );
+}
+
+async fn concurrent_inserts_all_succeed<S: TestStore>(s: &S) {
+    let started = std::time::Instant::now();
+    let tasks = (0..64).map(|_| {
+        let s = s.clone();
+        async move {
+            let n = s.allocate_case_number(2026).await.unwrap();
+            let mut case = new_case(n);
+            case.mail.push(mail(n, 2, t0()));
+            s.insert_case(&case).await.unwrap()
+        }
+    });
+    let outcomes = concurrently(tasks.collect()).await;
+    eprintln!(
+        "{}: 64 concurrent allocate+insert_case took {:?}",
+        std::any::type_name::<S>(),
+        started.elapsed()
+    );
+    assert!(outcomes.iter().all(|o| *o == InsertOutcome::Created), "{outcomes:?}");
+    assert_eq!(
+        s.counts().await.unwrap(),
+        Counts {
+            cases: 64,
+            mail_pending: 128,
+            mail_sent: 0,
+            mail_dead: 0
+        }
+    );
+}
+
+/// `AnyStore` picks the engine from the URL scheme and delegates.
+#[tokio::test]
+async fn any_store_picks_engine_by_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = AnyStore::connect(&format!("sqlite://{}/any.db", dir.path().display()))
+        .await
+        .unwrap();
+    assert_eq!(sqlite.engine(), "sqlite");
+    sqlite.migrate().await.unwrap();
+    let n = sqlite.allocate_case_number(2026).await.unwrap();
+    sqlite.insert_case(&new_case(n)).await.unwrap();
+    assert_eq!(sqlite.counts().await.unwrap().cases, 1);
+
+    for url in ["mysql://localhost/x", "sqlite", "", "file:///tmp/x.db"] {
+        assert!(
+            matches!(AnyStore::connect(url).await, Err(StoreError::UnsupportedUrl)),
+            "{url}"
+        );
+    }
+
+    if let Some(db) = support::postgres().await {
+        let url = support::with_database(&support::postgres_admin_url(), &db_name(&db.store).await);
+        for url in [url.clone(), url.replacen("postgres://", "postgresql://", 1)] {
+            let pg = AnyStore::connect(&url).await.unwrap();
+            assert_eq!(pg.engine(), "postgres");
+            assert_eq!(pg.counts().await.unwrap(), Counts::default());
+        }
+    }
+}
+
+async fn db_name(pg: &samavvik_store::PgStore) -> String {
+    sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(pg.pool())
+        .await
+        .unwrap()
+}
+
+/// SQLite is opened with the settings the engine's docs promise.
+#[tokio::test]
+async fn sqlite_pragmas() {
+    use samavvik_store::{SqliteStore, SqliteTuning};
+    async fn pragma<T>(s: &SqliteStore, name: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin,
+    {
+        sqlx::query_scalar(&format!("PRAGMA {name}"))
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/p.db", dir.path().display());
+    let full = SqliteStore::connect(&url).await.unwrap();
+    assert_eq!(pragma::<String>(&full, "journal_mode").await, "wal");
+    assert_eq!(pragma::<i64>(&full, "foreign_keys").await, 1);
+    assert_eq!(pragma::<i64>(&full, "busy_timeout").await, 10_000);
+    assert_eq!(pragma::<i64>(&full, "synchronous").await, 2, "FULL");
+    let normal = SqliteStore::connect_with(
+        &url,
+        SqliteTuning {
+            synchronous_full: false,
+            ..SqliteTuning::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(pragma::<i64>(&normal, "synchronous").await, 1, "NORMAL");
+}
+
+/// The intake spawns store calls on a multi-threaded runtime, so the
+/// concrete engines' futures must be `Send`. This only has to compile.
+#[allow(dead_code)]
+fn any_store_futures_are_send(s: AnyStore, case: samavvik_store::NewCase) {
+    fn send<T: Send>(_: T) {}
+    let h = random_hash();
+    let n = case.number;
+    send(s.migrate());
+    send(s.find_by_idempotency(&h));
+    send(s.allocate_case_number(2026));
+    send(s.insert_case(&case));
+    send(s.case_by_number(n));
+    send(s.case_by_follow_up(&h));
+    send(s.sealed_document(n));
+    send(s.case_events(n));
+    send(s.claim_mail_jobs("w", t0(), Duration::seconds(1), 1));
+    send(s.mark_mail_sent(1, "w", t0()));
+    send(s.mark_mail_failed(1, "w", "e", None));
+    send(s.counts());
+    send(AnyStore::connect("sqlite://x.db"));
+}

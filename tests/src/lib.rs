@@ -1,0 +1,46 @@
+//! Support for the end-to-end tests: a real server on a free port over
+//! SQLite or PostgreSQL, a real SMTP peer (Python's aiosmtpd), a browser-like
+//! HTTP client, and a capture of every log line the server writes.
+
+pub mod db;
+pub mod logs;
+pub mod server;
+pub mod smtp;
+
+pub use db::Engine;
+pub use server::{TestApp, valid_report};
+pub use smtp::SmtpSink;
+
+/// Polls `check` every 50 ms until it is true or `secs` have passed.
+pub async fn eventually(secs: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    check().await
+}
+
+/// A free TCP port on loopback (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A string that appears nowhere unless the test typed it.
+pub fn canary(tag: &str) -> String {
+    format!("KANARI{tag}{:016x}", rand::random::<u64>())
+}
+
+/// The workspace root (for `deploy/directory.toml`).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
+}
