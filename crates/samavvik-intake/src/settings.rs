@@ -233,7 +233,10 @@ impl Settings {
         if file.exists() {
             figment = figment.merge(Toml::file(file));
         }
-        figment.merge(Env::prefixed("SAMAVVIK__").split("__")).extract().map_err(Box::new)
+        figment
+            .merge(Env::prefixed("SAMAVVIK__").split("__"))
+            .extract()
+            .map_err(Box::new)
     }
 
     /// Whether cookies must be `Secure` (and may use the `__Host-` prefix).
