@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
-use samavvik_store::{AnyStore, Store};
+use samavvik_store::{AnyStore, Store, StoreOptions};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -78,9 +78,11 @@ impl AppState {
         self.wake.notify_one();
     }
 
-    /// Re-reads the directory and keys; requests in flight keep the old ones.
-    pub fn reload_catalog(&self) -> anyhow::Result<()> {
+    /// Re-reads the directory and keys and records the new version;
+    /// requests in flight keep the old ones.
+    pub async fn reload_catalog(&self) -> anyhow::Result<()> {
         let catalog = Catalog::load(&self.settings)?;
+        crate::catalog::import_directory(&self.store, &catalog.directory).await?;
         self.catalog.replace(catalog);
         tracing::info!(version = %self.catalog.current().directory.version(), "directory reloaded");
         Ok(())
@@ -95,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(routes::form::show))
         .route("/meld", get(routes::form::show).post(routes::form::submit_report))
         .route("/oppfolging/{token}", get(routes::follow_up::show))
+        .route("/api/ruting", axum::routing::post(routes::route_preview::preview))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))
         .route("/helse/klar", get(routes::health::ready))
@@ -169,6 +172,7 @@ impl Running {
 pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> anyhow::Result<Running> {
     let store = connect_store(&settings).await?;
     let catalog = Catalog::load(&settings)?;
+    crate::catalog::import_directory(&store, &catalog.directory).await?;
     let secret = Secret::load_or_create(&settings.security.secret_file)?;
     let mailer = match mailer {
         Some(m) => m,
@@ -219,7 +223,16 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     {
         std::fs::create_dir_all(dir)?;
     }
-    let store = AnyStore::connect(url)
+    let synchronous_full = match settings.database.sqlite_synchronous.to_ascii_lowercase().as_str() {
+        "full" => true,
+        "normal" => false,
+        other => anyhow::bail!("database.sqlite_synchronous must be «full» or «normal», not «{other}»"),
+    };
+    let options = StoreOptions {
+        max_connections: settings.database.max_connections,
+        sqlite_synchronous_full: synchronous_full,
+    };
+    let store = AnyStore::connect_with(url, &options)
         .await
         .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
     store.migrate().await?;

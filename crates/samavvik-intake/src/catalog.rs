@@ -28,6 +28,33 @@ impl Catalog {
     }
 }
 
+/// Records the directory's version and units in the database (once per version).
+pub async fn import_directory(store: &samavvik_store::AnyStore, directory: &Directory) -> anyhow::Result<bool> {
+    use samavvik_store::{DirectoryImport, DirectoryStore, DirectoryUnitRow};
+    let import = DirectoryImport {
+        version: directory.version().to_owned(),
+        imported_at: chrono::Utc::now(),
+        units: directory
+            .units()
+            .iter()
+            .map(|u| DirectoryUnitRow {
+                unit_id: u.id.to_string(),
+                name: u.name.clone(),
+                organisation: u.organisation.to_string(),
+                kind: u.kind.slug().to_owned(),
+                valid_from: u.valid_from,
+                valid_to: u.valid_to,
+                successor: u.successor.as_ref().map(|s| s.to_string()),
+            })
+            .collect(),
+    };
+    let new = store.import_directory(&import).await?;
+    if new {
+        tracing::info!(version = %import.version, units = import.units.len(), "directory version imported");
+    }
+    Ok(new)
+}
+
 pub fn load_directory(path: &Path) -> anyhow::Result<Directory> {
     Ok(Directory::load(path)?)
 }

@@ -7,12 +7,28 @@ use chrono::{DateTime, Utc};
 use samavvik_core::CaseNumber;
 
 use crate::{
-    CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, PgStore, Result, SqliteStore, Store,
-    StoreError, TokenHash,
+    CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, PgStore, Result, SqliteStore,
+    SqliteTuning, Store, StoreError, TokenHash,
 };
 
-/// PostgreSQL pool size when the URL alone picks the engine.
-const PG_MAX_CONNECTIONS: u32 = 16;
+/// How to open a store, whichever the engine.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreOptions {
+    /// Pool size (both engines).
+    pub max_connections: u32,
+    /// SQLite only: `synchronous = FULL` when true, `NORMAL` when false.
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        let sqlite = SqliteTuning::default();
+        Self {
+            max_connections: sqlite.max_connections,
+            sqlite_synchronous_full: sqlite.synchronous_full,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum AnyStore {
@@ -21,13 +37,28 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// `sqlite:…` opens SQLite with default tuning; `postgres:…` or
-    /// `postgresql:…` connects to PostgreSQL. Anything else is
+    /// `sqlite:…` opens SQLite; `postgres:…` or `postgresql:…` connects to
+    /// PostgreSQL; both with [`StoreOptions::default`]. Anything else is
     /// [`StoreError::UnsupportedUrl`]. Does not migrate.
     pub async fn connect(url: &str) -> Result<AnyStore> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// Like [`AnyStore::connect`], with the pool size and SQLite durability
+    /// from `options` (the `database` settings).
+    pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<AnyStore> {
         match url.split_once(':').map(|(scheme, _)| scheme) {
-            Some("sqlite") => Ok(AnyStore::Sqlite(SqliteStore::connect(url).await?)),
-            Some("postgres" | "postgresql") => Ok(AnyStore::Postgres(PgStore::connect(url, PG_MAX_CONNECTIONS).await?)),
+            Some("sqlite") => {
+                let tuning = SqliteTuning {
+                    synchronous_full: options.sqlite_synchronous_full,
+                    max_connections: options.max_connections,
+                    ..SqliteTuning::default()
+                };
+                Ok(AnyStore::Sqlite(SqliteStore::connect_with(url, tuning).await?))
+            }
+            Some("postgres" | "postgresql") => {
+                Ok(AnyStore::Postgres(PgStore::connect(url, options.max_connections).await?))
+            }
             _ => Err(StoreError::UnsupportedUrl),
         }
     }
@@ -122,5 +153,19 @@ impl Store for AnyStore {
 
     async fn counts(&self) -> Result<Counts> {
         delegate!(self.counts())
+    }
+}
+
+impl crate::DirectoryStore for AnyStore {
+    async fn import_directory(&self, import: &crate::DirectoryImport) -> Result<bool> {
+        delegate!(self.import_directory(import))
+    }
+
+    async fn directory_versions(&self) -> Result<Vec<crate::DirectoryVersion>> {
+        delegate!(self.directory_versions())
+    }
+
+    async fn directory_unit_name(&self, version: &str, unit_id: &str) -> Result<Option<String>> {
+        delegate!(self.directory_unit_name(version, unit_id))
     }
 }

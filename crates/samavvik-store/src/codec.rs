@@ -32,6 +32,10 @@ impl Ts {
         Ts(DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at))
     }
 
+    pub(crate) fn get(self) -> DateTime<Utc> {
+        self.0
+    }
+
     fn from_millis(ms: i64) -> Result<Self, BoxDynError> {
         DateTime::from_timestamp_millis(ms)
             .map(Ts)

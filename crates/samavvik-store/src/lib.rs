@@ -7,14 +7,17 @@
 //! never sees plaintext case content.
 
 mod any;
+mod directory;
 mod codec;
 mod common;
 mod model;
 mod postgres;
+pub mod scratch;
 mod sql;
 mod sqlite;
 
-pub use any::AnyStore;
+pub use any::{AnyStore, StoreOptions};
+pub use directory::{DirectoryImport, DirectoryStore, DirectoryUnitRow, DirectoryVersion};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, SqliteTuning};

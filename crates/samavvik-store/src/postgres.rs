@@ -73,3 +73,4 @@ impl PgStore {
 }
 
 crate::common::impl_store!(PgStore);
+crate::directory::impl_directory_store!(PgStore);

@@ -124,3 +124,4 @@ impl SqliteStore {
 }
 
 crate::common::impl_store!(SqliteStore);
+crate::directory::impl_directory_store!(SqliteStore);

@@ -20,6 +20,11 @@ pub enum DirectoryCommand {
         /// The file (default: directory.path from the settings).
         file: Option<PathBuf>,
     },
+    /// Record the directory file's version and units in the database.
+    Import {
+        /// The file (default: directory.path from the settings).
+        file: Option<PathBuf>,
+    },
     /// The units valid on a date (default today), as a table.
     Show {
         #[arg(long)]
@@ -44,7 +49,7 @@ pub enum DirectoryCommand {
     },
 }
 
-pub fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Result<ExitCode> {
     let today = Clock::system().today_oslo();
     match command {
         DirectoryCommand::Check { file } => {
@@ -62,6 +67,17 @@ pub fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Result<Exit
                 println!("{} feil i {}.", problems.len(), path.display());
                 Ok(ExitCode::FAILURE)
             }
+        }
+        DirectoryCommand::Import { file } => {
+            let path = file.unwrap_or(settings.directory.path.clone());
+            let dir = load_directory(&path)?;
+            let store = crate::app::connect_store(&settings).await?;
+            if crate::catalog::import_directory(&store, &dir).await? {
+                println!("Importerte katalogversjon {} ({} enheter).", dir.version(), dir.units().len());
+            } else {
+                println!("Katalogversjon {} er allerede importert.", dir.version());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         DirectoryCommand::Show { date } => {
             let dir = load_directory(&settings.directory.path)?;

@@ -1,8 +1,10 @@
 //! The commands of the `samavvik` binary, one function each.
 
+mod bench;
 mod demo;
 mod directory;
 mod keys;
+mod report;
 mod serve;
 
 use std::path::PathBuf;
@@ -49,6 +51,13 @@ pub enum Command {
         #[command(subcommand)]
         command: directory::DirectoryCommand,
     },
+    /// The anonymised FSU annual report or the secretariat's half-year report.
+    Report(report::ReportArgs),
+    /// Benchmarks that print ratios measured in one run.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -59,7 +68,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker => serve::worker(settings()?).await,
         Command::Demo(args) => demo::demo(settings()?, args).await,
         Command::Keys { command } => keys::run(settings()?, command),
-        Command::Directory { command } => directory::run(settings()?, command),
+        Command::Directory { command } => directory::run(settings()?, command).await,
+        Command::Report(args) => report::run(settings()?, args).await,
+        Command::Bench { command } => bench::run(settings()?, command).await,
     }
 }
 

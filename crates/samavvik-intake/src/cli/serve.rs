@@ -43,7 +43,7 @@ pub async fn run_until_signal(running: Running) -> anyhow::Result<()> {
             return;
         };
         while hup.recv().await.is_some() {
-            if let Err(e) = state.reload_catalog() {
+            if let Err(e) = state.reload_catalog().await {
                 tracing::error!(error = %format!("{e:#}"), "directory reload failed; keeping the old one");
             }
         }

@@ -5,6 +5,7 @@ pub mod follow_up;
 pub mod form;
 pub mod form_view;
 pub mod health;
+pub mod route_preview;
 
 use axum::http::HeaderMap;
 

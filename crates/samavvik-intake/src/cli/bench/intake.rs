@@ -1,0 +1,12 @@
+//! Placeholder being written now; replaced before this lands.
+
+use std::process::ExitCode;
+
+use crate::settings::Settings;
+
+#[derive(clap::Args, Debug)]
+pub struct IntakeArgs {}
+
+pub async fn run(_settings: Settings, _args: IntakeArgs) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not written yet")
+}

@@ -1,0 +1,16 @@
+import { startServer } from "./support/server.js";
+import { launch, newPage } from "./support/browser.js";
+const srv = await startServer();
+const browser = await launch();
+const page = await newPage(browser, 360);
+const shots = async (name, n=3) => { for (let i=0;i<n;i++){ await page.evaluate(y=>window.scrollTo(0,y), i*760); await page.screenshot({path:`/tmp/r-${name}-${i}.png`}); } };
+await page.goto(srv.baseUrl + "/"); await shots("form", 8);
+await page.locator("button[type=submit]").click(); await page.waitForLoadState(); await shots("err", 2);
+await page.check("#kind-avvik"); await page.selectOption("#event_month", {index:1}); await page.selectOption("#sender_unit","horten-hjemmetjeneste");
+await page.selectOption("#receiver_org","siv"); await page.selectOption("#receiver_unit","siv-med"); await page.check("#category-" + await page.evaluate(()=>document.querySelector("[name=category]").value));
+await page.check("[name=consequence] >> nth=0"); await page.selectOption("#patient_group",{index:1}); await page.fill("#description","Test"); await page.fill("#reporter_name","Kari"); await page.fill("#reporter_phone","33");
+await page.locator("button[type=submit]").click(); await page.waitForLoadState(); await shots("receipt", 3);
+await page.goto(await page.locator(".follow-link a").getAttribute("href")); await shots("follow", 2);
+await page.setViewportSize({width:1280,height:900}); await page.screenshot({path:"/tmp/r-follow-1280.png"});
+await page.goto(srv.baseUrl + "/"); await page.screenshot({path:"/tmp/r-form-1280.png"});
+await browser.close(); await srv.stop();
