@@ -22,9 +22,16 @@ on_both_engines!(
 );
 
 fn with(fields: Vec<(String, String)>, changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> =
-        fields.into_iter().filter(|(k, _)| !changes.iter().any(|(c, _)| c == k)).collect();
-    out.extend(changes.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.to_string())));
+    let mut out: Vec<(String, String)> = fields
+        .into_iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .collect();
+    out.extend(
+        changes
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     out
 }
 
@@ -34,7 +41,9 @@ fn case_number_in(html: &str) -> samavvik_core::CaseNumber {
 }
 
 async fn free_text_routes_to_the_kommune_and_says_why(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else { return };
+    let Some(app) = TestApp::start(engine, free_port()).await else {
+        return;
+    };
     let (csrf, key) = app.open_form().await;
     let fields = with(
         valid_report(&csrf, &key, &canary("R")),
@@ -47,18 +56,32 @@ async fn free_text_routes_to_the_kommune_and_says_why(engine: Engine) {
     );
     let (status, html) = app.post(&fields).await;
     assert_eq!(status, 200, "{html}");
-    let case = app.store().case_by_number(case_number_in(&html)).await.unwrap().unwrap();
+    let case = app
+        .store()
+        .case_by_number(case_number_in(&html))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(case.receiver_unit.as_str(), "faerder-postmottak");
     assert_eq!(case.direction.slug(), "siv-til-kommune");
     assert_eq!(case.routing_rule, "kommune-former-name");
-    assert!(case.routing_explanation.contains("«Nøtterøy»"), "{}", case.routing_explanation);
-    assert!(!case.routing_explanation.contains("NOTTEROY"), "the explanation quotes the directory, not the reporter");
+    assert!(
+        case.routing_explanation.contains("«Nøtterøy»"),
+        "{}",
+        case.routing_explanation
+    );
+    assert!(
+        !case.routing_explanation.contains("NOTTEROY"),
+        "the explanation quotes the directory, not the reporter"
+    );
     assert!(html.contains("Færder kommune"));
     app.stop().await;
 }
 
 async fn preview_shows_the_decision_before_sending(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else { return };
+    let Some(app) = TestApp::start(engine, free_port()).await else {
+        return;
+    };
     let (csrf, _) = app.open_form().await;
     let hint = format!("psykiatrien {}", canary("P"));
     let ask = |csrf: String, hint: String| {
@@ -95,14 +118,20 @@ async fn directory_change_leaves_existing_cases_alone(engine: Engine) {
     let original = std::fs::read_to_string(samavvik_tests::workspace_root().join("deploy/directory.toml")).unwrap();
     std::fs::write(&path, &original).unwrap();
     let p = path.clone();
-    let Some(app) = TestApp::start_with(engine, free_port(), move |s| s.directory.path = p).await else { return };
+    let Some(app) = TestApp::start_with(engine, free_port(), move |s| s.directory.path = p).await else {
+        return;
+    };
     let (csrf, key) = app.open_form().await;
     let (_, html) = app.post(&valid_report(&csrf, &key, "x")).await;
     let n = case_number_in(&html);
     let before = app.store().case_by_number(n).await.unwrap().unwrap();
 
     // The system owner renames the klinikk and reloads while the server runs.
-    let renamed = original.replacen("name = \"Medisinsk klinikk\"", "name = \"Medisinsk klinikk og akuttmottak\"", 1);
+    let renamed = original.replacen(
+        "name = \"Medisinsk klinikk\"",
+        "name = \"Medisinsk klinikk og akuttmottak\"",
+        1,
+    );
     assert_ne!(renamed, original, "the test edits the shipped directory");
     std::fs::write(&path, renamed).unwrap();
     app.running.state.reload_catalog().await.unwrap();
@@ -112,11 +141,18 @@ async fn directory_change_leaves_existing_cases_alone(engine: Engine) {
     let versions = app.store().directory_versions().await.unwrap();
     assert_eq!(versions.len(), 2, "both directory versions are recorded");
     assert_eq!(
-        app.store().directory_unit_name(&versions[0].version, "siv-med").await.unwrap().as_deref(),
+        app.store()
+            .directory_unit_name(&versions[0].version, "siv-med")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("Medisinsk klinikk")
     );
     let (csrf, key) = app.open_form().await;
     let (_, html) = app.post(&valid_report(&csrf, &key, "y")).await;
-    assert!(html.contains("Medisinsk klinikk og akuttmottak"), "new cases use the new directory");
+    assert!(
+        html.contains("Medisinsk klinikk og akuttmottak"),
+        "new cases use the new directory"
+    );
     app.stop().await;
 }

@@ -21,5 +21,5 @@ pub use ids::{OrgId, UnitId};
 pub use month::EventMonth;
 pub use report::{FieldError, RawReport, ValidatedReport};
 pub use sealed::SealedContent;
-pub use state::CaseState;
-pub use vocab::{Category, Consequence, Kind, PatientGroup};
+pub use state::{CaseState, InvalidTransition, Transition};
+pub use vocab::{Category, Consequence, Kind, MeasureCategory, PatientGroup};

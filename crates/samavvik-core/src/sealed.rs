@@ -72,6 +72,55 @@ impl SealedContent {
     }
 }
 
+/// A measure (tiltak) as planned in an answer. The category is also kept
+/// clear for statistics; who is responsible is personal, so it is sealed.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PlannedMeasure {
+    pub category: crate::vocab::MeasureCategory,
+    pub responsible: String,
+    pub due: Option<NaiveDate>,
+}
+
+/// Sealed text added while a case is handled: an answer with its measures,
+/// a lesson learned, a reason for rerouting or reopening, a message.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HandlingNote {
+    pub version: u32,
+    pub case_number: CaseNumber,
+    pub kind: String,
+    pub text: String,
+    #[serde(default)]
+    pub measures: Vec<PlannedMeasure>,
+}
+
+impl HandlingNote {
+    pub fn new(case_number: CaseNumber, kind: &str, text: String, measures: Vec<PlannedMeasure>) -> Self {
+        Self {
+            version: SealedContent::VERSION,
+            case_number,
+            kind: kind.to_owned(),
+            text,
+            measures,
+        }
+    }
+
+    pub fn to_plaintext(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("plain struct serialises")
+    }
+
+    /// Parses a decrypted note and checks it belongs to `expected`.
+    pub fn from_plaintext(bytes: &[u8], expected: CaseNumber) -> Result<Self, OpenError> {
+        let note: HandlingNote = serde_json::from_slice(bytes).map_err(|_| OpenError::Malformed)?;
+        if note.version != SealedContent::VERSION {
+            return Err(OpenError::UnknownVersion(note.version));
+        }
+        if note.case_number != expected {
+            return Err(OpenError::WrongCase);
+        }
+        Ok(note)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

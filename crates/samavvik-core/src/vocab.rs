@@ -94,6 +94,19 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What the receiver did about the case, recorded on closing. A closed case
+    /// has one or more.
+    MeasureCategory {
+        Rutineendring => ("rutineendring", "Rutineendring"),
+        Opplaering => ("opplaering", "Opplæring"),
+        Samarbeidsmote => ("samarbeidsmote", "Samarbeidsmøte"),
+        SystemTeknisk => ("system-teknisk", "System- eller teknisk endring"),
+        IngenTiltak => ("ingen-tiltak", "Ingen tiltak nødvendig"),
+        Annet => ("annet", "Annet"),
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +125,7 @@ mod tests {
         check(Category::ALL, Category::slug, Category::from_slug);
         check(Consequence::ALL, Consequence::slug, Consequence::from_slug);
         check(PatientGroup::ALL, PatientGroup::slug, PatientGroup::from_slug);
+        check(MeasureCategory::ALL, MeasureCategory::slug, MeasureCategory::from_slug);
         assert_eq!(Category::ALL.len(), 13);
         assert_eq!(PatientGroup::ALL.len(), 8);
     }

@@ -73,6 +73,25 @@ impl AppState {
         }
     }
 
+    /// Whether the form's CSRF token matches the cookie's nonce.
+    pub fn csrf_ok(&self, headers: &axum::http::HeaderMap, form: &std::collections::HashMap<String, String>) -> bool {
+        let token = form.get("csrf_token").map(String::as_str).unwrap_or("");
+        crate::routes::cookie(headers, &self.csrf_cookie_name())
+            .is_some_and(|nonce| self.secret.csrf_valid(nonce, token))
+    }
+
+    /// A CSRF token for a page, and the cookie to set if the browser has none yet.
+    pub fn csrf_for(&self, headers: &axum::http::HeaderMap) -> (String, Option<HeaderValue>) {
+        let name = self.csrf_cookie_name();
+        if let Some(nonce) = crate::routes::cookie(headers, &name).filter(|n| crate::tokens::is_key(n)) {
+            return (self.secret.csrf_token(nonce), None);
+        }
+        let nonce = crate::tokens::random_key();
+        let secure = if self.settings.https() { "; Secure" } else { "" };
+        let cookie = HeaderValue::from_str(&format!("{name}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}")).ok();
+        (self.secret.csrf_token(&nonce), cookie)
+    }
+
     /// Tells the outbox worker there is new mail, so it does not wait for its next poll.
     pub fn wake_worker(&self) {
         self.wake.notify_one();
@@ -98,6 +117,16 @@ pub fn router(state: AppState) -> Router {
         .route("/meld", get(routes::form::show).post(routes::form::submit_report))
         .route("/oppfolging/{token}", get(routes::follow_up::show))
         .route("/api/ruting", axum::routing::post(routes::route_preview::preview))
+        .route(
+            "/logg-inn",
+            get(routes::sign_in::show).post(routes::sign_in::request_link),
+        )
+        .route("/logg-inn/bekreft", axum::routing::post(routes::sign_in::confirm))
+        .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))
+        .route("/logg-ut", axum::routing::post(routes::sign_in::sign_out))
+        .route("/saker", get(routes::cases::inbox))
+        .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
+        .route("/admin/logg", get(routes::audit::show))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))
         .route("/helse/klar", get(routes::health::ready))

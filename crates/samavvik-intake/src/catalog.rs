@@ -14,6 +14,8 @@ use crate::settings::Settings;
 pub struct Catalog {
     pub directory: Directory,
     pub keyring: Keyring,
+    /// Who may sign in, and with which roles, from this directory.
+    pub people: crate::auth::People,
 }
 
 impl Catalog {
@@ -24,7 +26,13 @@ impl Catalog {
             &settings.keys.dir,
             settings.keys.recovery_recipient.as_deref(),
         )?;
-        Ok(Self { directory, keyring })
+        let secret = crate::tokens::Secret::load_or_create(&settings.security.secret_file)?;
+        let people = crate::auth::People::build(&directory, &settings.security.admin_emails, &secret);
+        Ok(Self {
+            directory,
+            keyring,
+            people,
+        })
     }
 }
 

@@ -2,6 +2,8 @@
 //! mail outbox worker, and the commands of the `samavvik` binary.
 
 pub mod app;
+pub mod auth;
+pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -121,6 +121,15 @@ pub struct Security {
     /// 32 random bytes that key CSRF tokens and follow-up links. Created
     /// (0600) on first start if missing.
     pub secret_file: PathBuf,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// A session ends this long after sign-in, however active.
+    pub session_max_hours: i64,
+    /// How long a sign-in link in an e-mail works (once).
+    pub login_link_minutes: i64,
+    /// Work e-mails of the system owners (admin: the audit log). Leaders and
+    /// the secretariat come from the directory.
+    pub admin_emails: Vec<String>,
 }
 
 impl Default for Settings {
@@ -140,6 +149,10 @@ impl Default for Settings {
             deadlines: Deadlines::default(),
             security: Security {
                 secret_file: PathBuf::from("data/secret.key"),
+                session_idle_minutes: 60,
+                session_max_hours: 12,
+                login_link_minutes: 15,
+                admin_emails: Vec::new(),
             },
         }
     }

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use samavvik_core::deadline::{add_calendar_days, add_working_days};
-use samavvik_core::report::{FieldError, field, validate};
 use samavvik_core::report::ValidatedReport;
+use samavvik_core::report::{FieldError, field, validate};
 use samavvik_core::{CaseNumber, CaseState, Direction, OrgId, RawReport, SealedContent};
 use samavvik_routing::{Decision, Directory, Refusal, RouteRequest};
 use samavvik_store::{CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, TokenHash};
@@ -207,11 +207,7 @@ pub async fn store_draft(
     }
 }
 
-async fn existing_receipt(
-    state: &AppState,
-    number: CaseNumber,
-    follow_up_token: String,
-) -> Result<Outcome, AppError> {
+async fn existing_receipt(state: &AppState, number: CaseNumber, follow_up_token: String) -> Result<Outcome, AppError> {
     tracing::info!(case = %number, "resubmission answered with the existing receipt");
     let case = state.store.case_by_number(number).await?.ok_or(AppError::NotFound)?;
     Ok(Outcome::Receipt(Box::new(Receipt {

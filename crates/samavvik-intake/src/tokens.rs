@@ -81,6 +81,15 @@ impl Secret {
         mac.verify_slice(&given).is_ok()
     }
 
+    /// A person's opaque id in the database and the audit log: a keyed hash
+    /// of the work e-mail, so no address is stored in the clear.
+    pub fn principal(&self, email: &str) -> String {
+        format!(
+            "u-{}",
+            &hex::encode(self.mac("principal", email.trim().to_lowercase().as_bytes()))[..20]
+        )
+    }
+
     /// The private follow-up token (256 bits, URL-safe) for an idempotency key.
     pub fn follow_up_token(&self, idempotency_key: &str) -> String {
         URL_SAFE_NO_PAD.encode(self.mac("follow-up", idempotency_key.as_bytes()))
@@ -92,6 +101,18 @@ pub fn random_key() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// 256 random bits, URL-safe: sign-in links and session cookies.
+pub fn long_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `s` looks like a token made by [`long_token`] (or a follow-up token).
+pub fn is_long_token(s: &str) -> bool {
+    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Whether `s` looks like a key made by [`random_key`].

@@ -21,6 +21,18 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "mail/new_case_receiver.body.txt",
     "mail/new_case_sender.subject.txt",
     "mail/new_case_sender.body.txt",
+    "mail/sign_in.subject.txt",
+    "mail/sign_in.body.txt",
+    "mail/case_answered.subject.txt",
+    "mail/case_answered.body.txt",
+    "mail/case_rerouted.subject.txt",
+    "mail/case_rerouted.body.txt",
+    "sign_in.html",
+    "sign_in_sent.html",
+    "sign_in_confirm.html",
+    "inbox.html",
+    "case.html",
+    "audit.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -1,9 +1,26 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener("DOMContentLoaded", function () {
-  // Move focus to the error summary so keyboard and screen-reader users
-  // hear what to fix first.
-  var summary = document.getElementById("feilsammendrag");
-  if (summary) { summary.focus(); }
+  // Move focus to the error summary (or the "not sent" notice) so keyboard
+  // and screen-reader users hear what to fix first. The autofocus attribute
+  // does the same without JavaScript; this covers browsers that ignore it.
+  var summary = document.getElementById("feilsammendrag") || document.getElementById("melding");
+  if (summary && document.activeElement !== summary) { summary.focus(); }
+
+  // A link in the error summary focuses its field (as the browser does) and
+  // also scrolls the field's question into view: without this, the label or
+  // legend above the field ends up hidden above the top of the screen.
+  var links = document.querySelectorAll("#feilsammendrag a[href^='#']");
+  Array.prototype.forEach.call(links, function (link) {
+    link.addEventListener("click", function (event) {
+      var field = document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) { return; }
+      var group = field.closest("fieldset");
+      var question = group ? group.querySelector("legend") : document.querySelector("label[for='" + field.id + "']");
+      event.preventDefault();
+      (question || field).scrollIntoView({ block: "start" });
+      field.focus({ preventScroll: true });
+    });
+  });
 });
 
 // Routing preview: when the reporter has said who sends and who receives,

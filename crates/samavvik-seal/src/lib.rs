@@ -96,12 +96,26 @@ impl Recipients {
 
 /// Encrypts `content` to every recipient. The output is binary age format.
 pub fn seal(content: &SealedContent, recipients: &Recipients) -> Result<Vec<u8>, SealError> {
+    seal_bytes(&content.to_plaintext(), recipients)
+}
+
+/// Decrypts a case document with one unit's identity and checks that it
+/// belongs to `expected`.
+pub fn open(ciphertext: &[u8], identity: &UnitIdentity, expected: CaseNumber) -> Result<SealedContent, SealError> {
+    Ok(SealedContent::from_plaintext(
+        &open_bytes(ciphertext, identity)?,
+        expected,
+    )?)
+}
+
+/// Encrypts any plaintext (a handling note, a message) to every recipient.
+/// Callers bind the case number inside the plaintext themselves.
+pub fn seal_bytes(plaintext: &[u8], recipients: &Recipients) -> Result<Vec<u8>, SealError> {
     if recipients.is_empty() {
         return Err(SealError::NoRecipients);
     }
     let encryptor = age::Encryptor::with_recipients(recipients.0.iter().map(|r| &r.0 as &dyn age::Recipient))
         .map_err(|e| SealError::Encrypt(e.to_string()))?;
-    let plaintext = content.to_plaintext();
     let mut out = Vec::with_capacity(plaintext.len() + 200 * recipients.len() + 64);
     let mut writer = encryptor
         .wrap_output(&mut out)
@@ -113,9 +127,8 @@ pub fn seal(content: &SealedContent, recipients: &Recipients) -> Result<Vec<u8>,
     Ok(out)
 }
 
-/// Decrypts a case document with one unit's identity and checks that it
-/// belongs to `expected`.
-pub fn open(ciphertext: &[u8], identity: &UnitIdentity, expected: CaseNumber) -> Result<SealedContent, SealError> {
+/// Decrypts any sealed document with one unit's identity.
+pub fn open_bytes(ciphertext: &[u8], identity: &UnitIdentity) -> Result<Vec<u8>, SealError> {
     let decryptor = age::Decryptor::new(ciphertext).map_err(|e| SealError::Decrypt(e.to_string()))?;
     let mut reader = decryptor
         .decrypt(std::iter::once(identity.age() as &dyn age::Identity))
@@ -127,7 +140,7 @@ pub fn open(ciphertext: &[u8], identity: &UnitIdentity, expected: CaseNumber) ->
     reader
         .read_to_end(&mut plaintext)
         .map_err(|e| SealError::Decrypt(e.to_string()))?;
-    Ok(SealedContent::from_plaintext(&plaintext, expected)?)
+    Ok(plaintext)
 }
 
 #[cfg(test)]

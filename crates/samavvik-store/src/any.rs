@@ -4,12 +4,13 @@
 //! not object safe; the match costs nothing next to a query.
 
 use chrono::{DateTime, Utc};
-use samavvik_core::CaseNumber;
+use samavvik_core::{CaseNumber, EventMonth};
 
 use crate::{
     CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, PgStore, Result, SqliteStore,
     SqliteTuning, Store, StoreError, TokenHash,
 };
+use crate::{CaseStatistics, StatsQuery, SyntheticCase};
 
 /// How to open a store, whichever the engine.
 #[derive(Clone, Copy, Debug)]
@@ -60,6 +61,14 @@ impl AnyStore {
                 Ok(AnyStore::Postgres(PgStore::connect(url, options.max_connections).await?))
             }
             _ => Err(StoreError::UnsupportedUrl),
+        }
+    }
+
+    /// Closes the pool, waiting for connections in use to come back.
+    pub async fn close(&self) {
+        match self {
+            AnyStore::Sqlite(s) => s.pool().close().await,
+            AnyStore::Postgres(s) => s.pool().close().await,
         }
     }
 
@@ -154,6 +163,22 @@ impl Store for AnyStore {
     async fn counts(&self) -> Result<Counts> {
         delegate!(self.counts())
     }
+
+    async fn statistics_cutoff(&self, from: EventMonth, to: EventMonth) -> Result<Option<DateTime<Utc>>> {
+        delegate!(self.statistics_cutoff(from, to))
+    }
+
+    async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics> {
+        delegate!(self.case_statistics(query))
+    }
+
+    async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64> {
+        delegate!(self.insert_synthetic_cases(cases))
+    }
+
+    async fn analyze(&self) -> Result<()> {
+        delegate!(self.analyze())
+    }
 }
 
 impl crate::DirectoryStore for AnyStore {
@@ -167,5 +192,85 @@ impl crate::DirectoryStore for AnyStore {
 
     async fn directory_unit_name(&self, version: &str, unit_id: &str) -> Result<Option<String>> {
         delegate!(self.directory_unit_name(version, unit_id))
+    }
+}
+
+impl crate::HandlingStore for AnyStore {
+    async fn create_login_token(
+        &self,
+        hash: &TokenHash,
+        principal: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        mail: &crate::NewMailJob,
+    ) -> Result<()> {
+        delegate!(self.create_login_token(hash, principal, now, expires_at, mail))
+    }
+
+    async fn consume_login_token(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<String>> {
+        delegate!(self.consume_login_token(hash, now))
+    }
+
+    async fn create_session(
+        &self,
+        hash: &TokenHash,
+        principal: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        delegate!(self.create_session(hash, principal, now, expires_at))
+    }
+
+    async fn touch_session(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        delegate!(self.touch_session(hash, now, idle_cutoff))
+    }
+
+    async fn delete_session(&self, hash: &TokenHash) -> Result<()> {
+        delegate!(self.delete_session(hash))
+    }
+
+    async fn append_audit(&self, entry: &crate::AuditEntry) -> Result<()> {
+        delegate!(self.append_audit(entry))
+    }
+
+    async fn audit_entries(&self, filter: &crate::AuditFilter) -> Result<(Vec<crate::AuditEntry>, u64)> {
+        delegate!(self.audit_entries(filter))
+    }
+
+    async fn list_cases(&self, filter: &crate::CaseFilter) -> Result<(Vec<CaseRecord>, u64)> {
+        delegate!(self.list_cases(filter))
+    }
+
+    async fn case_measures(&self, number: CaseNumber) -> Result<Vec<samavvik_core::MeasureCategory>> {
+        delegate!(self.case_measures(number))
+    }
+
+    async fn handling_times(
+        &self,
+        number: CaseNumber,
+    ) -> Result<Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>> {
+        delegate!(self.handling_times(number))
+    }
+
+    async fn apply_transition(&self, write: &crate::TransitionWrite) -> Result<bool> {
+        delegate!(self.apply_transition(write))
+    }
+
+    async fn add_sealed_item(
+        &self,
+        number: CaseNumber,
+        item: &crate::NewSealedItem,
+        mail: &[crate::NewMailJob],
+    ) -> Result<i64> {
+        delegate!(self.add_sealed_item(number, item, mail))
+    }
+
+    async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<crate::SealedItem>> {
+        delegate!(self.sealed_items(number))
     }
 }

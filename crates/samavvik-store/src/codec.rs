@@ -36,6 +36,10 @@ impl Ts {
         self.0
     }
 
+    pub(crate) fn into_inner(self) -> DateTime<Utc> {
+        self.0
+    }
+
     fn from_millis(ms: i64) -> Result<Self, BoxDynError> {
         DateTime::from_timestamp_millis(ms)
             .map(Ts)

@@ -209,6 +209,156 @@ macro_rules! impl_store {
                     let row: CountsRow = sqlx::query_as(sql::COUNTS).fetch_one(&self.pool).await?;
                     Ok(row.into())
                 }
+
+                async fn statistics_cutoff(
+                    &self,
+                    from: samavvik_core::EventMonth,
+                    to: samavvik_core::EventMonth,
+                ) -> Result<Option<DateTime<Utc>>> {
+                    let row: $crate::stats::CutoffRow = sqlx::query_as(Self::STATS.cutoff)
+                        .bind(from.to_string())
+                        .bind(to.to_string())
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Ok(row.latest())
+                }
+
+                async fn case_statistics(&self, q: &$crate::StatsQuery) -> Result<$crate::CaseStatistics> {
+                    use $crate::stats::{DaysRow, DimRow, FlowStatsRow, MonthRow};
+                    let (from, to) = (q.from.to_string(), q.to.to_string());
+                    let status = Ts::new(q.status_at);
+                    let flows: Vec<FlowStatsRow> = sqlx::query_as(Self::STATS.flows)
+                        .bind(&from)
+                        .bind(&to)
+                        .bind(status)
+                        .bind(q.status_date())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let days: Vec<DaysRow> = sqlx::query_as(Self::STATS.days)
+                        .bind(&from)
+                        .bind(&to)
+                        .bind(status)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let dims: Vec<DimRow> = sqlx::query_as(Self::STATS.dims)
+                        .bind(&from)
+                        .bind(&to)
+                        .bind(status)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let months: Vec<MonthRow> = sqlx::query_as(Self::STATS.months)
+                        .bind(q.trend_from.to_string())
+                        .bind(&to)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    Ok($crate::stats::canonical($crate::CaseStatistics {
+                        flows: flows.into_iter().map(FlowStatsRow::decode).collect::<Result<_>>()?,
+                        days: days.into_iter().map(DaysRow::decode).collect::<Result<_>>()?,
+                        dims: dims.into_iter().map(DimRow::decode).collect::<Result<_>>()?,
+                        months: months.into_iter().map(MonthRow::decode).collect::<Result<_>>()?,
+                    }))
+                }
+
+                async fn insert_synthetic_cases(&self, cases: &[$crate::SyntheticCase]) -> Result<u64> {
+                    use std::collections::BTreeMap;
+                    use chrono::Datelike;
+                    const ROWS: usize = 1000;
+                    let mut tx = self.write().await?;
+                    // Hand out one block of numbers per year, in this transaction.
+                    let mut per_year: BTreeMap<i32, i64> = BTreeMap::new();
+                    for c in cases {
+                        *per_year.entry(c.created_at.year()).or_default() += 1;
+                    }
+                    let mut next: BTreeMap<i32, i64> = BTreeMap::new();
+                    for (&year, &n) in &per_year {
+                        let last: i64 = sqlx::query_scalar(sql::NEXT_SEQ_BLOCK)
+                            .bind(year)
+                            .bind(n)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        next.insert(year, last - n + 1);
+                    }
+                    for chunk in cases.chunks(ROWS) {
+                        let mut numbers = Vec::with_capacity(chunk.len());
+                        for c in chunk {
+                            let year = c.created_at.year();
+                            let seq = next.get_mut(&year).expect("every year has a block");
+                            numbers.push(
+                                CaseNumber::new(year, u32::try_from(*seq).unwrap_or(u32::MAX))
+                                    .map_err(|_| StoreError::Corrupt(format!("no case number for {year}/{seq}")))?,
+                            );
+                            *seq += 1;
+                        }
+                        let text = sql::insert_synthetic_sql(chunk.len());
+                        let mut query = sqlx::query_as::<_, (i64, String)>(&text);
+                        for (c, number) in chunk.iter().zip(&numbers) {
+                            // Unique per number, and no token hashes to it.
+                            let mut hash = [0u8; 32];
+                            hash[..4].copy_from_slice(b"synt");
+                            hash[4..8].copy_from_slice(&number.year().to_be_bytes());
+                            hash[8..12].copy_from_slice(&number.seq().to_be_bytes());
+                            let mut follow = hash;
+                            follow[0] = b'S';
+                            query = query
+                                .bind(number.to_string())
+                                .bind(number.year())
+                                .bind(i64::from(number.seq()))
+                                .bind(Ts::new(c.created_at))
+                                .bind(c.kind.slug())
+                                .bind(c.event_month.to_string())
+                                .bind(c.sender_org.as_str().to_owned())
+                                .bind(c.sender_unit.as_str().to_owned())
+                                .bind(c.receiver_org.as_str().to_owned())
+                                .bind(c.receiver_unit.as_str().to_owned())
+                                .bind(c.direction.slug())
+                                .bind(c.consequence.slug())
+                                .bind(c.patient_group.slug())
+                                .bind(c.state().slug())
+                                .bind(c.ack_deadline)
+                                .bind(c.answer_deadline)
+                                .bind(follow.to_vec())
+                                .bind(hash.to_vec())
+                                .bind(c.acknowledged_at.map(Ts::new))
+                                .bind(c.answered_at.map(Ts::new))
+                                .bind(c.closed_at.map(Ts::new));
+                        }
+                        // RETURNING promises no order, so match rows by number.
+                        let ids: std::collections::HashMap<String, i64> = query
+                            .fetch_all(&mut *tx)
+                            .await?
+                            .into_iter()
+                            .map(|(id, number)| (number, id))
+                            .collect();
+                        let mut cats: Vec<(i64, &'static str)> = Vec::new();
+                        let mut measures: Vec<(i64, &'static str)> = Vec::new();
+                        for (c, number) in chunk.iter().zip(&numbers) {
+                            let id = *ids
+                                .get(&number.to_string())
+                                .ok_or_else(|| StoreError::Corrupt(format!("{number} not returned")))?;
+                            cats.extend(c.categories.iter().map(|k| (id, k.slug())));
+                            measures.extend(c.measures.iter().map(|m| (id, m.slug())));
+                        }
+                        for (table, pairs) in [("case_categories", &cats), ("case_measures", &measures)] {
+                            for part in pairs.chunks(ROWS * 2) {
+                                let text = sql::insert_pairs_sql(table, part.len());
+                                let mut q = sqlx::query(&text);
+                                for (id, slug) in part {
+                                    q = q.bind(*id).bind(*slug);
+                                }
+                                q.execute(&mut *tx).await?;
+                            }
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok(cases.len() as u64)
+                }
+
+                async fn analyze(&self) -> Result<()> {
+                    for statement in Self::ANALYZE {
+                        sqlx::query(statement).execute(&self.pool).await?;
+                    }
+                    Ok(())
+                }
             }
         };
     };

@@ -8,6 +8,8 @@
 
 mod any;
 mod directory;
+mod handling;
+mod handling_sql;
 mod codec;
 mod common;
 mod model;
@@ -15,15 +17,22 @@ mod postgres;
 pub mod scratch;
 mod sql;
 mod sqlite;
+mod stats;
 
 pub use any::{AnyStore, StoreOptions};
+pub use handling::{
+    AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef, TransitionWrite,
+};
 pub use directory::{DirectoryImport, DirectoryStore, DirectoryUnitRow, DirectoryVersion};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, SqliteTuning};
+pub use stats::{
+    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, StatsQuery, SyntheticCase,
+};
 
 use chrono::{DateTime, Utc};
-use samavvik_core::CaseNumber;
+use samavvik_core::{CaseNumber, EventMonth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -99,4 +108,20 @@ pub trait Store {
 
     /// Counts for health checks, benchmarks and tests.
     async fn counts(&self) -> Result<Counts>;
+
+    /// The latest recorded instant (created, acknowledged, answered, closed)
+    /// among cases with event months `from..=to`; `None` when there are none.
+    async fn statistics_cutoff(&self, from: EventMonth, to: EventMonth) -> Result<Option<DateTime<Utc>>>;
+
+    /// Grouped counts of clear columns for the anonymised reports. Reads no
+    /// sealed column. The result is sorted the same on both engines.
+    async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics>;
+
+    /// Writes generated cases (demo and benchmark data) in one transaction,
+    /// with multi-row inserts. Numbers come from the same per-year sequence as
+    /// real cases. No sealed document, no events, no mail. Returns how many.
+    async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64>;
+
+    /// Refreshes the planner's statistics (after a bulk load).
+    async fn analyze(&self) -> Result<()>;
 }

@@ -40,6 +40,18 @@ impl PgStore {
         &MIGRATOR
     }
 
+    /// Whole days by flooring the interval in seconds; dates are UTC.
+    pub(crate) const STATS: crate::sql::StatsSql = crate::sql::stats_queries!(
+        "CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 86400) AS BIGINT)",
+        "CAST(FLOOR(EXTRACT(EPOCH FROM (closed_at - created_at)) / 86400) AS BIGINT)",
+        "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
+        "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)"
+    );
+
+    /// A bulk load leaves the visibility map unset; VACUUM lets the report use
+    /// index-only scans.
+    const ANALYZE: &'static [&'static str] = &["VACUUM (ANALYZE) cases, case_categories, case_measures"];
+
     async fn write(&self) -> Result<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
     }
@@ -74,3 +86,4 @@ impl PgStore {
 
 crate::common::impl_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
+crate::handling_sql::impl_handling_store!(PgStore);

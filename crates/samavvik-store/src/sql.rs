@@ -95,3 +95,158 @@ pub(crate) const COUNTS: &str = "SELECT \
      (SELECT COUNT(*) FROM mail_outbox WHERE status = 'pending') AS mail_pending, \
      (SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent') AS mail_sent, \
      (SELECT COUNT(*) FROM mail_outbox WHERE status = 'dead') AS mail_dead";
+
+// ---- statistics (issue 8) ---------------------------------------------------
+//
+// The report's queries read clear columns of `cases`, `case_categories` and
+// `case_measures` only; a test checks that none of them mentions the sealed
+// table. Two expressions differ between the engines (whole days between two
+// timestamps, and a timestamp's UTC date), so each engine instantiates
+// `stats_queries!` with its own; everything else is shared text.
+// $1..$2: event months; $3: the status instant; $4: its UTC date.
+
+macro_rules! in_period {
+    () => {
+        " WHERE event_month >= $1 AND event_month <= $2"
+    };
+}
+pub(crate) use in_period;
+
+macro_rules! flow_columns {
+    () => {
+        "direction, sender_org, sender_unit, receiver_org, receiver_unit"
+    };
+}
+pub(crate) use flow_columns;
+
+/// The statistics statements of one engine.
+pub(crate) struct StatsSql {
+    pub cutoff: &'static str,
+    pub flows: &'static str,
+    pub days: &'static str,
+    pub dims: &'static str,
+    pub months: &'static str,
+}
+
+/// `$days_ans`/`$days_close`: whole days from `created_at` to the answer/close;
+/// `$ack_date`/`$ans_date`: the UTC date of `acknowledged_at`/`answered_at`.
+macro_rules! stats_queries {
+    ($days_ans:literal, $days_close:literal, $ack_date:literal, $ans_date:literal) => {
+        $crate::sql::StatsSql {
+            cutoff: concat!(
+                "SELECT MAX(created_at) AS created, MAX(acknowledged_at) AS acknowledged, ",
+                "MAX(answered_at) AS answered, MAX(closed_at) AS closed FROM cases",
+                $crate::sql::in_period!()
+            ),
+            flows: concat!(
+                "SELECT ",
+                $crate::sql::flow_columns!(),
+                ", COUNT(*) AS cases, ",
+                "COUNT(*) FILTER (WHERE acknowledged_at <= $3 OR ack_deadline < $4) AS ack_due, ",
+                "COUNT(*) FILTER (WHERE acknowledged_at <= $3 AND ",
+                $ack_date,
+                " <= ack_deadline) AS ack_in_time, ",
+                "COUNT(*) FILTER (WHERE answered_at <= $3 OR answer_deadline < $4) AS answer_due, ",
+                "COUNT(*) FILTER (WHERE answered_at <= $3 AND ",
+                $ans_date,
+                " <= answer_deadline) AS answer_in_time, ",
+                "COUNT(*) FILTER (WHERE answered_at <= $3) AS answered, ",
+                "COUNT(*) FILTER (WHERE closed_at <= $3) AS closed, ",
+                "COUNT(*) FILTER (WHERE closed_at IS NULL OR closed_at > $3) AS open, ",
+                "COUNT(*) FILTER (WHERE (closed_at IS NULL OR closed_at > $3) AND (answered_at IS NULL OR answered_at > $3) ",
+                "AND answer_deadline < $4) AS overdue ",
+                "FROM cases",
+                $crate::sql::in_period!(),
+                " GROUP BY ",
+                $crate::sql::flow_columns!()
+            ),
+            days: concat!(
+                "SELECT ",
+                $crate::sql::flow_columns!(),
+                ", 'answer' AS what, ",
+                $days_ans,
+                " AS days, COUNT(*) AS cases FROM cases",
+                $crate::sql::in_period!(),
+                " AND answered_at <= $3 GROUP BY ",
+                $crate::sql::flow_columns!(),
+                ", days UNION ALL SELECT ",
+                $crate::sql::flow_columns!(),
+                ", 'close' AS what, ",
+                $days_close,
+                " AS days, COUNT(*) AS cases FROM cases",
+                $crate::sql::in_period!(),
+                " AND closed_at <= $3 GROUP BY ",
+                $crate::sql::flow_columns!(),
+                ", days"
+            ),
+            dims: concat!(
+                "SELECT 'kind' AS dimension, kind AS value, COUNT(*) AS cases FROM cases",
+                $crate::sql::in_period!(),
+                " GROUP BY kind UNION ALL ",
+                "SELECT 'consequence' AS dimension, consequence AS value, COUNT(*) AS cases FROM cases",
+                $crate::sql::in_period!(),
+                " GROUP BY consequence UNION ALL ",
+                "SELECT 'patient_group' AS dimension, patient_group AS value, COUNT(*) AS cases FROM cases",
+                $crate::sql::in_period!(),
+                " GROUP BY patient_group UNION ALL ",
+                "SELECT 'category' AS dimension, k.category AS value, COUNT(*) AS cases ",
+                "FROM case_categories k JOIN cases c ON c.id = k.case_id ",
+                "WHERE c.event_month >= $1 AND c.event_month <= $2 GROUP BY k.category UNION ALL ",
+                "SELECT 'measure' AS dimension, m.category AS value, COUNT(*) AS cases ",
+                "FROM case_measures m JOIN cases c ON c.id = m.case_id ",
+                "WHERE c.event_month >= $1 AND c.event_month <= $2 AND c.closed_at <= $3 GROUP BY m.category"
+            ),
+            months: concat!(
+                "SELECT event_month, COUNT(*) AS cases FROM cases",
+                $crate::sql::in_period!(),
+                " GROUP BY event_month"
+            ),
+        }
+    };
+}
+pub(crate) use stats_queries;
+
+/// Bumps a year's sequence by `$2` in one statement and returns the last
+/// number of the block, like [`NEXT_SEQ`] for one.
+pub(crate) const NEXT_SEQ_BLOCK: &str = "INSERT INTO case_sequences (year, last_seq) VALUES ($1, $2) \
+     ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + $2 \
+     RETURNING last_seq";
+
+/// Parameters per synthetic case row in [`insert_synthetic_sql`].
+pub(crate) const SYNTHETIC_PARAMS: usize = 21;
+
+/// A multi-row insert of `rows` synthetic cases. Routing columns are fixed
+/// text: synthetic cases were never routed.
+pub(crate) fn insert_synthetic_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO cases (case_number, case_year, case_seq, created_at, kind, event_month, \
+         sender_org, sender_unit, receiver_org, receiver_unit, direction, consequence, patient_group, state, \
+         ack_deadline, answer_deadline, follow_up_hash, idempotency_hash, acknowledged_at, answered_at, closed_at, \
+         routing_rule, routing_explanation, updated_at) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * SYNTHETIC_PARAMS;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for p in 1..=SYNTHETIC_PARAMS {
+            sql.push_str(&format!("${}, ", b + p));
+        }
+        sql.push_str(&format!("'synthetic', 'Syntetisk sak (generert)', ${})", b + 4));
+    }
+    sql.push_str(" RETURNING id, case_number");
+    sql
+}
+
+/// A multi-row insert of `rows` (case_id, category) pairs into `table`.
+pub(crate) fn insert_pairs_sql(table: &str, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} (case_id, category) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${})", 2 * r + 1, 2 * r + 2));
+    }
+    sql
+}

@@ -90,6 +90,16 @@ impl SqliteStore {
         &MIGRATOR
     }
 
+    /// Whole days are integer division of milliseconds; dates are UTC.
+    pub(crate) const STATS: crate::sql::StatsSql = crate::sql::stats_queries!(
+        "(answered_at - created_at) / 86400000",
+        "(closed_at - created_at) / 86400000",
+        "date(acknowledged_at / 1000, 'unixepoch')",
+        "date(answered_at / 1000, 'unixepoch')"
+    );
+
+    const ANALYZE: &'static [&'static str] = &["ANALYZE"];
+
     /// See the module doc for why every write takes the lock up front.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
@@ -125,3 +135,4 @@ impl SqliteStore {
 
 crate::common::impl_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
+crate::handling_sql::impl_handling_store!(SqliteStore);

@@ -96,12 +96,14 @@ export async function assertPageBasics(page, title) {
   assert.equal(await page.locator("h1").count(), 1, "one h1");
 }
 
-/** Where keyboard focus is now: the element's id, or tag and text. */
+/** Where keyboard focus is now: the element's id, a link's href, or tag and text. */
 export function focused(page) {
   return page.evaluate(() => {
     const el = document.activeElement;
     if (!el || el === document.body) return "body";
-    return el.id || `${el.tagName.toLowerCase()}:${(el.textContent || "").trim().slice(0, 60)}`;
+    if (el.id) return el.id;
+    if (el.tagName === "A") return `a:${el.getAttribute("href")}`;
+    return `${el.tagName.toLowerCase()}:${(el.textContent || "").trim().slice(0, 60)}`;
   });
 }
 

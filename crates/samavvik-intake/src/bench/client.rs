@@ -52,26 +52,14 @@ impl Browser {
         }
         let req = req.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
         let sender = self.connection().await?;
-        let result = async {
-            let res = sender.send_request(req).await?;
-            let status = res.status();
-            if let Some(set) = res.headers().get(header::SET_COOKIE)
-                && let Some(pair) = set.to_str()?.split(';').next()
-            {
-                self.cookie = Some(HeaderValue::from_str(pair)?);
-            }
-            let body = res.into_body().collect().await?.to_bytes();
-            anyhow::Ok(Page {
-                status,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            })
-        }
-        .await;
-        if result.is_err() {
+        let result = read(sender.send_request(req).await).await;
+        match &result {
+            Ok((_, Some(cookie))) => self.cookie = Some(cookie.clone()),
+            Ok(_) => {}
             // Like a browser: a broken connection is replaced by a new one.
-            self.sender = None;
+            Err(_) => self.sender = None,
         }
-        result
+        result.map(|(page, _)| page)
     }
 
     async fn connection(&mut self) -> anyhow::Result<&mut SendRequest<Full<Bytes>>> {
@@ -91,6 +79,24 @@ impl Browser {
         }
         Ok(self.sender.as_mut().expect("just connected"))
     }
+}
+
+/// The page and the cookie it sets, if any.
+async fn read(
+    sent: Result<axum::http::Response<hyper::body::Incoming>, hyper::Error>,
+) -> anyhow::Result<(Page, Option<HeaderValue>)> {
+    let res = sent?;
+    let status = res.status();
+    let cookie = match res.headers().get(header::SET_COOKIE) {
+        Some(set) => match set.to_str()?.split(';').next() {
+            Some(pair) => Some(HeaderValue::from_str(pair)?),
+            None => None,
+        },
+        None => None,
+    };
+    let body = res.into_body().collect().await?.to_bytes();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    Ok((Page { status, body }, cookie))
 }
 
 /// The value of a hidden input in a page (`name="…" value="…"`).

@@ -12,7 +12,7 @@ mod latency;
 mod load;
 mod raw;
 
-pub use latency::Latency;
+pub use latency::{Latency, ms as latency_ms};
 
 /// The database engine a benchmark runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -73,7 +73,11 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
             let dir = load_directory(&path)?;
             let store = crate::app::connect_store(&settings).await?;
             if crate::catalog::import_directory(&store, &dir).await? {
-                println!("Importerte katalogversjon {} ({} enheter).", dir.version(), dir.units().len());
+                println!(
+                    "Importerte katalogversjon {} ({} enheter).",
+                    dir.version(),
+                    dir.units().len()
+                );
             } else {
                 println!("Katalogversjon {} er allerede importert.", dir.version());
             }

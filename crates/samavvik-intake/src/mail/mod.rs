@@ -10,7 +10,22 @@ pub use worker::{WorkerHandle, run_once, spawn_worker};
 use serde::{Deserialize, Serialize};
 
 /// What a notification may contain: clear data only. The payload stored in
-/// the outbox is exactly this struct, so nothing else can reach a mail.
+/// the outbox is exactly one of these structs, so nothing else can reach a mail.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Payload {
+    Case(Notice),
+    SignIn(SignInLink),
+}
+
+/// A sign-in link: the link and how long it works. Nothing about cases.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SignInLink {
+    pub sign_in_link: String,
+    pub minutes: i64,
+}
+
+/// A notice about a case: number, units, a deadline, a link.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Notice {
     pub case_number: String,
@@ -24,9 +39,12 @@ pub struct Notice {
 /// Mail templates: `mail/<name>.subject.txt` and `mail/<name>.body.txt`.
 pub const TEMPLATE_NEW_CASE_RECEIVER: &str = "new_case_receiver";
 pub const TEMPLATE_NEW_CASE_SENDER: &str = "new_case_sender";
+pub const TEMPLATE_SIGN_IN: &str = "sign_in";
+pub const TEMPLATE_CASE_ANSWERED: &str = "case_answered";
+pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
 
 /// Renders subject and body of a notice.
-pub fn render(template: &str, notice: &Notice) -> Result<(String, String), minijinja::Error> {
+pub fn render(template: &str, notice: &Payload) -> Result<(String, String), minijinja::Error> {
     let env = crate::views::env();
     let subject = env
         .get_template(&format!("mail/{template}.subject.txt"))?

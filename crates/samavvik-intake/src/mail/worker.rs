@@ -13,7 +13,7 @@ use chrono::Utc;
 use samavvik_store::{AnyStore, MailJob, Store};
 use tokio::sync::{Notify, watch};
 
-use super::{MailError, Mailer, Notice, render};
+use super::{MailError, Mailer, Payload, render};
 use crate::settings::Outbox;
 
 #[derive(Clone)]
@@ -102,7 +102,7 @@ async fn process(
     job: MailJob,
 ) -> Result<(), samavvik_store::StoreError> {
     let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
-    let outcome = match serde_json::from_value::<Notice>(job.payload.clone()) {
+    let outcome = match serde_json::from_value::<Payload>(job.payload.clone()) {
         Ok(notice) => match render(&job.template, &notice) {
             Ok((subject, body)) => mailer.send(&job.to, &subject, &body, &job.message_id).await,
             Err(e) => Err(MailError::Permanent(format!("template {}: {e}", job.template))),

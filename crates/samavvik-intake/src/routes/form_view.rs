@@ -78,10 +78,13 @@ impl FormView<'_> {
             months.push(json!({"value": m.to_string(), "label": m.label_nb()}));
             m = m.prev();
         }
-        let title = if self.errors.is_empty() {
-            "Meld avvik".to_owned()
-        } else {
+        // The title is the first thing a screen reader says on the new page.
+        let title = if !self.errors.is_empty() {
             format!("Feil i skjemaet ({}) – Meld avvik", self.errors.len())
+        } else if self.notice.is_some() {
+            "Meldingen er ikke sendt – Meld avvik".to_owned()
+        } else {
+            "Meld avvik".to_owned()
         };
 
         json!({

@@ -22,11 +22,21 @@ pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: ax
         return answer(false, "Forespørselen er for stor.");
     }
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("");
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    };
     let csrf_ok = cookie(&headers, &state.csrf_cookie_name())
         .is_some_and(|nonce| state.secret.csrf_valid(nonce, value("csrf_token")));
     if !csrf_ok {
-        return (axum::http::StatusCode::FORBIDDEN, Json(json!({"ok": false, "message": ""}))).into_response();
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            Json(json!({"ok": false, "message": ""})),
+        )
+            .into_response();
     }
     let Ok(sender) = UnitId::new(value("sender_unit")) else {
         return answer(false, "Velg enheten du melder fra, så viser vi hvor meldingen går.");
@@ -34,7 +44,11 @@ pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: ax
     let catalog = state.catalog.current();
     let dir = &catalog.directory;
     let receiver_org = OrgId::new(value("receiver_org")).ok();
-    if receiver_org.as_ref().and_then(|o| dir.organisation(o)).is_none_or(|o| o.kind == OrgKind::Secretariat) {
+    if receiver_org
+        .as_ref()
+        .and_then(|o| dir.organisation(o))
+        .is_none_or(|o| o.kind == OrgKind::Secretariat)
+    {
         return answer(false, "Velg hvem avviket gjelder, så viser vi hvor meldingen går.");
     }
     let mut req = RouteRequest::new(sender, state.clock.today_oslo());

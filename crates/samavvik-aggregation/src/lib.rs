@@ -1,0 +1,12 @@
+//! Samavvik's anonymised statistics: the FSU annual report and the
+//! secretariat's half-year report.
+//!
+//! Input is [`samavvik_store::CaseStatistics`]: grouped counts of clear
+//! columns, computed in SQL. This crate never sees a key, a sealed column or a
+//! person-level row (it does not depend on `samavvik-seal`; a test checks).
+//! [`build`] turns the counts into a [`Report`] of published tables with
+//! primary and secondary suppression ([`suppress`]), checked by the
+//! [`audit`]or; the renderers write it as HTML, JSON, CSV and XLSX.
+
+pub mod audit;
+pub mod suppress;

@@ -1,0 +1,476 @@
+//! `POST /saker/{nr}`: acknowledge, reroute, answer, close, reopen.
+//!
+//! Each action is checked against the lifecycle in the core crate, written
+//! as one guarded transaction (event, clear handling columns, sealed notes,
+//! mail), and audited. A form with errors comes back with what was typed.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use samavvik_core::deadline::{add_calendar_days, add_working_days, format_date_nb};
+use samavvik_core::sealed::{HandlingNote, PlannedMeasure};
+use samavvik_core::{CaseState, MeasureCategory, Transition, UnitId};
+use samavvik_store::{
+    AuditEntry, CaseRecord, Ciphertext, HandlingStore, NewEvent, NewMailJob, NewSealedItem, Reroute, SealedRef, Store,
+    TransitionWrite,
+};
+
+use super::cases::{authorised_case, open_case, opening_unit, render_case, require_person, unit_name};
+use super::form_pairs;
+use crate::app::AppState;
+use crate::auth::{Person, Side};
+use crate::catalog::Catalog;
+use crate::error::AppError;
+use crate::mail::{Notice, TEMPLATE_CASE_ANSWERED, TEMPLATE_CASE_REROUTED};
+
+const MAX_TEXT: usize = 10_000;
+const MEASURE_ROWS: usize = 3;
+
+type Errors = Vec<(String, String)>;
+
+pub async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let person = match require_person(&state, &headers).await? {
+        Ok(p) => p,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (case, side) = authorised_case(&state, &person, &number, "POST /saker/{nr}").await?;
+    if body.len() > state.settings.server.max_body_bytes {
+        return Err(AppError::PayloadTooLarge {
+            limit: state.settings.server.max_body_bytes,
+        });
+    }
+    let form = form_pairs(&body);
+    macro_rules! again {
+        ($errors:expr, $status:expr) => {{
+            let errors: Errors = $errors;
+            return render_case(&state, &headers, &person, &case, side, &errors, &form, $status).await;
+        }};
+    }
+    if !state.csrf_ok(&headers, &form) {
+        let e = vec![(
+            "handling".to_owned(),
+            "Av sikkerhetshensyn må du sende skjemaet på nytt. Det du skrev, er tatt vare på.".to_owned(),
+        )];
+        again!(e, StatusCode::FORBIDDEN);
+    }
+    let action = form.get("action").and_then(|a| Transition::from_slug(a));
+    let allowed = match (action, side) {
+        (Some(Transition::Acknowledge | Transition::Answer | Transition::Close), Side::Receiver) => true,
+        (Some(Transition::Reroute), Side::Receiver | Side::Secretariat) => true,
+        (Some(Transition::Reopen), _) => person.secretariat,
+        _ => false,
+    };
+    let Some(transition) = action.filter(|_| allowed) else {
+        again!(
+            vec![("handling".into(), "Du kan ikke gjøre dette med saken.".into())],
+            StatusCode::FORBIDDEN
+        );
+    };
+    let Ok(to) = case.state.apply(transition) else {
+        let e = vec![(
+            "handling".into(),
+            format!(
+                "Saken har status «{}», og det kan ikke gjøres nå.",
+                case.state.label_nb()
+            ),
+        )];
+        again!(e, StatusCode::CONFLICT);
+    };
+    let catalog = state.catalog.current();
+    let ctx = Ctx {
+        state: &state,
+        catalog: &catalog,
+        person: &person,
+        case: &case,
+        side,
+        form: &form,
+        now: state.clock.now(),
+    };
+    let write = match transition {
+        Transition::Acknowledge => Ok(Ok(ctx.base(transition, to, "Mottak bekreftet".into()))),
+        Transition::Answer => ctx.answer(to).await,
+        Transition::Close => ctx.close(to).await,
+        Transition::Reopen => ctx.reopen(to).await,
+        Transition::Reroute => ctx.reroute(to).await,
+        _ => unreachable!("filtered above"),
+    }?;
+    let write = match write {
+        Ok(w) => w,
+        Err(errors) => again!(errors, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    if !state.store.apply_transition(&write).await? {
+        let e = vec![(
+            "handling".into(),
+            "Saken ble endret av noen andre i mellomtiden. Se over og prøv igjen.".into(),
+        )];
+        let fresh = state
+            .store
+            .case_by_number(case.number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return render_case(&state, &headers, &person, &fresh, side, &e, &form, StatusCode::CONFLICT).await;
+    }
+    state.wake_worker();
+    state
+        .store
+        .append_audit(&AuditEntry {
+            at: ctx.now,
+            actor: person.principal.clone(),
+            action: format!("transition:{}", transition.slug()),
+            case_number: Some(case.number),
+            unit: Some(opening_unit(&catalog, &case, side)),
+            detail: format!("{} -> {}", case.state.slug(), to.slug()),
+        })
+        .await?;
+    tracing::info!(case = %case.number, from = case.state.slug(), to = to.slug(), principal = %person.principal, "case transition");
+    Ok(Redirect::to(&format!("/saker/{}", case.number)).into_response())
+}
+
+struct Ctx<'a> {
+    state: &'a AppState,
+    catalog: &'a Catalog,
+    person: &'a Person,
+    case: &'a CaseRecord,
+    side: Side,
+    form: &'a HashMap<String, String>,
+    now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    fn text(&self, field: &str) -> String {
+        self.form.get(field).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    fn required_text(&self, field: &str, missing: &str, errors: &mut Errors) -> String {
+        let t = self.text(field);
+        if t.is_empty() {
+            errors.push((field.into(), missing.into()));
+        } else if t.chars().count() > MAX_TEXT {
+            errors.push((field.into(), format!("Teksten kan være høyst {MAX_TEXT} tegn.")));
+        }
+        t
+    }
+
+    fn base(&self, transition: Transition, to: CaseState, reason: String) -> TransitionWrite {
+        TransitionWrite {
+            number: self.case.number,
+            from: self.case.state,
+            to,
+            event: NewEvent {
+                at: self.now,
+                actor: self.person.principal.clone(),
+                from_state: Some(self.case.state),
+                to_state: to,
+                reason,
+            },
+            acknowledged_at: (transition == Transition::Acknowledge).then_some(self.now),
+            answered_at: None,
+            closed_at: None,
+            clear_closed_at: false,
+            clear_acknowledged_and_answered: false,
+            reroute: None,
+            new_items: Vec::new(),
+            measures: None,
+            mail: Vec::new(),
+        }
+    }
+
+    /// Seals a note to the case's current readers (sender, receiver, secretariat).
+    async fn note(
+        &self,
+        kind: &str,
+        text: String,
+        measures: Vec<PlannedMeasure>,
+        receiver: &UnitId,
+        shareable: bool,
+    ) -> Result<NewSealedItem, AppError> {
+        let triage = self.catalog.directory.triage_unit().id.clone();
+        let recipients = self
+            .catalog
+            .keyring
+            .recipients_for(&[&self.case.sender_unit, receiver, &triage]);
+        let note = HandlingNote::new(self.case.number, kind, text, measures);
+        let ct = tokio::task::spawn_blocking(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|e| AppError::Internal(e.into()))?;
+        Ok(NewSealedItem {
+            kind: kind.into(),
+            at: self.now,
+            actor: self.person.principal.clone(),
+            shareable,
+            ciphertext: Ciphertext(ct),
+        })
+    }
+
+    fn notice(&self, receiver: &UnitId, deadline: NaiveDate) -> Notice {
+        Notice {
+            case_number: self.case.number.to_string(),
+            receiving_unit: unit_name(self.catalog, receiver),
+            sending_unit: unit_name(self.catalog, &self.case.sender_unit),
+            deadline: format_date_nb(deadline),
+            link: format!(
+                "{}/saker/{}",
+                self.state.settings.server.base_url.trim_end_matches('/'),
+                self.case.number
+            ),
+        }
+    }
+
+    fn mail_to(&self, addresses: Vec<String>, template: &str, notice: &Notice) -> Vec<NewMailJob> {
+        let payload = serde_json::to_value(notice).expect("notice serialises");
+        let stamp = self.now.timestamp_millis();
+        let domain = &self.state.settings.mail.message_id_domain;
+        let mut addresses = addresses;
+        addresses.sort();
+        addresses.dedup();
+        addresses
+            .into_iter()
+            .enumerate()
+            .map(|(i, to)| NewMailJob {
+                to,
+                template: template.into(),
+                payload: payload.clone(),
+                message_id: format!(
+                    "{}.{template}.{stamp}.{i}@{domain}",
+                    self.case.number.to_string().to_lowercase()
+                ),
+                not_before: self.now,
+            })
+            .collect()
+    }
+
+    fn unit_addresses(&self, unit: &UnitId, with_postmottak: bool) -> Vec<String> {
+        self.catalog
+            .directory
+            .unit(unit)
+            .map(|u| {
+                let mut a = u.leader_emails.clone();
+                if with_postmottak {
+                    a.extend(u.postmottak_email.iter().cloned());
+                }
+                a
+            })
+            .unwrap_or_default()
+    }
+
+    async fn answer(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let mut errors = Errors::new();
+        let text = self.required_text("answer_text", "Skriv svaret til den som meldte.", &mut errors);
+        let mut measures = Vec::new();
+        for i in 1..=MEASURE_ROWS {
+            let cat = self.text(&format!("measure_category_{i}"));
+            if cat.is_empty() {
+                continue;
+            }
+            let Some(category) = MeasureCategory::from_slug(&cat) else {
+                errors.push((format!("measure_category_{i}"), "Velg et tiltak fra listen.".into()));
+                continue;
+            };
+            let responsible = self.text(&format!("measure_responsible_{i}"));
+            if category != MeasureCategory::IngenTiltak && responsible.is_empty() {
+                errors.push((
+                    format!("measure_responsible_{i}"),
+                    format!("Skriv hvem som er ansvarlig for tiltak {i}."),
+                ));
+            }
+            let due = match self.text(&format!("measure_due_{i}")).as_str() {
+                "" => None,
+                d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        errors.push((
+                            format!("measure_due_{i}"),
+                            "Skriv fristen som en dato, for eksempel 2027-01-31.".into(),
+                        ));
+                        None
+                    }
+                },
+            };
+            measures.push(PlannedMeasure {
+                category,
+                responsible,
+                due,
+            });
+        }
+        if measures.is_empty() {
+            errors.push((
+                "measure_category_1".into(),
+                "Velg minst ett tiltak, eller «Ingen tiltak nødvendig» med en begrunnelse.".into(),
+            ));
+        }
+        let no_measure_reason = self.text("no_measure_reason");
+        if measures.iter().any(|m| m.category == MeasureCategory::IngenTiltak) && no_measure_reason.is_empty() {
+            errors.push((
+                "no_measure_reason".into(),
+                "Begrunn hvorfor ingen tiltak er nødvendig.".into(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let body = if no_measure_reason.is_empty() {
+            text
+        } else {
+            format!("{text}\n\nBegrunnelse for ingen tiltak: {no_measure_reason}")
+        };
+        let categories: Vec<MeasureCategory> = {
+            let mut c: Vec<_> = measures.iter().map(|m| m.category).collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let shareable = self.form.contains_key("shareable");
+        let item = self
+            .note("answer", body, measures, &self.case.receiver_unit, shareable)
+            .await?;
+        let mut w = self.base(Transition::Answer, to, "Besvart med tiltak".into());
+        w.answered_at = Some(self.now);
+        w.new_items.push(item);
+        w.measures = Some(categories);
+        let notice = self.notice(&self.case.receiver_unit, self.case.answer_deadline);
+        w.mail = self.mail_to(
+            self.unit_addresses(&self.case.sender_unit, false),
+            TEMPLATE_CASE_ANSWERED,
+            &notice,
+        );
+        Ok(Ok(w))
+    }
+
+    async fn close(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let mut errors = Errors::new();
+        let lesson = self.required_text(
+            "lesson",
+            "Skriv hva dere har lært av saken (læringspunkt).",
+            &mut errors,
+        );
+        if self.state.store.case_measures(self.case.number).await?.is_empty() {
+            errors.push((
+                "handling".into(),
+                "Saken kan ikke lukkes før den er besvart med tiltak eller en begrunnelse for ingen tiltak.".into(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let item = self
+            .note("lesson", lesson, Vec::new(), &self.case.receiver_unit, false)
+            .await?;
+        let mut w = self.base(Transition::Close, to, "Lukket med læringspunkt".into());
+        w.closed_at = Some(self.now);
+        w.new_items.push(item);
+        Ok(Ok(w))
+    }
+
+    async fn reopen(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let mut errors = Errors::new();
+        let reason = self.required_text("reason", "Skriv hvorfor saken gjenåpnes.", &mut errors);
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let item = self
+            .note("reopen", reason, Vec::new(), &self.case.receiver_unit, false)
+            .await?;
+        let mut w = self.base(Transition::Reopen, to, "Gjenåpnet av sekretariatet".into());
+        w.clear_closed_at = true;
+        w.new_items.push(item);
+        Ok(Ok(w))
+    }
+
+    /// Sends the case to another unit. Every sealed document is opened with
+    /// the key of the side acting and sealed again to the new readers, so
+    /// the previous receiving unit cannot open the case from now on.
+    async fn reroute(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let mut errors = Errors::new();
+        let reason = self.required_text("reroute_reason", "Skriv hvorfor saken sendes videre.", &mut errors);
+        let today = self.state.clock.today_oslo();
+        let target = UnitId::new(self.text("target_unit"))
+            .ok()
+            .and_then(|id| self.catalog.directory.unit(&id).cloned());
+        match &target {
+            None => errors.push(("target_unit".into(), "Velg enheten saken skal sendes til.".into())),
+            Some(t) if t.id == self.case.receiver_unit => {
+                errors.push(("target_unit".into(), "Saken er allerede hos denne enheten.".into()))
+            }
+            Some(t) if t.organisation == self.case.sender_org => errors.push((
+                "target_unit".into(),
+                "Saken kan ikke sendes til organisasjonen som meldte den.".into(),
+            )),
+            Some(t) if !t.valid_on(today) => errors.push((
+                "target_unit".into(),
+                "Enheten er ikke lenger i bruk. Velg en annen.".into(),
+            )),
+            Some(_) => {}
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let target = target.expect("checked");
+        let opened = open_case(
+            self.state,
+            self.catalog,
+            self.case,
+            &opening_unit(self.catalog, self.case, self.side),
+        )
+        .await?;
+        let triage = self.catalog.directory.triage_unit().id.clone();
+        let recipients = self
+            .catalog
+            .keyring
+            .recipients_for(&[&self.case.sender_unit, &target.id, &triage]);
+        let report = opened.report;
+        let notes: Vec<(i64, Vec<u8>)> = opened
+            .notes
+            .iter()
+            .map(|(item, note)| (item.id, note.to_plaintext()))
+            .collect();
+        let resealed = tokio::task::spawn_blocking(
+            move || -> Result<Vec<(SealedRef, Ciphertext)>, samavvik_seal::SealError> {
+                let mut out = vec![(
+                    SealedRef::Report,
+                    Ciphertext(samavvik_seal::seal(&report, &recipients)?),
+                )];
+                for (id, plain) in notes {
+                    out.push((
+                        SealedRef::Item(id),
+                        Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
+                    ));
+                }
+                Ok(out)
+            },
+        )
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+        let item = self.note("reroute", reason, Vec::new(), &target.id, false).await?;
+        let old = unit_name(self.catalog, &self.case.receiver_unit);
+        let ack_deadline = add_working_days(today, self.state.settings.deadlines.acknowledge_working_days);
+        let answer_deadline = add_calendar_days(today, self.state.settings.deadlines.answer_days);
+        let mut w = self.base(
+            Transition::Reroute,
+            to,
+            format!("Sendt videre fra {old} til {}", target.name),
+        );
+        w.clear_acknowledged_and_answered = true;
+        w.reroute = Some(Reroute {
+            receiver_unit: target.id.clone(),
+            routing_rule: "manual-reroute".into(),
+            routing_explanation: format!("Sendt videre til {} av {old}.", target.name),
+            ack_deadline,
+            answer_deadline,
+            resealed,
+        });
+        w.new_items.push(item);
+        let notice = self.notice(&target.id, ack_deadline);
+        w.mail = self.mail_to(self.unit_addresses(&target.id, true), TEMPLATE_CASE_REROUTED, &notice);
+        Ok(Ok(w))
+    }
+}

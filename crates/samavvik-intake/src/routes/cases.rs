@@ -1,0 +1,372 @@
+//! The leader's work list (`/saker`) and the case page (`/saker/{nr}`).
+//!
+//! Everyone sees only the cases of their own units (the secretariat sees
+//! all). Asking for any other case answers 404, as if it did not exist, and
+//! writes an audit row. Sealed content is opened here, on the server, with
+//! the unit's identity file, only to show it to an authorised person; every
+//! such view is audited.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use samavvik_core::deadline::format_date_nb;
+use samavvik_core::sealed::HandlingNote;
+use samavvik_core::{CaseNumber, CaseState, Category, EventMonth, MeasureCategory, SealedContent};
+use samavvik_store::{AuditEntry, CaseFilter, CaseRecord, CaseSort, HandlingStore, Store};
+use serde_json::{Value, json};
+
+use super::sign_in::page;
+use crate::app::AppState;
+use crate::auth::{self, Person, Side};
+use crate::catalog::Catalog;
+use crate::error::AppError;
+
+pub const PAGE_SIZE: u32 = 25;
+
+/// The signed-in person, or a redirect to sign in.
+pub async fn require_person(state: &AppState, headers: &HeaderMap) -> Result<Result<Person, Response>, AppError> {
+    Ok(auth::current(state, headers)
+        .await?
+        .ok_or_else(|| Redirect::to("/logg-inn").into_response()))
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let person = match require_person(&state, &headers).await? {
+        Ok(p) => p,
+        Err(redirect) => return Ok(redirect),
+    };
+    let catalog = state.catalog.current();
+    let today = state.clock.today_oslo();
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let all_units: Vec<_> = catalog.directory.units().iter().map(|u| u.id.clone()).collect();
+    let mut filter = CaseFilter {
+        receiving_units: if person.secretariat {
+            all_units
+        } else {
+            person.units.clone()
+        },
+        sending_units: person.units.clone(),
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    if let Some(unit) = get("enhet").and_then(|u| samavvik_core::UnitId::new(u).ok())
+        && (person.secretariat || person.units.contains(&unit))
+    {
+        filter.receiving_units = vec![unit.clone()];
+        filter.sending_units = vec![unit];
+    }
+    filter.states = get("status").and_then(CaseState::from_slug).into_iter().collect();
+    filter.overdue_on = get("forfalt").map(|_| today);
+    filter.category = get("kategori").and_then(Category::from_slug);
+    filter.month_from = get("fra").and_then(|m| m.parse::<EventMonth>().ok());
+    filter.month_to = get("til").and_then(|m| m.parse::<EventMonth>().ok());
+    filter.sort = match get("sortering") {
+        Some("eldste") => CaseSort::Oldest,
+        Some("bekreftfrist") => CaseSort::AckDeadline,
+        Some("svarfrist") => CaseSort::AnswerDeadline,
+        _ => CaseSort::Newest,
+    };
+    let page_no: u32 = get("side")
+        .and_then(|p| p.parse().ok())
+        .filter(|&p| p >= 1)
+        .unwrap_or(1);
+    filter.offset = (page_no - 1) * PAGE_SIZE;
+    let (cases, total) = state.store.list_cases(&filter).await?;
+    let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let rows: Vec<Value> = cases.iter().map(|c| case_row(&catalog, c, today)).collect();
+    let query_without_page: String = q
+        .iter()
+        .filter(|(k, v)| k.as_str() != "side" && !v.is_empty())
+        .map(|(k, v)| format!("{}={}&", urlencode(k), urlencode(v)))
+        .collect();
+    let units: Vec<Value> = person
+        .units
+        .iter()
+        .map(|u| json!({"id": u.as_str(), "name": unit_name(&catalog, u)}))
+        .collect();
+    let ctx = json!({
+        "title": "Saker",
+        "person": person_view(&person),
+        "rows": rows,
+        "total": total,
+        "page": page_no,
+        "pages": pages,
+        "prev": (page_no > 1).then(|| format!("?{query_without_page}side={}", page_no - 1)),
+        "next": (u64::from(page_no) < pages).then(|| format!("?{query_without_page}side={}", page_no + 1)),
+        "units": units,
+        "states": CaseState::ALL.iter().map(|s| json!({"slug": s.slug(), "label": s.label_nb()})).collect::<Vec<_>>(),
+        "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
+        "q": {
+            "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
+            "fra": get("fra"), "til": get("til"), "sortering": get("sortering").unwrap_or("nyeste"),
+        },
+    });
+    page(&state, &headers, "inbox.html", ctx, StatusCode::OK)
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub fn person_view(p: &Person) -> Value {
+    json!({"secretariat": p.secretariat, "admin": p.admin})
+}
+
+pub fn unit_name(catalog: &Catalog, unit: &samavvik_core::UnitId) -> String {
+    catalog
+        .directory
+        .unit(unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| unit.to_string())
+}
+
+/// Whether a deadline has passed without the step it was for.
+pub fn overdue(case: &CaseRecord, today: NaiveDate) -> (bool, bool) {
+    let open = case.state.is_open();
+    let ack = open && case.state == CaseState::Dispatched && case.ack_deadline < today;
+    let answer =
+        open && matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged) && case.answer_deadline < today;
+    (ack, answer)
+}
+
+fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate) -> Value {
+    let (ack_late, answer_late) = overdue(c, today);
+    json!({
+        "number": c.number.to_string(),
+        "state": c.state.label_nb(),
+        "receiver": unit_name(catalog, &c.receiver_unit),
+        "sender": unit_name(catalog, &c.sender_unit),
+        "categories": c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join("; "),
+        "created": format_date_nb(c.created_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()),
+        "ack_deadline": format_date_nb(c.ack_deadline),
+        "answer_deadline": format_date_nb(c.answer_deadline),
+        "overdue": ack_late || answer_late,
+    })
+}
+
+/// Loads a case the person may see, or answers 404 and audits the attempt.
+pub async fn authorised_case(
+    state: &AppState,
+    person: &Person,
+    number: &str,
+    route: &str,
+) -> Result<(CaseRecord, Side), AppError> {
+    let parsed: Option<CaseNumber> = number.parse().ok();
+    let case = match parsed {
+        Some(n) => state.store.case_by_number(n).await?,
+        None => None,
+    };
+    match case.as_ref().and_then(|c| person.side(c).map(|s| (c, s))) {
+        Some((c, side)) => Ok((c.clone(), side)),
+        None => {
+            state
+                .store
+                .append_audit(&AuditEntry {
+                    at: state.clock.now(),
+                    actor: person.principal.clone(),
+                    action: "denied".into(),
+                    case_number: parsed,
+                    unit: None,
+                    detail: route.into(),
+                })
+                .await?;
+            tracing::warn!(principal = %person.principal, case = ?parsed.map(|n| n.to_string()), "case access denied");
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// The unit whose key opens the case for this side.
+pub fn opening_unit(catalog: &Catalog, case: &CaseRecord, side: Side) -> samavvik_core::UnitId {
+    match side {
+        Side::Receiver => case.receiver_unit.clone(),
+        Side::Sender => case.sender_unit.clone(),
+        Side::Secretariat => catalog.directory.triage_unit().id.clone(),
+    }
+}
+
+/// The report and the notes, opened with the unit's key.
+pub struct Opened {
+    pub report: SealedContent,
+    pub notes: Vec<(samavvik_store::SealedItem, HandlingNote)>,
+}
+
+pub async fn open_case(
+    state: &AppState,
+    catalog: &Catalog,
+    case: &CaseRecord,
+    unit: &samavvik_core::UnitId,
+) -> Result<Opened, AppError> {
+    let identity = catalog
+        .keyring
+        .identity(unit)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no identity file for unit {unit}")))?;
+    let doc = state
+        .store
+        .sealed_document(case.number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let report = samavvik_seal::open(&doc.0, identity, case.number)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("opening {}: {e}", case.number)))?;
+    let mut notes = Vec::new();
+    for item in state.store.sealed_items(case.number).await? {
+        let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("opening item {} of {}: {e}", item.id, case.number)))?;
+        let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| AppError::Internal(e.into()))?;
+        notes.push((item, note));
+    }
+    Ok(Opened { report, notes })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Response, AppError> {
+    let person = match require_person(&state, &headers).await? {
+        Ok(p) => p,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (case, side) = authorised_case(&state, &person, &number, "/saker/{nr}").await?;
+    render_case(
+        &state,
+        &headers,
+        &person,
+        &case,
+        side,
+        &[],
+        &HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The case page, with optional errors and typed values from a failed action.
+#[allow(clippy::too_many_arguments)]
+pub async fn render_case(
+    state: &AppState,
+    headers: &HeaderMap,
+    person: &Person,
+    case: &CaseRecord,
+    side: Side,
+    errors: &[(String, String)],
+    values: &HashMap<String, String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let catalog = state.catalog.current();
+    let unit = opening_unit(&catalog, case, side);
+    let opened = open_case(state, &catalog, case, &unit).await?;
+    state
+        .store
+        .append_audit(&AuditEntry {
+            at: state.clock.now(),
+            actor: person.principal.clone(),
+            action: "view-sealed".into(),
+            case_number: Some(case.number),
+            unit: Some(unit.clone()),
+            detail: String::new(),
+        })
+        .await?;
+    tracing::info!(case = %case.number, unit = %unit, principal = %person.principal, "sealed content viewed");
+    let today = state.clock.today_oslo();
+    let (ack_late, answer_late) = overdue(case, today);
+    let events = state.store.case_events(case.number).await?;
+    let measures = state.store.case_measures(case.number).await?;
+    let oslo = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono_tz::Europe::Oslo)
+            .format("%d.%m.%Y %H:%M")
+            .to_string()
+    };
+    let r = &opened.report.report;
+    let notes: Vec<Value> = opened
+        .notes
+        .iter()
+        .map(|(item, note)| {
+            json!({
+                "kind": note_label(&note.kind), "at": oslo(item.at), "text": note.text, "shareable": item.shareable,
+                "measures": note.measures.iter().map(|m| json!({
+                    "category": m.category.label(), "responsible": m.responsible,
+                    "due": m.due.map(format_date_nb),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let is_receiver = side == Side::Receiver;
+    let actions = json!({
+        "acknowledge": is_receiver && case.state == CaseState::Dispatched,
+        "reroute": (is_receiver || side == Side::Secretariat) && matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged),
+        "answer": is_receiver && case.state == CaseState::Acknowledged,
+        "close": is_receiver && case.state == CaseState::Answered,
+        "reopen": person.secretariat && case.state == CaseState::Closed,
+    });
+    let reroute_targets: Vec<Value> = catalog
+        .directory
+        .units_valid_on(today)
+        .filter(|u| u.id != case.receiver_unit && u.organisation != case.sender_org)
+        .filter(|u| !matches!(u.kind, samavvik_routing::UnitKind::ServiceArea))
+        .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
+        .collect();
+    let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+    let ctx = json!({
+        "title": format!("Sak {}", case.number),
+        "person": person_view(person),
+        "case": {
+            "number": case.number.to_string(),
+            "state": case.state.label_nb(),
+            "kind": case.kind.label(),
+            "event_month": case.event_month.label_nb(),
+            "sender": unit_name(&catalog, &case.sender_unit),
+            "receiver": unit_name(&catalog, &case.receiver_unit),
+            "explanation": case.routing_explanation,
+            "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "consequence": case.consequence.label(),
+            "patient_group": case.patient_group.label(),
+            "created": oslo(case.created_at),
+            "ack_deadline": format_date_nb(case.ack_deadline),
+            "answer_deadline": format_date_nb(case.answer_deadline),
+            "ack_late": ack_late,
+            "answer_late": answer_late,
+            "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
+        },
+        "report": {
+            "description": r.description,
+            "event_date": r.event_date.map(format_date_nb),
+            "event_place": r.event_place,
+            "patient_identification": r.patient_identification,
+            "immediate_measures": r.immediate_measures,
+            "improvement_suggestion": r.improvement_suggestion,
+            "reporter_name": r.reporter_name,
+            "reporter_email": r.reporter_email,
+            "reporter_phone": r.reporter_phone,
+        },
+        "notes": notes,
+        "events": events.iter().map(|e| json!({"at": oslo(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
+        "actions": actions,
+        "reroute_targets": reroute_targets,
+        "measure_categories": MeasureCategory::ALL.iter().map(|m| json!({"slug": m.slug(), "label": m.label()})).collect::<Vec<_>>(),
+        "errors": error_map,
+        "error_list": errors.iter().map(|(f, m)| json!({"anchor": f, "message": m})).collect::<Vec<_>>(),
+        "values": values,
+    });
+    page(state, headers, "case.html", ctx, status)
+}
+
+fn note_label(kind: &str) -> &'static str {
+    match kind {
+        "answer" => "Svar",
+        "lesson" => "Læringspunkt",
+        "reroute" => "Begrunnelse for videresending",
+        "reopen" => "Begrunnelse for gjenåpning",
+        "message" => "Melding",
+        "reporter-addition" => "Tilleggsopplysninger fra melder",
+        "supplement" => "Supplement fra nærmeste leder",
+        _ => "Notat",
+    }
+}

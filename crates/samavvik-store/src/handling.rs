@@ -1,0 +1,193 @@
+//! Case handling: sign-in tokens and sessions, the audit log, work lists,
+//! lifecycle transitions and the sealed items added while a case is handled
+//! (answers, supplements, messages).
+//!
+//! People are stored as an opaque `principal` (e.g. `u-<hex>`, a keyed hash
+//! of the work e-mail made by the intake), never as an address: the clear
+//! columns hold no personal data.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use samavvik_core::{CaseNumber, CaseState, Category, EventMonth, MeasureCategory, UnitId};
+
+use crate::{CaseRecord, Ciphertext, NewEvent, NewMailJob, Result, TokenHash};
+
+/// One row of the append-only audit log. Never holds content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// A principal, or "melder" / "system".
+    pub actor: String,
+    /// A stable action name: "view-sealed", "transition:acknowledge", "denied", "sign-in", "export", ...
+    pub action: String,
+    pub case_number: Option<CaseNumber>,
+    pub unit: Option<UnitId>,
+    /// Short technical detail without content (e.g. the route of a denied request).
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub case_number: Option<CaseNumber>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    /// Newest first (default).
+    #[default]
+    Newest,
+    Oldest,
+    /// Earliest acknowledge deadline first.
+    AckDeadline,
+    /// Earliest answer deadline first.
+    AnswerDeadline,
+}
+
+/// A work list query. A case matches when its receiving unit is in
+/// `receiving_units` or its sending unit is in `sending_units`, and every
+/// other given condition holds.
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub receiving_units: Vec<UnitId>,
+    pub sending_units: Vec<UnitId>,
+    /// Empty means any state.
+    pub states: Vec<CaseState>,
+    /// Only cases open on this date with a deadline before it not met:
+    /// not acknowledged by `ack_deadline` or not answered by `answer_deadline`.
+    pub overdue_on: Option<NaiveDate>,
+    pub category: Option<Category>,
+    pub month_from: Option<EventMonth>,
+    pub month_to: Option<EventMonth>,
+    pub sort: CaseSort,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Which sealed document a re-encrypted ciphertext replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SealedRef {
+    /// The report itself (`case_documents`).
+    Report,
+    /// An item added during handling.
+    Item(i64),
+}
+
+/// A new receiving unit, with every sealed document of the case sealed
+/// again to the new recipient set (the old unit loses access).
+#[derive(Clone, Debug)]
+pub struct Reroute {
+    pub receiver_unit: UnitId,
+    pub routing_rule: String,
+    pub routing_explanation: String,
+    pub ack_deadline: NaiveDate,
+    pub answer_deadline: NaiveDate,
+    pub resealed: Vec<(SealedRef, Ciphertext)>,
+}
+
+/// A sealed item added to a case: an answer, a leader's supplement, a
+/// message in the dialogue, information added by the reporter.
+#[derive(Clone, Debug)]
+pub struct NewSealedItem {
+    /// "answer", "supplement", "message", "reporter-addition", "lesson".
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// The receiving leader marked it as one the reporter may read.
+    pub shareable: bool,
+    pub ciphertext: Ciphertext,
+}
+
+#[derive(Clone, Debug)]
+pub struct SealedItem {
+    pub id: i64,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub shareable: bool,
+    pub ciphertext: Ciphertext,
+}
+
+/// Everything one transition writes, in one transaction, guarded by the
+/// state the case is expected to be in.
+#[derive(Clone, Debug)]
+pub struct TransitionWrite {
+    pub number: CaseNumber,
+    pub from: CaseState,
+    pub to: CaseState,
+    pub event: NewEvent,
+    /// Set these clear handling timestamps (None leaves them as they are).
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Reopening clears `closed_at`; rerouting clears `acknowledged_at` and `answered_at`.
+    pub clear_closed_at: bool,
+    pub clear_acknowledged_and_answered: bool,
+    pub reroute: Option<Reroute>,
+    pub new_items: Vec<NewSealedItem>,
+    /// When `Some`, replaces the case's measure categories.
+    pub measures: Option<Vec<MeasureCategory>>,
+    pub mail: Vec<NewMailJob>,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait HandlingStore {
+    // ── sign-in ──────────────────────────────────────────────────────────
+    async fn create_login_token(
+        &self,
+        hash: &TokenHash,
+        principal: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        mail: &NewMailJob,
+    ) -> Result<()>;
+    /// Marks the token used and returns its principal, if it exists, is
+    /// unused and has not expired. A second call for the same token gets `None`.
+    async fn consume_login_token(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<String>>;
+    async fn create_session(
+        &self,
+        hash: &TokenHash,
+        principal: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The session's principal if it has not expired and was last seen at
+    /// or after `idle_cutoff`; records `now` as last seen.
+    async fn touch_session(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> Result<Option<String>>;
+    async fn delete_session(&self, hash: &TokenHash) -> Result<()>;
+
+    // ── audit ────────────────────────────────────────────────────────────
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Newest first, with the total count matching the filter.
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, u64)>;
+
+    // ── work lists and cases ─────────────────────────────────────────────
+    /// Matching cases in the requested order, with the total count.
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, u64)>;
+    /// The measure categories recorded for a case.
+    async fn case_measures(&self, number: CaseNumber) -> Result<Vec<MeasureCategory>>;
+    /// The clear handling timestamps (acknowledged, answered, closed).
+    async fn handling_times(
+        &self,
+        number: CaseNumber,
+    ) -> Result<Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>>;
+
+    // ── transitions and sealed items ─────────────────────────────────────
+    /// Applies a transition if the case is still in `from`; `false` (and
+    /// nothing written) if someone else moved it first or it does not exist.
+    async fn apply_transition(&self, write: &TransitionWrite) -> Result<bool>;
+    /// Adds a sealed item outside a transition (a message, a reporter's
+    /// addition), with its notifications, in one transaction.
+    async fn add_sealed_item(&self, number: CaseNumber, item: &NewSealedItem, mail: &[NewMailJob]) -> Result<i64>;
+    /// The case's sealed items, oldest first.
+    async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<SealedItem>>;
+}

@@ -1,0 +1,356 @@
+//! Statistics over clear columns, for the anonymised reports, and synthetic
+//! cases for demos and benchmarks.
+//!
+//! Nothing here reads or writes `case_documents`: the report code gets grouped
+//! counts of clear columns and nothing else (see `sql::STATS_QUERIES` and the
+//! test that checks their text). The grouping happens in SQL, so a report over
+//! a million cases moves a few thousand rows, not a million.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use samavvik_core::{
+    CaseState, Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, OrgId, PatientGroup, UnitId,
+};
+
+use crate::codec::Ts;
+use crate::{Result, StoreError};
+
+/// A generated case: clear columns only. It gets no sealed document, no
+/// events and no mail: it has no content, and nobody is to be notified.
+#[derive(Clone, Debug)]
+pub struct SyntheticCase {
+    pub created_at: DateTime<Utc>,
+    pub kind: Kind,
+    pub event_month: EventMonth,
+    pub sender_org: OrgId,
+    pub sender_unit: UnitId,
+    pub receiver_org: OrgId,
+    pub receiver_unit: UnitId,
+    pub direction: Direction,
+    pub categories: Vec<Category>,
+    pub consequence: Consequence,
+    pub patient_group: PatientGroup,
+    pub ack_deadline: NaiveDate,
+    pub answer_deadline: NaiveDate,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Measure categories chosen on closing; empty unless `closed_at` is set.
+    pub measures: Vec<MeasureCategory>,
+}
+
+impl SyntheticCase {
+    /// The state the handling timestamps imply.
+    pub fn state(&self) -> CaseState {
+        if self.closed_at.is_some() {
+            CaseState::Closed
+        } else if self.answered_at.is_some() {
+            CaseState::Answered
+        } else if self.acknowledged_at.is_some() {
+            CaseState::Acknowledged
+        } else {
+            CaseState::Dispatched
+        }
+    }
+}
+
+/// Which cases a report covers: event months `from..=to`, with handling
+/// status judged at `status_at`. Month counts go back to `trend_from`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatsQuery {
+    pub from: EventMonth,
+    pub to: EventMonth,
+    pub trend_from: EventMonth,
+    pub status_at: DateTime<Utc>,
+}
+
+impl StatsQuery {
+    /// The calendar date (UTC) of `status_at`, which deadlines are compared with.
+    pub fn status_date(&self) -> NaiveDate {
+        self.status_at.date_naive()
+    }
+}
+
+/// The sender and receiver of a group of cases, as routed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Flow {
+    pub direction: Direction,
+    pub sender_org: OrgId,
+    pub sender_unit: UnitId,
+    pub receiver_org: OrgId,
+    pub receiver_unit: UnitId,
+}
+
+impl Flow {
+    /// A total order that does not depend on the database's collation.
+    pub fn sort_key(&self) -> [&str; 5] {
+        [
+            self.direction.slug(),
+            self.sender_org.as_str(),
+            self.sender_unit.as_str(),
+            self.receiver_org.as_str(),
+            self.receiver_unit.as_str(),
+        ]
+    }
+}
+
+/// Counts of one flow in the period; "by status" means at `StatsQuery::status_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowStats {
+    pub flow: Flow,
+    pub cases: u64,
+    /// Acknowledged by status, or its acknowledgement deadline has passed.
+    pub ack_due: u64,
+    pub ack_in_time: u64,
+    /// Answered by status, or its answer deadline has passed.
+    pub answer_due: u64,
+    pub answer_in_time: u64,
+    pub answered: u64,
+    pub closed: u64,
+    pub open: u64,
+    /// Open, not answered, and the answer deadline has passed.
+    pub overdue: u64,
+}
+
+/// What a count of days measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DaysTo {
+    Answer,
+    Close,
+}
+
+impl DaysTo {
+    pub fn slug(self) -> &'static str {
+        match self {
+            DaysTo::Answer => "answer",
+            DaysTo::Close => "close",
+        }
+    }
+}
+
+/// How many cases of a flow took `days` whole days from creation to answer or close.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaysCount {
+    pub flow: Flow,
+    pub what: DaysTo,
+    pub days: i64,
+    pub cases: u64,
+}
+
+/// A one-dimensional count. Categories and measures are multi-valued, so
+/// their counts can add up to more than the number of cases.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DimValue {
+    Kind(Kind),
+    Consequence(Consequence),
+    PatientGroup(PatientGroup),
+    Category(Category),
+    Measure(MeasureCategory),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DimCount {
+    pub value: DimValue,
+    pub cases: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthCount {
+    pub month: EventMonth,
+    pub cases: u64,
+}
+
+/// Everything a report is computed from: grouped counts of clear columns,
+/// sorted in a fixed order independent of the engine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseStatistics {
+    pub flows: Vec<FlowStats>,
+    pub days: Vec<DaysCount>,
+    pub dims: Vec<DimCount>,
+    /// `trend_from..=to`, months without cases left out.
+    pub months: Vec<MonthCount>,
+}
+
+// ---- decoding -------------------------------------------------------------
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {value:?}"))
+}
+
+fn count(v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| corrupt("count", &v.to_string()))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FlowKeyRow {
+    direction: String,
+    sender_org: String,
+    sender_unit: String,
+    receiver_org: String,
+    receiver_unit: String,
+}
+
+impl FlowKeyRow {
+    fn into_flow(self) -> Result<Flow> {
+        Ok(Flow {
+            direction: Direction::from_slug(&self.direction).ok_or_else(|| corrupt("direction", &self.direction))?,
+            sender_org: OrgId::new(&self.sender_org).map_err(|_| corrupt("sender org", &self.sender_org))?,
+            sender_unit: UnitId::new(&self.sender_unit).map_err(|_| corrupt("sender unit", &self.sender_unit))?,
+            receiver_org: OrgId::new(&self.receiver_org).map_err(|_| corrupt("receiver org", &self.receiver_org))?,
+            receiver_unit: UnitId::new(&self.receiver_unit)
+                .map_err(|_| corrupt("receiver unit", &self.receiver_unit))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FlowStatsRow {
+    #[sqlx(flatten)]
+    key: FlowKeyRow,
+    cases: i64,
+    ack_due: i64,
+    ack_in_time: i64,
+    answer_due: i64,
+    answer_in_time: i64,
+    answered: i64,
+    closed: i64,
+    open: i64,
+    overdue: i64,
+}
+
+impl FlowStatsRow {
+    pub(crate) fn decode(self) -> Result<FlowStats> {
+        Ok(FlowStats {
+            flow: self.key.into_flow()?,
+            cases: count(self.cases)?,
+            ack_due: count(self.ack_due)?,
+            ack_in_time: count(self.ack_in_time)?,
+            answer_due: count(self.answer_due)?,
+            answer_in_time: count(self.answer_in_time)?,
+            answered: count(self.answered)?,
+            closed: count(self.closed)?,
+            open: count(self.open)?,
+            overdue: count(self.overdue)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DaysRow {
+    #[sqlx(flatten)]
+    key: FlowKeyRow,
+    what: String,
+    days: i64,
+    cases: i64,
+}
+
+impl DaysRow {
+    pub(crate) fn decode(self) -> Result<DaysCount> {
+        let what = match self.what.as_str() {
+            "answer" => DaysTo::Answer,
+            "close" => DaysTo::Close,
+            other => return Err(corrupt("days measure", other)),
+        };
+        Ok(DaysCount {
+            flow: self.key.into_flow()?,
+            what,
+            days: self.days,
+            cases: count(self.cases)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DimRow {
+    dimension: String,
+    value: String,
+    cases: i64,
+}
+
+impl DimRow {
+    pub(crate) fn decode(self) -> Result<DimCount> {
+        let v = self.value.as_str();
+        let value = match self.dimension.as_str() {
+            "kind" => Kind::from_slug(v).map(DimValue::Kind),
+            "consequence" => Consequence::from_slug(v).map(DimValue::Consequence),
+            "patient_group" => PatientGroup::from_slug(v).map(DimValue::PatientGroup),
+            "category" => Category::from_slug(v).map(DimValue::Category),
+            "measure" => MeasureCategory::from_slug(v).map(DimValue::Measure),
+            _ => None,
+        }
+        .ok_or_else(|| corrupt(&self.dimension, v))?;
+        Ok(DimCount {
+            value,
+            cases: count(self.cases)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MonthRow {
+    event_month: String,
+    cases: i64,
+}
+
+impl MonthRow {
+    pub(crate) fn decode(self) -> Result<MonthCount> {
+        Ok(MonthCount {
+            month: self
+                .event_month
+                .parse()
+                .map_err(|_| corrupt("event month", &self.event_month))?,
+            cases: count(self.cases)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CutoffRow {
+    created: Option<Ts>,
+    acknowledged: Option<Ts>,
+    answered: Option<Ts>,
+    closed: Option<Ts>,
+}
+
+impl CutoffRow {
+    pub(crate) fn latest(self) -> Option<DateTime<Utc>> {
+        [self.created, self.acknowledged, self.answered, self.closed]
+            .into_iter()
+            .flatten()
+            .map(Ts::into_inner)
+            .max()
+    }
+}
+
+/// Sorts every part so the result does not depend on the engine's row order
+/// or collation.
+pub(crate) fn canonical(mut s: CaseStatistics) -> CaseStatistics {
+    s.flows.sort_by(|a, b| a.flow.sort_key().cmp(&b.flow.sort_key()));
+    s.days
+        .sort_by(|a, b| (a.flow.sort_key(), a.what, a.days).cmp(&(b.flow.sort_key(), b.what, b.days)));
+    s.dims.sort_by(|a, b| a.value.cmp(&b.value));
+    s.months.sort_by_key(|m| m.month);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sql::StatsSql;
+
+    fn texts(q: &StatsSql) -> [&'static str; 5] {
+        [q.cutoff, q.flows, q.days, q.dims, q.months]
+    }
+
+    /// The report's queries never touch the sealed table or column, on either engine.
+    #[test]
+    fn statistics_queries_read_no_sealed_column() {
+        for q in [crate::SqliteStore::STATS, crate::PgStore::STATS] {
+            for text in texts(&q) {
+                let lower = text.to_lowercase();
+                for banned in ["case_documents", "ciphertext", "sealed", "follow_up_hash", "idempotency_hash"] {
+                    assert!(!lower.contains(banned), "{banned} in {text}");
+                }
+                assert!(lower.contains("from cases") || lower.contains("join cases"), "{text}");
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+// A reporter on a busy shift, keyboard only: fills in and sends the form,
+// gets it wrong first, follows the error summary to each field, and opens
+// the follow-up link from the receipt.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startServer } from "./support/server.js";
+import { assertFocusVisible, focused, launch, missingBrowser, newPage, tabTo } from "./support/browser.js";
+
+const skip = missingBrowser();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** Tab once; focus must land on `id` and be visible. */
+  async function tab(page, id) {
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(page), id, `Tab should reach #${id}`);
+    await assertFocusVisible(page);
+  }
+  const value = (page, id) => page.$eval(`#${id}`, (el) => el.value);
+  const checked = (page, id) => page.$eval(`#${id}`, (el) => el.checked);
+  /** Press Enter on a link or button and wait for the page it leads to. */
+  async function enterAndLoad(page) {
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  }
+
+  async function mailFor(caseNumber) {
+    for (let i = 0; i < 100; i++) {
+      const found = server.mails().filter((m) => m.includes(caseNumber));
+      if (found.length) return found;
+      await sleep(100);
+    }
+    assert.fail(`no mail for ${caseNumber} in ${server.mailDir}`);
+  }
+
+  /** From the receipt: Tab to the follow-up link, Enter, check the status page. */
+  async function openFollowUp(page, caseNumber) {
+    await tabTo(page, (f) => f.startsWith("a:http") && f.includes("/oppfolging/"));
+    await assertFocusVisible(page);
+    await enterAndLoad(page);
+    assert.equal(await page.title(), `Status for sak ${caseNumber} – Samavvik`);
+    assert.match(await page.locator("main").innerText(), /Sendt til mottaker/);
+    assert.match(await page.locator("main").innerText(), /Medisinsk klinikk/);
+  }
+
+  test("fill in and send the form, then open the follow-up page", async () => {
+    const page = await newPage(browser, 1280);
+    await page.goto(`${server.baseUrl}/`);
+    assert.equal(await page.title(), "Meld avvik – Samavvik");
+
+    // The skip link comes first, shows itself when focused and moves focus to the main content.
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(page), "a:#hovedinnhold");
+    await assertFocusVisible(page);
+    const skipBox = await page.locator(".skip-link").boundingBox();
+    assert.ok(skipBox && skipBox.x >= 0 && skipBox.y >= 0, "skip link is on screen when focused");
+    await page.keyboard.press("Enter");
+    assert.equal(await focused(page), "hovedinnhold");
+
+    // The tab order follows the order on screen.
+    await tab(page, "kind-avvik");
+    await page.keyboard.press("ArrowDown"); // arrow keys move within a radio group and check
+    assert.equal(await focused(page), "kind-uonsket-hendelse");
+    await page.keyboard.press("ArrowUp");
+    assert.ok(await checked(page, "kind-avvik"), "Avvik chosen with the arrow keys");
+
+    await tab(page, "event_month");
+    await page.keyboard.press("ArrowDown"); // the current month, the first after "Velg måned"
+    assert.match(await value(page, "event_month"), /^\d{4}-\d{2}$/);
+
+    await tab(page, "sender_unit");
+    await page.keyboard.type("Horten kommune, h"); // type-ahead in a closed select
+    assert.equal(await value(page, "sender_unit"), "horten-hjemmetjeneste");
+
+    await tab(page, "receiver_org");
+    await page.keyboard.type("Sykehuset");
+    assert.equal(await value(page, "receiver_org"), "siv");
+
+    await tab(page, "receiver_unit");
+    await page.keyboard.type("Medisinsk");
+    assert.equal(await value(page, "receiver_unit"), "siv-med");
+
+    await tab(page, "receiver_hint");
+    const categories = await page.$$eval("input[name=category]", (els) => els.map((e) => e.id));
+    for (const id of categories) await tab(page, id);
+    await page.keyboard.press("Space");
+    assert.ok(await checked(page, categories.at(-1)), "Space ticks a checkbox");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Space");
+    assert.ok(await checked(page, categories.at(-2)));
+    await page.keyboard.press("Tab");
+
+    const consequences = await page.$$eval("input[name=consequence]", (els) => els.map((e) => e.id));
+    await tab(page, consequences[0]);
+    await page.keyboard.press("Space");
+    assert.ok(await checked(page, consequences[0]));
+
+    await tab(page, "patient_group");
+    await page.keyboard.press("ArrowDown");
+    assert.notEqual(await value(page, "patient_group"), "");
+
+    const canary = `kanari-${Date.now()}`;
+    await tab(page, "description");
+    await page.keyboard.type(`Epikrisen kom ikke med pasienten. ${canary}`);
+    for (const id of ["event_date", "event_place", "patient_identification", "immediate_measures", "improvement_suggestion"]) {
+      await tabTo(page, id, { max: 4 }); // a date input has one stop per part
+    }
+    await tab(page, "reporter_name");
+    await page.keyboard.type("Kari Nordmann");
+    await tab(page, "reporter_email");
+    await page.keyboard.type("kari.nordmann@horten.kommune.no");
+    await tab(page, "reporter_phone");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(page), "button:Send meldingen");
+    await assertFocusVisible(page);
+    await enterAndLoad(page);
+
+    // The receipt.
+    assert.match(await page.title(), /^Kvittering for SA-\d{4}-\d{5} – Samavvik$/);
+    const caseNumber = (await page.title()).match(/SA-\d{4}-\d{5}/)[0];
+    const main = await page.locator("main").innerText();
+    assert.match(main, /Meldingen er sendt/);
+    assert.match(main, /Medisinsk klinikk/);
+    assert.match(main, /Hva skjer nå/);
+    assert.ok(!main.includes(canary), "the receipt does not echo what was written");
+
+    // The notification reached the mail sink, without content.
+    const mails = await mailFor(caseNumber);
+    for (const m of mails) {
+      assert.ok(!m.includes(canary), "no content in mail");
+      assert.ok(!m.includes("kari.nordmann"), "not the reporter's address");
+      assert.ok(!m.includes("/oppfolging/"), "not the private follow-up link");
+    }
+
+    await openFollowUp(page, caseNumber);
+    await page.context().close();
+  });
+
+  test("missing fields: the summary takes focus, each error leads to its field, typed values survive", async () => {
+    const page = await newPage(browser, 360);
+    await page.goto(`${server.baseUrl}/`);
+
+    await tabTo(page, "receiver_unit");
+    await page.keyboard.type("Medisinsk");
+    await tabTo(page, "description");
+    const story = "Jeg skrev dette og vil ikke skrive det igjen – æøå";
+    await page.keyboard.type(story);
+    await tabTo(page, "reporter_phone");
+    await page.keyboard.type("33 08 50 00");
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]); // Enter in a field sends the form
+
+    assert.match(await page.title(), /^Feil i skjemaet \(\d+\) – Meld avvik – Samavvik$/);
+    assert.equal(await focused(page), "feilsammendrag", "the error summary has focus");
+    await assertFocusVisible(page);
+    assert.match(await page.locator("#feilsammendrag").innerText(), /Skjemaet er ikke sendt/);
+    assert.equal(await value(page, "description"), story);
+    assert.equal(await value(page, "reporter_phone"), "33 08 50 00");
+    assert.equal(await value(page, "receiver_unit"), "siv-med");
+
+    const targets = await page.$$eval("#feilsammendrag a", (as) => as.map((a) => a.getAttribute("href").slice(1)));
+    assert.ok(targets.length >= 6, `errors listed: ${targets}`);
+    for (const id of ["kind-avvik", "event_month", "sender_unit", "receiver_org", "patient_group", "reporter_name"]) {
+      assert.ok(targets.includes(id), `the summary links to #${id}`);
+    }
+
+    // Follow each link from the summary, fix the field there, go back up.
+    const fix = {
+      "kind-avvik": () => page.keyboard.press("Space"),
+      event_month: () => page.keyboard.press("ArrowDown"),
+      sender_unit: () => page.keyboard.type("Horten kommune, h"),
+      receiver_org: () => page.keyboard.type("Sykehuset"),
+      consequence: () => page.keyboard.press("Space"),
+      category: () => page.keyboard.press("Space"),
+      patient_group: () => page.keyboard.press("ArrowDown"),
+      reporter_name: () => page.keyboard.type("Kari Nordmann"),
+    };
+    for (const [i, id] of targets.entries()) {
+      const link = `a:#${id}`;
+      if (i === 0) await page.keyboard.press("Tab");
+      else await tabTo(page, link, { back: true, max: 80 });
+      assert.equal(await focused(page), link);
+      await assertFocusVisible(page);
+      await page.keyboard.press("Enter");
+      assert.equal(await focused(page), id, `the link to #${id} moves focus to the field`);
+      const question = page.locator(`label[for="${id}"], fieldset:has(#${id}) > legend`).first();
+      assert.ok(await question.isVisible(), `#${id}'s question is visible`);
+      const box = await question.boundingBox();
+      assert.ok(box.y >= 0 && box.y < 800, `#${id}'s question is scrolled into view (y=${box.y})`);
+      const action = fix[id] ?? fix[id.split("-")[0]];
+      assert.ok(action, `a fix for #${id}`);
+      await action();
+    }
+
+    await tabTo(page, "button:Send meldingen", { max: 80 });
+    await enterAndLoad(page);
+    assert.match(await page.title(), /^Kvittering for SA-\d{4}-\d{5} – Samavvik$/, await page.locator("main").innerText());
+    const caseNumber = (await page.title()).match(/SA-\d{4}-\d{5}/)[0];
+    await openFollowUp(page, caseNumber);
+    await page.context().close();
+  });
+
+  test("an expired session keeps what was typed and says to send again", async () => {
+    const page = await newPage(browser, 1280);
+    await page.goto(`${server.baseUrl}/`);
+    await tabTo(page, "description");
+    await page.keyboard.type("Skrevet før pausen");
+    await page.context().clearCookies(); // as if the CSRF cookie had expired
+    await tabTo(page, "button:Send meldingen", { max: 80 });
+    await enterAndLoad(page);
+
+    assert.equal(await page.title(), "Meldingen er ikke sendt – Meld avvik – Samavvik");
+    assert.equal(await focused(page), "melding", "the notice has focus");
+    assert.match(await page.locator("#melding").innerText(), /Av sikkerhetshensyn må skjemaet sendes på nytt/);
+    assert.equal(await value(page, "description"), "Skrevet før pausen");
+
+    // Sending again now passes the CSRF check (and stops at the missing fields).
+    await tabTo(page, "button:Send meldingen", { max: 80 });
+    await enterAndLoad(page);
+    assert.match(await page.title(), /^Feil i skjemaet/);
+    assert.equal(await value(page, "description"), "Skrevet før pausen");
+    await page.context().close();
+  });
+});

@@ -1,0 +1,314 @@
+//! End-to-end case handling: leaders sign in with a link from a real
+//! mail, see only their units' cases, acknowledge, reroute (re-encrypting),
+//! answer with measures and close — on SQLite and PostgreSQL.
+
+use samavvik_core::CaseNumber;
+use samavvik_store::{AuditFilter, HandlingStore, Store};
+use samavvik_tests::{Engine, SmtpSink, TestApp, canary, eventually, free_port, logs, valid_report};
+
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Sqlite).await } )+
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Postgres).await } )+
+        }
+    };
+}
+
+on_both_engines!(full_flow_with_sign_in_by_mail);
+
+const MED: &str = "klinikkledelse.med@siv.example.no";
+const KIR: &str = "klinikkledelse.kir@siv.example.no";
+const KPA: &str = "klinikkledelse.kpa@siv.example.no";
+const HORTEN: &str = "leder.hjemmetjenesten@horten.example.no";
+
+fn hidden(html: &str, name: &str) -> String {
+    samavvik_tests::server::hidden(html, name)
+}
+
+/// A browser of its own, signed in through the link in the mail.
+async fn sign_in(app: &TestApp, sink: &SmtpSink, email: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{}/logg-inn", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let before = sink.messages().len();
+    let res = client
+        .post(format!("{}/logg-inn", app.base))
+        .form(&[("csrf_token", hidden(&page, "csrf_token").as_str()), ("email", email)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().contains("Sjekk e-posten din"));
+    let mut link = None;
+    assert!(
+        eventually(20, async || {
+            link = sink.messages()[before.min(sink.messages().len())..]
+                .iter()
+                .filter(|m| m.contains(email) && m.contains("Logg inn i Samavvik"))
+                .find_map(|m| {
+                    m.split_whitespace()
+                        .find(|w| w.contains("/logg-inn/"))
+                        .map(str::to_owned)
+                });
+            link.is_some()
+        })
+        .await,
+        "a sign-in link arrives for {email}"
+    );
+    let link = link.unwrap();
+    let confirm = client.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(
+        confirm.contains("Bekreft innlogging"),
+        "opening the link does not sign in by itself"
+    );
+    let form = [
+        ("csrf_token", hidden(&confirm, "csrf_token")),
+        ("token", hidden(&confirm, "token")),
+    ];
+    let res = client
+        .post(format!("{}/logg-inn/bekreft", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "signed in");
+    assert_eq!(res.headers()["location"], "/saker");
+    // The link is single-use.
+    let again = client
+        .post(format!("{}/logg-inn/bekreft", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 410);
+    client
+}
+
+async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
+    let res = client.get(url).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// POSTs an action form on the case page, with the page's CSRF token.
+async fn act(client: &reqwest::Client, app: &TestApp, n: CaseNumber, fields: &[(&str, &str)]) -> (u16, String) {
+    let (_, page) = get(client, format!("{}/saker/{n}", app.base)).await;
+    let mut form: Vec<(String, String)> = vec![("csrf_token".into(), hidden(&page, "csrf_token"))];
+    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let res = client
+        .post(format!("{}/saker/{n}", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn state_of(app: &TestApp, n: CaseNumber) -> String {
+    app.store()
+        .case_by_number(n)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+        .slug()
+        .to_owned()
+}
+
+async fn audit_count(app: &TestApp, action: &str, n: CaseNumber) -> u64 {
+    let filter = AuditFilter {
+        action: Some(action.into()),
+        case_number: Some(n),
+        limit: 100,
+        ..Default::default()
+    };
+    app.store().audit_entries(&filter).await.unwrap().1
+}
+
+async fn full_flow_with_sign_in_by_mail(engine: Engine) {
+    let sink = SmtpSink::start(free_port()).await;
+    let Some(app) = TestApp::start(engine, sink.port).await else {
+        return;
+    };
+    let secret = canary("H");
+    let (csrf, key) = app.open_form().await;
+    let (_, receipt) = app.post(&valid_report(&csrf, &key, &secret)).await;
+    let start = receipt.find("SA-").unwrap();
+    let n: CaseNumber = receipt[start..start + 13].parse().unwrap();
+
+    // The receiving klinikk's leader sees and opens the case.
+    let med = sign_in(&app, &sink, MED).await;
+    let (status, inbox) = get(&med, format!("{}/saker", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(inbox.contains(&n.to_string()), "the case is in the klinikk's work list");
+    let (status, page) = get(&med, format!("{}/saker/{n}", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("{secret}-beskrivelse")),
+        "the leader reads the decrypted report"
+    );
+    assert!(audit_count(&app, "view-sealed", n).await >= 1, "the view is audited");
+
+    // Someone from another unit gets 404, and it is audited.
+    let kpa = sign_in(&app, &sink, KPA).await;
+    let (status, page) = get(&kpa, format!("{}/saker/{n}", app.base)).await;
+    assert_eq!(status, 404);
+    assert!(!page.contains(&secret));
+    assert_eq!(audit_count(&app, "denied", n).await, 1);
+    let (_, list) = get(&kpa, format!("{}/saker", app.base)).await;
+    assert!(!list.contains(&n.to_string()), "not in other units' lists");
+
+    // Acknowledge.
+    let (status, _) = act(&med, &app, n, &[("action", "acknowledge")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(state_of(&app, n).await, "acknowledged");
+    assert!(app.store().handling_times(n).await.unwrap().unwrap().0.is_some());
+    // An invalid transition now is refused.
+    let (status, _) = act(&med, &app, n, &[("action", "close"), ("lesson", "x")]).await;
+    assert_eq!(status, 409);
+
+    // Reroute to Kirurgisk klinikk: the document is sealed again; MED loses access.
+    let (status, html) = act(
+        &med,
+        &app,
+        n,
+        &[
+            ("action", "reroute"),
+            ("target_unit", "siv-kir"),
+            ("reroute_reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "a reason is required");
+    assert!(html.contains("Skriv hvorfor saken sendes videre."));
+    let (status, _) = act(
+        &med,
+        &app,
+        n,
+        &[
+            ("action", "reroute"),
+            ("target_unit", "siv-kir"),
+            ("reroute_reason", "Gjelder operasjonen"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let case = app.store().case_by_number(n).await.unwrap().unwrap();
+    assert_eq!(
+        (case.state.slug(), case.receiver_unit.as_str()),
+        ("dispatched", "siv-kir")
+    );
+    let (status, _) = get(&med, format!("{}/saker/{n}", app.base)).await;
+    assert_eq!(status, 404, "the previous unit no longer sees the case");
+    let keys = &app.running.state.settings.keys.dir;
+    let doc = app.store().sealed_document(n).await.unwrap().unwrap();
+    let med_key = samavvik_seal::load_identity_file(&keys.join("siv-med.key")).unwrap();
+    let kir_key = samavvik_seal::load_identity_file(&keys.join("siv-kir.key")).unwrap();
+    assert!(
+        samavvik_seal::open(&doc.0, &med_key, n).is_err(),
+        "the old unit's key cannot open it"
+    );
+    assert!(
+        samavvik_seal::open(&doc.0, &kir_key, n).is_ok(),
+        "the new unit's key can"
+    );
+
+    // The new klinikk acknowledges, answers with a measure and closes.
+    let kir = sign_in(&app, &sink, KIR).await;
+    assert_eq!(act(&kir, &app, n, &[("action", "acknowledge")]).await.0, 303);
+    let (status, html) = act(
+        &kir,
+        &app,
+        n,
+        &[("action", "answer"), ("answer_text", "Vi har endret rutinen.")],
+    )
+    .await;
+    assert_eq!(status, 422, "an answer needs a measure");
+    assert!(html.contains("Vi har endret rutinen."), "typed text is kept");
+    let (status, _) = act(
+        &kir,
+        &app,
+        n,
+        &[
+            ("action", "answer"),
+            ("answer_text", "Vi har endret rutinen."),
+            ("measure_category_1", "rutineendring"),
+            ("measure_responsible_1", "Avdelingsleder"),
+            ("measure_due_1", "2027-01-31"),
+            ("shareable", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(state_of(&app, n).await, "answered");
+    assert_eq!(
+        app.store()
+            .case_measures(n)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.slug())
+            .collect::<Vec<_>>(),
+        vec!["rutineendring"]
+    );
+    let (status, _) = act(
+        &kir,
+        &app,
+        n,
+        &[("action", "close"), ("lesson", "Sjekk epikrisen før overføring.")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(state_of(&app, n).await, "closed");
+    let (_, page) = get(&kir, format!("{}/saker/{n}", app.base)).await;
+    assert!(page.contains("Sjekk epikrisen før overføring."));
+    assert!(page.contains("Unntatt offentlighet"));
+
+    // The sending unit's leader is told it is answered, without content; and sees the case.
+    assert!(
+        eventually(20, async || sink
+            .messages()
+            .iter()
+            .any(|m| m.contains(HORTEN) && m.contains("besvart")))
+        .await
+    );
+    let horten = sign_in(&app, &sink, HORTEN).await;
+    let (status, page) = get(&horten, format!("{}/saker/{n}", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Vi har endret rutinen."));
+
+    let events = app.store().case_events(n).await.unwrap();
+    let states: Vec<&str> = events.iter().map(|e| e.to_state.slug()).collect();
+    assert_eq!(
+        states,
+        vec![
+            "dispatched",
+            "acknowledged",
+            "dispatched",
+            "acknowledged",
+            "answered",
+            "closed"
+        ]
+    );
+    for m in sink.messages() {
+        assert!(
+            !m.contains(&secret) && !m.contains("Vi har endret rutinen"),
+            "no content in any mail"
+        );
+    }
+    assert!(!logs::text().contains(&secret), "no content in logs");
+    app.stop().await;
+    sink.stop().await;
+}
