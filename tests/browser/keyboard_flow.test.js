@@ -210,6 +210,42 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await page.context().close();
   });
 
+  test("without JavaScript: the summary still takes focus, its links still lead to the fields, the form still sends", async () => {
+    const page = await newPage(browser, 1280, { javaScriptEnabled: false });
+    await page.goto(`${server.baseUrl}/`);
+    await tabTo(page, "button:Send meldingen", { max: 80 });
+    await enterAndLoad(page);
+    assert.match(await page.title(), /^Feil i skjemaet/);
+    assert.equal(await focused(page), "feilsammendrag", "autofocus, not script, puts focus on the summary");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(page), "a:#kind-avvik");
+    await page.keyboard.press("Enter");
+    assert.equal(await focused(page), "kind-avvik", "the browser follows the link to the field");
+    await page.keyboard.press("Space");
+    await tab(page, "event_month");
+    await page.keyboard.press("ArrowDown");
+    await tab(page, "sender_unit");
+    await page.keyboard.type("Horten kommune, h");
+    await tab(page, "receiver_org");
+    await page.keyboard.type("Sykehuset");
+    await tabTo(page, (f) => f.startsWith("category-"));
+    await page.keyboard.press("Space");
+    await tabTo(page, (f) => f.startsWith("consequence-"));
+    await page.keyboard.press("Space");
+    await tab(page, "patient_group");
+    await page.keyboard.press("ArrowDown");
+    await tab(page, "description");
+    await page.keyboard.type("Sendt uten JavaScript.");
+    await tabTo(page, "reporter_name");
+    await page.keyboard.type("Kari Nordmann");
+    await tabTo(page, "reporter_phone");
+    await page.keyboard.type("33 08 50 00");
+    await enterAndLoad(page);
+    assert.match(await page.title(), /^Kvittering for SA-\d{4}-\d{5} – Samavvik$/);
+    assert.equal(await page.locator("#route-preview").count(), 0, "no routing preview on the receipt");
+    await page.context().close();
+  });
+
   test("an expired session keeps what was typed and says to send again", async () => {
     const page = await newPage(browser, 1280);
     await page.goto(`${server.baseUrl}/`);

@@ -23,6 +23,16 @@ impl TestApp {
     }
 
     pub async fn start_with(engine: Engine, smtp_port: u16, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        Self::start_at(engine, smtp_port, Clock::system(), tweak).await
+    }
+
+    /// Like [`TestApp::start_with`], on a clock the test controls.
+    pub async fn start_at(
+        engine: Engine,
+        smtp_port: u16,
+        clock: Clock,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         crate::logs::install();
         let dir = tempfile::tempdir().expect("tempdir");
         let db_url = match engine {
@@ -47,9 +57,7 @@ impl TestApp {
         s.outbox.backoff_max_secs = 1;
         tweak(&mut s);
         samavvik_intake::cli::generate_keys(&s, &s.keys.dir.clone()).expect("demo keys");
-        let running = samavvik_intake::start(s, Clock::system(), None)
-            .await
-            .expect("server starts");
+        let running = samavvik_intake::start(s, clock, None).await.expect("server starts");
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

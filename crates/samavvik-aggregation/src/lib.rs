@@ -10,3 +10,13 @@
 
 pub mod audit;
 pub mod suppress;
+pub mod build;
+pub mod output;
+pub mod period;
+pub mod render;
+pub mod table;
+
+pub use build::{Names, Params, Report, SCHEMA_VERSION, build};
+pub use output::{Format, OutputError};
+pub use period::Period;
+pub use table::{Cell, Row, Table};

@@ -164,6 +164,7 @@ pub struct Running {
     shutdown: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker_task: Option<tokio::task::JoinHandle<()>>,
+    sweeper: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -171,6 +172,9 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
+        if let Some(s) = &self.sweeper {
+            s.abort();
+        }
         if let Some(w) = &self.worker {
             w.stop();
         }
@@ -182,6 +186,9 @@ impl Running {
     /// Waits until the server stops by itself (e.g. on a signal).
     pub async fn wait(self) -> std::io::Result<()> {
         let result = self.server.await.unwrap_or(Ok(()));
+        if let Some(s) = &self.sweeper {
+            s.abort();
+        }
         if let Some(w) = &self.worker {
             w.stop();
         }
@@ -218,11 +225,26 @@ pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> 
             state.mailer.clone(),
             state.settings.outbox.clone(),
             state.wake.clone(),
+            state.clock.clone(),
         );
         (Some(h), Some(t))
     } else {
         (None, None)
     };
+    // The deadline sweep runs where the worker runs, so a deployment with
+    // separate web nodes does not send reminders from each of them.
+    let sweeper = state.settings.server.run_worker.then(|| {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let every = std::time::Duration::from_secs(state.settings.deadlines.sweep_interval_secs.max(1));
+            loop {
+                if let Err(e) = crate::deadlines::sweep(&state).await {
+                    tracing::warn!(error = %e, "deadline sweep failed; will retry");
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    });
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     let app = router(state.clone());
     let server = tokio::spawn(async move {
@@ -240,6 +262,7 @@ pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> 
         shutdown,
         server,
         worker_task,
+        sweeper,
     })
 }
 

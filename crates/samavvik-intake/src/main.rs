@@ -6,7 +6,11 @@ use samavvik_intake::cli::{Cli, run};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    samavvik_intake::telemetry::init(cli.log_json);
+    if matches!(cli.command, samavvik_intake::cli::Command::Bench { .. }) {
+        samavvik_intake::telemetry::init_with(cli.log_json, "warn,sqlx=error");
+    } else {
+        samavvik_intake::telemetry::init(cli.log_json);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

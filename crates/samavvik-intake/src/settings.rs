@@ -113,6 +113,10 @@ pub struct Outbox {
 pub struct Deadlines {
     pub acknowledge_working_days: u32,
     pub answer_days: u32,
+    /// How often the deadline sweep looks for reminders and escalations.
+    pub sweep_interval_secs: u64,
+    /// Remind the receiver this many days before the answer deadline.
+    pub answer_reminder_days: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -232,6 +236,8 @@ impl Default for Deadlines {
         Self {
             acknowledge_working_days: 5,
             answer_days: 30,
+            sweep_interval_secs: 600,
+            answer_reminder_days: 3,
         }
     }
 }

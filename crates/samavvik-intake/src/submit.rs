@@ -161,6 +161,7 @@ pub async fn store_draft(
             "{}/saker/{number}",
             state.settings.server.base_url.trim_end_matches('/')
         ),
+        stage: None,
     };
     let mail = mail_jobs(state, &catalog, &decision, &report.clear.sender_unit, &notice, now);
 

@@ -13,7 +13,13 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber: `RUST_LOG` filter (default `info`),
 /// JSON lines when `json` is set.
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    init_with(json, "info,sqlx=warn,tower_http=warn");
+}
+
+/// Like [`init`] with another filter when `RUST_LOG` is unset (`samavvik
+/// bench` runs the server in-process and keeps its output to the figures).
+pub fn init_with(json: bool, default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     let _ = if json {
         builder.json().try_init()

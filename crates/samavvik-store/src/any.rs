@@ -57,9 +57,9 @@ impl AnyStore {
                 };
                 Ok(AnyStore::Sqlite(SqliteStore::connect_with(url, tuning).await?))
             }
-            Some("postgres" | "postgresql") => {
-                Ok(AnyStore::Postgres(PgStore::connect(url, options.max_connections).await?))
-            }
+            Some("postgres" | "postgresql") => Ok(AnyStore::Postgres(
+                PgStore::connect(url, options.max_connections).await?,
+            )),
             _ => Err(StoreError::UnsupportedUrl),
         }
     }
@@ -148,6 +148,10 @@ impl Store for AnyStore {
 
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
         delegate!(self.mark_mail_sent(id, worker, now))
+    }
+
+    async fn mark_mail_sent_many(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> Result<()> {
+        delegate!(self.mark_mail_sent_many(ids, worker, now))
     }
 
     async fn mark_mail_failed(
@@ -272,5 +276,18 @@ impl crate::HandlingStore for AnyStore {
 
     async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<crate::SealedItem>> {
         delegate!(self.sealed_items(number))
+    }
+}
+
+impl crate::DeadlineStore for AnyStore {
+    async fn record_deadline_notice(
+        &self,
+        number: samavvik_core::CaseNumber,
+        stage: &str,
+        deadline: chrono::NaiveDate,
+        at: DateTime<Utc>,
+        mail: &[crate::NewMailJob],
+    ) -> Result<bool> {
+        delegate!(self.record_deadline_notice(number, stage, deadline, at, mail))
     }
 }

@@ -183,6 +183,28 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
+                async fn mark_mail_sent_many(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> Result<()> {
+                    if ids.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.write().await?;
+                    let mut affected = Vec::with_capacity(ids.len());
+                    for &id in ids {
+                        let done = sqlx::query(sql::MARK_SENT)
+                            .bind(id)
+                            .bind(worker)
+                            .bind(Ts::new(now))
+                            .execute(&mut *tx)
+                            .await?;
+                        affected.push((id, done.rows_affected()));
+                    }
+                    tx.commit().await?;
+                    for (id, rows) in affected {
+                        codec::note_lost_lease(rows, id, worker);
+                    }
+                    Ok(())
+                }
+
                 async fn mark_mail_failed(
                     &self,
                     id: i64,
@@ -252,7 +274,10 @@ macro_rules! impl_store {
                         .fetch_all(&self.pool)
                         .await?;
                     Ok($crate::stats::canonical($crate::CaseStatistics {
-                        flows: flows.into_iter().map(FlowStatsRow::decode).collect::<Result<_>>()?,
+                        flows: flows
+                            .into_iter()
+                            .map(FlowStatsRow::decode)
+                            .collect::<Result<_>>()?,
                         days: days.into_iter().map(DaysRow::decode).collect::<Result<_>>()?,
                         dims: dims.into_iter().map(DimRow::decode).collect::<Result<_>>()?,
                         months: months.into_iter().map(MonthRow::decode).collect::<Result<_>>()?,
@@ -260,8 +285,8 @@ macro_rules! impl_store {
                 }
 
                 async fn insert_synthetic_cases(&self, cases: &[$crate::SyntheticCase]) -> Result<u64> {
-                    use std::collections::BTreeMap;
                     use chrono::Datelike;
+                    use std::collections::BTreeMap;
                     const ROWS: usize = 1000;
                     let mut tx = self.write().await?;
                     // Hand out one block of numbers per year, in this transaction.
@@ -289,7 +314,7 @@ macro_rules! impl_store {
                             );
                             *seq += 1;
                         }
-                        let text = sql::insert_synthetic_sql(chunk.len());
+                        let text = sql::insert_synthetic_sql(chunk.len(), Self::POSITIONAL);
                         let mut query = sqlx::query_as::<_, (i64, String)>(&text);
                         for (c, number) in chunk.iter().zip(&numbers) {
                             // Unique per number, and no token hashes to it.
@@ -320,7 +345,8 @@ macro_rules! impl_store {
                                 .bind(hash.to_vec())
                                 .bind(c.acknowledged_at.map(Ts::new))
                                 .bind(c.answered_at.map(Ts::new))
-                                .bind(c.closed_at.map(Ts::new));
+                                .bind(c.closed_at.map(Ts::new))
+                                .bind(Ts::new(c.created_at));
                         }
                         // RETURNING promises no order, so match rows by number.
                         let ids: std::collections::HashMap<String, i64> = query
@@ -340,7 +366,7 @@ macro_rules! impl_store {
                         }
                         for (table, pairs) in [("case_categories", &cats), ("case_measures", &measures)] {
                             for part in pairs.chunks(ROWS * 2) {
-                                let text = sql::insert_pairs_sql(table, part.len());
+                                let text = sql::insert_pairs_sql(table, part.len(), Self::POSITIONAL);
                                 let mut q = sqlx::query(&text);
                                 for (id, slug) in part {
                                     q = q.bind(*id).bind(*slug);

@@ -53,7 +53,8 @@ pub(crate) const INSERT_IMPORT: &str = "INSERT INTO directory_imports (version, 
 pub(crate) const INSERT_UNIT: &str = "INSERT INTO directory_units \
      (version, unit_id, name, organisation, kind, valid_from, valid_to, successor) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-pub(crate) const VERSIONS: &str = "SELECT version, imported_at, unit_count FROM directory_imports ORDER BY imported_at, version";
+pub(crate) const VERSIONS: &str =
+    "SELECT version, imported_at, unit_count FROM directory_imports ORDER BY imported_at, version";
 pub(crate) const UNIT_NAME: &str = "SELECT name FROM directory_units WHERE version = $1 AND unit_id = $2";
 
 /// The shared implementation, invoked once per engine like `impl_store!`.
@@ -96,8 +97,9 @@ macro_rules! impl_directory_store {
                 }
 
                 async fn directory_versions(&self) -> Result<Vec<DirectoryVersion>> {
-                    let rows: Vec<(String, Ts, i64)> =
-                        sqlx::query_as($crate::directory::VERSIONS).fetch_all(&self.pool).await?;
+                    let rows: Vec<(String, Ts, i64)> = sqlx::query_as($crate::directory::VERSIONS)
+                        .fetch_all(&self.pool)
+                        .await?;
                     Ok(rows
                         .into_iter()
                         .map(|(version, at, n)| DirectoryVersion {
@@ -120,4 +122,3 @@ macro_rules! impl_directory_store {
     };
 }
 pub(crate) use impl_directory_store;
-

@@ -30,8 +30,11 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub action: Option<String>,
     pub case_number: Option<CaseNumber>,
+    /// Inclusive.
     pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
     pub to: Option<DateTime<Utc>>,
+    /// Page size; 0 gives an empty page (the total is still counted).
     pub limit: u32,
     pub offset: u32,
 }
@@ -64,6 +67,7 @@ pub struct CaseFilter {
     pub month_from: Option<EventMonth>,
     pub month_to: Option<EventMonth>,
     pub sort: CaseSort,
+    /// Page size; 0 gives an empty page (the total is still counted).
     pub limit: u32,
     pub offset: u32,
 }
@@ -82,6 +86,9 @@ pub enum SealedRef {
 #[derive(Clone, Debug)]
 pub struct Reroute {
     pub receiver_unit: UnitId,
+    /// The new unit's organisation, and the direction that gives.
+    pub receiver_org: samavvik_core::OrgId,
+    pub direction: samavvik_core::Direction,
     pub routing_rule: String,
     pub routing_explanation: String,
     pub ack_deadline: NaiveDate,
@@ -184,9 +191,13 @@ pub trait HandlingStore {
     // ── transitions and sealed items ─────────────────────────────────────
     /// Applies a transition if the case is still in `from`; `false` (and
     /// nothing written) if someone else moved it first or it does not exist.
+    /// A reroute whose `resealed` does not name exactly the case's sealed
+    /// documents (the report if present, every item) is refused with
+    /// [`crate::StoreError::Corrupt`] and writes nothing.
     async fn apply_transition(&self, write: &TransitionWrite) -> Result<bool>;
     /// Adds a sealed item outside a transition (a message, a reporter's
-    /// addition), with its notifications, in one transaction.
+    /// addition), with its notifications, in one transaction. Returns the
+    /// item's id; an unknown case is `StoreError::Database(sqlx::Error::RowNotFound)`.
     async fn add_sealed_item(&self, number: CaseNumber, item: &NewSealedItem, mail: &[NewMailJob]) -> Result<i64>;
     /// The case's sealed items, oldest first.
     async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<SealedItem>>;

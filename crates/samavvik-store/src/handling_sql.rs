@@ -55,7 +55,7 @@ pub(crate) const CASE_ID: &str = "SELECT id FROM cases WHERE case_number = $1";
 /// The guarded state change. `$1` number, `$2` expected state, `$3` new
 /// state, `$4` now; `$5..$7` handling timestamps to set (NULL keeps),
 /// `$8` clear `closed_at`, `$9` clear acknowledged/answered (a set value
-/// wins over a clear); `$10..$14` the reroute columns (NULL keeps).
+/// wins over a clear); `$10..$16` the reroute columns (NULL keeps).
 pub(crate) const TRANSITION: &str = "UPDATE cases SET state = $3, updated_at = $4, \
      acknowledged_at = COALESCE($5, CASE WHEN $9 THEN NULL ELSE acknowledged_at END), \
      answered_at = COALESCE($6, CASE WHEN $9 THEN NULL ELSE answered_at END), \
@@ -64,7 +64,9 @@ pub(crate) const TRANSITION: &str = "UPDATE cases SET state = $3, updated_at = $
      routing_rule = COALESCE($11, routing_rule), \
      routing_explanation = COALESCE($12, routing_explanation), \
      ack_deadline = COALESCE($13, ack_deadline), \
-     answer_deadline = COALESCE($14, answer_deadline) \
+     answer_deadline = COALESCE($14, answer_deadline), \
+     receiver_org = COALESCE($15, receiver_org), \
+     direction = COALESCE($16, direction) \
      WHERE case_number = $1 AND state = $2 RETURNING id";
 
 pub(crate) const ITEM_IDS: &str = "SELECT id FROM case_items WHERE case_id = $1";
@@ -479,8 +481,9 @@ macro_rules! impl_handling_store {
                     if !rows.is_empty() {
                         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
                         let (text, args) = q::categories_sql(&ids);
-                        let pairs: Vec<(i64, String)> =
-                            bind_args!(sqlx::query_as(&text), &args).fetch_all(&self.pool).await?;
+                        let pairs: Vec<(i64, String)> = bind_args!(sqlx::query_as(&text), &args)
+                            .fetch_all(&self.pool)
+                            .await?;
                         for (id, category) in pairs {
                             categories.entry(id).or_default().push(category);
                         }
@@ -506,7 +509,13 @@ macro_rules! impl_handling_store {
                 async fn handling_times(
                     &self,
                     number: CaseNumber,
-                ) -> Result<Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>> {
+                ) -> Result<
+                    Option<(
+                        Option<DateTime<Utc>>,
+                        Option<DateTime<Utc>>,
+                        Option<DateTime<Utc>>,
+                    )>,
+                > {
                     let row: Option<(Option<Ts>, Option<Ts>, Option<Ts>)> = sqlx::query_as(q::HANDLING_TIMES)
                         .bind(number.to_string())
                         .fetch_optional(&self.pool)
@@ -533,6 +542,8 @@ macro_rules! impl_handling_store {
                         .bind(r.map(|r| r.routing_explanation.clone()))
                         .bind(r.map(|r| r.ack_deadline))
                         .bind(r.map(|r| r.answer_deadline))
+                        .bind(r.map(|r| r.receiver_org.as_str().to_owned()))
+                        .bind(r.map(|r| r.direction.slug()))
                         .fetch_optional(&mut *tx)
                         .await?;
                     let Some(id) = id else {
@@ -540,9 +551,14 @@ macro_rules! impl_handling_store {
                         return Ok(false);
                     };
                     if let Some(r) = r {
-                        let has_document: i64 =
-                            sqlx::query_scalar(q::HAS_DOCUMENT).bind(id).fetch_one(&mut *tx).await?;
-                        let item_ids: Vec<i64> = sqlx::query_scalar(q::ITEM_IDS).bind(id).fetch_all(&mut *tx).await?;
+                        let has_document: i64 = sqlx::query_scalar(q::HAS_DOCUMENT)
+                            .bind(id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let item_ids: Vec<i64> = sqlx::query_scalar(q::ITEM_IDS)
+                            .bind(id)
+                            .fetch_all(&mut *tx)
+                            .await?;
                         // An error return drops `tx`, which rolls everything back.
                         q::check_reseal(w.number, &r.resealed, has_document > 0, item_ids)?;
                         for (what, sealed) in &r.resealed {
@@ -616,7 +632,7 @@ macro_rules! impl_handling_store {
 
             impl $engine {
                 async fn handling_insert_item(
-                    tx: &mut sqlx::Transaction<'static, <Self as $crate::handling_sql::Engine>::Db>,
+                    tx: &mut <<Self as $crate::handling_sql::Engine>::Db as sqlx::Database>::Connection,
                     case_id: i64,
                     item: &NewSealedItem,
                 ) -> Result<i64> {
@@ -627,12 +643,12 @@ macro_rules! impl_handling_store {
                         .bind(&item.actor)
                         .bind(item.shareable)
                         .bind(&item.ciphertext.0)
-                        .fetch_one(&mut **tx)
+                        .fetch_one(&mut *tx)
                         .await?)
                 }
 
                 async fn handling_insert_mail(
-                    tx: &mut sqlx::Transaction<'static, <Self as $crate::handling_sql::Engine>::Db>,
+                    tx: &mut <<Self as $crate::handling_sql::Engine>::Db as sqlx::Database>::Connection,
                     case_id: i64,
                     mail: &[NewMailJob],
                     now: DateTime<Utc>,
@@ -646,7 +662,7 @@ macro_rules! impl_handling_store {
                             .bind(&job.message_id)
                             .bind(Ts::new(job.not_before))
                             .bind(Ts::new(now))
-                            .execute(&mut **tx)
+                            .execute(&mut *tx)
                             .await?;
                     }
                     Ok(())

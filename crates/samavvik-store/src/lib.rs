@@ -7,11 +7,12 @@
 //! never sees plaintext case content.
 
 mod any;
+mod codec;
+mod common;
+mod deadlines;
 mod directory;
 mod handling;
 mod handling_sql;
-mod codec;
-mod common;
 mod model;
 mod postgres;
 pub mod scratch;
@@ -20,10 +21,12 @@ mod sqlite;
 mod stats;
 
 pub use any::{AnyStore, StoreOptions};
-pub use handling::{
-    AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef, TransitionWrite,
-};
+pub use deadlines::DeadlineStore;
 pub use directory::{DirectoryImport, DirectoryStore, DirectoryUnitRow, DirectoryVersion};
+pub use handling::{
+    AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
+    TransitionWrite,
+};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, SqliteTuning};
@@ -98,6 +101,10 @@ pub trait Store {
     /// anyone else (the lease was taken over, or the job is finished) this is
     /// a no-op that returns `Ok` and logs a warning.
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()>;
+
+    /// [`Store::mark_mail_sent`] for several jobs in **one** transaction: a
+    /// worker finishing a batch pays for one commit, not one per mail.
+    async fn mark_mail_sent_many(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> Result<()>;
 
     /// Records a failed attempt: retry at `retry_at`, or dead-letter when `retry_at` is `None`.
     /// `error` is a short technical summary without personal data. Clears the

@@ -50,6 +50,9 @@ impl PgStore {
 
     /// A bulk load leaves the visibility map unset; VACUUM lets the report use
     /// index-only scans.
+    /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
+    const POSITIONAL: bool = false;
+
     const ANALYZE: &'static [&'static str] = &["VACUUM (ANALYZE) cases, case_categories, case_measures"];
 
     async fn write(&self) -> Result<Transaction<'static, Postgres>> {
@@ -86,4 +89,5 @@ impl PgStore {
 
 crate::common::impl_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
+crate::deadlines::impl_deadline_store!(PgStore);
 crate::handling_sql::impl_handling_store!(PgStore);

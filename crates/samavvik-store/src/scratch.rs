@@ -13,7 +13,9 @@ pub async fn create_postgres(admin_url: &str, prefix: &str) -> Result<String> {
     }
     let mut conn = PgConnection::connect(admin_url).await?;
     let name = format!("{prefix}_{:016x}", random_u64());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     Ok(with_database(admin_url, &name))
 }
@@ -54,7 +56,11 @@ fn with_database(admin_url: &str, name: &str) -> String {
 fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     h.finish()
 }
 
@@ -68,6 +74,9 @@ mod tests {
             with_database("postgres://postgres@127.0.0.1:5432/postgres", "b_1"),
             "postgres://postgres@127.0.0.1:5432/b_1"
         );
-        assert_eq!(with_database("postgres://u@h?sslmode=disable", "b_1"), "postgres://u@h/b_1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h?sslmode=disable", "b_1"),
+            "postgres://u@h/b_1?sslmode=disable"
+        );
     }
 }

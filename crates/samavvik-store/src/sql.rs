@@ -213,16 +213,24 @@ pub(crate) const NEXT_SEQ_BLOCK: &str = "INSERT INTO case_sequences (year, last_
      RETURNING last_seq";
 
 /// Parameters per synthetic case row in [`insert_synthetic_sql`].
-pub(crate) const SYNTHETIC_PARAMS: usize = 21;
+pub(crate) const SYNTHETIC_PARAMS: usize = 22;
+
+/// The `n`-th placeholder (1-based): `$n`, or `?` where the engine needs
+/// plain positional parameters. SQLite resolves `$n` by name, one lookup per
+/// parameter over all of them, which makes a 20,000-parameter insert take
+/// seconds; `?` is bound by position.
+fn placeholder(positional: bool, n: usize) -> String {
+    if positional { "?".to_owned() } else { format!("${n}") }
+}
 
 /// A multi-row insert of `rows` synthetic cases. Routing columns are fixed
-/// text: synthetic cases were never routed.
-pub(crate) fn insert_synthetic_sql(rows: usize) -> String {
+/// text: synthetic cases were never routed. Parameters are bound in column order.
+pub(crate) fn insert_synthetic_sql(rows: usize, positional: bool) -> String {
     let mut sql = String::from(
         "INSERT INTO cases (case_number, case_year, case_seq, created_at, kind, event_month, \
          sender_org, sender_unit, receiver_org, receiver_unit, direction, consequence, patient_group, state, \
          ack_deadline, answer_deadline, follow_up_hash, idempotency_hash, acknowledged_at, answered_at, closed_at, \
-         routing_rule, routing_explanation, updated_at) VALUES ",
+         updated_at, routing_rule, routing_explanation) VALUES ",
     );
     for r in 0..rows {
         let b = r * SYNTHETIC_PARAMS;
@@ -231,22 +239,27 @@ pub(crate) fn insert_synthetic_sql(rows: usize) -> String {
         }
         sql.push('(');
         for p in 1..=SYNTHETIC_PARAMS {
-            sql.push_str(&format!("${}, ", b + p));
+            sql.push_str(&placeholder(positional, b + p));
+            sql.push_str(", ");
         }
-        sql.push_str(&format!("'synthetic', 'Syntetisk sak (generert)', ${})", b + 4));
+        sql.push_str("'synthetic', 'Syntetisk sak (generert)')");
     }
     sql.push_str(" RETURNING id, case_number");
     sql
 }
 
 /// A multi-row insert of `rows` (case_id, category) pairs into `table`.
-pub(crate) fn insert_pairs_sql(table: &str, rows: usize) -> String {
+pub(crate) fn insert_pairs_sql(table: &str, rows: usize, positional: bool) -> String {
     let mut sql = format!("INSERT INTO {table} (case_id, category) VALUES ");
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("(${}, ${})", 2 * r + 1, 2 * r + 2));
+        sql.push_str(&format!(
+            "({}, {})",
+            placeholder(positional, 2 * r + 1),
+            placeholder(positional, 2 * r + 2)
+        ));
     }
     sql
 }

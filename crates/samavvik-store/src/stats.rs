@@ -346,7 +346,13 @@ mod tests {
         for q in [crate::SqliteStore::STATS, crate::PgStore::STATS] {
             for text in texts(&q) {
                 let lower = text.to_lowercase();
-                for banned in ["case_documents", "ciphertext", "sealed", "follow_up_hash", "idempotency_hash"] {
+                for banned in [
+                    "case_documents",
+                    "ciphertext",
+                    "sealed",
+                    "follow_up_hash",
+                    "idempotency_hash",
+                ] {
                     assert!(!lower.contains(banned), "{banned} in {text}");
                 }
                 assert!(lower.contains("from cases") || lower.contains("join cases"), "{text}");

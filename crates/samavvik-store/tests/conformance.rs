@@ -48,6 +48,7 @@ conformance!(
     unknown_slug_is_corrupt,
     claim_respects_due_time_and_lease,
     mark_sent_needs_the_lease,
+    mark_sent_many_marks_only_leased_jobs,
     failed_job_retries_then_dies,
     concurrent_claims_never_overlap,
     insert_is_atomic,
@@ -294,6 +295,27 @@ async fn claim_respects_due_time_and_lease<S: TestStore>(s: &S) {
     assert_eq!(
         third.iter().map(|j| &j.message_id).collect::<Vec<_>>(),
         [&case.mail[2].message_id]
+    );
+}
+
+/// A worker's batch is marked sent in one call; jobs it does not hold stay pending.
+async fn mark_sent_many_marks_only_leased_jobs<S: TestStore>(s: &S) {
+    let mut case = new_case(num(2026, 1));
+    case.mail = (0..3).map(|n| mail(case.number, n, t0())).collect();
+    s.insert_case(&case).await.unwrap();
+    let lease = Duration::seconds(60);
+    let mine = s.claim_mail_jobs("w1", t0(), lease, 2).await.unwrap();
+    let theirs = s.claim_mail_jobs("w2", t0(), lease, 10).await.unwrap();
+    assert_eq!((mine.len(), theirs.len()), (2, 1));
+
+    let ids: Vec<i64> = mine.iter().chain(&theirs).map(|j| j.id).collect();
+    s.mark_mail_sent_many(&ids, "w1", t0()).await.unwrap();
+    s.mark_mail_sent_many(&[], "w1", t0()).await.unwrap();
+    let counts = s.counts().await.unwrap();
+    assert_eq!(
+        (counts.mail_sent, counts.mail_pending),
+        (2, 1),
+        "w2's job is not w1's to mark"
     );
 }
 

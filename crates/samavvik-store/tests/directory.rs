@@ -48,16 +48,38 @@ fn import(version: &str, name: &str) -> DirectoryImport {
 }
 
 async fn import_is_once_per_version_and_keeps_old_names<S: TestStore + DirectoryStore>(s: &S) {
-    assert!(s.import_directory(&import("v1", "Klinikk for psykisk helse og avhengighet")).await.unwrap());
-    assert!(!s.import_directory(&import("v1", "Changed but same version")).await.unwrap(), "same version twice is a no-op");
+    assert!(
+        s.import_directory(&import("v1", "Klinikk for psykisk helse og avhengighet"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.import_directory(&import("v1", "Changed but same version"))
+            .await
+            .unwrap(),
+        "same version twice is a no-op"
+    );
     assert!(s.import_directory(&import("v2", "KPA, nytt navn")).await.unwrap());
     let versions = s.directory_versions().await.unwrap();
-    assert_eq!(versions.iter().map(|v| (v.version.as_str(), v.unit_count)).collect::<Vec<_>>(), vec![("v1", 2), ("v2", 2)]);
-    assert_eq!(versions[0].imported_at, support::stored(t0()), "kept to the millisecond");
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version.as_str(), v.unit_count))
+            .collect::<Vec<_>>(),
+        vec![("v1", 2), ("v2", 2)]
+    );
+    assert_eq!(
+        versions[0].imported_at,
+        support::stored(t0()),
+        "kept to the millisecond"
+    );
     assert_eq!(
         s.directory_unit_name("v1", "siv-kpa").await.unwrap().as_deref(),
         Some("Klinikk for psykisk helse og avhengighet")
     );
-    assert_eq!(s.directory_unit_name("v2", "siv-kpa").await.unwrap().as_deref(), Some("KPA, nytt navn"));
+    assert_eq!(
+        s.directory_unit_name("v2", "siv-kpa").await.unwrap().as_deref(),
+        Some("KPA, nytt navn")
+    );
     assert_eq!(s.directory_unit_name("v2", "finnes-ikke").await.unwrap(), None);
 }

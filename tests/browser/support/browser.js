@@ -35,14 +35,16 @@ export function launch() {
       "--no-first-run",
       "--disable-sync",
       "--disable-quic",
+      "--lang=nb-NO", // date fields and the like as a Norwegian browser shows them
     ],
   });
 }
 
 /** A fresh context (no cookies) with a phone-sized or desktop viewport. */
-export async function newPage(browser, width = 1280) {
+export async function newPage(browser, width = 1280, { javaScriptEnabled = true } = {}) {
   const context = await browser.newContext({
     viewport: { width, height: 800 },
+    javaScriptEnabled,
     locale: "nb-NO",
     timezoneId: "Europe/Oslo",
   });
@@ -56,7 +58,7 @@ export async function assertAccessible(page, what) {
     .map((v) => `- ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary}`).join("\n")}`)
     .join("\n");
   assert.equal(result.violations.length, 0, `axe violations on ${what}:\n${report}`);
-  assert.ok(result.passes.length > 10, `axe ran on ${what}`);
+  assert.ok(result.passes.length > 0, `axe ran on ${what}`);
 }
 
 /**

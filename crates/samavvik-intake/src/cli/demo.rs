@@ -18,6 +18,16 @@ pub struct DemoArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// First add this many synthetic cases (clear columns only, no content)
+    /// over the last 24 months, for trying `samavvik report`.
+    #[arg(long, default_value_t = 0)]
+    pub cases: u64,
+    /// Seed for the synthetic cases; the same seed and day give the same cases.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Exit after adding the synthetic cases instead of serving.
+    #[arg(long, requires = "cases")]
+    pub generate_only: bool,
 }
 
 pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -30,6 +40,12 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     settings.mail.file_dir = data.join("mail");
     settings.server.bind = args.bind.clone();
     settings.server.base_url = format!("http://{}", args.bind);
+    if args.cases > 0 {
+        add_synthetic(&settings, &args).await?;
+        if args.generate_only {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let made = super::keys::generate_missing(&settings, &settings.keys.dir.clone())?;
     let running = start(settings.clone(), Clock::system(), None).await?;
     println!();
@@ -45,4 +61,38 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     println!();
     super::serve::run_until_signal(running).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Adds `args.cases` synthetic cases with event months over the last 24 months.
+async fn add_synthetic(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
+    let dir = samavvik_routing::Directory::load(&settings.directory.path)?;
+    let store = crate::app::connect_store(settings).await?;
+    let now = chrono::Utc::now();
+    let to = samavvik_core::EventMonth::of(now.date_naive());
+    let mut from = to;
+    for _ in 1..24 {
+        from = from.prev();
+    }
+    let spec = crate::synthetic::Spec {
+        cases: args.cases,
+        seed: args.seed,
+        from,
+        to,
+        now,
+        ack_working_days: settings.deadlines.acknowledge_working_days,
+        answer_days: settings.deadlines.answer_days,
+    };
+    let started = std::time::Instant::now();
+    let n = crate::synthetic::generate(&store, &dir, &spec, 10_000, |_| {}).await?;
+    println!(
+        "  La til {n} syntetiske saker ({from}–{to}) på {:.1} s i {}",
+        started.elapsed().as_secs_f64(),
+        settings.database.url
+    );
+    println!(
+        "  Rapport: SAMAVVIK__DATABASE__URL={} samavvik report --period {} --out rapporter",
+        settings.database.url,
+        to.year()
+    );
+    Ok(())
 }

@@ -25,7 +25,13 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
 pub async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let store = connect_store(&settings).await?;
     let mailer = Mailer::from_settings(&settings.mail)?;
-    let (handle, task) = spawn_worker(store, mailer, settings.outbox.clone(), Default::default());
+    let (handle, task) = spawn_worker(
+        store,
+        mailer,
+        settings.outbox.clone(),
+        Default::default(),
+        Clock::system(),
+    );
     terminate().await;
     handle.stop();
     let _ = task.await;

@@ -34,6 +34,9 @@ pub struct Notice {
     /// Formatted in bokmål, e.g. "mandag 30. november 2026".
     pub deadline: String,
     pub link: String,
+    /// For deadline notices: which deadline and stage, e.g. "ack-reminder".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 /// Mail templates: `mail/<name>.subject.txt` and `mail/<name>.body.txt`.
@@ -42,6 +45,8 @@ pub const TEMPLATE_NEW_CASE_SENDER: &str = "new_case_sender";
 pub const TEMPLATE_SIGN_IN: &str = "sign_in";
 pub const TEMPLATE_CASE_ANSWERED: &str = "case_answered";
 pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
+pub const TEMPLATE_DEADLINE_REMINDER: &str = "deadline_reminder";
+pub const TEMPLATE_DEADLINE_ESCALATION: &str = "deadline_escalation";
 
 /// Renders subject and body of a notice.
 pub fn render(template: &str, notice: &Payload) -> Result<(String, String), minijinja::Error> {

@@ -9,11 +9,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use samavvik_store::{AnyStore, MailJob, Store};
 use tokio::sync::{Notify, watch};
 
 use super::{MailError, Mailer, Payload, render};
+use crate::clock::Clock;
 use crate::settings::Outbox;
 
 #[derive(Clone)]
@@ -34,6 +34,7 @@ pub fn spawn_worker(
     mailer: Mailer,
     settings: Outbox,
     wake: Arc<Notify>,
+    clock: Clock,
 ) -> (WorkerHandle, tokio::task::JoinHandle<()>) {
     let (stop, mut stopped) = watch::channel(false);
     let handle = WorkerHandle {
@@ -48,7 +49,7 @@ pub fn spawn_worker(
     let task = tokio::spawn(async move {
         tracing::info!(worker = %worker_id, "outbox worker started");
         loop {
-            let claimed = match run_once(&store, &mailer, &settings, &worker_id).await {
+            let claimed = match run_once(&store, &mailer, &settings, &worker_id, &clock).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox poll failed; retrying");
@@ -73,23 +74,36 @@ pub fn spawn_worker(
 }
 
 /// Claims and processes one batch. Returns how many jobs were claimed.
+/// Sent jobs are marked together at the end, so a crash halfway through a
+/// batch resends (same Message-ID) what was sent but not yet marked.
 pub async fn run_once(
     store: &AnyStore,
     mailer: &Mailer,
     settings: &Outbox,
     worker: &str,
+    clock: &Clock,
 ) -> Result<usize, samavvik_store::StoreError> {
     let jobs = store
         .claim_mail_jobs(
             worker,
-            Utc::now(),
+            clock.now(),
             chrono::Duration::seconds(settings.lease_secs),
             settings.batch_size,
         )
         .await?;
     let n = jobs.len();
+    let mut sent = Vec::with_capacity(n);
     for job in jobs {
-        process(store, mailer, settings, worker, job).await?;
+        if let Some(done) = process(store, mailer, settings, worker, job, clock).await? {
+            sent.push(done);
+        }
+    }
+    // One commit for the whole batch: on SQLite every commit is an fsync
+    // under the single write lock the intake path also needs.
+    let ids: Vec<i64> = sent.iter().map(|(id, _, _)| *id).collect();
+    store.mark_mail_sent_many(&ids, worker, clock.now()).await?;
+    for (id, case, template) in sent {
+        tracing::info!(case = %case, job = id, template = %template, "mail sent");
     }
     Ok(n)
 }
@@ -100,7 +114,8 @@ async fn process(
     settings: &Outbox,
     worker: &str,
     job: MailJob,
-) -> Result<(), samavvik_store::StoreError> {
+    clock: &Clock,
+) -> Result<Option<(i64, String, String)>, samavvik_store::StoreError> {
     let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
     let outcome = match serde_json::from_value::<Payload>(job.payload.clone()) {
         Ok(notice) => match render(&job.template, &notice) {
@@ -110,15 +125,12 @@ async fn process(
         Err(e) => Err(MailError::Permanent(format!("payload: {e}"))),
     };
     match outcome {
-        Ok(()) => {
-            store.mark_mail_sent(job.id, worker, Utc::now()).await?;
-            tracing::info!(case = %case, job = job.id, template = %job.template, "mail sent");
-        }
+        Ok(()) => return Ok(Some((job.id, case, job.template))),
         Err(e) => {
             let attempts = job.attempts + 1;
             let retry_at = match &e {
                 MailError::Transient(_) if attempts < settings.max_attempts => {
-                    Some(Utc::now() + backoff(settings, attempts))
+                    Some(clock.now() + backoff(settings, attempts))
                 }
                 _ => None,
             };
@@ -134,7 +146,7 @@ async fn process(
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 fn backoff(settings: &Outbox, attempts: u32) -> chrono::Duration {

@@ -222,6 +222,7 @@ impl Ctx<'_> {
                 self.state.settings.server.base_url.trim_end_matches('/'),
                 self.case.number
             ),
+            stage: None,
         }
     }
 
@@ -460,8 +461,13 @@ impl Ctx<'_> {
             format!("Sendt videre fra {old} til {}", target.name),
         );
         w.clear_acknowledged_and_answered = true;
+        let direction =
+            samavvik_routing::direction(&self.catalog.directory, &self.case.sender_org, &target.organisation)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no direction to {}", target.organisation)))?;
         w.reroute = Some(Reroute {
             receiver_unit: target.id.clone(),
+            receiver_org: target.organisation.clone(),
+            direction,
             routing_rule: "manual-reroute".into(),
             routing_explanation: format!("Sendt videre til {} av {old}.", target.name),
             ack_deadline,

@@ -310,7 +310,12 @@ pub async fn render_case(
         .directory
         .units_valid_on(today)
         .filter(|u| u.id != case.receiver_unit && u.organisation != case.sender_org)
-        .filter(|u| !matches!(u.kind, samavvik_routing::UnitKind::ServiceArea))
+        .filter(|u| {
+            !matches!(
+                u.kind,
+                samavvik_routing::UnitKind::ServiceArea | samavvik_routing::UnitKind::Triage
+            )
+        })
         .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
         .collect();
     let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();

@@ -1,0 +1,78 @@
+//! Writing a report's files into a directory.
+
+use std::path::{Path, PathBuf};
+
+use crate::build::Report;
+use crate::render;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("ukjent format «{0}»: bruk html, json eller csv (pdf og xlsx er ikke laget ennå)")]
+    UnknownFormat(String),
+    #[error("kan ikke skrive {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl Format {
+    /// A comma-separated list, e.g. "html,json,csv".
+    pub fn parse_list(text: &str) -> Result<Vec<Format>, OutputError> {
+        let mut out = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let f = match part.to_ascii_lowercase().as_str() {
+                "html" => Format::Html,
+                "json" => Format::Json,
+                "csv" => Format::Csv,
+                _ => return Err(OutputError::UnknownFormat(part.to_owned())),
+            };
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The files of `report` in `formats`, as (relative file name, bytes).
+/// File names start with "samhandlingsavvik-<period>".
+pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
+    let base = format!("samhandlingsavvik-{}", report.period.slug);
+    let mut out = Vec::new();
+    for f in formats {
+        match f {
+            Format::Html => out.push((format!("{base}.html"), render::html::render(report).into_bytes())),
+            Format::Json => out.push((format!("{base}.json"), render::json(report).into_bytes())),
+            Format::Csv => {
+                for t in &report.tables {
+                    let (name, text) = render::csv::table(t);
+                    out.push((format!("{base}-csv/{name}"), text.into_bytes()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes the files under `dir` and returns their paths.
+pub fn write(report: &Report, formats: &[Format], dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let mut written = Vec::new();
+    for (name, bytes) in files(report, formats) {
+        let path = dir.join(&name);
+        let io = |source| OutputError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&path, bytes).map_err(io)?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,15 @@
+//! The report's file formats. Every renderer is a pure function of the
+//! [`Report`](crate::Report), so the same report gives byte-identical files.
+
+pub mod csv;
+pub mod html;
+pub mod svg;
+
+use crate::build::Report;
+
+/// Pretty JSON with a trailing newline; `schema_version` says its shape.
+pub fn json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("a report always serialises");
+    s.push('\n');
+    s
+}

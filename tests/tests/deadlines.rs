@@ -1,0 +1,145 @@
+//! Deadline reminders and escalation, on a clock the test moves (no sleeps):
+//! each stage fires once, on both databases.
+
+use chrono::{DateTime, Utc};
+use samavvik_core::{CaseNumber, CaseState};
+use samavvik_intake::clock::Clock;
+use samavvik_store::{HandlingStore, NewEvent, Store, TransitionWrite};
+use samavvik_tests::{Engine, SmtpSink, TestApp, eventually, free_port, valid_report};
+
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Sqlite).await } )+
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Postgres).await } )+
+        }
+    };
+}
+
+on_both_engines!(reminders_and_escalation_fire_once_each);
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+async fn sweep_on(app: &TestApp, when: &str) -> usize {
+    app.running.state.clock.set(at(when));
+    let n = samavvik_intake::deadlines::sweep(&app.running.state).await.unwrap();
+    let again = samavvik_intake::deadlines::sweep(&app.running.state).await.unwrap();
+    assert_eq!(again, 0, "a second sweep on {when} sends nothing new");
+    n
+}
+
+async fn reminders_and_escalation_fire_once_each(engine: Engine) {
+    let sink = SmtpSink::start(free_port()).await;
+    // Monday 23 November 2026, 10:00 in Oslo. The periodic sweep is slowed
+    // down so only the test's own sweeps count.
+    let clock = Clock::fixed(at("2026-11-23T09:00:00Z"));
+    let Some(app) = TestApp::start_at(engine, sink.port, clock, |s| s.deadlines.sweep_interval_secs = 86_400).await
+    else {
+        return;
+    };
+    let (csrf, key) = app.open_form().await;
+    let mut fields = valid_report(&csrf, &key, "x");
+    for (k, v) in fields.iter_mut() {
+        if k == "event_month" {
+            *v = "2026-11".into();
+        }
+    }
+    let (status, html) = app.post(&fields).await;
+    assert_eq!(status, 200, "{html}");
+    let start = html.find("SA-").unwrap();
+    let n: CaseNumber = html[start..start + 13].parse().unwrap();
+    let case = app.store().case_by_number(n).await.unwrap().unwrap();
+    assert_eq!(case.ack_deadline.to_string(), "2026-11-30", "5 working days");
+    assert_eq!(case.answer_deadline.to_string(), "2026-12-23", "30 days");
+
+    assert_eq!(
+        sweep_on(&app, "2026-11-26T09:00:00Z").await,
+        0,
+        "nothing before the reminder window"
+    );
+    assert_eq!(
+        sweep_on(&app, "2026-11-27T09:00:00Z").await,
+        1,
+        "acknowledge reminder one working day before"
+    );
+    assert_eq!(
+        sweep_on(&app, "2026-11-28T09:00:00Z").await,
+        0,
+        "the weekend sends nothing more"
+    );
+    assert_eq!(sweep_on(&app, "2026-11-30T09:00:00Z").await, 1, "on the deadline");
+    assert_eq!(
+        sweep_on(&app, "2026-12-01T09:00:00Z").await,
+        1,
+        "escalation the day after"
+    );
+    assert_eq!(sweep_on(&app, "2026-12-02T09:00:00Z").await, 0, "escalated once");
+
+    // Acknowledged late; the answer deadline still runs.
+    let now = at("2026-12-02T10:00:00Z");
+    let ack = TransitionWrite {
+        number: n,
+        from: CaseState::Dispatched,
+        to: CaseState::Acknowledged,
+        event: NewEvent {
+            at: now,
+            actor: "test".into(),
+            from_state: Some(CaseState::Dispatched),
+            to_state: CaseState::Acknowledged,
+            reason: "Mottak bekreftet".into(),
+        },
+        acknowledged_at: Some(now),
+        answered_at: None,
+        closed_at: None,
+        clear_closed_at: false,
+        clear_acknowledged_and_answered: false,
+        reroute: None,
+        new_items: vec![],
+        measures: None,
+        mail: vec![],
+    };
+    assert!(app.store().apply_transition(&ack).await.unwrap());
+    assert_eq!(sweep_on(&app, "2026-12-19T09:00:00Z").await, 0);
+    assert_eq!(
+        sweep_on(&app, "2026-12-20T09:00:00Z").await,
+        1,
+        "answer reminder three days before"
+    );
+    assert_eq!(sweep_on(&app, "2026-12-23T09:00:00Z").await, 1, "answer deadline");
+    assert_eq!(sweep_on(&app, "2026-12-24T09:00:00Z").await, 1, "answer escalation");
+    assert_eq!(sweep_on(&app, "2027-01-05T09:00:00Z").await, 0);
+
+    // The escalations went to the secretariat; the reminders to the klinikk.
+    // (Subjects are RFC 2047-encoded; the Message-ID names the stage.)
+    let count = |stage: &str, to: &str| {
+        sink.messages()
+            .iter()
+            .filter(|m| m.contains(&format!(".{stage}.")) && m.contains(to))
+            .count()
+    };
+    let secretariat = "samhandlingssjef@helsefellesskapet.example.no";
+    let klinikk = "klinikkledelse.med@siv.example.no";
+    assert!(
+        eventually(20, async || {
+            count("ack-escalation", secretariat) == 1
+                && count("answer-escalation", secretariat) == 1
+                && count("ack-reminder", klinikk) == 1
+                && count("ack-due", klinikk) == 1
+                && count("answer-reminder", klinikk) == 1
+                && count("answer-due", klinikk) == 1
+        })
+        .await,
+        "escalations to the secretariat and reminders to the klinikk, once each"
+    );
+    assert_eq!(
+        count("escalation", klinikk),
+        0,
+        "the klinikk is not sent the escalation"
+    );
+    app.stop().await;
+    sink.stop().await;
+}
