@@ -177,3 +177,14 @@ fn chrono_month() -> String {
     let today = Clock::system().today_oslo();
     samavvik_core::EventMonth::of(today).to_string()
 }
+
+/// A copy of the shipped directory in `dir` where no organisation asks for
+/// the sender-side review, so reports go straight to the receiver.
+pub fn directory_without_review(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(crate::workspace_root().join("deploy/directory.toml")).expect("directory");
+    let changed = text.replace("sender_review_required = true", "sender_review_required = false");
+    assert_ne!(changed, text, "the shipped directory asks for review somewhere");
+    let path = dir.join("directory-without-review.toml");
+    std::fs::write(&path, changed).expect("write directory");
+    path
+}

@@ -98,6 +98,7 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
         clear_closed_at: false,
         clear_acknowledged_and_answered: false,
         reroute: None,
+        deadlines: None,
         new_items: vec![],
         measures: None,
         mail: vec![],

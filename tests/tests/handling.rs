@@ -147,9 +147,76 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
     let (_, receipt) = app.post(&valid_report(&csrf, &key, &secret)).await;
     let start = receipt.find("SA-").unwrap();
     let n: CaseNumber = receipt[start..start + 13].parse().unwrap();
+    let follow_up = {
+        let r = receipt.replace("&#x2f;", "/");
+        let i = r.find("/oppfolging/").unwrap();
+        format!("{}{}", app.base, r[i..].split('"').next().unwrap())
+    };
+    assert_eq!(state_of(&app, n).await, "sender_review");
+
+    // Before the sending leader has reviewed it, the receiver cannot see it.
+    let med = sign_in(&app, &sink, MED).await;
+    assert_eq!(get(&med, format!("{}/saker/{n}", app.base)).await.0, 404);
+    assert_eq!(audit_count(&app, "denied", n).await, 1);
+
+    // The reporter's leader sends it back to the reporter for more detail.
+    let horten = sign_in(&app, &sink, HORTEN).await;
+    let (status, page) = get(&horten, format!("{}/saker/{n}", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("{secret}-beskrivelse")),
+        "the leader reviews the decrypted report"
+    );
+    let (status, _) = act(
+        &horten,
+        &app,
+        n,
+        &[
+            ("action", "return"),
+            ("return_message", "Skriv hvilket klokkeslett det var."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(state_of(&app, n).await, "submitted");
+
+    // The reporter reads the request on the private page and adds information.
+    let page = app.client.get(&follow_up).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Skriv hvilket klokkeslett det var."),
+        "the leader's request is shown to the reporter"
+    );
+    assert!(!page.contains(&secret), "the follow-up page never shows the report");
+    let res = app
+        .client
+        .post(&follow_up)
+        .form(&[
+            ("csrf_token", hidden(&page, "csrf_token")),
+            ("addition", format!("Klokken 14. {secret}-tillegg")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(state_of(&app, n).await, "sender_review", "back to the leader's review");
+
+    // The leader forwards it with a supplement; now the klinikk gets it.
+    let (_, page) = get(&horten, format!("{}/saker/{n}", app.base)).await;
+    assert!(
+        page.contains(&format!("{secret}-tillegg")),
+        "the reporter's addition is in the case"
+    );
+    let (status, _) = act(
+        &horten,
+        &app,
+        n,
+        &[("action", "forward"), ("supplement", "Pasienten var 89 år.")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(state_of(&app, n).await, "dispatched");
 
     // The receiving klinikk's leader sees and opens the case.
-    let med = sign_in(&app, &sink, MED).await;
     let (status, inbox) = get(&med, format!("{}/saker", app.base)).await;
     assert_eq!(status, 200);
     assert!(inbox.contains(&n.to_string()), "the case is in the klinikk's work list");
@@ -159,16 +226,28 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
         page.contains(&format!("{secret}-beskrivelse")),
         "the leader reads the decrypted report"
     );
-    assert!(audit_count(&app, "view-sealed", n).await >= 1, "the view is audited");
+    assert!(page.contains("Pasienten var 89 år."), "and the supplement");
+    assert!(audit_count(&app, "view-sealed", n).await >= 2, "views are audited");
 
     // Someone from another unit gets 404, and it is audited.
     let kpa = sign_in(&app, &sink, KPA).await;
     let (status, page) = get(&kpa, format!("{}/saker/{n}", app.base)).await;
     assert_eq!(status, 404);
     assert!(!page.contains(&secret));
-    assert_eq!(audit_count(&app, "denied", n).await, 1);
-    let (_, list) = get(&kpa, format!("{}/saker", app.base)).await;
-    assert!(!list.contains(&n.to_string()), "not in other units' lists");
+    assert_eq!(audit_count(&app, "denied", n).await, 2);
+    let (_, own) = get(&kpa, format!("{}/saker", app.base)).await;
+    let res = kpa
+        .post(format!("{}/saker/{n}", app.base))
+        .form(&[
+            ("csrf_token", hidden(&own, "csrf_token").as_str()),
+            ("action", "acknowledge"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404, "and cannot act on it either");
+    assert_eq!(audit_count(&app, "denied", n).await, 3);
+    assert!(!own.contains(&n.to_string()), "not in other units' lists");
 
     // Acknowledge.
     let (status, _) = act(&med, &app, n, &[("action", "acknowledge")]).await;
@@ -224,9 +303,33 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
         samavvik_seal::open(&doc.0, &kir_key, n).is_ok(),
         "the new unit's key can"
     );
+    for item in app.store().sealed_items(n).await.unwrap() {
+        assert!(
+            samavvik_seal::open_bytes(&item.ciphertext.0, &med_key).is_err(),
+            "nor any note ({})",
+            item.kind
+        );
+        assert!(samavvik_seal::open_bytes(&item.ciphertext.0, &kir_key).is_ok());
+    }
 
-    // The new klinikk acknowledges, answers with a measure and closes.
+    // The new klinikk asks the sender something, acknowledges, answers with a measure and closes.
     let kir = sign_in(&app, &sink, KIR).await;
+    assert_eq!(
+        act(
+            &kir,
+            &app,
+            n,
+            &[("action", "message"), ("message_text", "Hvilken post var det?")]
+        )
+        .await
+        .0,
+        303
+    );
+    let (_, page) = get(&horten, format!("{}/saker/{n}", app.base)).await;
+    assert!(
+        page.contains("Hvilken post var det?"),
+        "the sending side reads the message"
+    );
     assert_eq!(act(&kir, &app, n, &[("action", "acknowledge")]).await.0, 303);
     let (status, html) = act(
         &kir,
@@ -263,6 +366,12 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
             .collect::<Vec<_>>(),
         vec!["rutineendring"]
     );
+    let page = app.client.get(&follow_up).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Vi har endret rutinen."),
+        "the shared answer reaches the reporter"
+    );
+    assert!(!page.contains("Avdelingsleder"), "but not who is responsible");
     let (status, _) = act(
         &kir,
         &app,
@@ -276,7 +385,7 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
     assert!(page.contains("Sjekk epikrisen før overføring."));
     assert!(page.contains("Unntatt offentlighet"));
 
-    // The sending unit's leader is told it is answered, without content; and sees the case.
+    // The sending unit's leader is told it is answered, without content.
     assert!(
         eventually(20, async || sink
             .messages()
@@ -284,7 +393,6 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
             .any(|m| m.contains(HORTEN) && m.contains("besvart")))
         .await
     );
-    let horten = sign_in(&app, &sink, HORTEN).await;
     let (status, page) = get(&horten, format!("{}/saker/{n}", app.base)).await;
     assert_eq!(status, 200);
     assert!(page.contains("Vi har endret rutinen."));
@@ -294,6 +402,9 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
     assert_eq!(
         states,
         vec![
+            "sender_review",
+            "submitted",
+            "sender_review",
             "dispatched",
             "acknowledged",
             "dispatched",

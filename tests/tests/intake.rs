@@ -19,6 +19,7 @@ macro_rules! on_both_engines {
 
 on_both_engines!(
     report_is_sealed_routed_and_notified_without_content,
+    report_waits_for_the_leaders_review_where_the_directory_asks,
     mail_server_down_at_submit_delivers_exactly_once_later,
     missing_fields_come_back_with_messages_and_values_kept,
     oversize_body_gets_a_413_page,
@@ -51,7 +52,10 @@ async fn expected_mail_count(app: &TestApp, n: CaseNumber) -> usize {
 
 async fn report_is_sealed_routed_and_notified_without_content(engine: Engine) {
     let sink = SmtpSink::start(free_port()).await;
-    let Some(app) = TestApp::start(engine, sink.port).await else {
+    // Straight to the receiver: this directory asks for no sender-side review.
+    let tmp = tempfile::tempdir().unwrap();
+    let directory = samavvik_tests::server::directory_without_review(tmp.path());
+    let Some(app) = TestApp::start_with(engine, sink.port, |s| s.directory.path = directory).await else {
         return;
     };
     let secret = canary("A");
@@ -347,4 +351,42 @@ async fn same_organisation_is_refused(engine: Engine) {
     assert!(html.contains("eget avvikssystem"), "{html}");
     assert_eq!(app.store().counts().await.unwrap().cases, 0);
     app.stop().await;
+}
+
+async fn report_waits_for_the_leaders_review_where_the_directory_asks(engine: Engine) {
+    let sink = SmtpSink::start(free_port()).await;
+    let Some(app) = TestApp::start(engine, sink.port).await else {
+        return;
+    };
+    let (csrf, key) = app.open_form().await;
+    let (status, html) = app.post(&valid_report(&csrf, &key, &canary("E"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Lederen din går gjennom meldingen"),
+        "the receipt says what happens next"
+    );
+    let number = case_number_in(&html);
+    let case = app.store().case_by_number(number).await.unwrap().unwrap();
+    assert_eq!(case.state.slug(), "sender_review");
+    assert!(eventually(20, async || !sink.messages().is_empty()).await);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "only the sending unit's leader is told, to review");
+    assert!(mails[0].contains("leder.hjemmetjenesten@horten.example.no"));
+    assert!(
+        !mails.iter().any(|m| m.contains("postmottak@siv.example.no")),
+        "the receiver hears nothing yet"
+    );
+    let page = app
+        .client
+        .get(format!("{}{}", app.base, follow_up_link(&html)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Til gjennomgang hos nærmeste leder"));
+    app.stop().await;
+    sink.stop().await;
 }

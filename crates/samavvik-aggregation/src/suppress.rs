@@ -177,13 +177,21 @@ pub fn suppress(grid: &Grid, threshold: u64, forced: &[Pos], margins_may_hide: b
                 && p != (grid.rows, grid.cols)
                 && (margins_may_hide || !grid.is_margin(p))
         };
-        let rank = |p: Pos| (grid.is_margin(p), grid.value(p), p);
-        let near = grid
-            .positions()
-            .filter(|&p| candidate(p) && p != target && (p.0 == target.0 || p.1 == target.1))
-            .min_by_key(|&p| rank(p));
-        let any = || grid.positions().filter(|&p| candidate(p)).min_by_key(|&p| rank(p));
-        match near.or_else(any) {
+        // Same row or column first, inner cells before totals, smallest first.
+        let rank = |p: Pos| (p.0 != target.0 && p.1 != target.1, grid.is_margin(p), grid.value(p), p);
+        let mut ranked: Vec<Pos> = grid.positions().filter(|&p| candidate(p)).collect();
+        ranked.sort_by_key(|&p| rank(p));
+        // The best-ranked cell that protects the exposed one on its own, else
+        // the best-ranked cell (a later round adds more).
+        let helps = |p: Pos| {
+            let mut trial = marks.clone();
+            trial.set(p, Mark::Secondary);
+            !audit(grid, &trial, threshold)
+                .iter()
+                .any(|d| (d.row, d.col) == target && d.disclosed())
+        };
+        let choice = ranked.iter().copied().find(|&p| helps(p)).or(ranked.first().copied());
+        match choice {
             Some(p) => marks.set(p, Mark::Secondary),
             // Nothing left to hide; the caller's audit reports the exposure.
             None => return marks,

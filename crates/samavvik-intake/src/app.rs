@@ -115,7 +115,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(routes::form::show))
         .route("/meld", get(routes::form::show).post(routes::form::submit_report))
-        .route("/oppfolging/{token}", get(routes::follow_up::show))
+        .route(
+            "/oppfolging/{token}",
+            get(routes::follow_up::show).post(routes::follow_up::add),
+        )
         .route("/api/ruting", axum::routing::post(routes::route_preview::preview))
         .route(
             "/logg-inn",

@@ -96,10 +96,14 @@ pub enum Side {
 impl Person {
     /// Everyone sees only the cases of their own units; the secretariat,
     /// which every document is sealed to, sees all.
+    /// A receiving unit (and the secretariat) sees a case once it has been
+    /// sent on; the sending unit's leaders see it from the start.
     pub fn side(&self, case: &CaseRecord) -> Option<Side> {
-        if self.units.contains(&case.receiver_unit) {
+        use samavvik_core::CaseState::{SenderReview, Submitted, Withdrawn};
+        let sent_on = !matches!(case.state, Submitted | SenderReview | Withdrawn);
+        if sent_on && self.units.contains(&case.receiver_unit) {
             Some(Side::Receiver)
-        } else if self.secretariat {
+        } else if sent_on && self.secretariat {
             Some(Side::Secretariat)
         } else if self.units.contains(&case.sender_unit) {
             Some(Side::Sender)

@@ -20,7 +20,7 @@ use samavvik_store::{CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, N
 use crate::app::AppState;
 use crate::catalog::Catalog;
 use crate::error::AppError;
-use crate::mail::{Notice, TEMPLATE_NEW_CASE_RECEIVER, TEMPLATE_NEW_CASE_SENDER};
+use crate::mail::{Notice, TEMPLATE_NEW_CASE_RECEIVER, TEMPLATE_NEW_CASE_SENDER, TEMPLATE_REVIEW_REQUESTED};
 use crate::tokens;
 
 pub enum Outcome {
@@ -163,7 +163,29 @@ pub async fn store_draft(
         ),
         stage: None,
     };
-    let mail = mail_jobs(state, &catalog, &decision, &report.clear.sender_unit, &notice, now);
+    // The procedure: the reporter's nearest leader makes sure the report is
+    // complete before it goes out, where the organisation asks for it. A
+    // unit without a leader in the directory cannot review, so its reports
+    // go straight on rather than wait for nobody.
+    let review =
+        dir.organisation(&sender_org).is_some_and(|o| o.sender_review_required) && !sender.leader_emails.is_empty();
+    let mail = mail_jobs(
+        state,
+        &catalog,
+        &decision,
+        &report.clear.sender_unit,
+        &notice,
+        now,
+        review,
+    );
+    let (state_now, first_reason) = if review {
+        (
+            CaseState::SenderReview,
+            "Meldt, venter på gjennomgang hos nærmeste leder",
+        )
+    } else {
+        (CaseState::Dispatched, "Meldt og sendt til mottaker")
+    };
 
     let case = NewCase {
         number,
@@ -178,7 +200,7 @@ pub async fn store_draft(
         categories: report.clear.categories.clone(),
         consequence: report.clear.consequence,
         patient_group: report.clear.patient_group,
-        state: CaseState::Dispatched,
+        state: state_now,
         routing_rule: decision.rule.as_str().to_owned(),
         routing_explanation: decision.explanation.clone(),
         ack_deadline,
@@ -190,8 +212,8 @@ pub async fn store_draft(
             at: now,
             actor: "melder".into(),
             from_state: None,
-            to_state: CaseState::Dispatched,
-            reason: "Meldt og sendt til mottaker".into(),
+            to_state: state_now,
+            reason: first_reason.into(),
         },
         mail,
     };
@@ -278,8 +300,9 @@ fn route(
 }
 
 /// Receiver: the unit's postmottak and its leaders. Sender: its leaders.
-/// Addresses come from the directory only; the reporter's own address is
-/// sealed and never used for mail.
+/// Under sender review only the sender's leaders are told (to review); the
+/// receiver hears of the case when it is sent on. Addresses come from the
+/// directory only; the reporter's own address is sealed and never used for mail.
 fn mail_jobs(
     state: &AppState,
     catalog: &Catalog,
@@ -287,42 +310,75 @@ fn mail_jobs(
     sender_unit: &samavvik_core::UnitId,
     notice: &Notice,
     now: chrono::DateTime<chrono::Utc>,
+    review: bool,
+) -> Vec<NewMailJob> {
+    let sender: Vec<String> = catalog
+        .directory
+        .unit(sender_unit)
+        .map(|u| {
+            u.leader_emails
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        })
+        .unwrap_or_default();
+    let template = if review {
+        TEMPLATE_REVIEW_REQUESTED
+    } else {
+        TEMPLATE_NEW_CASE_SENDER
+    };
+    let mut jobs = if review {
+        Vec::new()
+    } else {
+        receiver_mail(state, catalog, &decision.unit, notice, now)
+    };
+    jobs.extend(jobs_for(state, sender, template, notice, now));
+    jobs
+}
+
+/// The notice to a receiving unit: its postmottak and leaders, or the
+/// secretariat's triage if the unit has no addresses (a notice is never swallowed).
+pub fn receiver_mail(
+    state: &AppState,
+    catalog: &Catalog,
+    unit: &samavvik_core::UnitId,
+    notice: &Notice,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<NewMailJob> {
     let dir = &catalog.directory;
-    let mut receiver: BTreeSet<String> = BTreeSet::new();
-    if let Some(unit) = dir.unit(&decision.unit) {
-        receiver.extend(unit.postmottak_email.iter().cloned());
-        receiver.extend(unit.leader_emails.iter().cloned());
+    let mut to: BTreeSet<String> = BTreeSet::new();
+    if let Some(u) = dir.unit(unit) {
+        to.extend(u.postmottak_email.iter().cloned());
+        to.extend(u.leader_emails.iter().cloned());
     }
-    if receiver.is_empty() {
-        // A unit without addresses must not swallow the notice: tell triage.
+    if to.is_empty() {
         let triage = dir.triage_unit();
-        tracing::warn!(unit = %decision.unit, "receiving unit has no addresses; notifying triage");
-        receiver.extend(triage.postmottak_email.iter().cloned());
-        receiver.extend(triage.leader_emails.iter().cloned());
+        tracing::warn!(unit = %unit, "receiving unit has no addresses; notifying triage");
+        to.extend(triage.postmottak_email.iter().cloned());
+        to.extend(triage.leader_emails.iter().cloned());
     }
-    let sender: BTreeSet<String> = dir
-        .unit(sender_unit)
-        .map(|u| u.leader_emails.iter().cloned().collect())
-        .unwrap_or_default();
+    jobs_for(state, to.into_iter().collect(), TEMPLATE_NEW_CASE_RECEIVER, notice, now)
+}
+
+fn jobs_for(
+    state: &AppState,
+    to: Vec<String>,
+    template: &str,
+    notice: &Notice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewMailJob> {
     let payload = serde_json::to_value(notice).expect("notice serialises");
     let domain = &state.settings.mail.message_id_domain;
-    let job = |to: &String, template: &str, i: usize| NewMailJob {
-        to: to.clone(),
-        template: template.to_owned(),
-        payload: payload.clone(),
-        message_id: format!("{}.{template}.{i}@{domain}", notice.case_number.to_lowercase()),
-        not_before: now,
-    };
-    receiver
-        .iter()
+    to.into_iter()
         .enumerate()
-        .map(|(i, to)| job(to, TEMPLATE_NEW_CASE_RECEIVER, i))
-        .chain(
-            sender
-                .iter()
-                .enumerate()
-                .map(|(i, to)| job(to, TEMPLATE_NEW_CASE_SENDER, i)),
-        )
+        .map(|(i, to)| NewMailJob {
+            to,
+            template: template.to_owned(),
+            payload: payload.clone(),
+            message_id: format!("{}.{template}.{i}@{domain}", notice.case_number.to_lowercase()),
+            not_before: now,
+        })
         .collect()
 }

@@ -52,8 +52,9 @@ pub enum CaseSort {
 }
 
 /// A work list query. A case matches when its receiving unit is in
-/// `receiving_units` or its sending unit is in `sending_units`, and every
-/// other given condition holds.
+/// `receiving_units` (and it has been sent on: not `submitted`,
+/// `sender_review` or `withdrawn`) or its sending unit is in
+/// `sending_units`, and every other given condition holds.
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
     pub receiving_units: Vec<UnitId>,
@@ -135,6 +136,9 @@ pub struct TransitionWrite {
     pub clear_closed_at: bool,
     pub clear_acknowledged_and_answered: bool,
     pub reroute: Option<Reroute>,
+    /// New (acknowledge, answer) deadlines, e.g. when a reviewed report is
+    /// sent on and its deadlines start. A reroute's own deadlines win.
+    pub deadlines: Option<(NaiveDate, NaiveDate)>,
     pub new_items: Vec<NewSealedItem>,
     /// When `Some`, replaces the case's measure categories.
     pub measures: Option<Vec<MeasureCategory>>,

@@ -179,10 +179,11 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
             format!("{column} IN ({list})")
         })
     };
-    let sides: Vec<String> = [
-        units(&mut c, "receiver_unit", &f.receiving_units),
-        units(&mut c, "sender_unit", &f.sending_units),
-    ]
+    // A receiving unit sees a case only once it has been sent on to it: not
+    // while the sender's leader reviews it, and never if it was withdrawn.
+    let receiving = units(&mut c, "receiver_unit", &f.receiving_units)
+        .map(|u| format!("({u} AND state NOT IN ('submitted', 'sender_review', 'withdrawn'))"));
+    let sides: Vec<String> = [receiving, units(&mut c, "sender_unit", &f.sending_units)]
     .into_iter()
     .flatten()
     .collect();
@@ -540,8 +541,8 @@ macro_rules! impl_handling_store {
                         .bind(r.map(|r| r.receiver_unit.as_str().to_owned()))
                         .bind(r.map(|r| r.routing_rule.clone()))
                         .bind(r.map(|r| r.routing_explanation.clone()))
-                        .bind(r.map(|r| r.ack_deadline))
-                        .bind(r.map(|r| r.answer_deadline))
+                        .bind(r.map(|r| r.ack_deadline).or(w.deadlines.map(|d| d.0)))
+                        .bind(r.map(|r| r.answer_deadline).or(w.deadlines.map(|d| d.1)))
                         .bind(r.map(|r| r.receiver_org.as_str().to_owned()))
                         .bind(r.map(|r| r.direction.slug()))
                         .fetch_optional(&mut *tx)

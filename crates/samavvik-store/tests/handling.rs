@@ -85,6 +85,7 @@ fn transition(number: CaseNumber, from: CaseState, to: CaseState, at: DateTime<U
         clear_closed_at: false,
         clear_acknowledged_and_answered: false,
         reroute: None,
+        deadlines: None,
         new_items: Vec::new(),
         measures: None,
         mail: Vec::new(),

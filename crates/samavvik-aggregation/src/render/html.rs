@@ -72,7 +72,7 @@ pub fn render(r: &Report) -> String {
         r.threshold
     );
     for w in &r.warnings {
-        let _ = write!(out, "<p class=\"warn\">{}</p>\n", escape(w));
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(w));
     }
     let open_total = r
         .tables
@@ -81,11 +81,11 @@ pub fn render(r: &Report) -> String {
         .and_then(|t| t.rows.last())
         .map(|row| (row.cells[0].text(), row.cells[1].text()))
         .unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<section id=\"nokkeltall\"><h2>Nøkkeltall</h2><div class=\"key\">\
          <div>Saker i perioden<strong>{}</strong></div><div>Åpne ved periodeslutt<strong>{}</strong></div>\
-         <div>Forfalte ved periodeslutt<strong>{}</strong></div></div></section>\n",
+         <div>Forfalte ved periodeslutt<strong>{}</strong></div></div></section>",
         escape(&r.total_cases.text()),
         escape(&open_total.0),
         escape(&open_total.1)

@@ -45,7 +45,8 @@ pub fn names(dir: &Directory) -> Names {
     for u in dir.units() {
         names.units.insert(u.id.to_string(), u.name.clone());
         let org = dir.organisation(&u.organisation);
-        if u.kind == UnitKind::Klinikk && org.is_some_and(|o| o.kind == OrgKind::Hospital) {
+        // Closed klinikker (with a successor) get a column only if they have cases.
+        if u.kind == UnitKind::Klinikk && u.successor.is_none() && org.is_some_and(|o| o.kind == OrgKind::Hospital) {
             names.klinikker.push((u.id.to_string(), u.name.clone()));
         }
     }

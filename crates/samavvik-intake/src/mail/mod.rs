@@ -43,6 +43,8 @@ pub struct Notice {
 pub const TEMPLATE_NEW_CASE_RECEIVER: &str = "new_case_receiver";
 pub const TEMPLATE_NEW_CASE_SENDER: &str = "new_case_sender";
 pub const TEMPLATE_SIGN_IN: &str = "sign_in";
+pub const TEMPLATE_REVIEW_REQUESTED: &str = "review_requested";
+pub const TEMPLATE_NEW_MESSAGE: &str = "new_message";
 pub const TEMPLATE_CASE_ANSWERED: &str = "case_answered";
 pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
 pub const TEMPLATE_DEADLINE_REMINDER: &str = "deadline_reminder";

@@ -24,7 +24,7 @@ use crate::app::AppState;
 use crate::auth::{Person, Side};
 use crate::catalog::Catalog;
 use crate::error::AppError;
-use crate::mail::{Notice, TEMPLATE_CASE_ANSWERED, TEMPLATE_CASE_REROUTED};
+use crate::mail::{Notice, TEMPLATE_CASE_ANSWERED, TEMPLATE_CASE_REROUTED, TEMPLATE_NEW_MESSAGE};
 
 const MAX_TEXT: usize = 10_000;
 const MEASURE_ROWS: usize = 3;
@@ -61,8 +61,25 @@ pub async fn act(
         )];
         again!(e, StatusCode::FORBIDDEN);
     }
+    if form.get("action").map(String::as_str) == Some("message") {
+        let catalog = state.catalog.current();
+        let ctx = Ctx {
+            state: &state,
+            catalog: &catalog,
+            person: &person,
+            case: &case,
+            side,
+            form: &form,
+            now: state.clock.now(),
+        };
+        return match ctx.message().await? {
+            Ok(()) => Ok(Redirect::to(&format!("/saker/{}#dialog", case.number)).into_response()),
+            Err(errors) => again!(errors, StatusCode::UNPROCESSABLE_ENTITY),
+        };
+    }
     let action = form.get("action").and_then(|a| Transition::from_slug(a));
     let allowed = match (action, side) {
+        (Some(Transition::Forward | Transition::ReturnToReporter | Transition::Withdraw), Side::Sender) => true,
         (Some(Transition::Acknowledge | Transition::Answer | Transition::Close), Side::Receiver) => true,
         (Some(Transition::Reroute), Side::Receiver | Side::Secretariat) => true,
         (Some(Transition::Reopen), _) => person.secretariat,
@@ -100,6 +117,9 @@ pub async fn act(
         Transition::Close => ctx.close(to).await,
         Transition::Reopen => ctx.reopen(to).await,
         Transition::Reroute => ctx.reroute(to).await,
+        Transition::Forward => ctx.forward(to).await,
+        Transition::ReturnToReporter => ctx.return_to_reporter(to).await,
+        Transition::Withdraw => ctx.withdraw(to).await,
         _ => unreachable!("filtered above"),
     }?;
     let write = match write {
@@ -177,6 +197,7 @@ impl Ctx<'_> {
             clear_closed_at: false,
             clear_acknowledged_and_answered: false,
             reroute: None,
+            deadlines: None,
             new_items: Vec::new(),
             measures: None,
             mail: Vec::new(),
@@ -369,6 +390,110 @@ impl Ctx<'_> {
         w.closed_at = Some(self.now);
         w.new_items.push(item);
         Ok(Ok(w))
+    }
+
+    /// The sender's leader sends the reviewed report on; the deadlines start now.
+    async fn forward(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let supplement = self.text("supplement");
+        if supplement.chars().count() > MAX_TEXT {
+            return Ok(Err(vec![(
+                "supplement".into(),
+                format!("Teksten kan være høyst {MAX_TEXT} tegn."),
+            )]));
+        }
+        let today = self.state.clock.today_oslo();
+        let ack = add_working_days(today, self.state.settings.deadlines.acknowledge_working_days);
+        let answer = add_calendar_days(today, self.state.settings.deadlines.answer_days);
+        let mut w = self.base(
+            Transition::Forward,
+            to,
+            "Gjennomgått av nærmeste leder og sendt til mottaker".into(),
+        );
+        w.deadlines = Some((ack, answer));
+        if !supplement.is_empty() {
+            w.new_items.push(
+                self.note("supplement", supplement, Vec::new(), &self.case.receiver_unit, false)
+                    .await?,
+            );
+        }
+        let notice = self.notice(&self.case.receiver_unit, ack);
+        w.mail = crate::submit::receiver_mail(self.state, self.catalog, &self.case.receiver_unit, &notice, self.now);
+        Ok(Ok(w))
+    }
+
+    /// Back to the reporter with a message, which the reporter reads through
+    /// the private follow-up link.
+    async fn return_to_reporter(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let mut errors = Errors::new();
+        let message = self.required_text(
+            "return_message",
+            "Skriv hva melderen må rette eller legge til.",
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let mut w = self.base(
+            Transition::ReturnToReporter,
+            to,
+            "Sendt tilbake til melder for utfylling".into(),
+        );
+        w.new_items.push(
+            self.note("returned", message, Vec::new(), &self.case.receiver_unit, true)
+                .await?,
+        );
+        Ok(Ok(w))
+    }
+
+    async fn withdraw(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+        let mut errors = Errors::new();
+        let reason = self.required_text(
+            "withdraw_reason",
+            "Skriv hvorfor meldingen trekkes tilbake.",
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let mut w = self.base(Transition::Withdraw, to, "Trukket tilbake av nærmeste leder".into());
+        w.new_items.push(
+            self.note("withdraw", reason, Vec::new(), &self.case.receiver_unit, true)
+                .await?,
+        );
+        Ok(Ok(w))
+    }
+
+    /// A sealed message in the dialogue between the sending and receiving
+    /// side; the other side is told (without content) that there is one.
+    async fn message(&self) -> Result<Result<(), Errors>, AppError> {
+        let mut errors = Errors::new();
+        let text = self.required_text("message_text", "Skriv meldingen.", &mut errors);
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let item = self
+            .note("message", text, Vec::new(), &self.case.receiver_unit, false)
+            .await?;
+        let other = match self.side {
+            Side::Sender => self.unit_addresses(&self.case.receiver_unit, false),
+            Side::Receiver | Side::Secretariat => self.unit_addresses(&self.case.sender_unit, false),
+        };
+        let notice = self.notice(&self.case.receiver_unit, self.case.ack_deadline);
+        let mail = self.mail_to(other, TEMPLATE_NEW_MESSAGE, &notice);
+        self.state.store.add_sealed_item(self.case.number, &item, &mail).await?;
+        self.state.wake_worker();
+        self.state
+            .store
+            .append_audit(&AuditEntry {
+                at: self.now,
+                actor: self.person.principal.clone(),
+                action: "message".into(),
+                case_number: Some(self.case.number),
+                unit: Some(opening_unit(self.catalog, self.case, self.side)),
+                detail: String::new(),
+            })
+            .await?;
+        Ok(Ok(()))
     }
 
     async fn reopen(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {

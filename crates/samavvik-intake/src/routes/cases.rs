@@ -305,6 +305,10 @@ pub async fn render_case(
         "answer": is_receiver && case.state == CaseState::Acknowledged,
         "close": is_receiver && case.state == CaseState::Answered,
         "reopen": person.secretariat && case.state == CaseState::Closed,
+        "forward": side == Side::Sender && matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
+        "return": side == Side::Sender && case.state == CaseState::SenderReview,
+        "withdraw": side == Side::Sender && matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
+        "message": case.state.is_open(),
     });
     let reroute_targets: Vec<Value> = catalog
         .directory
@@ -371,6 +375,8 @@ fn note_label(kind: &str) -> &'static str {
         "reopen" => "Begrunnelse for gjenåpning",
         "message" => "Melding",
         "reporter-addition" => "Tilleggsopplysninger fra melder",
+        "returned" => "Sendt tilbake til melder",
+        "withdraw" => "Begrunnelse for tilbaketrekking",
         "supplement" => "Supplement fra nærmeste leder",
         _ => "Notat",
     }
