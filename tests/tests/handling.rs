@@ -384,6 +384,22 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
     let (_, page) = get(&kir, format!("{}/saker/{n}", app.base)).await;
     assert!(page.contains("Sjekk epikrisen før overføring."));
     assert!(page.contains("Unntatt offentlighet"));
+    let pdf = kir.get(format!("{}/saker/{n}/pdf", app.base)).send().await.unwrap();
+    assert_eq!(pdf.status().as_u16(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF for the records system");
+    assert!(bytes.windows(3).any(|w| w == b"/F2"), "with text");
+    assert_eq!(audit_count(&app, "export", n).await, 1, "the export is audited");
+    assert_eq!(
+        kpa.get(format!("{}/saker/{n}/pdf", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
 
     // The sending unit's leader is told it is answered, without content.
     assert!(

@@ -139,7 +139,9 @@ impl ZeroSum {
         queue.push_back(r0);
         let target = self.rows + c0;
         // Room to move a cell by `delta` within its bounds.
-        let room = |cell: &AuditCell, delta: i64| cell.hidden && cell.lo <= cell.value + delta && cell.value + delta <= cell.hi;
+        let room = |cell: &AuditCell, delta: i64| {
+            cell.hidden && cell.lo <= cell.value + delta && cell.value + delta <= cell.hi
+        };
         while let Some(node) = queue.pop_front() {
             if node == target {
                 break;
@@ -223,7 +225,17 @@ mod tests {
         let rt = [inner[0][0] + inner[0][1], inner[1][0] + inner[1][1]];
         let ct = [inner[0][0] + inner[1][0], inner[0][1] + inner[1][1]];
         let g = rt[0] + rt[1];
-        let vals = [inner[0][0], inner[0][1], -rt[0], inner[1][0], inner[1][1], -rt[1], -ct[0], -ct[1], g];
+        let vals = [
+            inner[0][0],
+            inner[0][1],
+            -rt[0],
+            inner[1][0],
+            inner[1][1],
+            -rt[1],
+            -ct[0],
+            -ct[1],
+            g,
+        ];
         let cells = vals
             .iter()
             .enumerate()
@@ -235,7 +247,11 @@ mod tests {
                 }
             })
             .collect();
-        ZeroSum { rows: 3, cols: 3, cells }
+        ZeroSum {
+            rows: 3,
+            cols: 3,
+            cells,
+        }
     }
 
     #[test]

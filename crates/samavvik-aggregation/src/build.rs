@@ -111,8 +111,9 @@ impl Builder<'_> {
         let marks = suppress::suppress(grid, self.t, forced, margins);
         let exposed = suppress::audit(grid, &marks, self.t).iter().any(|d| d.disclosed());
         if exposed {
-            self.warnings
-                .push(format!("Tabellen «{title}» er holdt tilbake: skjulte tall kunne ellers regnes ut."));
+            self.warnings.push(format!(
+                "Tabellen «{title}» er holdt tilbake: skjulte tall kunne ellers regnes ut."
+            ));
         }
         (marks, exposed)
     }
@@ -198,7 +199,11 @@ impl Builder<'_> {
             .map(|(r, c)| counts.get(&(r.clone(), c.clone())).copied().unwrap_or(0))
             .collect();
         let grid = Grid::new(rows.len(), cols.len(), values, true, true);
-        let forced = if grand_hidden { vec![(rows.len(), cols.len())] } else { vec![] };
+        let forced = if grand_hidden {
+            vec![(rows.len(), cols.len())]
+        } else {
+            vec![]
+        };
         let (marks, withheld) = self.protect(title, &grid, &forced, true);
         let cell = |pos| {
             if withheld {
@@ -369,7 +374,11 @@ pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
 
 fn title(period: Period) -> String {
     let label = period.label();
-    match (period.from.month(), period.to.month(), period.from.year() == period.to.year()) {
+    match (
+        period.from.month(),
+        period.to.month(),
+        period.from.year() == period.to.year(),
+    ) {
         (1, 12, true) => format!("Samhandlingsavvik – årsrapport {label}"),
         (1, 6, true) | (7, 12, true) => format!("Samhandlingsavvik – halvårsrapport {label}"),
         _ => format!("Samhandlingsavvik – rapport {label}"),
@@ -399,7 +408,11 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
             let v: u64 = q.months().into_iter().map(month_count).sum();
             Row {
                 label: q.label(),
-                cells: vec![if v > 0 && v < t { Cell::Mark(format!("<{t}")) } else { Cell::count(v) }],
+                cells: vec![if v > 0 && v < t {
+                    Cell::Mark(format!("<{t}"))
+                } else {
+                    Cell::count(v)
+                }],
                 total: false,
             }
         })
@@ -415,7 +428,13 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
     });
 
     // Direction.
-    let by_dir = |d: Direction| flows.iter().filter(|f| f.flow.direction == d).map(|f| f.cases).sum::<u64>();
+    let by_dir = |d: Direction| {
+        flows
+            .iter()
+            .filter(|f| f.flow.direction == d)
+            .map(|f| f.cases)
+            .sum::<u64>()
+    };
     let dirs = [
         (Direction::KommuneToSiv, "Fra kommune til SiV"),
         (Direction::SivToKommune, "Fra SiV til kommune"),
@@ -437,14 +456,28 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
         let fl = &f.flow;
         match fl.direction {
             Direction::KommuneToSiv => {
-                *k2s.entry((fl.sender_org.to_string(), fl.receiver_unit.to_string())).or_default() += f.cases;
+                *k2s.entry((fl.sender_org.to_string(), fl.receiver_unit.to_string()))
+                    .or_default() += f.cases;
                 add_missing(&mut kommuner, fl.sender_org.as_str(), names.org(fl.sender_org.as_str()));
-                add_missing(&mut klinikker, fl.receiver_unit.as_str(), names.unit(fl.receiver_unit.as_str()));
+                add_missing(
+                    &mut klinikker,
+                    fl.receiver_unit.as_str(),
+                    names.unit(fl.receiver_unit.as_str()),
+                );
             }
             Direction::SivToKommune => {
-                *s2k.entry((fl.sender_unit.to_string(), fl.receiver_org.to_string())).or_default() += f.cases;
-                add_missing(&mut klinikker, fl.sender_unit.as_str(), names.unit(fl.sender_unit.as_str()));
-                add_missing(&mut kommuner, fl.receiver_org.as_str(), names.org(fl.receiver_org.as_str()));
+                *s2k.entry((fl.sender_unit.to_string(), fl.receiver_org.to_string()))
+                    .or_default() += f.cases;
+                add_missing(
+                    &mut klinikker,
+                    fl.sender_unit.as_str(),
+                    names.unit(fl.sender_unit.as_str()),
+                );
+                add_missing(
+                    &mut kommuner,
+                    fl.receiver_org.as_str(),
+                    names.org(fl.receiver_org.as_str()),
+                );
             }
             Direction::KommuneToKommune => {}
         }
@@ -475,19 +508,39 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
         stats.dims.iter().filter(|d| want(&d.value)).collect()
     };
     let count_of = |v: DimValue| dim(&|d| *d == v).first().map_or(0, |d| d.cases);
-    let kinds = Kind::ALL.iter().map(|&k| (k.label().to_owned(), count_of(DimValue::Kind(k)))).collect();
+    let kinds = Kind::ALL
+        .iter()
+        .map(|&k| (k.label().to_owned(), count_of(DimValue::Kind(k))))
+        .collect();
     tables.push(b.one_dim("type", "Saker etter type", "Type", kinds, Chart::Bars));
     let cons = Consequence::ALL
         .iter()
         .map(|&k| (k.label().to_owned(), count_of(DimValue::Consequence(k))))
         .collect();
-    tables.push(b.one_dim("konsekvens", "Saker etter konsekvens for pasienten", "Konsekvens", cons, Chart::Bars));
+    tables.push(b.one_dim(
+        "konsekvens",
+        "Saker etter konsekvens for pasienten",
+        "Konsekvens",
+        cons,
+        Chart::Bars,
+    ));
     let groups = PatientGroup::ALL
         .iter()
         .map(|&k| (k.label().to_owned(), count_of(DimValue::PatientGroup(k))))
         .collect();
-    tables.push(b.one_dim("pasientgruppe", "Saker etter pasientgruppe", "Pasientgruppe", groups, Chart::Bars));
-    let months = p.period.months().into_iter().map(|m| (m.label_nb(), month_count(m))).collect();
+    tables.push(b.one_dim(
+        "pasientgruppe",
+        "Saker etter pasientgruppe",
+        "Pasientgruppe",
+        groups,
+        Chart::Bars,
+    ));
+    let months = p
+        .period
+        .months()
+        .into_iter()
+        .map(|m| (m.label_nb(), month_count(m)))
+        .collect();
     tables.push(b.one_dim("maned", "Saker per hendelsesmåned", "Måned", months, Chart::Columns));
     let cats = Category::ALL
         .iter()
@@ -712,8 +765,9 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
         format!(
             "Datagrunnlag: siste registrerte tidspunkt blant periodens saker er {}. \
              Status (åpen, forfalt) er vurdert per {}.",
-            p.cutoff
-                .map_or("– (ingen saker)".to_owned(), |c| samavvik_core::deadline::format_date_nb(c.date_naive())),
+            p.cutoff.map_or("– (ingen saker)".to_owned(), |c| {
+                samavvik_core::deadline::format_date_nb(c.date_naive())
+            }),
             samavvik_core::deadline::format_date_nb(status_at.date_naive()),
         ),
         "Bare strukturerte, ikke-identifiserende felt er brukt: måned, avsender- og mottakerenhet, retning, \

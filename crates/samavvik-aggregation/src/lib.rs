@@ -9,11 +9,11 @@
 //! [`audit`]or; the renderers write it as HTML, JSON, CSV and XLSX.
 
 pub mod audit;
-pub mod suppress;
 pub mod build;
 pub mod output;
 pub mod period;
 pub mod render;
+pub mod suppress;
 pub mod table;
 
 pub use build::{Names, Params, Report, SCHEMA_VERSION, build};

@@ -116,11 +116,20 @@ mod tests {
     #[test]
     fn parses_years_and_halves() {
         let p = Period::parse("2026-H2").unwrap();
-        assert_eq!((p.from.to_string(), p.to.to_string()), ("2026-07".into(), "2026-12".into()));
+        assert_eq!(
+            (p.from.to_string(), p.to.to_string()),
+            ("2026-07".into(), "2026-12".into())
+        );
         assert_eq!(p.label(), "2. halvår 2026");
         assert_eq!(p.previous(), Period::parse("2026-H1").unwrap());
-        assert_eq!(Period::parse("2026").unwrap().previous(), Period::parse("2025").unwrap());
-        assert_eq!(Period::parse("2026").unwrap().end().to_rfc3339(), "2027-01-01T00:00:00+00:00");
+        assert_eq!(
+            Period::parse("2026").unwrap().previous(),
+            Period::parse("2025").unwrap()
+        );
+        assert_eq!(
+            Period::parse("2026").unwrap().end().to_rfc3339(),
+            "2027-01-01T00:00:00+00:00"
+        );
         for bad in ["26", "2026-H3", "2026-", "x"] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }

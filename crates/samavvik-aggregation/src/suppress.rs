@@ -104,7 +104,11 @@ pub fn zero_sum(grid: &Grid, marks: &Marks, threshold: u64) -> ZeroSum {
         .map(|p| {
             let v = grid.value(p) as i64;
             // Margins are negated so every row and column sums to zero.
-            let sign = if grid.is_margin(p) && p != (grid.rows, grid.cols) { -1 } else { 1 };
+            let sign = if grid.is_margin(p) && p != (grid.rows, grid.cols) {
+                -1
+            } else {
+                1
+            };
             let (lo, hi) = if !grid.published(p) {
                 (0, BIG)
             } else {
@@ -208,7 +212,10 @@ mod tests {
     fn small_counts_are_primary_and_zeros_shown() {
         let g = Grid::new(1, 3, vec![0, 3, 12], false, false);
         let m = suppress(&g, 5, &[], false);
-        assert_eq!([m.get((0, 0)), m.get((0, 1)), m.get((0, 2))], [Mark::Shown, Mark::Primary, Mark::Shown]);
+        assert_eq!(
+            [m.get((0, 0)), m.get((0, 1)), m.get((0, 2))],
+            [Mark::Shown, Mark::Primary, Mark::Shown]
+        );
     }
 
     #[test]

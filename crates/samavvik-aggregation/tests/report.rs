@@ -12,7 +12,11 @@ use samavvik_store::{CaseStatistics, DimCount, DimValue, Flow, FlowStats, MonthC
 
 fn names() -> Names {
     let mut n = Names::default();
-    for (id, name) in [("horten", "Horten kommune"), ("larvik", "Larvik kommune"), ("faerder", "Færder kommune")] {
+    for (id, name) in [
+        ("horten", "Horten kommune"),
+        ("larvik", "Larvik kommune"),
+        ("faerder", "Færder kommune"),
+    ] {
         n.kommuner.push((id.into(), name.into()));
         n.orgs.insert(id.into(), name.into());
     }
@@ -76,13 +80,20 @@ fn stats(flows: Vec<FlowStats>) -> CaseStatistics {
 }
 
 fn table<'a>(r: &'a Report, id: &str) -> &'a Table {
-    r.tables.iter().find(|t| t.id == id).unwrap_or_else(|| panic!("no table {id}"))
+    r.tables
+        .iter()
+        .find(|t| t.id == id)
+        .unwrap_or_else(|| panic!("no table {id}"))
 }
 
 fn texts(t: &Table) -> Vec<Vec<String>> {
     t.rows
         .iter()
-        .map(|r| std::iter::once(r.label.clone()).chain(r.cells.iter().map(Cell::text)).collect())
+        .map(|r| {
+            std::iter::once(r.label.clone())
+                .chain(r.cells.iter().map(Cell::text))
+                .collect()
+        })
         .collect()
 }
 
@@ -97,7 +108,11 @@ fn empty_period_gives_zeros_and_no_warnings() {
     assert!(r.warnings.is_empty());
     let m = table(&r, "matrise-kommune-til-siv");
     assert_eq!(m.columns, ["Medisinsk klinikk", "Kirurgisk klinikk", "Totalt"]);
-    assert!(texts(m).iter().all(|r| r[1..].iter().all(|c| c == "0")), "{:?}", texts(m));
+    assert!(
+        texts(m).iter().all(|r| r[1..].iter().all(|c| c == "0")),
+        "{:?}",
+        texts(m)
+    );
     let h = table(&r, "behandling-mottaker");
     assert_eq!(texts(h), vec![row(&["Alle", "–", "–", "–", "–", "–", "–"])]);
     assert_eq!(r.title, "Samhandlingsavvik – årsrapport 2026");
@@ -127,12 +142,19 @@ fn one_unit_shows_its_count_everywhere() {
     );
     // 12 of 12 in time; no day counts, so no medians.
     let h = texts(table(&r, "behandling-mottaker"));
-    assert_eq!(h[0], row(&["Sykehuset i Vestfold HF", "100", "100", "–", "–", "–", "–"]));
+    assert_eq!(
+        h[0],
+        row(&["Sykehuset i Vestfold HF", "100", "100", "–", "–", "–", "–"])
+    );
 }
 
 #[test]
 fn all_cells_small_are_hidden_and_not_derivable() {
-    let flows = vec![k2s("horten", "siv-med", 2), k2s("larvik", "siv-kir", 3), k2s("faerder", "siv-med", 1)];
+    let flows = vec![
+        k2s("horten", "siv-med", 2),
+        k2s("larvik", "siv-kir", 3),
+        k2s("faerder", "siv-med", 1),
+    ];
     let r = build(&stats(flows), &params("2026"));
     let m = texts(table(&r, "matrise-kommune-til-siv"));
     assert_eq!(
@@ -152,7 +174,12 @@ fn all_cells_small_are_hidden_and_not_derivable() {
 
 #[test]
 fn a_lone_small_cell_in_a_row_gets_a_secondary_partner() {
-    let flows = vec![k2s("horten", "siv-med", 3), k2s("horten", "siv-kir", 20), k2s("larvik", "siv-med", 30), k2s("larvik", "siv-kir", 40)];
+    let flows = vec![
+        k2s("horten", "siv-med", 3),
+        k2s("horten", "siv-kir", 20),
+        k2s("larvik", "siv-med", 30),
+        k2s("larvik", "siv-kir", 40),
+    ];
     let r = build(&stats(flows), &params("2026"));
     let m = texts(table(&r, "matrise-kommune-til-siv"));
     assert_eq!(m[0], row(&["Horten kommune", "<5", "x", "23"]));
@@ -194,14 +221,22 @@ fn assert_no_disclosure(r: &Report) {
             let line: Vec<&Cell> = (0..inner_c).map(|j| rows[i][j]).collect();
             let total_shown = has_row_totals && !hidden(rows[i][inner_c]);
             let n_hidden = line.iter().filter(|c| hidden(c)).count();
-            assert!(!(total_shown && n_hidden == 1), "table {} row {i}: one hidden cell", t.id);
+            assert!(
+                !(total_shown && n_hidden == 1),
+                "table {} row {i}: one hidden cell",
+                t.id
+            );
         }
         if has_col_totals {
             for j in 0..nc {
                 let line: Vec<&Cell> = (0..inner_r).map(|i| rows[i][j]).collect();
                 let total_shown = !hidden(rows[inner_r][j]);
                 let n_hidden = line.iter().filter(|c| hidden(c)).count();
-                assert!(!(total_shown && n_hidden == 1), "table {} column {j}: one hidden cell", t.id);
+                assert!(
+                    !(total_shown && n_hidden == 1),
+                    "table {} column {j}: one hidden cell",
+                    t.id
+                );
             }
         }
     }
@@ -215,7 +250,10 @@ fn html_is_self_contained_and_structured() {
     assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"nb\">"));
     assert_eq!(page.matches("<h1>").count(), 1);
     assert!(!page.contains("<script"), "no JavaScript");
-    assert!(!page.contains("<link") && !page.contains("src=\"http"), "nothing loaded from elsewhere");
+    assert!(
+        !page.contains("<link") && !page.contains("src=\"http"),
+        "nothing loaded from elsewhere"
+    );
     assert!(page.contains("<svg"), "charts are inline SVG");
     let tables = page.matches("<table>").count();
     assert_eq!(tables, r.tables.len());
@@ -223,14 +261,22 @@ fn html_is_self_contained_and_structured() {
     let ths = page.matches("<th>").count() + page.matches("<th ").count();
     assert!(ths > 0);
     assert_eq!(ths, page.matches("<th scope=\"").count(), "every th has a scope");
-    assert_eq!(page.matches("<h2>").count(), r.tables.len() + 2, "a heading per table, key figures, methods");
+    assert_eq!(
+        page.matches("<h2>").count(),
+        r.tables.len() + 2,
+        "a heading per table, key figures, methods"
+    );
     assert!(page.contains(&r.input_sha256));
     assert!(page.contains("halvårsrapport 1. halvår 2026"));
 }
 
 #[test]
 fn csv_round_trips_to_the_json_numbers() {
-    let flows = vec![k2s("horten", "siv-med", 3), k2s("larvik", "siv-kir", 40), k2s("faerder", "siv-kir", 7)];
+    let flows = vec![
+        k2s("horten", "siv-med", 3),
+        k2s("larvik", "siv-kir", 40),
+        k2s("faerder", "siv-kir", 7),
+    ];
     let r = build(&stats(flows), &params("2026"));
     let json: serde_json::Value = serde_json::from_str(&samavvik_aggregation::render::json(&r)).unwrap();
     assert_eq!(json["schema_version"], 1);
@@ -262,7 +308,10 @@ fn same_input_gives_byte_identical_files() {
     let b = files(&build(&stats(flows.clone()), &params("2026")), &all);
     assert_eq!(a, b);
     // A different count changes the checksum.
-    let c = build(&stats(vec![k2s("horten", "siv-med", 4), k2s("larvik", "siv-kir", 40)]), &params("2026"));
+    let c = build(
+        &stats(vec![k2s("horten", "siv-med", 4), k2s("larvik", "siv-kir", 40)]),
+        &params("2026"),
+    );
     assert_ne!(build(&stats(flows), &params("2026")).input_sha256, c.input_sha256);
 }
 

@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-ut", axum::routing::post(routes::sign_in::sign_out))
         .route("/saker", get(routes::cases::inbox))
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
+        .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/admin/logg", get(routes::audit::show))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))

@@ -279,7 +279,7 @@ macro_rules! impl_store {
                             .map(FlowStatsRow::decode)
                             .collect::<Result<_>>()?,
                         days: days.into_iter().map(DaysRow::decode).collect::<Result<_>>()?,
-                        dims: dims.into_iter().map(DimRow::decode).collect::<Result<_>>()?,
+                        dims: DimRow::decode_all(dims)?,
                         months: months.into_iter().map(MonthRow::decode).collect::<Result<_>>()?,
                     }))
                 }

@@ -180,15 +180,11 @@ macro_rules! stats_queries {
                 ", days"
             ),
             dims: concat!(
-                "SELECT 'kind' AS dimension, kind AS value, COUNT(*) AS cases FROM cases",
+                // Kind, consequence and patient group in one scan; split in Rust.
+                "SELECT 'kind|consequence|patient_group' AS dimension, ",
+                "kind || '|' || consequence || '|' || patient_group AS value, COUNT(*) AS cases FROM cases",
                 $crate::sql::in_period!(),
-                " GROUP BY kind UNION ALL ",
-                "SELECT 'consequence' AS dimension, consequence AS value, COUNT(*) AS cases FROM cases",
-                $crate::sql::in_period!(),
-                " GROUP BY consequence UNION ALL ",
-                "SELECT 'patient_group' AS dimension, patient_group AS value, COUNT(*) AS cases FROM cases",
-                $crate::sql::in_period!(),
-                " GROUP BY patient_group UNION ALL ",
+                " GROUP BY kind, consequence, patient_group UNION ALL ",
                 "SELECT 'category' AS dimension, k.category AS value, COUNT(*) AS cases ",
                 "FROM case_categories k JOIN cases c ON c.id = k.case_id ",
                 "WHERE c.event_month >= $1 AND c.event_month <= $2 GROUP BY k.category UNION ALL ",

@@ -267,9 +267,8 @@ pub(crate) struct DimRow {
 }
 
 impl DimRow {
-    pub(crate) fn decode(self) -> Result<DimCount> {
-        let v = self.value.as_str();
-        let value = match self.dimension.as_str() {
+    fn value(dimension: &str, v: &str) -> Result<DimValue> {
+        match dimension {
             "kind" => Kind::from_slug(v).map(DimValue::Kind),
             "consequence" => Consequence::from_slug(v).map(DimValue::Consequence),
             "patient_group" => PatientGroup::from_slug(v).map(DimValue::PatientGroup),
@@ -277,11 +276,28 @@ impl DimRow {
             "measure" => MeasureCategory::from_slug(v).map(DimValue::Measure),
             _ => None,
         }
-        .ok_or_else(|| corrupt(&self.dimension, v))?;
-        Ok(DimCount {
-            value,
-            cases: count(self.cases)?,
-        })
+        .ok_or_else(|| corrupt(dimension, v))
+    }
+
+    /// Decodes every row, splitting combined dimensions ("a|b" with values
+    /// "x|y") and adding up equal values.
+    pub(crate) fn decode_all(rows: Vec<DimRow>) -> Result<Vec<DimCount>> {
+        let mut sums: std::collections::BTreeMap<DimValue, u64> = std::collections::BTreeMap::new();
+        for row in rows {
+            let cases = count(row.cases)?;
+            let dims: Vec<&str> = row.dimension.split('|').collect();
+            let values: Vec<&str> = row.value.split('|').collect();
+            if dims.len() != values.len() {
+                return Err(corrupt(&row.dimension, &row.value));
+            }
+            for (d, v) in dims.into_iter().zip(values) {
+                *sums.entry(Self::value(d, v)?).or_default() += cases;
+            }
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(value, cases)| DimCount { value, cases })
+            .collect())
     }
 }
 

@@ -21,11 +21,16 @@ fn cell(c: &Cell) -> String {
 /// `(file name, contents)` for a table.
 pub fn table(t: &Table) -> (String, String) {
     let mut out = String::new();
-    let header: Vec<String> = std::iter::once(&t.row_header).chain(&t.columns).map(|s| field(s)).collect();
+    let header: Vec<String> = std::iter::once(&t.row_header)
+        .chain(&t.columns)
+        .map(|s| field(s))
+        .collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for r in &t.rows {
-        let line: Vec<String> = std::iter::once(field(&r.label)).chain(r.cells.iter().map(cell)).collect();
+        let line: Vec<String> = std::iter::once(field(&r.label))
+            .chain(r.cells.iter().map(cell))
+            .collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }

@@ -52,9 +52,17 @@ fn bars(title: &str, items: &[(&str, Option<f64>, String)], max: f64) -> String 
             escape(&shorten(label, 40))
         );
         if value.is_some() {
-            let _ = write!(s, r#"<rect x="{label_w}" y="{}" width="{len}" height="16" class="b"/>"#, y + 2.0);
+            let _ = write!(
+                s,
+                r#"<rect x="{label_w}" y="{}" width="{len}" height="16" class="b"/>"#,
+                y + 2.0
+            );
         } else {
-            let _ = write!(s, r#"<rect x="{label_w}" y="{}" width="24" height="16" class="h"/>"#, y + 2.0);
+            let _ = write!(
+                s,
+                r#"<rect x="{label_w}" y="{}" width="24" height="16" class="h"/>"#,
+                y + 2.0
+            );
         }
         let _ = write!(
             s,
@@ -83,9 +91,20 @@ fn columns(title: &str, items: &[(&str, Option<f64>, String)], max: f64) -> Stri
         let len = value.map_or(0.0, |v| (v / max * (plot_h - 20.0)).round());
         let top = 20.0 + (plot_h - 20.0) - len;
         if value.is_some() {
-            let _ = write!(s, r#"<rect x="{}" y="{top}" width="{}" height="{len}" class="b"/>"#, x + 6.0, col_w - 12.0);
+            let _ = write!(
+                s,
+                r#"<rect x="{}" y="{top}" width="{}" height="{len}" class="b"/>"#,
+                x + 6.0,
+                col_w - 12.0
+            );
         } else {
-            let _ = write!(s, r#"<rect x="{}" y="{}" width="{}" height="6" class="h"/>"#, x + 6.0, plot_h - 6.0, col_w - 12.0);
+            let _ = write!(
+                s,
+                r#"<rect x="{}" y="{}" width="{}" height="6" class="h"/>"#,
+                x + 6.0,
+                plot_h - 6.0,
+                col_w - 12.0
+            );
         }
         let _ = write!(
             s,

@@ -367,7 +367,7 @@ pub async fn render_case(
     page(state, headers, "case.html", ctx, status)
 }
 
-fn note_label(kind: &str) -> &'static str {
+pub fn note_label(kind: &str) -> &'static str {
     match kind {
         "answer" => "Svar",
         "lesson" => "Læringspunkt",

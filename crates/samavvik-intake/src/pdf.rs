@@ -1,0 +1,359 @@
+//! A plain, print-ready PDF of text blocks (A4, Helvetica), for the case
+//! export to the records system.
+//!
+//! Built on `pdf-writer` with the PDF standard fonts, so nothing is embedded
+//! and the binary needs no font files. Text is encoded as WinAnsi, which
+//! covers Norwegian (æ ø å) and the usual punctuation; other characters
+//! become "?". Lines are wrapped with Helvetica's published widths.
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+
+#[derive(Clone, Debug)]
+pub enum Block {
+    Title(String),
+    Heading(String),
+    /// A label and its value on the same line (value wrapped under the label if long).
+    Field(String, String),
+    Paragraph(String),
+    Space,
+}
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+const BODY: f32 = 10.5;
+const LABEL_W: f32 = 150.0;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Font {
+    Regular,
+    Bold,
+}
+
+impl Font {
+    fn name(self) -> Name<'static> {
+        match self {
+            Font::Regular => Name(b"F1"),
+            Font::Bold => Name(b"F2"),
+        }
+    }
+}
+
+/// Helvetica advance widths (1/1000 em) for ASCII 32..=126.
+const WIDTHS: [u16; 95] = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556,
+    556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334,
+    260, 334, 584,
+];
+
+fn char_width(c: char, font: Font, size: f32) -> f32 {
+    let base = match c {
+        ' '..='~' => f32::from(WIDTHS[c as usize - 32]),
+        'æ' => 889.0,
+        'Æ' => 1000.0,
+        'ø' => 611.0,
+        'Ø' => 778.0,
+        'å' => 556.0,
+        'Å' => 667.0,
+        _ => 667.0,
+    };
+    // Helvetica-Bold is a little wider; a margin keeps lines inside the page.
+    let factor = if font == Font::Bold { 1.08 } else { 1.0 };
+    base * factor * size / 1000.0
+}
+
+fn text_width(s: &str, font: Font, size: f32) -> f32 {
+    s.chars().map(|c| char_width(c, font, size)).sum()
+}
+
+/// WinAnsi bytes for a string (Latin-1 where they agree, plus a few
+/// typographic marks); anything else becomes "?".
+fn win_ansi(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| match c {
+            '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{ff}' => c as u8,
+            '€' => 0x80,
+            '…' => 0x85,
+            '‘' => 0x91,
+            '’' => 0x92,
+            '“' => 0x93,
+            '”' => 0x94,
+            '•' => 0x95,
+            '–' => 0x96,
+            '—' => 0x97,
+            '\t' => b' ',
+            _ => b'?',
+        })
+        .collect()
+}
+
+/// Greedy word wrap to `width` points; long words are broken.
+fn wrap(text: &str, font: Font, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let candidate = if line.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{line} {word}")
+            };
+            if text_width(&candidate, font, size) <= width {
+                line = candidate;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let mut rest = word.to_owned();
+            while text_width(&rest, font, size) > width {
+                let mut cut = String::new();
+                for c in rest.chars() {
+                    if text_width(&format!("{cut}{c}"), font, size) > width {
+                        break;
+                    }
+                    cut.push(c);
+                }
+                if cut.is_empty() {
+                    break;
+                }
+                rest = rest[cut.len()..].to_owned();
+                lines.push(cut);
+            }
+            line = rest;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+struct Line {
+    x: f32,
+    font: Font,
+    size: f32,
+    text: String,
+}
+
+/// Lays out the blocks on A4 pages with `marking` at the top of every page
+/// and "`footer` – side n av m" at the bottom. Returns the PDF bytes.
+pub fn render(title: &str, marking: &str, footer: &str, blocks: &[Block]) -> Vec<u8> {
+    let top = PAGE_H - MARGIN - 22.0;
+    let bottom = MARGIN + 20.0;
+    let text_w = PAGE_W - 2.0 * MARGIN;
+    let mut pages: Vec<Vec<(f32, Line)>> = vec![Vec::new()];
+    let mut y = top;
+    let place = |pages: &mut Vec<Vec<(f32, Line)>>, y: &mut f32, advance: f32, line: Option<Line>| {
+        if *y - advance < bottom {
+            pages.push(Vec::new());
+            *y = top;
+        }
+        *y -= advance;
+        if let Some(l) = line {
+            pages.last_mut().expect("a page").push((*y, l));
+        }
+    };
+    for block in blocks {
+        match block {
+            Block::Title(t) => {
+                for l in wrap(t, Font::Bold, 17.0, text_w) {
+                    place(
+                        &mut pages,
+                        &mut y,
+                        22.0,
+                        Some(Line {
+                            x: MARGIN,
+                            font: Font::Bold,
+                            size: 17.0,
+                            text: l,
+                        }),
+                    );
+                }
+                place(&mut pages, &mut y, 6.0, None);
+            }
+            Block::Heading(t) => {
+                place(&mut pages, &mut y, 10.0, None);
+                for l in wrap(t, Font::Bold, 12.5, text_w) {
+                    place(
+                        &mut pages,
+                        &mut y,
+                        17.0,
+                        Some(Line {
+                            x: MARGIN,
+                            font: Font::Bold,
+                            size: 12.5,
+                            text: l,
+                        }),
+                    );
+                }
+            }
+            Block::Field(label, value) => {
+                let label_lines = wrap(label, Font::Bold, BODY, LABEL_W - 8.0);
+                let value_lines = wrap(
+                    if value.is_empty() { "–" } else { value },
+                    Font::Regular,
+                    BODY,
+                    text_w - LABEL_W,
+                );
+                for i in 0..label_lines.len().max(value_lines.len()) {
+                    place(&mut pages, &mut y, BODY * 1.4, None);
+                    let page = pages.last_mut().expect("a page");
+                    if let Some(l) = label_lines.get(i) {
+                        page.push((
+                            y,
+                            Line {
+                                x: MARGIN,
+                                font: Font::Bold,
+                                size: BODY,
+                                text: l.clone(),
+                            },
+                        ));
+                    }
+                    if let Some(v) = value_lines.get(i) {
+                        page.push((
+                            y,
+                            Line {
+                                x: MARGIN + LABEL_W,
+                                font: Font::Regular,
+                                size: BODY,
+                                text: v.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+            Block::Paragraph(t) => {
+                for l in wrap(t, Font::Regular, BODY, text_w) {
+                    place(
+                        &mut pages,
+                        &mut y,
+                        BODY * 1.4,
+                        Some(Line {
+                            x: MARGIN,
+                            font: Font::Regular,
+                            size: BODY,
+                            text: l,
+                        }),
+                    );
+                }
+                place(&mut pages, &mut y, 4.0, None);
+            }
+            Block::Space => place(&mut pages, &mut y, 10.0, None),
+        }
+    }
+
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let regular = Ref::new(3);
+    let bold = Ref::new(4);
+    let info = Ref::new(5);
+    let first = 6;
+    let page_ids: Vec<Ref> = (0..pages.len()).map(|i| Ref::new(first + 2 * i as i32)).collect();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids(page_ids.iter().copied()).count(pages.len() as i32);
+    pdf.type1_font(regular)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold)
+        .base_font(Name(b"Helvetica-Bold"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.document_info(info)
+        .title(TextStr(title))
+        .producer(TextStr("Samavvik"));
+    let total = pages.len();
+    for (i, lines) in pages.into_iter().enumerate() {
+        let page_id = page_ids[i];
+        let content_id = Ref::new(page_id.get() + 1);
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .parent(tree)
+            .contents(content_id);
+        page.resources()
+            .fonts()
+            .pair(Font::Regular.name(), regular)
+            .pair(Font::Bold.name(), bold);
+        page.finish();
+        let mut content = Content::new();
+        let mut text = |x: f32, y: f32, font: Font, size: f32, s: &str| {
+            content
+                .begin_text()
+                .set_font(font.name(), size)
+                .next_line(x, y)
+                .show(Str(&win_ansi(s)))
+                .end_text();
+        };
+        text(MARGIN, PAGE_H - MARGIN, Font::Bold, 9.0, marking);
+        for (y, l) in &lines {
+            text(l.x, *y, l.font, l.size, &l.text);
+        }
+        text(
+            MARGIN,
+            MARGIN - 10.0,
+            Font::Regular,
+            8.5,
+            &format!("{footer} – side {} av {total}", i + 1),
+        );
+        pdf.stream(content_id, &content.finish());
+    }
+    pdf.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(hay: &[u8], needle: &[u8]) -> usize {
+        hay.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    #[test]
+    fn marks_every_page_and_keeps_norwegian_letters() {
+        let long = "Blåbærsyltetøy på Sørlandet. ".repeat(400);
+        let pdf = render(
+            "SA-2026-00001",
+            "Unntatt offentlighet",
+            "SA-2026-00001",
+            &[
+                Block::Title("Sak SA-2026-00001".into()),
+                Block::Field("Status".into(), "Lukket".into()),
+                Block::Paragraph(long),
+            ],
+        );
+        assert!(pdf.starts_with(b"%PDF-"));
+        let pages = count(&pdf, b"/Type /Page\n") + count(&pdf, b"/Type /Page ") + count(&pdf, b"/Type /Page/");
+        let markings = count(&pdf, b"(Unntatt offentlighet)");
+        assert!(
+            markings >= 3,
+            "a long text runs over several pages, each marked ({markings})"
+        );
+        assert!(pages == 0 || pages == markings);
+        // Non-ASCII strings are written as hex strings of their WinAnsi bytes.
+        let hex = |s: &str| win_ansi(s).iter().map(|b| format!("{b:02X}")).collect::<String>();
+        let text = String::from_utf8_lossy(&pdf).to_uppercase();
+        assert!(
+            text.contains(&hex("Blåbærsyltetøy").to_uppercase()),
+            "æ ø å encoded as WinAnsi"
+        );
+        assert_eq!(
+            text.matches(&hex(&format!("side 1 av {markings}"))).count(),
+            1,
+            "numbered footer"
+        );
+    }
+
+    #[test]
+    fn wraps_within_the_width() {
+        for l in wrap(&"ord ".repeat(200), Font::Regular, BODY, 200.0) {
+            assert!(text_width(&l, Font::Regular, BODY) <= 200.0);
+        }
+        let broken = wrap(&"x".repeat(500), Font::Regular, BODY, 100.0);
+        assert!(broken.len() > 5 && broken.iter().all(|l| text_width(l, Font::Regular, BODY) <= 100.0));
+    }
+
+    #[test]
+    fn unknown_characters_become_question_marks() {
+        assert_eq!(win_ansi("a–b ✓ æ"), vec![b'a', 0x96, b'b', b' ', b'?', b' ', 0xe6]);
+    }
+}
