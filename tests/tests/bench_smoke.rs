@@ -24,7 +24,10 @@ fn assert_counts(r: &IntakeResult) {
     assert!(r.raw.ok_total > 0, "the raw phase stored nothing");
     assert_eq!(r.http_rows.cases, r.http.posts_ok_total as u64, "one case per receipt");
     assert_eq!(r.lost() + r.doubled(), 0);
-    assert!(r.raw.mails_per_case >= 1, "every case notifies at least the receiving unit");
+    assert!(
+        r.raw.mails_per_case >= 1,
+        "every case notifies at least the receiving unit"
+    );
     assert_eq!(
         r.http_rows.outbox,
         r.expected_outbox(),

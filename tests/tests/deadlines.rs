@@ -37,7 +37,14 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
     // Monday 23 November 2026, 10:00 in Oslo. The periodic sweep is slowed
     // down so only the test's own sweeps count.
     let clock = Clock::fixed(at("2026-11-23T09:00:00Z"));
-    let Some(app) = TestApp::start_at(engine, sink.port, clock, |s| s.deadlines.sweep_interval_secs = 86_400).await
+    // Straight to the receiver (no sender-side review), so its deadlines run from today.
+    let tmp = tempfile::tempdir().unwrap();
+    let directory = samavvik_tests::server::directory_without_review(tmp.path());
+    let Some(app) = TestApp::start_at(engine, sink.port, clock, |s| {
+        s.deadlines.sweep_interval_secs = 86_400;
+        s.directory.path = directory;
+    })
+    .await
     else {
         return;
     };

@@ -17,7 +17,7 @@ macro_rules! on_both_engines {
     };
 }
 
-on_both_engines!(full_flow_with_sign_in_by_mail);
+on_both_engines!(full_flow_with_sign_in_by_mail, sign_in_sign_out_and_the_audit_log);
 
 const MED: &str = "klinikkledelse.med@siv.example.no";
 const KIR: &str = "klinikkledelse.kir@siv.example.no";
@@ -436,6 +436,82 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
         );
     }
     assert!(!logs::text().contains(&secret), "no content in logs");
+    app.stop().await;
+    sink.stop().await;
+}
+
+async fn sign_in_sign_out_and_the_audit_log(engine: Engine) {
+    let sink = SmtpSink::start(free_port()).await;
+    let admin = "systemeier@samavvik.example.no";
+    let Some(app) = TestApp::start_with(engine, sink.port, |s| s.security.admin_emails = vec![admin.into()]).await
+    else {
+        return;
+    };
+    // An unknown address gets the same answer, and no mail.
+    let stranger = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let page = stranger
+        .get(format!("{}/logg-inn", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = stranger
+        .post(format!("{}/logg-inn", app.base))
+        .form(&[
+            ("csrf_token", hidden(&page, "csrf_token").as_str()),
+            ("email", "ukjent@example.no"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.text().await.unwrap().contains("Hvis adressen er registrert"),
+        "the answer does not tell"
+    );
+    let unsigned = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = unsigned.get(format!("{}/saker", app.base)).send().await.unwrap();
+    assert_eq!(
+        (res.status().as_u16(), res.headers()["location"].to_str().unwrap()),
+        (303, "/logg-inn")
+    );
+
+    // A leader is refused a case that is not theirs; the admin sees it in the log, by address.
+    let kpa = sign_in(&app, &sink, KPA).await;
+    assert_eq!(get(&kpa, format!("{}/saker/SA-2026-99999", app.base)).await.0, 404);
+    assert_eq!(
+        get(&kpa, format!("{}/admin/logg", app.base)).await.0,
+        404,
+        "only admins read the log"
+    );
+    let boss = sign_in(&app, &sink, admin).await;
+    let (status, log) = get(&boss, format!("{}/admin/logg?handling=denied", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(
+        log.contains(KPA) && log.contains("SA-2026-99999"),
+        "the refusal is in the log with who did it"
+    );
+    let stored = samavvik_tests::db::everything_stored(engine, &app.db_url).await;
+    assert!(
+        !stored.contains(KPA),
+        "the database holds an opaque principal, not the address"
+    );
+
+    // Signing out ends the session.
+    let (_, inbox) = get(&kpa, format!("{}/saker", app.base)).await;
+    let res = kpa
+        .post(format!("{}/logg-ut", app.base))
+        .form(&[("csrf_token", hidden(&inbox, "csrf_token"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let res = kpa.get(format!("{}/saker", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303, "signed out");
     app.stop().await;
     sink.stop().await;
 }

@@ -230,6 +230,7 @@ pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> 
             state.settings.outbox.clone(),
             state.wake.clone(),
             state.clock.clone(),
+            state.catalog.clone(),
         );
         (Some(h), Some(t))
     } else {

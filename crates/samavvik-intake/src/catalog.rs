@@ -36,6 +36,45 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Who to notify for a unit, as references the outbox stores instead of
+    /// addresses: `person:<principal>` for each leader, `postmottak:<unit>`
+    /// for the unit's postmottak. The worker resolves them when it sends, so
+    /// no e-mail address sits in a database column.
+    pub fn recipients(&self, unit: &samavvik_core::UnitId, leaders: bool, postmottak: bool) -> Vec<String> {
+        let Some(u) = self.directory.unit(unit) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        if postmottak && u.postmottak_email.is_some() {
+            out.push(format!("postmottak:{}", u.id));
+        }
+        if leaders {
+            out.extend(
+                u.leader_emails
+                    .iter()
+                    .filter_map(|e| self.people.by_email(e))
+                    .map(|p| format!("person:{}", p.principal)),
+            );
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The address for a recipient reference (or a plain address).
+    pub fn resolve(&self, recipient: &str) -> Option<String> {
+        if let Some(principal) = recipient.strip_prefix("person:") {
+            return self.people.get(principal).map(|p| p.email.clone());
+        }
+        if let Some(unit) = recipient.strip_prefix("postmottak:") {
+            let id = samavvik_core::UnitId::new(unit).ok()?;
+            return self.directory.unit(&id).and_then(|u| u.postmottak_email.clone());
+        }
+        recipient.contains('@').then(|| recipient.to_owned())
+    }
+}
+
 /// Records the directory's version and units in the database (once per version).
 pub async fn import_directory(store: &samavvik_store::AnyStore, directory: &Directory) -> anyhow::Result<bool> {
     use samavvik_store::{DirectoryImport, DirectoryStore, DirectoryUnitRow};

@@ -115,20 +115,7 @@ fn ack_remind_from(deadline: NaiveDate) -> NaiveDate {
 }
 
 fn addresses(catalog: &Catalog, unit: &UnitId) -> Vec<String> {
-    let mut a: Vec<String> = catalog
-        .directory
-        .unit(unit)
-        .map(|u| {
-            u.leader_emails
-                .iter()
-                .chain(u.postmottak_email.iter())
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    a.sort();
-    a.dedup();
-    a
+    catalog.recipients(unit, true, true)
 }
 
 fn notice_mail(

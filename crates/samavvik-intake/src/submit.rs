@@ -7,7 +7,6 @@
 //! sealing happens off the async runtime, and the case, its sealed document,
 //! its first event and its mail jobs are written in one transaction.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use samavvik_core::deadline::{add_calendar_days, add_working_days};
@@ -312,18 +311,7 @@ fn mail_jobs(
     now: chrono::DateTime<chrono::Utc>,
     review: bool,
 ) -> Vec<NewMailJob> {
-    let sender: Vec<String> = catalog
-        .directory
-        .unit(sender_unit)
-        .map(|u| {
-            u.leader_emails
-                .iter()
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        })
-        .unwrap_or_default();
+    let sender = catalog.recipients(sender_unit, true, false);
     let template = if review {
         TEMPLATE_REVIEW_REQUESTED
     } else {
@@ -347,19 +335,12 @@ pub fn receiver_mail(
     notice: &Notice,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<NewMailJob> {
-    let dir = &catalog.directory;
-    let mut to: BTreeSet<String> = BTreeSet::new();
-    if let Some(u) = dir.unit(unit) {
-        to.extend(u.postmottak_email.iter().cloned());
-        to.extend(u.leader_emails.iter().cloned());
-    }
+    let mut to = catalog.recipients(unit, true, true);
     if to.is_empty() {
-        let triage = dir.triage_unit();
         tracing::warn!(unit = %unit, "receiving unit has no addresses; notifying triage");
-        to.extend(triage.postmottak_email.iter().cloned());
-        to.extend(triage.leader_emails.iter().cloned());
+        to = catalog.recipients(&catalog.directory.triage_unit().id, true, true);
     }
-    jobs_for(state, to.into_iter().collect(), TEMPLATE_NEW_CASE_RECEIVER, notice, now)
+    jobs_for(state, to, TEMPLATE_NEW_CASE_RECEIVER, notice, now)
 }
 
 fn jobs_for(

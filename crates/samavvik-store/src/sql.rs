@@ -138,8 +138,10 @@ macro_rules! stats_queries {
                 "MAX(answered_at) AS answered, MAX(closed_at) AS closed FROM cases",
                 $crate::sql::in_period!()
             ),
+            // Grouped by month first, the order of `cases_statistics`, so SQLite
+            // aggregates while it scans instead of sorting; months are summed in Rust.
             flows: concat!(
-                "SELECT ",
+                "SELECT event_month, ",
                 $crate::sql::flow_columns!(),
                 ", COUNT(*) AS cases, ",
                 "COUNT(*) FILTER (WHERE acknowledged_at <= $3 OR ack_deadline < $4) AS ack_due, ",
@@ -157,7 +159,7 @@ macro_rules! stats_queries {
                 "AND answer_deadline < $4) AS overdue ",
                 "FROM cases",
                 $crate::sql::in_period!(),
-                " GROUP BY ",
+                " GROUP BY event_month, ",
                 $crate::sql::flow_columns!()
             ),
             days: concat!(

@@ -339,6 +339,30 @@ impl CutoffRow {
 
 /// Sorts every part so the result does not depend on the engine's row order
 /// or collation.
+/// Flow rows come per month; this adds up the months of each flow.
+pub(crate) fn merge_flows(rows: Vec<FlowStats>) -> Vec<FlowStats> {
+    let mut out: std::collections::HashMap<Flow, FlowStats> = std::collections::HashMap::new();
+    for r in rows {
+        match out.get_mut(&r.flow) {
+            None => {
+                out.insert(r.flow.clone(), r);
+            }
+            Some(f) => {
+                f.cases += r.cases;
+                f.ack_due += r.ack_due;
+                f.ack_in_time += r.ack_in_time;
+                f.answer_due += r.answer_due;
+                f.answer_in_time += r.answer_in_time;
+                f.answered += r.answered;
+                f.closed += r.closed;
+                f.open += r.open;
+                f.overdue += r.overdue;
+            }
+        }
+    }
+    out.into_values().collect()
+}
+
 pub(crate) fn canonical(mut s: CaseStatistics) -> CaseStatistics {
     s.flows.sort_by(|a, b| a.flow.sort_key().cmp(&b.flow.sort_key()));
     s.days

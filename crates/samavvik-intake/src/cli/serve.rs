@@ -25,12 +25,34 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
 pub async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let store = connect_store(&settings).await?;
     let mailer = Mailer::from_settings(&settings.mail)?;
+    // The worker resolves recipients (`person:…`, `postmottak:…`) from the
+    // directory; SIGHUP reloads it, as for `serve`.
+    let catalog = crate::catalog::SharedCatalog::new(crate::catalog::Catalog::load(&settings)?);
+    #[cfg(unix)]
+    {
+        let (catalog, settings) = (catalog.clone(), settings.clone());
+        tokio::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                match crate::catalog::Catalog::load(&settings) {
+                    Ok(c) => catalog.replace(c),
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "directory reload failed; keeping the old one")
+                    }
+                }
+            }
+        });
+    }
     let (handle, task) = spawn_worker(
         store,
         mailer,
         settings.outbox.clone(),
         Default::default(),
         Clock::system(),
+        catalog,
     );
     terminate().await;
     handle.stop();

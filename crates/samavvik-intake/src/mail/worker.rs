@@ -13,6 +13,7 @@ use samavvik_store::{AnyStore, MailJob, Store};
 use tokio::sync::{Notify, watch};
 
 use super::{MailError, Mailer, Payload, render};
+use crate::catalog::SharedCatalog;
 use crate::clock::Clock;
 use crate::settings::Outbox;
 
@@ -35,6 +36,7 @@ pub fn spawn_worker(
     settings: Outbox,
     wake: Arc<Notify>,
     clock: Clock,
+    catalog: SharedCatalog,
 ) -> (WorkerHandle, tokio::task::JoinHandle<()>) {
     let (stop, mut stopped) = watch::channel(false);
     let handle = WorkerHandle {
@@ -49,7 +51,7 @@ pub fn spawn_worker(
     let task = tokio::spawn(async move {
         tracing::info!(worker = %worker_id, "outbox worker started");
         loop {
-            let claimed = match run_once(&store, &mailer, &settings, &worker_id, &clock).await {
+            let claimed = match run_once(&store, &mailer, &settings, &worker_id, &clock, &catalog).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox poll failed; retrying");
@@ -82,6 +84,7 @@ pub async fn run_once(
     settings: &Outbox,
     worker: &str,
     clock: &Clock,
+    catalog: &SharedCatalog,
 ) -> Result<usize, samavvik_store::StoreError> {
     let jobs = store
         .claim_mail_jobs(
@@ -94,7 +97,7 @@ pub async fn run_once(
     let n = jobs.len();
     let mut sent = Vec::with_capacity(n);
     for job in jobs {
-        if let Some(done) = process(store, mailer, settings, worker, job, clock).await? {
+        if let Some(done) = process(store, mailer, settings, worker, job, clock, catalog).await? {
             sent.push(done);
         }
     }
@@ -115,14 +118,19 @@ async fn process(
     worker: &str,
     job: MailJob,
     clock: &Clock,
+    catalog: &SharedCatalog,
 ) -> Result<Option<(i64, String, String)>, samavvik_store::StoreError> {
     let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
-    let outcome = match serde_json::from_value::<Payload>(job.payload.clone()) {
-        Ok(notice) => match render(&job.template, &notice) {
-            Ok((subject, body)) => mailer.send(&job.to, &subject, &body, &job.message_id).await,
+    // The outbox holds a reference (`person:…`, `postmottak:…`); the address
+    // comes from the directory now, so a leader who has left is not mailed.
+    let address = catalog.current().resolve(&job.to);
+    let outcome = match (address, serde_json::from_value::<Payload>(job.payload.clone())) {
+        (None, _) => Err(MailError::Permanent("recipient is no longer in the directory".into())),
+        (Some(to), Ok(notice)) => match render(&job.template, &notice) {
+            Ok((subject, body)) => mailer.send(&to, &subject, &body, &job.message_id).await,
             Err(e) => Err(MailError::Permanent(format!("template {}: {e}", job.template))),
         },
-        Err(e) => Err(MailError::Permanent(format!("payload: {e}"))),
+        (_, Err(e)) => Err(MailError::Permanent(format!("payload: {e}"))),
     };
     match outcome {
         Ok(()) => return Ok(Some((job.id, case, job.template))),
@@ -134,9 +142,17 @@ async fn process(
                 }
                 _ => None,
             };
-            // The error text can name a mailbox (a work address from the
-            // directory), never report content; keep it short.
-            let summary: String = e.to_string().chars().take(300).collect();
+            // A relay's answer can name the mailbox; the stored summary must
+            // not, so anything that looks like an address is blanked.
+            let summary: String = e
+                .to_string()
+                .split(' ')
+                .map(|w| if w.contains('@') { "<adresse>" } else { w })
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(300)
+                .collect();
             store.mark_mail_failed(job.id, worker, &summary, retry_at).await?;
             match retry_at {
                 Some(at) => {

@@ -271,17 +271,7 @@ impl Ctx<'_> {
     }
 
     fn unit_addresses(&self, unit: &UnitId, with_postmottak: bool) -> Vec<String> {
-        self.catalog
-            .directory
-            .unit(unit)
-            .map(|u| {
-                let mut a = u.leader_emails.clone();
-                if with_postmottak {
-                    a.extend(u.postmottak_email.iter().cloned());
-                }
-                a
-            })
-            .unwrap_or_default()
+        self.catalog.recipients(unit, true, with_postmottak)
     }
 
     async fn answer(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {

@@ -239,19 +239,7 @@ pub async fn add(
             .map(|x| x.name.clone())
             .unwrap_or_else(|| u.to_string())
     };
-    let leaders = |u: &samavvik_core::UnitId, postmottak: bool| -> Vec<String> {
-        catalog
-            .directory
-            .unit(u)
-            .map(|x| {
-                x.leader_emails
-                    .iter()
-                    .chain(x.postmottak_email.iter().filter(|_| postmottak))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let leaders = |u: &samavvik_core::UnitId, postmottak: bool| catalog.recipients(u, true, postmottak);
     let notice = Notice {
         case_number: case.number.to_string(),
         receiving_unit: name(&case.receiver_unit),

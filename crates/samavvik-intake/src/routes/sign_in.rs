@@ -55,7 +55,7 @@ pub async fn request_link(
             minutes,
         });
         let mail = NewMailJob {
-            to: person.email.clone(),
+            to: format!("person:{}", person.principal),
             template: TEMPLATE_SIGN_IN.into(),
             payload: serde_json::to_value(payload).expect("payload serialises"),
             message_id: format!("sign-in.{}@{}", random_key(), state.settings.mail.message_id_domain),
