@@ -274,10 +274,9 @@ macro_rules! impl_store {
                         .fetch_all(&self.pool)
                         .await?;
                     Ok($crate::stats::canonical($crate::CaseStatistics {
-                        flows: flows
-                            .into_iter()
-                            .map(FlowStatsRow::decode)
-                            .collect::<Result<_>>()?,
+                        flows: $crate::stats::merge_flows(
+                            flows.into_iter().map(FlowStatsRow::decode).collect::<Result<_>>()?,
+                        ),
                         days: days.into_iter().map(DaysRow::decode).collect::<Result<_>>()?,
                         dims: DimRow::decode_all(dims)?,
                         months: months.into_iter().map(MonthRow::decode).collect::<Result<_>>()?,

@@ -133,7 +133,14 @@ fn known_cases() -> Vec<SyntheticCase> {
         ..case(&s2k(), "2026-04", at(2026, 4, 1, 8))
     };
     let d = case(&k2s(), "2025-12", at(2025, 12, 1, 8));
-    vec![a, b, c, d]
+    // E: same flow as A and B in another month (rows per month are added up);
+    // deadlines not passed by the status date, so not due.
+    let e = SyntheticCase {
+        ack_deadline: date(2026, 7, 8),
+        answer_deadline: date(2026, 7, 31),
+        ..case(&k2s(), "2026-06", at(2026, 6, 29, 8))
+    };
+    vec![a, b, c, d, e]
 }
 
 fn query() -> StatsQuery {
@@ -146,11 +153,11 @@ fn query() -> StatsQuery {
 }
 
 async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
-    assert_eq!(s.insert_synthetic_cases(&known_cases()).await.unwrap(), 4);
+    assert_eq!(s.insert_synthetic_cases(&known_cases()).await.unwrap(), 5);
     let q = query();
     assert_eq!(
         s.statistics_cutoff(q.from, q.to).await.unwrap(),
-        Some(at(2026, 4, 5, 8))
+        Some(at(2026, 6, 29, 8))
     );
     let stats = s.case_statistics(&q).await.unwrap();
     let dim = |value, cases| DimCount { value, cases };
@@ -164,14 +171,14 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
         flows: vec![
             FlowStats {
                 flow: k2s(),
-                cases: 2,
+                cases: 3,
                 ack_due: 2,
                 ack_in_time: 1,
                 answer_due: 2,
                 answer_in_time: 1,
                 answered: 2,
                 closed: 1,
-                open: 1,
+                open: 2,
                 overdue: 0,
             },
             FlowStats {
@@ -193,14 +200,14 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
             days(DaysTo::Close, 18, 1),
         ],
         dims: vec![
-            dim(DimValue::Kind(Kind::Avvik), 2),
+            dim(DimValue::Kind(Kind::Avvik), 3),
             dim(DimValue::Kind(Kind::UonsketHendelse), 1),
-            dim(DimValue::Consequence(Consequence::Lav), 2),
+            dim(DimValue::Consequence(Consequence::Lav), 3),
             dim(DimValue::Consequence(Consequence::Moderat), 1),
             dim(DimValue::PatientGroup(PatientGroup::BarnOgUnge), 1),
             dim(DimValue::PatientGroup(PatientGroup::PsykiskRus), 1),
-            dim(DimValue::PatientGroup(PatientGroup::SkrobeligeEldre), 1),
-            dim(DimValue::Category(Category::Innleggelse), 2),
+            dim(DimValue::PatientGroup(PatientGroup::SkrobeligeEldre), 2),
+            dim(DimValue::Category(Category::Innleggelse), 3),
             dim(DimValue::Category(Category::Epikrise), 1),
             dim(DimValue::Category(Category::Annet), 1),
             dim(DimValue::Measure(MeasureCategory::Rutineendring), 1),
@@ -219,6 +226,10 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
                 month: month("2026-04"),
                 cases: 1,
             },
+            MonthCount {
+                month: month("2026-06"),
+                cases: 1,
+            },
         ],
     };
     assert_eq!(stats, expected);
@@ -231,7 +242,7 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
     };
     let stats = s.case_statistics(&early).await.unwrap();
     let f = &stats.flows[0];
-    assert_eq!((f.answered, f.open, f.answer_due, f.closed), (1, 1, 2, 1));
+    assert_eq!((f.answered, f.open, f.answer_due, f.closed), (1, 2, 2, 1));
     assert_eq!(stats.flows[1].overdue, 0, "answer deadline 1 May not passed on 2 April");
 }
 
@@ -253,16 +264,16 @@ async fn synthetic_numbers_continue_the_sequence<S: TestStore>(s: &S) {
         CaseNumber::new(2026, 1).unwrap()
     );
     s.insert_synthetic_cases(&known_cases()).await.unwrap();
-    // Three synthetic cases were made in 2026 (numbers 2–4), one in 2025.
+    // Four synthetic cases were made in 2026 (numbers 2–5), one in 2025.
     assert_eq!(
         s.allocate_case_number(2026).await.unwrap(),
-        CaseNumber::new(2026, 5).unwrap()
+        CaseNumber::new(2026, 6).unwrap()
     );
     assert_eq!(
         s.allocate_case_number(2025).await.unwrap(),
         CaseNumber::new(2025, 2).unwrap()
     );
-    assert_eq!(s.counts().await.unwrap().cases, 4);
+    assert_eq!(s.counts().await.unwrap().cases, 5);
     // No sealed document for synthetic cases.
     let n = CaseNumber::new(2026, 2).unwrap();
     assert!(s.case_by_number(n).await.unwrap().is_some());

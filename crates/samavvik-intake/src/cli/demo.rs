@@ -10,6 +10,9 @@ use crate::app::start;
 use crate::clock::Clock;
 use crate::settings::{MailBackend, Settings};
 
+/// The demo's system owner, who may read the audit log.
+const DEMO_ADMIN: &str = "systemeier@samavvik.example.no";
+
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Where the demo keeps its database, keys and mail.
@@ -40,6 +43,9 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     settings.mail.file_dir = data.join("mail");
     settings.server.bind = args.bind.clone();
     settings.server.base_url = format!("http://{}", args.bind);
+    if settings.security.admin_emails.is_empty() {
+        settings.security.admin_emails = vec![DEMO_ADMIN.to_owned()];
+    }
     if args.cases > 0 {
         add_synthetic(&settings, &args).await?;
         if args.generate_only {
@@ -57,6 +63,14 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     );
     println!("  Nøkler:     {}/ ({made} nye demonøkler)", settings.keys.dir.display());
     println!("  Katalog:    {}", settings.directory.path.display());
+    println!();
+    println!("  Logg inn som leder på http://{}/logg-inn med en adresse fra katalogen, for eksempel", running.addr);
+    println!("    leder.hjemmetjenesten@horten.example.no  (melder fra Horten hjemmetjeneste; går gjennom meldinger)");
+    println!("    klinikkledelse.med@siv.example.no        (mottaker: Medisinsk klinikk)");
+    println!("    samhandlingssjef@helsefellesskapet.example.no (sekretariatet)");
+    println!("    {DEMO_ADMIN}          (systemeier: tilgangsloggen)");
+    println!("  Innloggingslenken kommer som .eml-fil i e-postmappen.");
+    println!();
     println!("  Stopp med Ctrl+C.");
     println!();
     super::serve::run_until_signal(running).await?;
