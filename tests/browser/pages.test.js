@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "./support/server.js";
+import { ADMIN, RECEIVER_LEADER, SENDER_LEADER, caseState, fillValid, send, signIn, signInLink, submitReport } from "./support/flows.js";
 import {
   assertAccessible,
   assertFocusVisible,
@@ -18,25 +19,6 @@ import {
 } from "./support/browser.js";
 
 const skip = missingBrowser();
-
-/** Fills in a valid report (by mouse-free API calls; the keyboard flow is tested elsewhere). */
-async function fillValid(page) {
-  await page.check("#kind-avvik");
-  await page.selectOption("#event_month", { index: 1 });
-  await page.selectOption("#sender_unit", "horten-hjemmetjeneste");
-  await page.selectOption("#receiver_org", "siv");
-  await page.selectOption("#receiver_unit", "siv-med");
-  await page.locator("input[name=category]").first().check();
-  await page.locator("input[name=consequence]").first().check();
-  await page.selectOption("#patient_group", { index: 1 });
-  await page.fill("#description", "Epikrisen kom ikke med pasienten.");
-  await page.fill("#reporter_name", "Kari Nordmann");
-  await page.fill("#reporter_phone", "33 08 50 00");
-}
-
-async function send(page) {
-  await Promise.all([page.waitForNavigation(), page.locator("button[type=submit]").click()]);
-}
 
 /** The checks every page gets. */
 async function checkPage(page, name, title) {
@@ -128,6 +110,7 @@ describe("every page", { skip: skip || false, timeout: 300_000 }, () => {
     const text = await page.locator("main").innerText();
     assert.match(text, /Hva skjer nå/);
     assert.match(text, /kryptert/);
+    assert.match(text, /Lederen din går gjennom meldingen og sender den videre/);
     followUpUrl = await page.locator(".follow-link a").getAttribute("href");
     assert.match(followUpUrl, /\/oppfolging\/[A-Za-z0-9_-]{43}$/);
   });
@@ -135,7 +118,20 @@ describe("every page", { skip: skip || false, timeout: 300_000 }, () => {
   test("the follow-up page", async () => {
     await page.goto(followUpUrl);
     await checkPage(page, "follow-up", /^Status for sak SA-\d{4}-\d{5} – Samavvik$/);
-    assert.match(await page.locator("main").innerText(), /Sendt til mottaker/);
+    const text = await page.locator("main").innerText();
+    assert.match(text, /Status\s+Til gjennomgang hos nærmeste leder/);
+    assert.match(text, /Meldt, venter på gjennomgang hos nærmeste leder/);
+    assert.match(text, /Fristene for mottakeren starter når lederen din har sendt meldingen videre/);
+    assert.equal(await page.locator("#legg-til").innerText(), "Legg til opplysninger");
+    assert.equal(await page.locator("#addition").getAttribute("aria-describedby"), "addition-hint");
+  });
+
+  test("the follow-up page with an error (nothing written)", async () => {
+    const res = await send(page);
+    assert.equal(res.status(), 422);
+    await checkPage(page, "follow-up-error", /^Ikke lagt til – Status for sak SA-\d{4}-\d{5} – Samavvik$/);
+    assert.equal(await focused(page), "feilsammendrag", "the error summary has focus");
+    assert.equal(await page.locator("#addition").getAttribute("aria-invalid"), "true");
   });
 
   test("404: a page that does not exist", async () => {
@@ -163,6 +159,130 @@ describe("every page", { skip: skip || false, timeout: 300_000 }, () => {
     await page.waitForLoadState();
     assert.equal(res.status(), 413);
     await checkPage(page, "too-large", "Meldingen er for stor – Samavvik");
+    await page.context().close();
+  });
+});
+
+// The leaders' pages: sign-in, the work list, the case page in each state
+// and for each side, an action that fails, and the audit log.
+describe("leader pages", { skip: skip || false, timeout: 300_000 }, () => {
+  let server;
+  let browser;
+  let caseNumber;
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    const reporter = await newPage(browser);
+    caseNumber = await submitReport(reporter, server.baseUrl);
+    await reporter.context().close();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("sign-in: ask for a link, with an error, check your mail, confirm", async () => {
+    const page = await newPage(browser);
+    const res = await page.goto(`${server.baseUrl}/logg-inn`);
+    assert.equal(res.status(), 200);
+    await checkPage(page, "sign-in", "Logg inn – Samavvik");
+    assert.equal(await page.locator("h1").innerText(), "Logg inn som leder");
+
+    await page.fill("#email", "ikke-en-adresse");
+    assert.equal((await send(page)).status(), 422);
+    await checkPage(page, "sign-in-error", "Feil i skjemaet – Logg inn – Samavvik");
+    assert.equal(await focused(page), "feilsammendrag", "the error summary has focus");
+    assert.equal(await page.inputValue("#email"), "ikke-en-adresse", "what was typed survives");
+    assert.equal(await page.getAttribute("#email", "aria-describedby"), "email-error");
+    assert.equal(await page.getAttribute("#feilsammendrag a", "href"), "#email");
+
+    await page.fill("#email", SENDER_LEADER);
+    assert.equal((await send(page)).status(), 200);
+    await checkPage(page, "sign-in-sent", "Sjekk e-posten din – Samavvik");
+    assert.match(await page.locator("main").innerText(), /Lenken virker én gang, i 15 minutter/);
+
+    const link = await signInLink(server, SENDER_LEADER);
+    await page.goto(link);
+    await checkPage(page, "sign-in-confirm", "Bekreft innlogging – Samavvik");
+    await send(page);
+    assert.equal(new URL(page.url()).pathname, "/saker");
+
+    // The link works once: a second time it says so, and offers a new one.
+    const again = await newPage(browser);
+    await again.goto(link);
+    assert.equal((await send(again)).status(), 410);
+    await checkPage(again, "sign-in-used-link", "Lenken virker ikke – Samavvik");
+    assert.match(await again.locator("main").innerText(), /allerede brukt/);
+    await again.context().close();
+    await page.context().close();
+  });
+
+  test("the sending leader: work list and the case under review", async () => {
+    const page = await newPage(browser);
+    await signIn(page, server, SENDER_LEADER);
+    await checkPage(page, "inbox", "Saker – Samavvik");
+    assert.ok(await page.locator(`table.cases a[href="/saker/${caseNumber}"]`).isVisible(), "the case is listed");
+    assert.equal(await page.getAttribute(".table-scroll", "tabindex"), "0", "the wide table scrolls by keyboard");
+
+    await page.goto(`${server.baseUrl}/saker/${caseNumber}`);
+    await checkPage(page, "case-sender-review", `Sak ${caseNumber} – Samavvik`);
+    assert.equal(await caseState(page), "Til gjennomgang hos nærmeste leder");
+    for (const id of ["a-videre-mottaker", "a-tilbake", "a-trekk"]) {
+      assert.ok(await page.locator(`#${id}`).isVisible(), `#${id}: the reviewing leader's actions`);
+    }
+    await page.fill("#supplement", "Pasienten ble sendt hjem dagen etter.");
+    await send(page, "#a-videre-mottaker ~ form button[type=submit]");
+    assert.equal(await caseState(page), "Sendt til mottaker");
+    await page.context().close();
+  });
+
+  test("the receiving leader: the case in each state, and an answer without a measure", async () => {
+    const page = await newPage(browser);
+    await signIn(page, server, RECEIVER_LEADER);
+    await page.goto(`${server.baseUrl}/saker?status=dispatched`);
+    await checkPage(page, "inbox-filtered", "Saker – Samavvik");
+    await page.goto(`${server.baseUrl}/saker/${caseNumber}`);
+    assert.equal(await caseState(page), "Sendt til mottaker");
+    await checkPage(page, "case-dispatched", `Sak ${caseNumber} – Samavvik`);
+
+    await send(page, "#a-bekreft ~ form button[type=submit]");
+    assert.equal(await caseState(page), "Mottaker har bekreftet mottak");
+    await checkPage(page, "case-acknowledged", `Sak ${caseNumber} – Samavvik`);
+
+    // An answer without any measure: 422, the summary has focus and leads to the field.
+    await page.fill("#answer_text", "Vi har sett på saken.");
+    assert.equal((await send(page, "#a-svar ~ form button[type=submit]")).status(), 422);
+    await checkPage(page, "case-answer-error", `Ikke lagret – Sak ${caseNumber} – Samavvik`);
+    assert.equal(await focused(page), "feilsammendrag", "the error summary has focus");
+    assert.match(await page.locator("#feilsammendrag").innerText(), /Velg minst ett tiltak/);
+    assert.equal(await page.getAttribute("#feilsammendrag a", "href"), "#measure_category_1");
+    assert.equal(await page.getAttribute("#measure_category_1", "aria-invalid"), "true");
+    assert.equal(await page.inputValue("#answer_text"), "Vi har sett på saken.", "what was typed survives");
+
+    await page.selectOption("#measure_category_1", "rutineendring");
+    await page.fill("#measure_responsible_1", "Avdelingsleder medisinsk sengepost");
+    await page.fill("#measure_due_1", "2027-01-31");
+    await send(page, "#a-svar ~ form button[type=submit]");
+    assert.equal(await caseState(page), "Besvart");
+    await checkPage(page, "case-answered", `Sak ${caseNumber} – Samavvik`);
+    assert.equal(await page.getAttribute("#lesson", "aria-describedby"), "lesson-hint");
+
+    await page.fill("#lesson", "Epikrisen følger pasienten, også ved utskrivning på kvelden.");
+    await send(page, "#a-lukk ~ form button[type=submit]");
+    assert.equal(await caseState(page), "Lukket");
+    await checkPage(page, "case-closed", `Sak ${caseNumber} – Samavvik`);
+    await page.context().close();
+  });
+
+  test("the audit log (the demo's system owner)", async () => {
+    const page = await newPage(browser);
+    await signIn(page, server, ADMIN);
+    const res = await page.goto(`${server.baseUrl}/admin/logg`);
+    assert.equal(res.status(), 200);
+    await checkPage(page, "audit", "Tilgangslogg – Samavvik");
+    assert.match(await page.locator("table").innerText(), /view-sealed/);
+    await page.goto(`${server.baseUrl}/admin/logg?sak=${caseNumber}`);
+    await checkPage(page, "audit-filtered", "Tilgangslogg – Samavvik");
     await page.context().close();
   });
 });

@@ -121,7 +121,7 @@ pub fn seal_bytes(plaintext: &[u8], recipients: &Recipients) -> Result<Vec<u8>, 
         .wrap_output(&mut out)
         .map_err(|e| SealError::Encrypt(e.to_string()))?;
     writer
-        .write_all(&plaintext)
+        .write_all(plaintext)
         .map_err(|e| SealError::Encrypt(e.to_string()))?;
     writer.finish().map_err(|e| SealError::Encrypt(e.to_string()))?;
     Ok(out)

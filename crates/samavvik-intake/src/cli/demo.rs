@@ -64,7 +64,10 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     println!("  Nøkler:     {}/ ({made} nye demonøkler)", settings.keys.dir.display());
     println!("  Katalog:    {}", settings.directory.path.display());
     println!();
-    println!("  Logg inn som leder på http://{}/logg-inn med en adresse fra katalogen, for eksempel", running.addr);
+    println!(
+        "  Logg inn som leder på http://{}/logg-inn med en adresse fra katalogen, for eksempel",
+        running.addr
+    );
     println!("    leder.hjemmetjenesten@horten.example.no  (melder fra Horten hjemmetjeneste; går gjennom meldinger)");
     println!("    klinikkledelse.med@siv.example.no        (mottaker: Medisinsk klinikk)");
     println!("    samhandlingssjef@helsefellesskapet.example.no (sekretariatet)");

@@ -81,7 +81,7 @@ pub async fn export(
     if !opened.notes.is_empty() {
         blocks.push(Block::Heading("Behandling".into()));
         for (item, note) in &opened.notes {
-            blocks.push(f(&super::cases::note_label(&note.kind).to_string(), oslo(item.at)));
+            blocks.push(f(super::cases::note_label(&note.kind), oslo(item.at)));
             blocks.push(Block::Paragraph(note.text.clone()));
             for m in &note.measures {
                 let due = m
