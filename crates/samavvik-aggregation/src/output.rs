@@ -10,11 +10,12 @@ pub enum Format {
     Html,
     Json,
     Csv,
+    Xlsx,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("ukjent format «{0}»: bruk html, json eller csv (pdf og xlsx er ikke laget ennå)")]
+    #[error("ukjent format «{0}»: bruk html, json, csv eller xlsx (pdf er ikke laget ennå)")]
     UnknownFormat(String),
     #[error("kan ikke skrive {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
@@ -29,6 +30,7 @@ impl Format {
                 "html" => Format::Html,
                 "json" => Format::Json,
                 "csv" => Format::Csv,
+                "xlsx" => Format::Xlsx,
                 _ => return Err(OutputError::UnknownFormat(part.to_owned())),
             };
             if !out.contains(&f) {
@@ -48,6 +50,10 @@ pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
         match f {
             Format::Html => out.push((format!("{base}.html"), render::html::render(report).into_bytes())),
             Format::Json => out.push((format!("{base}.json"), render::json(report).into_bytes())),
+            Format::Xlsx => out.push((
+                format!("{base}.xlsx"),
+                render::xlsx::render(report).expect("table ids are valid, unique sheet names"),
+            )),
             Format::Csv => {
                 for t in &report.tables {
                     let (name, text) = render::csv::table(t);

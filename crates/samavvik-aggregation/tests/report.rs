@@ -367,3 +367,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn xlsx_round_trips_to_the_json_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    let flows = vec![
+        k2s("horten", "siv-med", 3),
+        k2s("larvik", "siv-kir", 40),
+        k2s("faerder", "siv-kir", 7),
+    ];
+    let r = build(&stats(flows), &params("2026"));
+    let bytes = samavvik_aggregation::render::xlsx::render(&r).unwrap();
+    assert_eq!(
+        bytes,
+        samavvik_aggregation::render::xlsx::render(&r).unwrap(),
+        "deterministic"
+    );
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names().len(), r.tables.len(), "one sheet per table");
+    for t in &r.tables {
+        let range = book.worksheet_range(&t.id).unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        assert_eq!(rows.len(), t.rows.len() + 1, "header + rows in {}", t.id);
+        assert_eq!(rows[0][0], Data::String(t.row_header.clone()));
+        for (row, cells) in t.rows.iter().zip(&rows[1..]) {
+            assert_eq!(cells[0], Data::String(row.label.clone()));
+            for (c, x) in row.cells.iter().zip(&cells[1..]) {
+                match c {
+                    Cell::Number(v) => assert_eq!(*x, Data::Float(*v), "{} {}", t.id, row.label),
+                    Cell::Mark(m) if m.is_empty() => assert_eq!(*x, Data::Empty),
+                    Cell::Mark(m) => assert_eq!(*x, Data::String(m.clone())),
+                }
+            }
+        }
+    }
+}

@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/admin/logg", get(routes::audit::show))
+        .route("/rapporter", get(routes::reports::show))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))
         .route("/helse/klar", get(routes::health::ready))

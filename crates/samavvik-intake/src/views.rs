@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "inbox.html",
     "case.html",
     "audit.html",
+    "reports.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

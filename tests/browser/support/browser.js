@@ -51,9 +51,15 @@ export async function newPage(browser, width = 1280, { javaScriptEnabled = true 
   return context.newPage();
 }
 
-/** axe-core with the WCAG 2.0 and 2.1 A and AA rules: zero violations. */
+/**
+ * axe-core with the WCAG 2.0 and 2.1 A and AA rules: zero violations.
+ * SAMAVVIK_AXE_BEST_PRACTICE=1 adds axe's best-practice rules (heading order,
+ * landmarks, ...) for a stricter look by hand.
+ */
 export async function assertAccessible(page, what) {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+  if (process.env.SAMAVVIK_AXE_BEST_PRACTICE) tags.push("best-practice");
+  const result = await new AxeBuilder({ page }).withTags(tags).analyze();
   const report = result.violations
     .map((v) => `- ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary}`).join("\n")}`)
     .join("\n");

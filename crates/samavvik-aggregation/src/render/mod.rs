@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod html;
 pub mod svg;
+pub mod xlsx;
 
 use crate::build::Report;
 

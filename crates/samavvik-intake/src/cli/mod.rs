@@ -4,7 +4,7 @@ mod bench;
 mod demo;
 mod directory;
 mod keys;
-mod report;
+pub(crate) mod report;
 mod serve;
 
 use std::path::PathBuf;

@@ -124,7 +124,7 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
     let sql = started.elapsed();
     let report = samavvik_aggregation::build(&stats, &params);
     let queried = started.elapsed();
-    let files = samavvik_aggregation::output::files(&report, &[Format::Html, Format::Json, Format::Csv]);
+    let files = samavvik_aggregation::output::files(&report, &[Format::Html, Format::Json, Format::Csv, Format::Xlsx]);
     let total = started.elapsed();
     let out = args.data_dir.join("out");
     std::fs::create_dir_all(&out)?;
@@ -159,7 +159,7 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
     );
     println!("  build + audit:  {:>8.1} ms", (queried - sql).as_secs_f64() * 1000.0);
     println!(
-        "  render (html, json, {} csv): {:>6.1} ms",
+        "  render (html, json, xlsx, {} csv): {:>6.1} ms",
         report.tables.len(),
         (total - queried).as_secs_f64() * 1000.0
     );
