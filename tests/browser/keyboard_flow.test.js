@@ -1,10 +1,14 @@
 // A reporter on a busy shift, keyboard only: fills in and sends the form,
 // gets it wrong first, follows the error summary to each field, and opens
-// the follow-up link from the receipt.
+// the follow-up link from the receipt. Then the leaders, keyboard only: the
+// reporter's leader signs in with the link from the mail and forwards the
+// report; the receiving leader acknowledges, answers with a measure and
+// closes it with a lesson learned.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "./support/server.js";
+import { RECEIVER_LEADER, SENDER_LEADER, signInLink } from "./support/flows.js";
 import { assertFocusVisible, focused, launch, missingBrowser, newPage, tabTo } from "./support/browser.js";
 
 const skip = missingBrowser();
@@ -50,8 +54,14 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await assertFocusVisible(page);
     await enterAndLoad(page);
     assert.equal(await page.title(), `Status for sak ${caseNumber} – Samavvik`);
-    assert.match(await page.locator("main").innerText(), /Sendt til mottaker/);
-    assert.match(await page.locator("main").innerText(), /Medisinsk klinikk/);
+    const main = await page.locator("main").innerText();
+    assert.match(main, /Status\s+Til gjennomgang hos nærmeste leder/);
+    assert.match(main, /Meldt, venter på gjennomgang hos nærmeste leder/);
+    assert.match(main, /Medisinsk klinikk/);
+    // The reporter can add information while the leader reviews, by keyboard too.
+    await tabTo(page, "addition");
+    await assertFocusVisible(page);
+    assert.equal(await page.locator("#legg-til").innerText(), "Legg til opplysninger");
   }
 
   test("fill in and send the form, then open the follow-up page", async () => {
@@ -133,6 +143,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     assert.match(main, /Meldingen er sendt/);
     assert.match(main, /Medisinsk klinikk/);
     assert.match(main, /Hva skjer nå/);
+    assert.match(main, /Lederen din går gjennom meldingen og sender den videre/);
     assert.ok(!main.includes(canary), "the receipt does not echo what was written");
 
     // The notification reached the mail sink, without content.
@@ -266,5 +277,130 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     assert.match(await page.title(), /^Feil i skjemaet/);
     assert.equal(await value(page, "description"), "Skrevet før pausen");
     await page.context().close();
+  });
+
+  /** Tab to the element, check that focus shows, press Enter and wait for the next page. */
+  async function go(page, target, opts) {
+    await tabTo(page, target, opts);
+    await assertFocusVisible(page);
+    await enterAndLoad(page);
+  }
+  const state = (page) => page.locator(".facts dt:text-is('Status') + dd").first().innerText();
+  const history = (page) => page.locator("#historikk + .table-scroll").innerText();
+
+  /** Asks for a link, opens it from the mail, presses "Logg inn": ends on the work list. */
+  async function signInByKeyboard(page, email) {
+    await page.goto(`${server.baseUrl}/logg-inn`);
+    assert.equal(await page.title(), "Logg inn – Samavvik");
+    await tabTo(page, "email");
+    await assertFocusVisible(page);
+    await page.keyboard.type(email);
+    await enterAndLoad(page); // Enter in the field sends the form
+    assert.equal(await page.title(), "Sjekk e-posten din – Samavvik");
+    await page.goto(await signInLink(server, email)); // as if clicked in the mail program
+    assert.equal(await page.title(), "Bekreft innlogging – Samavvik");
+    await go(page, "button:Logg inn");
+    assert.equal(await page.title(), "Saker – Samavvik");
+    assert.equal(new URL(page.url()).pathname, "/saker");
+  }
+
+  /** A report by keyboard (JavaScript on), from Horten hjemmetjeneste to Medisinsk klinikk. */
+  async function reportByKeyboard(page, story) {
+    await page.goto(`${server.baseUrl}/`);
+    await tabTo(page, "kind-avvik");
+    await page.keyboard.press("Space");
+    await tab(page, "event_month");
+    await page.keyboard.press("ArrowDown");
+    await tab(page, "sender_unit");
+    await page.keyboard.type("Horten kommune, h");
+    await tab(page, "receiver_org");
+    await page.keyboard.type("Sykehuset");
+    await tab(page, "receiver_unit");
+    await page.keyboard.type("Medisinsk");
+    await tabTo(page, (f) => f.startsWith("category-"));
+    await page.keyboard.press("Space");
+    await tabTo(page, (f) => f.startsWith("consequence-"));
+    await page.keyboard.press("Space");
+    await tabTo(page, "patient_group");
+    await page.keyboard.press("ArrowDown");
+    await tab(page, "description");
+    await page.keyboard.type(story);
+    await tabTo(page, "reporter_name", { max: 12 });
+    await page.keyboard.type("Kari Nordmann");
+    await tabTo(page, "reporter_phone");
+    await page.keyboard.type("33 08 50 00");
+    await go(page, "button:Send meldingen");
+    assert.match(await page.title(), /^Kvittering for SA-\d{4}-\d{5} – Samavvik$/);
+    return (await page.title()).match(/SA-\d{4}-\d{5}/)[0];
+  }
+
+  test("leaders: sign in from the mail, forward, acknowledge, answer with a measure and close", async () => {
+    const reporter = await newPage(browser, 1280);
+    const caseNumber = await reportByKeyboard(reporter, "Epikrisen kom ikke med pasienten.");
+    await reporter.context().close();
+    const caseLink = (f) => f === `a:/saker/${caseNumber}`;
+
+    // The reporter's nearest leader reviews and forwards.
+    const sender = await newPage(browser, 1280);
+    await signInByKeyboard(sender, SENDER_LEADER);
+    await go(sender, caseLink);
+    assert.equal(await sender.title(), `Sak ${caseNumber} – Samavvik`);
+    assert.equal(await state(sender), "Til gjennomgang hos nærmeste leder");
+    await tabTo(sender, "supplement");
+    await assertFocusVisible(sender);
+    await sender.keyboard.type("Pasienten ble sendt hjem dagen etter.");
+    await go(sender, "button:Send til Medisinsk klinikk");
+    assert.equal(await state(sender), "Sendt til mottaker");
+    assert.match(await history(sender), /Gjennomgått av nærmeste leder og sendt til mottaker/);
+    assert.equal(await sender.locator("#a-videre-mottaker").count(), 0, "nothing left to forward");
+    await sender.context().close();
+
+    // The receiving klinikk's leader: filters the work list, opens the case.
+    const receiver = await newPage(browser, 1280);
+    await signInByKeyboard(receiver, RECEIVER_LEADER);
+    await tabTo(receiver, "status");
+    await assertFocusVisible(receiver);
+    await receiver.keyboard.type("Sendt til");
+    assert.equal(await value(receiver, "status"), "dispatched");
+    await go(receiver, "button:Vis saker");
+    assert.equal(new URL(receiver.url()).searchParams.get("status"), "dispatched");
+    await go(receiver, caseLink);
+    assert.equal(await state(receiver), "Sendt til mottaker");
+    assert.match(await receiver.locator("#innhold + .section-hint + .prose").innerText(), /Epikrisen kom ikke/);
+
+    await go(receiver, "button:Bekreft mottak");
+    assert.equal(await state(receiver), "Mottaker har bekreftet mottak");
+    assert.match(await history(receiver), /Mottak bekreftet/);
+
+    // The answer: a text, a measure chosen by keyboard, who is responsible, and a due date.
+    await tabTo(receiver, "answer_text");
+    await assertFocusVisible(receiver);
+    await receiver.keyboard.type("Vi har endret rutinen for utskrivning.");
+    await tab(receiver, "measure_category_1");
+    await receiver.keyboard.type("Rutine"); // type-ahead in a closed select
+    assert.equal(await value(receiver, "measure_category_1"), "rutineendring");
+    await tab(receiver, "measure_responsible_1");
+    await receiver.keyboard.type("Avdelingsleder medisinsk sengepost");
+    await tab(receiver, "measure_due_1");
+    // Day and month alike, so the date reads the same in dd.mm.åååå and mm/dd/yyyy.
+    await receiver.keyboard.type("03032027");
+    assert.equal(await value(receiver, "measure_due_1"), "2027-03-03");
+    await tabTo(receiver, "shareable", { max: 20 });
+    await receiver.keyboard.press("Space");
+    assert.ok(await checked(receiver, "shareable"));
+    await go(receiver, "button:Send svar");
+    assert.equal(await state(receiver), "Besvart");
+    const answered = await receiver.locator("main").innerText();
+    assert.match(answered, /Rutineendring\s+Avdelingsleder medisinsk sengepost\s+\S.*2027/);
+
+    // Close with a lesson learned.
+    await tabTo(receiver, "lesson");
+    await assertFocusVisible(receiver);
+    await receiver.keyboard.type("Epikrisen følger pasienten, også ved utskrivning på kvelden.");
+    await go(receiver, "button:Lukk saken");
+    assert.equal(await state(receiver), "Lukket");
+    assert.match(await history(receiver), /Lukket/);
+    assert.equal(await receiver.locator("form textarea, form select").count(), 0, "no actions left on a closed case");
+    await receiver.context().close();
   });
 });

@@ -20,6 +20,21 @@ import {
 
 const skip = missingBrowser();
 
+/** Tabs through the whole page: every stop shows where focus is. Returns the stops. */
+async function assertEveryStopVisible(page) {
+  await page.locator("body").focus();
+  const stops = [];
+  for (let i = 0; i < 120; i++) {
+    await page.keyboard.press("Tab");
+    const f = await focused(page);
+    if (f === "body") break;
+    if (stops.at(-1) === f) continue; // a date or month input has one stop per part
+    stops.push(f);
+    await assertFocusVisible(page);
+  }
+  return stops;
+}
+
 /** The checks every page gets. */
 async function checkPage(page, name, title) {
   await assertPageBasics(page, title);
@@ -223,6 +238,10 @@ describe("leader pages", { skip: skip || false, timeout: 300_000 }, () => {
     await checkPage(page, "inbox", "Saker – Samavvik");
     assert.ok(await page.locator(`table.cases a[href="/saker/${caseNumber}"]`).isVisible(), "the case is listed");
     assert.equal(await page.getAttribute(".table-scroll", "tabindex"), "0", "the wide table scrolls by keyboard");
+    const stops = await assertEveryStopVisible(page);
+    for (const stop of ["button:Logg ut", "status", "button:Vis saker", `a:/saker/${caseNumber}`]) {
+      assert.ok(stops.includes(stop), `${stop} in the tab order: ${stops.join(" → ")}`);
+    }
 
     await page.goto(`${server.baseUrl}/saker/${caseNumber}`);
     await checkPage(page, "case-sender-review", `Sak ${caseNumber} – Samavvik`);
@@ -248,6 +267,10 @@ describe("leader pages", { skip: skip || false, timeout: 300_000 }, () => {
     await send(page, "#a-bekreft ~ form button[type=submit]");
     assert.equal(await caseState(page), "Mottaker har bekreftet mottak");
     await checkPage(page, "case-acknowledged", `Sak ${caseNumber} – Samavvik`);
+    const stops = await assertEveryStopVisible(page);
+    for (const stop of ["answer_text", "measure_category_1", "measure_due_1", "shareable", "button:Send svar", "target_unit"]) {
+      assert.ok(stops.includes(stop), `${stop} in the tab order: ${stops.join(" → ")}`);
+    }
 
     // An answer without any measure: 422, the summary has focus and leads to the field.
     await page.fill("#answer_text", "Vi har sett på saken.");
@@ -283,6 +306,9 @@ describe("leader pages", { skip: skip || false, timeout: 300_000 }, () => {
     assert.match(await page.locator("table").innerText(), /view-sealed/);
     await page.goto(`${server.baseUrl}/admin/logg?sak=${caseNumber}`);
     await checkPage(page, "audit-filtered", "Tilgangslogg – Samavvik");
+    // The report page (new; the admin may use it too): the page itself, not the download.
+    assert.equal((await page.goto(`${server.baseUrl}/rapporter`)).status(), 200);
+    await checkPage(page, "reports", "Rapporter – Samavvik");
     await page.context().close();
   });
 });

@@ -561,6 +561,16 @@ async fn secretariat_downloads_the_report(engine: Engine) {
     let body = res.text().await.unwrap();
     assert!(body.contains("\"schema_version\""), "the JSON report");
     assert!(!body.contains(&secret), "no content in the report");
+    let res = sec
+        .get(format!("{}/rapporter?periode={year}-H1&format=pdf", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(
+        res.bytes().await.unwrap().starts_with(b"%PDF-"),
+        "the PDF for the meeting papers"
+    );
     let filter = AuditFilter {
         action: Some("export".into()),
         limit: 10,
@@ -568,8 +578,8 @@ async fn secretariat_downloads_the_report(engine: Engine) {
     };
     assert_eq!(
         app.store().audit_entries(&filter).await.unwrap().1,
-        1,
-        "the download is audited"
+        2,
+        "each download is audited"
     );
     app.stop().await;
     sink.stop().await;

@@ -11,11 +11,12 @@ pub enum Format {
     Json,
     Csv,
     Xlsx,
+    Pdf,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("ukjent format «{0}»: bruk html, json, csv eller xlsx (pdf er ikke laget ennå)")]
+    #[error("ukjent format «{0}»: bruk html, pdf, json, csv eller xlsx")]
     UnknownFormat(String),
     #[error("kan ikke skrive {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
@@ -31,6 +32,7 @@ impl Format {
                 "json" => Format::Json,
                 "csv" => Format::Csv,
                 "xlsx" => Format::Xlsx,
+                "pdf" => Format::Pdf,
                 _ => return Err(OutputError::UnknownFormat(part.to_owned())),
             };
             if !out.contains(&f) {
@@ -50,6 +52,7 @@ pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
         match f {
             Format::Html => out.push((format!("{base}.html"), render::html::render(report).into_bytes())),
             Format::Json => out.push((format!("{base}.json"), render::json(report).into_bytes())),
+            Format::Pdf => out.push((format!("{base}.pdf"), render::pdf::render(report))),
             Format::Xlsx => out.push((
                 format!("{base}.xlsx"),
                 render::xlsx::render(report).expect("table ids are valid, unique sheet names"),

@@ -11,7 +11,7 @@ pub mod deadlines;
 pub mod error;
 pub mod keyring;
 pub mod mail;
-pub mod pdf;
+
 pub mod routes;
 pub mod settings;
 pub mod submit;

@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod pdf;
 pub mod svg;
 pub mod xlsx;
 

@@ -22,8 +22,8 @@ pub struct ReportArgs {
     /// Last event month (YYYY-MM), with --from.
     #[arg(long, requires = "from")]
     pub to: Option<EventMonth>,
-    /// Comma-separated: html, json, csv, xlsx.
-    #[arg(long, default_value = "html,json,csv,xlsx")]
+    /// Comma-separated: pdf, html, json, csv, xlsx. xlsx.
+    #[arg(long, default_value = "pdf,html,json,csv,xlsx")]
     pub format: String,
     /// Directory for the files (created if missing).
     #[arg(long, default_value = "rapporter")]

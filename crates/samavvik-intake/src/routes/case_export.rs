@@ -10,7 +10,7 @@ use samavvik_store::{AuditEntry, HandlingStore, Store};
 use super::cases::{authorised_case, open_case, opening_unit, require_person, unit_name};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::pdf::{Block, render};
+use samavvik_pdf::{Block, render};
 
 pub const MARKING: &str = "Unntatt offentlighet, jf. offentleglova § 13 og helsepersonelloven § 21";
 

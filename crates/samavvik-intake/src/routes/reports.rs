@@ -53,9 +53,14 @@ pub async fn show(
         return page(&state, &headers, "reports.html", ctx, StatusCode::OK);
     };
     let period = Period::parse(period_text).map_err(|_| AppError::NotFound)?;
-    let format = match q.get("format").map(String::as_str) {
-        Some("json") => Format::Json,
-        _ => Format::Html,
+    let (format, content_type) = match q.get("format").map(String::as_str) {
+        Some("json") => (Format::Json, "application/json"),
+        Some("pdf") => (Format::Pdf, "application/pdf"),
+        Some("xlsx") => (
+            Format::Xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => (Format::Html, "text/html; charset=utf-8"),
     };
     let catalog = state.catalog.current();
     let report = make(&state.store, period, THRESHOLD, names(&catalog.directory))
@@ -77,11 +82,6 @@ pub async fn show(
         })
         .await?;
     tracing::info!(principal = %person.principal, period = %period_text, "report downloaded");
-    let content_type = if format == Format::Json {
-        "application/json"
-    } else {
-        "text/html; charset=utf-8"
-    };
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(|e| AppError::Internal(e.into()))?;
     Ok((

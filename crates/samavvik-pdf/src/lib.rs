@@ -1,5 +1,5 @@
-//! A plain, print-ready PDF of text blocks (A4, Helvetica), for the case
-//! export to the records system.
+//! Plain, print-ready A4 PDFs of text blocks and tables (Helvetica): the
+//! case export to the records system and the FSU report.
 //!
 //! Built on `pdf-writer` with the PDF standard fonts, so nothing is embedded
 //! and the binary needs no font files. Text is encoded as WinAnsi, which
@@ -15,6 +15,12 @@ pub enum Block {
     /// A label and its value on the same line (value wrapped under the label if long).
     Field(String, String),
     Paragraph(String),
+    /// A table: column headings and rows; a row marked `true` is a total
+    /// and is set in bold. The first column is the row label.
+    Table {
+        header: Vec<String>,
+        rows: Vec<(Vec<String>, bool)>,
+    },
     Space,
 }
 
@@ -70,7 +76,7 @@ fn text_width(s: &str, font: Font, size: f32) -> f32 {
 
 /// WinAnsi bytes for a string (Latin-1 where they agree, plus a few
 /// typographic marks); anything else becomes "?".
-fn win_ansi(s: &str) -> Vec<u8> {
+pub fn win_ansi(s: &str) -> Vec<u8> {
     s.chars()
         .map(|c| match c {
             '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{ff}' => c as u8,
@@ -173,6 +179,11 @@ pub fn render(title: &str, marking: &str, footer: &str, blocks: &[Block]) -> Vec
                 place(&mut pages, &mut y, 6.0, None);
             }
             Block::Heading(t) => {
+                // Keep a heading with what follows it: no heading alone at the foot of a page.
+                if y - 90.0 < bottom && pages.last().is_some_and(|p| !p.is_empty()) {
+                    pages.push(Vec::new());
+                    y = top;
+                }
                 place(&mut pages, &mut y, 10.0, None);
                 for l in wrap(t, Font::Bold, 12.5, text_w) {
                     place(
@@ -238,6 +249,84 @@ pub fn render(title: &str, marking: &str, footer: &str, blocks: &[Block]) -> Vec
                     );
                 }
                 place(&mut pages, &mut y, 4.0, None);
+            }
+            Block::Table { header, rows } => {
+                let cols = header.len().max(1);
+                // The label column gets what its longest label needs (up to
+                // 40 %); the figures share the rest. The font shrinks until
+                // every cell fits on one line.
+                let mut size = 9.0_f32;
+                let label_w = |size: f32| {
+                    rows.iter()
+                        .map(|(r, total)| {
+                            text_width(
+                                r.first().map(String::as_str).unwrap_or(""),
+                                if *total { Font::Bold } else { Font::Regular },
+                                size,
+                            )
+                        })
+                        .chain(std::iter::once(text_width(
+                            header.first().map(String::as_str).unwrap_or(""),
+                            Font::Bold,
+                            size,
+                        )))
+                        .fold(0.0_f32, f32::max)
+                        .min(text_w * 0.4)
+                        + 6.0
+                };
+                // Figures must fit on one line; headings may wrap.
+                let fits = |size: f32| {
+                    let col_w = (text_w - label_w(size)) / (cols.saturating_sub(1).max(1)) as f32;
+                    rows.iter()
+                        .all(|(r, _)| r.iter().skip(1).all(|c| text_width(c, Font::Bold, size) <= col_w - 4.0))
+                        && header
+                            .iter()
+                            .skip(1)
+                            .all(|h| h.split(' ').all(|w| text_width(w, Font::Bold, size) <= col_w - 4.0))
+                };
+                while size > 6.0 && !fits(size) {
+                    size -= 0.5;
+                }
+                let lw = label_w(size);
+                let col_w = (text_w - lw) / (cols.saturating_sub(1).max(1)) as f32;
+                let leading = size * 1.3;
+                let draw = |pages: &mut Vec<Vec<(f32, Line)>>, y: &mut f32, cells: &[String], font: Font| {
+                    let wrapped: Vec<Vec<String>> = cells
+                        .iter()
+                        .enumerate()
+                        .map(|(j, c)| wrap(c, font, size, if j == 0 { lw - 6.0 } else { col_w - 4.0 }))
+                        .collect();
+                    let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                    let height = leading * lines as f32 + size * 0.3;
+                    place(pages, y, height, None);
+                    let page = pages.last_mut().expect("a page");
+                    let top = *y + height - leading;
+                    for (j, cell_lines) in wrapped.iter().enumerate() {
+                        for (i, l) in cell_lines.iter().enumerate() {
+                            let baseline = top - leading * i as f32;
+                            let x = if j == 0 {
+                                MARGIN
+                            } else {
+                                // Figures and their headings are right-aligned in their column.
+                                MARGIN + lw + col_w * j as f32 - 4.0 - text_width(l, font, size)
+                            };
+                            page.push((
+                                baseline,
+                                Line {
+                                    x,
+                                    font,
+                                    size,
+                                    text: l.clone(),
+                                },
+                            ));
+                        }
+                    }
+                };
+                draw(&mut pages, &mut y, header, Font::Bold);
+                for (row, total) in rows {
+                    draw(&mut pages, &mut y, row, if *total { Font::Bold } else { Font::Regular });
+                }
+                place(&mut pages, &mut y, 6.0, None);
             }
             Block::Space => place(&mut pages, &mut y, 10.0, None),
         }
