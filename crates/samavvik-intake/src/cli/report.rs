@@ -22,7 +22,7 @@ pub struct ReportArgs {
     /// Last event month (YYYY-MM), with --from.
     #[arg(long, requires = "from")]
     pub to: Option<EventMonth>,
-    /// Comma-separated: pdf, html, json, csv, xlsx. xlsx.
+    /// Comma-separated: pdf, html, json, csv, xlsx.
     #[arg(long, default_value = "pdf,html,json,csv,xlsx")]
     pub format: String,
     /// Directory for the files (created if missing).
