@@ -44,3 +44,17 @@ pub fn workspace_root() -> std::path::PathBuf {
         .expect("workspace root")
         .to_owned()
 }
+
+/// Runs each named async test body once per engine, as `sqlite::<name>`
+/// and `postgres::<name>`; each body takes the [`Engine`].
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::Engine::Sqlite).await } )+
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::Engine::Postgres).await } )+
+        }
+    };
+}

@@ -7,18 +7,7 @@ use samavvik_intake::clock::Clock;
 use samavvik_store::{HandlingStore, NewEvent, Store, TransitionWrite};
 use samavvik_tests::{Engine, SmtpSink, TestApp, eventually, free_port, valid_report};
 
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Sqlite).await } )+
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Postgres).await } )+
-        }
-    };
-}
-
-on_both_engines!(reminders_and_escalation_fire_once_each);
+samavvik_tests::on_both_engines!(reminders_and_escalation_fire_once_each);
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

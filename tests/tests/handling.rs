@@ -6,18 +6,7 @@ use samavvik_core::CaseNumber;
 use samavvik_store::{AuditFilter, HandlingStore, Store};
 use samavvik_tests::{Engine, SmtpSink, TestApp, canary, eventually, free_port, logs, valid_report};
 
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Sqlite).await } )+
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Postgres).await } )+
-        }
-    };
-}
-
-on_both_engines!(
+samavvik_tests::on_both_engines!(
     full_flow_with_sign_in_by_mail,
     sign_in_sign_out_and_the_audit_log,
     secretariat_downloads_the_report

@@ -5,19 +5,7 @@ use samavvik_core::CaseNumber;
 use samavvik_store::Store;
 use samavvik_tests::{Engine, SmtpSink, TestApp, canary, db, eventually, free_port, logs, valid_report};
 
-/// Runs each test body once per engine.
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Sqlite).await } )+
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Postgres).await } )+
-        }
-    };
-}
-
-on_both_engines!(
+samavvik_tests::on_both_engines!(
     report_is_sealed_routed_and_notified_without_content,
     report_waits_for_the_leaders_review_where_the_directory_asks,
     mail_server_down_at_submit_delivers_exactly_once_later,

@@ -4,18 +4,7 @@
 use samavvik_store::{DirectoryStore, Store};
 use samavvik_tests::{Engine, TestApp, canary, free_port, logs, valid_report};
 
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Sqlite).await } )+
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Engine::Postgres).await } )+
-        }
-    };
-}
-
-on_both_engines!(
+samavvik_tests::on_both_engines!(
     free_text_routes_to_the_kommune_and_says_why,
     preview_shows_the_decision_before_sending,
     directory_change_leaves_existing_cases_alone,

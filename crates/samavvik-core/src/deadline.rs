@@ -72,25 +72,11 @@ pub fn add_calendar_days(start: NaiveDate, n: u32) -> NaiveDate {
 /// "fredag 27. november 2026".
 pub fn format_date_nb(date: NaiveDate) -> String {
     const DAYS: [&str; 7] = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"];
-    const MONTHS: [&str; 12] = [
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ];
     format!(
         "{} {}. {} {}",
         DAYS[date.weekday().num_days_from_monday() as usize],
         date.day(),
-        MONTHS[date.month0() as usize],
+        crate::month::MONTHS_NB[date.month0() as usize],
         date.year()
     )
 }

@@ -17,7 +17,8 @@ pub struct EventMonth {
 #[error("not a month: expected YYYY-MM")]
 pub struct InvalidMonth;
 
-const MONTHS_NB: [&str; 12] = [
+/// Month names in bokmål, January first.
+pub const MONTHS_NB: [&str; 12] = [
     "januar",
     "februar",
     "mars",

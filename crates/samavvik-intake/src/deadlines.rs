@@ -155,21 +155,8 @@ fn notice_mail(
         link,
         stage: Some(key.to_owned()),
     };
-    let payload = serde_json::to_value(&notice).expect("notice serialises");
-    let domain = &state.settings.mail.message_id_domain;
-    to.into_iter()
-        .enumerate()
-        .map(|(i, to)| NewMailJob {
-            to,
-            template: template.into(),
-            payload: payload.clone(),
-            message_id: format!(
-                "{}.{key}.{deadline}.{i}@{domain}",
-                case.number.to_string().to_lowercase()
-            ),
-            not_before: now,
-        })
-        .collect()
+    let tag = format!("{key}.{deadline}");
+    crate::mail::notice_jobs(to, template, &notice, &tag, &state.settings.mail.message_id_domain, now)
 }
 
 #[cfg(test)]

@@ -350,16 +350,12 @@ fn jobs_for(
     notice: &Notice,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<NewMailJob> {
-    let payload = serde_json::to_value(notice).expect("notice serialises");
-    let domain = &state.settings.mail.message_id_domain;
-    to.into_iter()
-        .enumerate()
-        .map(|(i, to)| NewMailJob {
-            to,
-            template: template.to_owned(),
-            payload: payload.clone(),
-            message_id: format!("{}.{template}.{i}@{domain}", notice.case_number.to_lowercase()),
-            not_before: now,
-        })
-        .collect()
+    crate::mail::notice_jobs(
+        to,
+        template,
+        notice,
+        template,
+        &state.settings.mail.message_id_domain,
+        now,
+    )
 }

@@ -50,6 +50,33 @@ pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
 pub const TEMPLATE_DEADLINE_REMINDER: &str = "deadline_reminder";
 pub const TEMPLATE_DEADLINE_ESCALATION: &str = "deadline_escalation";
 
+/// One outbox job per recipient (sorted, without repeats) for a case
+/// notice. Message-IDs are `<case>.<tag>.<n>@<domain>`: deterministic, so a
+/// resend after a crash is recognisably the same message.
+pub fn notice_jobs(
+    mut to: Vec<String>,
+    template: &str,
+    notice: &Notice,
+    tag: &str,
+    domain: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<samavvik_store::NewMailJob> {
+    to.sort();
+    to.dedup();
+    let payload = serde_json::to_value(notice).expect("notice serialises");
+    let case = notice.case_number.to_lowercase();
+    to.into_iter()
+        .enumerate()
+        .map(|(i, to)| samavvik_store::NewMailJob {
+            to,
+            template: template.to_owned(),
+            payload: payload.clone(),
+            message_id: format!("{case}.{tag}.{i}@{domain}"),
+            not_before: now,
+        })
+        .collect()
+}
+
 /// Renders subject and body of a notice.
 pub fn render(template: &str, notice: &Payload) -> Result<(String, String), minijinja::Error> {
     let env = crate::views::env();

@@ -248,26 +248,15 @@ impl Ctx<'_> {
     }
 
     fn mail_to(&self, addresses: Vec<String>, template: &str, notice: &Notice) -> Vec<NewMailJob> {
-        let payload = serde_json::to_value(notice).expect("notice serialises");
-        let stamp = self.now.timestamp_millis();
-        let domain = &self.state.settings.mail.message_id_domain;
-        let mut addresses = addresses;
-        addresses.sort();
-        addresses.dedup();
-        addresses
-            .into_iter()
-            .enumerate()
-            .map(|(i, to)| NewMailJob {
-                to,
-                template: template.into(),
-                payload: payload.clone(),
-                message_id: format!(
-                    "{}.{template}.{stamp}.{i}@{domain}",
-                    self.case.number.to_string().to_lowercase()
-                ),
-                not_before: self.now,
-            })
-            .collect()
+        let tag = format!("{template}.{}", self.now.timestamp_millis());
+        crate::mail::notice_jobs(
+            addresses,
+            template,
+            notice,
+            &tag,
+            &self.state.settings.mail.message_id_domain,
+            self.now,
+        )
     }
 
     fn unit_addresses(&self, unit: &UnitId, with_postmottak: bool) -> Vec<String> {

@@ -11,7 +11,7 @@ use samavvik_core::deadline::format_date_nb;
 use samavvik_core::sealed::HandlingNote;
 use samavvik_core::{CaseState, Transition};
 use samavvik_store::{
-    AuditEntry, CaseRecord, Ciphertext, HandlingStore, NewEvent, NewMailJob, NewSealedItem, Store, TransitionWrite,
+    AuditEntry, CaseRecord, Ciphertext, HandlingStore, NewEvent, NewSealedItem, Store, TransitionWrite,
 };
 use serde_json::{Value, json};
 
@@ -258,26 +258,8 @@ pub async fn add(
         }
         _ => (leaders(&case.receiver_unit, true), TEMPLATE_NEW_MESSAGE),
     };
-    let mut to = to;
-    to.sort();
-    to.dedup();
-    let payload = serde_json::to_value(&notice).expect("notice serialises");
-    let domain = &state.settings.mail.message_id_domain;
-    let mail: Vec<NewMailJob> = to
-        .into_iter()
-        .enumerate()
-        .map(|(i, to)| NewMailJob {
-            to,
-            template: template.into(),
-            payload: payload.clone(),
-            message_id: format!(
-                "{}.addition.{}.{i}@{domain}",
-                case.number.to_string().to_lowercase(),
-                now.timestamp_millis()
-            ),
-            not_before: now,
-        })
-        .collect();
+    let tag = format!("addition.{}", now.timestamp_millis());
+    let mail = crate::mail::notice_jobs(to, template, &notice, &tag, &state.settings.mail.message_id_domain, now);
     if case.state == CaseState::Submitted {
         let to_state = CaseState::Submitted
             .apply(Transition::StartReview)
