@@ -463,6 +463,37 @@ async fn sign_in_sign_out_and_the_audit_log(engine: Engine) {
         res.text().await.unwrap().contains("Hvis adressen er registrert"),
         "the answer does not tell"
     );
+
+    // Asking again and again does not flood a leader's mailbox.
+    for _ in 0..5 {
+        let page = stranger
+            .get(format!("{}/logg-inn", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let res = stranger
+            .post(format!("{}/logg-inn", app.base))
+            .form(&[("csrf_token", hidden(&page, "csrf_token").as_str()), ("email", KIR)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.text().await.unwrap().contains("Hvis adressen er registrert"),
+            "the same answer every time"
+        );
+    }
+    let links_to_kir = || {
+        sink.messages()
+            .iter()
+            .filter(|m| m.contains(KIR) && m.contains("/logg-inn/"))
+            .count()
+    };
+    assert!(eventually(20, async || links_to_kir() >= 3).await);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(links_to_kir(), 3, "at most three links in a quarter of an hour");
     let unsigned = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

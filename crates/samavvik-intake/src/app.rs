@@ -34,6 +34,9 @@ pub struct Inner {
     pub mailer: Mailer,
     pub clock: Clock,
     pub wake: Arc<Notify>,
+    /// Recent sign-in links per principal, to stop anyone flooding a
+    /// leader's mailbox by asking for links again and again.
+    pub sign_in_requests: std::sync::Mutex<std::collections::HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -60,6 +63,7 @@ impl AppState {
             mailer,
             clock,
             wake: Arc::new(Notify::new()),
+            sign_in_requests: Default::default(),
         }))
     }
 
@@ -90,6 +94,23 @@ impl AppState {
         let secure = if self.settings.https() { "; Secure" } else { "" };
         let cookie = HeaderValue::from_str(&format!("{name}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}")).ok();
         (self.secret.csrf_token(&nonce), cookie)
+    }
+
+    /// Whether another sign-in link may be sent to `principal` now: at most
+    /// `MAX` in any `WINDOW`. Per process, which is enough to stop a flood.
+    pub fn allow_sign_in_link(&self, principal: &str) -> bool {
+        const MAX: usize = 3;
+        let window = chrono::Duration::minutes(15);
+        let now = self.clock.now();
+        let mut map = self.sign_in_requests.lock().expect("sign-in limiter lock");
+        map.retain(|_, times| times.iter().any(|t| *t > now - window));
+        let times = map.entry(principal.to_owned()).or_default();
+        times.retain(|t| *t > now - window);
+        if times.len() >= MAX {
+            return false;
+        }
+        times.push(now);
+        true
     }
 
     /// Tells the outbox worker there is new mail, so it does not wait for its next poll.

@@ -45,7 +45,14 @@ pub async fn request_link(
         return page(&state, &headers, "sign_in.html", ctx, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let catalog = state.catalog.current();
-    if let Some(person) = catalog.people.by_email(&email) {
+    let person = catalog.people.by_email(&email);
+    if let Some(person) = person.filter(|p| {
+        let allowed = state.allow_sign_in_link(&p.principal);
+        if !allowed {
+            tracing::warn!(principal = %p.principal, "sign-in link not sent: too many requests");
+        }
+        allowed
+    }) {
         let token = tokens::long_token();
         let now = state.clock.now();
         let minutes = state.settings.security.login_link_minutes;
