@@ -3,7 +3,7 @@
 // the follow-up link from the receipt. Then the leaders, keyboard only: the
 // reporter's leader signs in with the link from the mail and forwards the
 // report; the receiving leader acknowledges, answers with a measure and
-// closes it with a lesson learned.
+// closes it with a lesson learned; the secretariat downloads the report.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -402,5 +402,27 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     assert.match(await history(receiver), /Lukket/);
     assert.equal(await receiver.locator("form textarea, form select").count(), 0, "no actions left on a closed case");
     await receiver.context().close();
+  });
+
+  test("secretariat: signs in and downloads the annual report as PDF", async () => {
+    const page = await newPage(browser, 1280);
+    await signInByKeyboard(page, "samhandlingssjef@helsefellesskapet.example.no");
+    await go(page, "a:/rapporter");
+    assert.equal(await page.title(), "Rapporter – Samavvik");
+    await tabTo(page, "periode");
+    await assertFocusVisible(page);
+    const period = await value(page, "periode");
+    assert.match(period, /^\d{4}$/, "the current year's annual report is offered first");
+    await tab(page, "format-pdf");
+    assert.ok(await checked(page, "format-pdf"), "PDF for the meeting papers is the default");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(page), "button:Last ned rapporten");
+    await assertFocusVisible(page);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+    assert.equal(download.suggestedFilename(), `samhandlingsavvik-${period}.pdf`);
+    const file = await download.path();
+    const bytes = (await import("node:fs")).readFileSync(file);
+    assert.equal(bytes.subarray(0, 5).toString(), "%PDF-");
+    await page.context().close();
   });
 });
