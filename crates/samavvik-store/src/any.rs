@@ -183,6 +183,14 @@ impl Store for AnyStore {
     async fn analyze(&self) -> Result<()> {
         delegate!(self.analyze())
     }
+
+    async fn record_published_report(&self, report: &crate::PublishedReport) -> Result<()> {
+        delegate!(self.record_published_report(report))
+    }
+
+    async fn published_reports(&self) -> Result<Vec<crate::PublishedReport>> {
+        delegate!(self.published_reports())
+    }
 }
 
 impl crate::DirectoryStore for AnyStore {

@@ -92,6 +92,7 @@ macro_rules! impl_store {
                         sqlx::query(sql::INSERT_CATEGORY)
                             .bind(id)
                             .bind(category.slug())
+                            .bind(case.event_month.to_string())
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -275,7 +276,10 @@ macro_rules! impl_store {
                         .await?;
                     Ok($crate::stats::canonical($crate::CaseStatistics {
                         flows: $crate::stats::merge_flows(
-                            flows.into_iter().map(FlowStatsRow::decode).collect::<Result<_>>()?,
+                            flows
+                                .into_iter()
+                                .map(FlowStatsRow::decode)
+                                .collect::<Result<_>>()?,
                         ),
                         days: days.into_iter().map(DaysRow::decode).collect::<Result<_>>()?,
                         dims: DimRow::decode_all(dims)?,
@@ -345,7 +349,9 @@ macro_rules! impl_store {
                                 .bind(c.acknowledged_at.map(Ts::new))
                                 .bind(c.answered_at.map(Ts::new))
                                 .bind(c.closed_at.map(Ts::new))
-                                .bind(Ts::new(c.created_at));
+                                .bind(Ts::new(c.created_at))
+                                .bind(c.answered_at.map(|t| $crate::stats::whole_days(c.created_at, t)))
+                                .bind(c.closed_at.map(|t| $crate::stats::whole_days(c.created_at, t)));
                         }
                         // RETURNING promises no order, so match rows by number.
                         let ids: std::collections::HashMap<String, i64> = query
@@ -354,28 +360,68 @@ macro_rules! impl_store {
                             .into_iter()
                             .map(|(id, number)| (number, id))
                             .collect();
-                        let mut cats: Vec<(i64, &'static str)> = Vec::new();
-                        let mut measures: Vec<(i64, &'static str)> = Vec::new();
+                        // Categories and measures carry the case's event month
+                        // (and measures its closing) for the statistics.
+                        let mut cats: Vec<(i64, &'static str, String)> = Vec::new();
+                        let mut measures: Vec<(i64, &'static str, String, Option<Ts>)> = Vec::new();
                         for (c, number) in chunk.iter().zip(&numbers) {
                             let id = *ids
                                 .get(&number.to_string())
                                 .ok_or_else(|| StoreError::Corrupt(format!("{number} not returned")))?;
-                            cats.extend(c.categories.iter().map(|k| (id, k.slug())));
-                            measures.extend(c.measures.iter().map(|m| (id, m.slug())));
+                            let month = c.event_month.to_string();
+                            cats.extend(c.categories.iter().map(|k| (id, k.slug(), month.clone())));
+                            measures.extend(
+                                c.measures
+                                    .iter()
+                                    .map(|m| (id, m.slug(), month.clone(), c.closed_at.map(Ts::new))),
+                            );
                         }
-                        for (table, pairs) in [("case_categories", &cats), ("case_measures", &measures)] {
-                            for part in pairs.chunks(ROWS * 2) {
-                                let text = sql::insert_pairs_sql(table, part.len(), Self::POSITIONAL);
-                                let mut q = sqlx::query(&text);
-                                for (id, slug) in part {
-                                    q = q.bind(*id).bind(*slug);
-                                }
-                                q.execute(&mut *tx).await?;
+                        for part in cats.chunks(ROWS * 2) {
+                            let columns = ["case_id", "category", "event_month"];
+                            let text = sql::insert_rows_sql("case_categories", &columns, part.len(), Self::POSITIONAL);
+                            let mut q = sqlx::query(&text);
+                            for (id, slug, month) in part {
+                                q = q.bind(*id).bind(*slug).bind(month.as_str());
                             }
+                            q.execute(&mut *tx).await?;
+                        }
+                        for part in measures.chunks(ROWS * 2) {
+                            let columns = ["case_id", "category", "event_month", "closed_at"];
+                            let text = sql::insert_rows_sql("case_measures", &columns, part.len(), Self::POSITIONAL);
+                            let mut q = sqlx::query(&text);
+                            for (id, slug, month, closed) in part {
+                                q = q.bind(*id).bind(*slug).bind(month.as_str()).bind(*closed);
+                            }
+                            q.execute(&mut *tx).await?;
                         }
                     }
                     tx.commit().await?;
                     Ok(cases.len() as u64)
+                }
+
+                async fn record_published_report(&self, r: &$crate::PublishedReport) -> Result<()> {
+                    let threshold = i64::try_from(r.threshold)
+                        .map_err(|_| StoreError::Corrupt(format!("threshold {}", r.threshold)))?;
+                    let mut tx = self.write().await?;
+                    sqlx::query(sql::INSERT_PUBLISHED_REPORT)
+                        .bind(r.period_from.to_string())
+                        .bind(r.period_to.to_string())
+                        .bind(threshold)
+                        .bind(&r.input_sha256)
+                        .bind(Ts::new(r.published_at))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn published_reports(&self) -> Result<Vec<$crate::PublishedReport>> {
+                    let rows: Vec<$crate::stats::PublishedRow> = sqlx::query_as(sql::PUBLISHED_REPORTS)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.into_iter()
+                        .map($crate::stats::PublishedRow::decode)
+                        .collect()
                 }
 
                 async fn analyze(&self) -> Result<()> {

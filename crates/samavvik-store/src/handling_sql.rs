@@ -78,8 +78,13 @@ pub(crate) const INSERT_ITEM: &str = "INSERT INTO case_items (case_id, kind, at,
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
 pub(crate) const DELETE_MEASURES: &str = "DELETE FROM case_measures WHERE case_id = $1";
-pub(crate) const INSERT_MEASURE: &str =
-    "INSERT INTO case_measures (case_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+/// Copies the case's event month and closing for the statistics (migration 0006).
+pub(crate) const INSERT_MEASURE: &str = "INSERT INTO case_measures (case_id, category, event_month, closed_at) \
+     SELECT id, $2, event_month, closed_at FROM cases WHERE id = $1 ON CONFLICT DO NOTHING";
+
+/// Keeps the measures' copy of `closed_at` in step (reopening clears it).
+pub(crate) const SYNC_MEASURES_CLOSED: &str =
+    "UPDATE case_measures SET closed_at = (SELECT closed_at FROM cases WHERE id = $1) WHERE case_id = $1";
 
 pub(crate) const SEALED_ITEMS: &str = "SELECT i.id, i.kind, i.at, i.actor, i.shareable, i.ciphertext \
      FROM case_items i JOIN cases c ON c.id = i.case_id WHERE c.case_number = $1 ORDER BY i.at, i.id";
@@ -184,9 +189,9 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
     let receiving = units(&mut c, "receiver_unit", &f.receiving_units)
         .map(|u| format!("({u} AND state NOT IN ('submitted', 'sender_review', 'withdrawn'))"));
     let sides: Vec<String> = [receiving, units(&mut c, "sender_unit", &f.sending_units)]
-    .into_iter()
-    .flatten()
-    .collect();
+        .into_iter()
+        .flatten()
+        .collect();
     if sides.is_empty() {
         return None;
     }
@@ -551,6 +556,17 @@ macro_rules! impl_handling_store {
                         tx.rollback().await?;
                         return Ok(false);
                     };
+                    let handling_changed = w.answered_at.is_some()
+                        || w.closed_at.is_some()
+                        || w.clear_closed_at
+                        || w.clear_acknowledged_and_answered;
+                    if handling_changed {
+                        sqlx::query(Self::SET_DAYS).bind(id).execute(&mut *tx).await?;
+                        sqlx::query(q::SYNC_MEASURES_CLOSED)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     if let Some(r) = r {
                         let has_document: i64 = sqlx::query_scalar(q::HAS_DOCUMENT)
                             .bind(id)

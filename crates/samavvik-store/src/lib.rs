@@ -31,7 +31,8 @@ pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, SqliteTuning};
 pub use stats::{
-    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, StatsQuery, SyntheticCase,
+    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,
+    SyntheticCase,
 };
 
 use chrono::{DateTime, Utc};
@@ -131,4 +132,10 @@ pub trait Store {
 
     /// Refreshes the planner's statistics (after a bulk load).
     async fn analyze(&self) -> Result<()>;
+
+    /// Records a report that was written or downloaded (see [`PublishedReport`]).
+    async fn record_published_report(&self, report: &PublishedReport) -> Result<()>;
+
+    /// Every recorded report, oldest first.
+    async fn published_reports(&self) -> Result<Vec<PublishedReport>>;
 }

@@ -40,13 +40,17 @@ impl PgStore {
         &MIGRATOR
     }
 
-    /// Whole days by flooring the interval in seconds; dates are UTC.
+    /// Dates are UTC.
     pub(crate) const STATS: crate::sql::StatsSql = crate::sql::stats_queries!(
-        "CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 86400) AS BIGINT)",
-        "CAST(FLOOR(EXTRACT(EPOCH FROM (closed_at - created_at)) / 86400) AS BIGINT)",
         "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
         "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)"
     );
+
+    /// Recomputes case `$1`'s whole days to answer and to close (flooring
+    /// the interval in seconds), after its handling timestamps changed.
+    pub(crate) const SET_DAYS: &'static str = "UPDATE cases SET \
+         days_to_answer = CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 86400) AS BIGINT), \
+         days_to_close = CAST(FLOOR(EXTRACT(EPOCH FROM (closed_at - created_at)) / 86400) AS BIGINT) WHERE id = $1";
 
     /// A bulk load leaves the visibility map unset; VACUUM lets the report use
     /// index-only scans.

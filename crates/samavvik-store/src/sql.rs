@@ -34,8 +34,9 @@ pub(crate) const INSERT_CASE: &str = "INSERT INTO cases (\
      ON CONFLICT (idempotency_hash) DO NOTHING \
      RETURNING id";
 
+/// `$3`: the case's event month, copied for the statistics (migration 0006).
 pub(crate) const INSERT_CATEGORY: &str =
-    "INSERT INTO case_categories (case_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    "INSERT INTO case_categories (case_id, category, event_month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
 pub(crate) const INSERT_DOCUMENT: &str =
     "INSERT INTO case_documents (case_id, ciphertext, sealed_at) VALUES ($1, $2, $3)";
@@ -100,9 +101,10 @@ pub(crate) const COUNTS: &str = "SELECT \
 //
 // The report's queries read clear columns of `cases`, `case_categories` and
 // `case_measures` only; a test checks that none of them mentions the sealed
-// table. Two expressions differ between the engines (whole days between two
-// timestamps, and a timestamp's UTC date), so each engine instantiates
-// `stats_queries!` with its own; everything else is shared text.
+// table. One expression differs between the engines (a timestamp's UTC
+// date), so each engine instantiates `stats_queries!` with its own;
+// everything else is shared text. Whole days to answer/close are columns
+// (migration 0006), set with each engine's `SET_DAYS`.
 // $1..$2: event months; $3: the status instant; $4: its UTC date.
 
 macro_rules! in_period {
@@ -128,10 +130,9 @@ pub(crate) struct StatsSql {
     pub months: &'static str,
 }
 
-/// `$days_ans`/`$days_close`: whole days from `created_at` to the answer/close;
 /// `$ack_date`/`$ans_date`: the UTC date of `acknowledged_at`/`answered_at`.
 macro_rules! stats_queries {
-    ($days_ans:literal, $days_close:literal, $ack_date:literal, $ans_date:literal) => {
+    ($ack_date:literal, $ans_date:literal) => {
         $crate::sql::StatsSql {
             cutoff: concat!(
                 "SELECT MAX(created_at) AS created, MAX(acknowledged_at) AS acknowledged, ",
@@ -162,37 +163,48 @@ macro_rules! stats_queries {
                 " GROUP BY event_month, ",
                 $crate::sql::flow_columns!()
             ),
+            // Grouped by month first, in the order of the partial indexes
+            // `cases_days_answer`/`_close` (migration 0006), so SQLite aggregates
+            // while it scans; the outer GROUP BY then sorts a fifth as many rows.
             days: concat!(
                 "SELECT ",
                 $crate::sql::flow_columns!(),
-                ", 'answer' AS what, ",
-                $days_ans,
-                " AS days, COUNT(*) AS cases FROM cases",
+                ", 'answer' AS what, days, CAST(SUM(n) AS BIGINT) AS cases FROM (SELECT event_month, ",
+                $crate::sql::flow_columns!(),
+                ", days_to_answer AS days, COUNT(*) AS n FROM cases",
                 $crate::sql::in_period!(),
-                " AND answered_at <= $3 GROUP BY ",
+                " AND answered_at <= $3 GROUP BY event_month, ",
+                $crate::sql::flow_columns!(),
+                ", days_to_answer) AS a GROUP BY ",
                 $crate::sql::flow_columns!(),
                 ", days UNION ALL SELECT ",
                 $crate::sql::flow_columns!(),
-                ", 'close' AS what, ",
-                $days_close,
-                " AS days, COUNT(*) AS cases FROM cases",
+                ", 'close' AS what, days, CAST(SUM(n) AS BIGINT) AS cases FROM (SELECT event_month, ",
+                $crate::sql::flow_columns!(),
+                ", days_to_close AS days, COUNT(*) AS n FROM cases",
                 $crate::sql::in_period!(),
-                " AND closed_at <= $3 GROUP BY ",
+                " AND closed_at <= $3 GROUP BY event_month, ",
+                $crate::sql::flow_columns!(),
+                ", days_to_close) AS c GROUP BY ",
                 $crate::sql::flow_columns!(),
                 ", days"
             ),
+            // Each part grouped by month first, the order of its index
+            // (`cases_dims`, `case_categories_month`, `case_measures_month`);
+            // months are summed in Rust (`DimRow::decode_all`). Categories and
+            // measures carry the case's event month (and closing), so no join.
             dims: concat!(
                 // Kind, consequence and patient group in one scan; split in Rust.
                 "SELECT 'kind|consequence|patient_group' AS dimension, ",
                 "kind || '|' || consequence || '|' || patient_group AS value, COUNT(*) AS cases FROM cases",
                 $crate::sql::in_period!(),
-                " GROUP BY kind, consequence, patient_group UNION ALL ",
-                "SELECT 'category' AS dimension, k.category AS value, COUNT(*) AS cases ",
-                "FROM case_categories k JOIN cases c ON c.id = k.case_id ",
-                "WHERE c.event_month >= $1 AND c.event_month <= $2 GROUP BY k.category UNION ALL ",
-                "SELECT 'measure' AS dimension, m.category AS value, COUNT(*) AS cases ",
-                "FROM case_measures m JOIN cases c ON c.id = m.case_id ",
-                "WHERE c.event_month >= $1 AND c.event_month <= $2 AND c.closed_at <= $3 GROUP BY m.category"
+                " GROUP BY event_month, kind, consequence, patient_group UNION ALL ",
+                "SELECT 'category' AS dimension, category AS value, COUNT(*) AS cases FROM case_categories",
+                $crate::sql::in_period!(),
+                " GROUP BY event_month, category UNION ALL ",
+                "SELECT 'measure' AS dimension, category AS value, COUNT(*) AS cases FROM case_measures",
+                $crate::sql::in_period!(),
+                " AND closed_at <= $3 GROUP BY event_month, category"
             ),
             months: concat!(
                 "SELECT event_month, COUNT(*) AS cases FROM cases",
@@ -211,7 +223,7 @@ pub(crate) const NEXT_SEQ_BLOCK: &str = "INSERT INTO case_sequences (year, last_
      RETURNING last_seq";
 
 /// Parameters per synthetic case row in [`insert_synthetic_sql`].
-pub(crate) const SYNTHETIC_PARAMS: usize = 22;
+pub(crate) const SYNTHETIC_PARAMS: usize = 24;
 
 /// The `n`-th placeholder (1-based): `$n`, or `?` where the engine needs
 /// plain positional parameters. SQLite resolves `$n` by name, one lookup per
@@ -228,7 +240,7 @@ pub(crate) fn insert_synthetic_sql(rows: usize, positional: bool) -> String {
         "INSERT INTO cases (case_number, case_year, case_seq, created_at, kind, event_month, \
          sender_org, sender_unit, receiver_org, receiver_unit, direction, consequence, patient_group, state, \
          ack_deadline, answer_deadline, follow_up_hash, idempotency_hash, acknowledged_at, answered_at, closed_at, \
-         updated_at, routing_rule, routing_explanation) VALUES ",
+         updated_at, days_to_answer, days_to_close, routing_rule, routing_explanation) VALUES ",
     );
     for r in 0..rows {
         let b = r * SYNTHETIC_PARAMS;
@@ -246,18 +258,24 @@ pub(crate) fn insert_synthetic_sql(rows: usize, positional: bool) -> String {
     sql
 }
 
-/// A multi-row insert of `rows` (case_id, category) pairs into `table`.
-pub(crate) fn insert_pairs_sql(table: &str, rows: usize, positional: bool) -> String {
-    let mut sql = format!("INSERT INTO {table} (case_id, category) VALUES ");
+/// A multi-row insert of `rows` rows of `columns` into `table`.
+pub(crate) fn insert_rows_sql(table: &str, columns: &[&str], rows: usize, positional: bool) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let n = columns.len();
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!(
-            "({}, {})",
-            placeholder(positional, 2 * r + 1),
-            placeholder(positional, 2 * r + 2)
-        ));
+        let values: Vec<String> = (1..=n).map(|p| placeholder(positional, n * r + p)).collect();
+        sql.push_str(&format!("({})", values.join(", ")));
     }
     sql
 }
+
+// ---- published reports (issue 8) --------------------------------------------
+
+pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports \
+     (period_from, period_to, threshold, input_sha256, published_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at \
+     FROM published_reports ORDER BY published_at, id";

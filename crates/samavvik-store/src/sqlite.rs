@@ -133,13 +133,17 @@ impl SqliteStore {
         &MIGRATOR
     }
 
-    /// Whole days are integer division of milliseconds; dates are UTC.
+    /// Dates are UTC.
     pub(crate) const STATS: crate::sql::StatsSql = crate::sql::stats_queries!(
-        "(answered_at - created_at) / 86400000",
-        "(closed_at - created_at) / 86400000",
         "date(acknowledged_at / 1000, 'unixepoch')",
         "date(answered_at / 1000, 'unixepoch')"
     );
+
+    /// Recomputes case `$1`'s whole days to answer and to close (integer
+    /// division of milliseconds), after its handling timestamps changed.
+    pub(crate) const SET_DAYS: &'static str = "UPDATE cases SET \
+         days_to_answer = (answered_at - created_at) / 86400000, \
+         days_to_close = (closed_at - created_at) / 86400000 WHERE id = $1";
 
     /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
     const POSITIONAL: bool = true;

@@ -170,6 +170,25 @@ pub struct CaseStatistics {
     pub months: Vec<MonthCount>,
 }
 
+/// A report that was published: written by `samavvik report` or downloaded
+/// from `/rapporter`. Kept so a later report over overlapping months can be
+/// checked against it (a suppressed cell must not be found by subtraction).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedReport {
+    pub period_from: EventMonth,
+    pub period_to: EventMonth,
+    pub threshold: u64,
+    /// The report's SHA-256 of its canonical input rows (hex).
+    pub input_sha256: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// Whole days from `from` to `to` at the stored millisecond precision, as
+/// the engines' `SET_DAYS` compute them (equal for `to >= from`).
+pub(crate) fn whole_days(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to.timestamp_millis() - from.timestamp_millis()).div_euclid(86_400_000)
+}
+
 // ---- decoding -------------------------------------------------------------
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -334,6 +353,28 @@ impl CutoffRow {
             .flatten()
             .map(Ts::into_inner)
             .max()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PublishedRow {
+    period_from: String,
+    period_to: String,
+    threshold: i64,
+    input_sha256: String,
+    published_at: Ts,
+}
+
+impl PublishedRow {
+    pub(crate) fn decode(self) -> Result<PublishedReport> {
+        let month = |m: &str| m.parse().map_err(|_| corrupt("report period", m));
+        Ok(PublishedReport {
+            period_from: month(&self.period_from)?,
+            period_to: month(&self.period_to)?,
+            threshold: count(self.threshold)?,
+            input_sha256: self.input_sha256,
+            published_at: self.published_at.into_inner(),
+        })
     }
 }
 

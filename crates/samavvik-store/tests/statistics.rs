@@ -6,10 +6,12 @@ mod support;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use samavvik_core::{
-    CaseNumber, Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, OrgId, PatientGroup, UnitId,
+    CaseNumber, CaseState, Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, OrgId, PatientGroup,
+    UnitId,
 };
 use samavvik_store::{
-    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, StatsQuery, SyntheticCase,
+    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, HandlingStore, MonthCount, NewEvent,
+    PublishedReport, StatsQuery, SyntheticCase, TransitionWrite,
 };
 use support::TestStore;
 
@@ -39,7 +41,9 @@ macro_rules! both {
 both!(
     known_cases_give_hand_computed_statistics,
     empty_period_has_no_rows,
-    synthetic_numbers_continue_the_sequence
+    synthetic_numbers_continue_the_sequence,
+    handled_case_statistics_follow_transitions,
+    published_reports_are_recorded_oldest_first,
 );
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -278,4 +282,156 @@ async fn synthetic_numbers_continue_the_sequence<S: TestStore>(s: &S) {
     let n = CaseNumber::new(2026, 2).unwrap();
     assert!(s.case_by_number(n).await.unwrap().is_some());
     assert_eq!(s.sealed_document(n).await.unwrap(), None);
+}
+
+/// A transition that changes the state and the given handling timestamps.
+fn step(number: CaseNumber, from: CaseState, to: CaseState, at: DateTime<Utc>) -> TransitionWrite {
+    TransitionWrite {
+        number,
+        from,
+        to,
+        event: NewEvent {
+            at,
+            actor: "u-0123abcd".into(),
+            from_state: Some(from),
+            to_state: to,
+            reason: "test".into(),
+        },
+        acknowledged_at: None,
+        answered_at: None,
+        closed_at: None,
+        clear_closed_at: false,
+        clear_acknowledged_and_answered: false,
+        reroute: None,
+        deadlines: None,
+        new_items: Vec::new(),
+        measures: None,
+        mail: Vec::new(),
+    }
+}
+
+/// A real case (not synthetic) through answer, close, reopen and reroute: the
+/// statistics columns of migration 0006 (days to answer/close, the event
+/// month on categories, the closing on measures) follow every transition.
+async fn handled_case_statistics_follow_transitions<S: TestStore + HandlingStore>(s: &S) {
+    let case = support::new_case(CaseNumber::new(2026, 1).unwrap());
+    s.insert_case(&case).await.unwrap();
+    let n = case.number;
+    let t0 = case.created_at;
+    let q = StatsQuery {
+        from: month("2026-01"),
+        to: month("2026-06"),
+        trend_from: month("2025-07"),
+        status_at: at(2026, 7, 1, 0),
+    };
+    let days_of = |stats: &CaseStatistics, what: DaysTo| -> Vec<(i64, u64)> {
+        stats
+            .days
+            .iter()
+            .filter(|d| d.what == what)
+            .map(|d| (d.days, d.cases))
+            .collect()
+    };
+    let dim_of = |stats: &CaseStatistics, v: DimValue| stats.dims.iter().find(|d| d.value == v).map(|d| d.cases);
+
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(dim_of(&stats, DimValue::Category(Category::Epikrise)), Some(1));
+    assert_eq!(dim_of(&stats, DimValue::Category(Category::Legemidler)), Some(1));
+    assert!(stats.days.is_empty(), "{:?}", stats.days);
+
+    let mut w = step(
+        n,
+        CaseState::Dispatched,
+        CaseState::Acknowledged,
+        t0 + chrono::Duration::hours(5),
+    );
+    w.acknowledged_at = Some(w.event.at);
+    assert!(s.apply_transition(&w).await.unwrap());
+    // 3 days and 23 hours: 3 whole days.
+    let mut w = step(
+        n,
+        CaseState::Acknowledged,
+        CaseState::Answered,
+        t0 + chrono::Duration::hours(95),
+    );
+    w.answered_at = Some(w.event.at);
+    assert!(s.apply_transition(&w).await.unwrap());
+    let mut w = step(
+        n,
+        CaseState::Answered,
+        CaseState::Closed,
+        t0 + chrono::Duration::days(10),
+    );
+    w.closed_at = Some(w.event.at);
+    w.measures = Some(vec![MeasureCategory::Rutineendring]);
+    assert!(s.apply_transition(&w).await.unwrap());
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(days_of(&stats, DaysTo::Answer), vec![(3, 1)]);
+    assert_eq!(days_of(&stats, DaysTo::Close), vec![(10, 1)]);
+    assert_eq!(
+        dim_of(&stats, DimValue::Measure(MeasureCategory::Rutineendring)),
+        Some(1)
+    );
+
+    // Reopened: no longer closed, so no days to close and no measures counted.
+    let mut w = step(
+        n,
+        CaseState::Closed,
+        CaseState::Answered,
+        t0 + chrono::Duration::days(11),
+    );
+    w.clear_closed_at = true;
+    assert!(s.apply_transition(&w).await.unwrap());
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(days_of(&stats, DaysTo::Answer), vec![(3, 1)]);
+    assert_eq!(days_of(&stats, DaysTo::Close), vec![]);
+    assert_eq!(dim_of(&stats, DimValue::Measure(MeasureCategory::Rutineendring)), None);
+
+    // Closed again later: the new closing counts.
+    let mut w = step(
+        n,
+        CaseState::Answered,
+        CaseState::Closed,
+        t0 + chrono::Duration::days(20),
+    );
+    w.closed_at = Some(w.event.at);
+    assert!(s.apply_transition(&w).await.unwrap());
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(days_of(&stats, DaysTo::Close), vec![(20, 1)]);
+    assert_eq!(
+        dim_of(&stats, DimValue::Measure(MeasureCategory::Rutineendring)),
+        Some(1)
+    );
+    assert_eq!(stats.flows[0].closed, 1);
+}
+
+fn published(from: &str, to: &str, sha: char, at: DateTime<Utc>) -> PublishedReport {
+    PublishedReport {
+        period_from: month(from),
+        period_to: month(to),
+        threshold: 5,
+        input_sha256: sha.to_string().repeat(64),
+        published_at: at,
+    }
+}
+
+async fn published_reports_are_recorded_oldest_first<S: TestStore>(s: &S) {
+    assert_eq!(s.published_reports().await.unwrap(), vec![]);
+    let year = published("2026-01", "2026-12", 'b', at(2027, 1, 20, 9));
+    let half = published("2026-01", "2026-06", 'a', at(2026, 7, 15, 9));
+    s.record_published_report(&year).await.unwrap();
+    s.record_published_report(&half).await.unwrap();
+    // The same report twice is two publications.
+    s.record_published_report(&half).await.unwrap();
+    assert_eq!(
+        s.published_reports().await.unwrap(),
+        vec![half.clone(), half.clone(), year]
+    );
+    // A checksum that is not SHA-256 hex length is refused.
+    let bad = PublishedReport {
+        input_sha256: "abc".into(),
+        ..half
+    };
+    assert!(s.record_published_report(&bad).await.is_err());
+    assert_eq!(s.published_reports().await.unwrap().len(), 3);
 }

@@ -144,9 +144,10 @@ fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate) -> Value {
         "receiver": unit_name(catalog, &c.receiver_unit),
         "sender": unit_name(catalog, &c.sender_unit),
         "categories": c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join("; "),
-        "created": format_date_nb(c.created_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()),
-        "ack_deadline": format_date_nb(c.ack_deadline),
-        "answer_deadline": format_date_nb(c.answer_deadline),
+        // Short dates keep the work list scannable; the case page has the long form.
+        "created": c.created_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y").to_string(),
+        "ack_deadline": c.ack_deadline.format("%d.%m.%Y").to_string(),
+        "answer_deadline": c.answer_deadline.format("%d.%m.%Y").to_string(),
         "overdue": ack_late || answer_late,
     })
 }
