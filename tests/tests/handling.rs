@@ -581,6 +581,16 @@ async fn secretariat_downloads_the_report(engine: Engine) {
     let body = res.text().await.unwrap();
     assert!(body.contains("\"schema_version\""), "the JSON report");
     assert!(!body.contains(&secret), "no content in the report");
+    // The year is published: its half-years now overlap it, the year itself does not.
+    let (_, page) = get(&sec, format!("{}/rapporter", app.base)).await;
+    assert!(
+        page.contains(&format!("Trygt valg: ikke publiser rapporten for 1. halvår {year}")),
+        "the overlap warning with the safe choice"
+    );
+    assert!(
+        !page.contains(&format!("Rapporten for {year} overlapper")),
+        "a re-run is not an overlap"
+    );
     let res = sec
         .get(format!("{}/rapporter?periode={year}-H1&format=pdf", app.base))
         .send()
@@ -590,6 +600,20 @@ async fn secretariat_downloads_the_report(engine: Engine) {
     assert!(
         res.bytes().await.unwrap().starts_with(b"%PDF-"),
         "the PDF for the meeting papers"
+    );
+    // Now the year overlaps the published first half: publish the second instead.
+    let (_, page) = get(&sec, format!("{}/rapporter", app.base)).await;
+    assert!(
+        page.contains(&format!(
+            "Rapporten for {year} overlapper med rapporten for 1. halvår {year}"
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&format!("--period {year}-H2")), "{page}");
+    assert_eq!(
+        app.store().published_reports().await.unwrap().len(),
+        2,
+        "each download is recorded"
     );
     let filter = AuditFilter {
         action: Some("export".into()),

@@ -88,6 +88,26 @@ pub struct Report {
     pub methods: Vec<String>,
     /// Tables withheld because hidden cells could not be protected.
     pub warnings: Vec<String>,
+    /// The count tables with their true values and marks, for checking a
+    /// report against an overlapping published one ([`crate::overlap`]).
+    /// Never rendered.
+    #[serde(skip)]
+    pub counts: Vec<CountTable>,
+}
+
+/// A published count table as the auditor sees it: the true values, how each
+/// cell is shown, and the labels of its rows and columns (the last of each
+/// is "Totalt"), so tables of two reports can be matched cell by cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CountTable {
+    pub id: String,
+    pub title: String,
+    pub grid: Grid,
+    pub marks: Marks,
+    /// Withheld: every cell is shown as "x".
+    pub withheld: bool,
+    pub row_labels: Vec<String>,
+    pub col_labels: Vec<String>,
 }
 
 fn marked(v: u64, mark: Mark, t: u64) -> Cell {
@@ -102,9 +122,34 @@ struct Builder<'a> {
     p: &'a Params,
     t: u64,
     warnings: Vec<String>,
+    counts: Vec<CountTable>,
 }
 
 impl Builder<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &mut self,
+        id: &str,
+        title: &str,
+        grid: &Grid,
+        marks: &Marks,
+        withheld: bool,
+        mut row_labels: Vec<String>,
+        mut col_labels: Vec<String>,
+    ) {
+        row_labels.push("Totalt".into());
+        col_labels.push("Totalt".into());
+        self.counts.push(CountTable {
+            id: id.into(),
+            title: title.into(),
+            grid: grid.clone(),
+            marks: marks.clone(),
+            withheld,
+            row_labels,
+            col_labels,
+        });
+    }
+
     /// Suppresses `grid`, and withholds the whole table if a hidden cell
     /// would still be derivable.
     fn protect(&mut self, title: &str, grid: &Grid, forced: &[(usize, usize)], margins: bool) -> (Marks, bool) {
@@ -123,6 +168,8 @@ impl Builder<'_> {
         let n = items.len();
         let grid = Grid::new(1, n, items.iter().map(|(_, v)| *v).collect(), true, false);
         let (marks, withheld) = self.protect(title, &grid, &[], false);
+        let labels = items.iter().map(|(l, _)| l.clone()).collect();
+        self.keep(id, title, &grid, &marks, withheld, vec![String::new()], labels);
         let cell = |pos: (usize, usize)| {
             if withheld {
                 Cell::Mark("x".into())
@@ -157,6 +204,10 @@ impl Builder<'_> {
 
     /// A count table with no totals (multi-valued dimensions): primary suppression only.
     fn no_totals(&mut self, id: &str, title: &str, header: &str, items: Vec<(String, u64)>, note: &str) -> Table {
+        let grid = Grid::new(1, items.len(), items.iter().map(|(_, v)| *v).collect(), false, false);
+        let marks = suppress::suppress(&grid, self.t, &[], false);
+        let labels = items.iter().map(|(l, _)| l.clone()).collect();
+        self.keep(id, title, &grid, &marks, false, vec![String::new()], labels);
         let rows = items
             .into_iter()
             .map(|(label, v)| Row {
@@ -205,6 +256,8 @@ impl Builder<'_> {
             vec![]
         };
         let (marks, withheld) = self.protect(title, &grid, &forced, true);
+        let labels = |v: &[(String, String)]| v.iter().map(|(_, l)| l.clone()).collect();
+        self.keep(id, title, &grid, &marks, withheld, labels(rows), labels(cols));
         let cell = |pos| {
             if withheld {
                 Cell::Mark("x".into())
@@ -392,6 +445,7 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
         p,
         t,
         warnings: Vec::new(),
+        counts: Vec::new(),
     };
     let names = &b.p.names;
     let flows = &stats.flows;
@@ -723,6 +777,7 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
     let status_at = p.status_at();
     let methods = methods(p, t, status_at);
     let warnings = std::mem::take(&mut b.warnings);
+    let counts = std::mem::take(&mut b.counts);
     Report {
         schema_version: SCHEMA_VERSION,
         title: title(p.period),
@@ -744,6 +799,7 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
         tables,
         methods,
         warnings,
+        counts,
     }
 }
 

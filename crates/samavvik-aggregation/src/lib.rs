@@ -11,12 +11,13 @@
 pub mod audit;
 pub mod build;
 pub mod output;
+pub mod overlap;
 pub mod period;
 pub mod render;
 pub mod suppress;
 pub mod table;
 
-pub use build::{Names, Params, Report, SCHEMA_VERSION, build};
+pub use build::{CountTable, Names, Params, Report, SCHEMA_VERSION, build};
 pub use output::{Format, OutputError};
 pub use period::Period;
 pub use table::{Cell, Row, Table};

@@ -250,30 +250,31 @@ macro_rules! impl_store {
                     use $crate::stats::{DaysRow, DimRow, FlowStatsRow, MonthRow};
                     let (from, to) = (q.from.to_string(), q.to.to_string());
                     let status = Ts::new(q.status_at);
-                    let flows: Vec<FlowStatsRow> = sqlx::query_as(Self::STATS.flows)
-                        .bind(&from)
-                        .bind(&to)
-                        .bind(status)
-                        .bind(q.status_date())
-                        .fetch_all(&self.pool)
-                        .await?;
-                    let days: Vec<DaysRow> = sqlx::query_as(Self::STATS.days)
-                        .bind(&from)
-                        .bind(&to)
-                        .bind(status)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    let dims: Vec<DimRow> = sqlx::query_as(Self::STATS.dims)
-                        .bind(&from)
-                        .bind(&to)
-                        .bind(status)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    let months: Vec<MonthRow> = sqlx::query_as(Self::STATS.months)
-                        .bind(q.trend_from.to_string())
-                        .bind(&to)
-                        .fetch_all(&self.pool)
-                        .await?;
+                    let trend_from = q.trend_from.to_string();
+                    // Four independent scans: run them on separate pooled
+                    // connections at once, so a second core can help.
+                    let (flows, days, dims, months) = tokio::try_join!(
+                        sqlx::query_as::<_, FlowStatsRow>(Self::STATS.flows)
+                            .bind(&from)
+                            .bind(&to)
+                            .bind(status)
+                            .bind(q.status_date())
+                            .fetch_all(&self.pool),
+                        sqlx::query_as::<_, DaysRow>(Self::STATS.days)
+                            .bind(&from)
+                            .bind(&to)
+                            .bind(status)
+                            .fetch_all(&self.pool),
+                        sqlx::query_as::<_, DimRow>(Self::STATS.dims)
+                            .bind(&from)
+                            .bind(&to)
+                            .bind(status)
+                            .fetch_all(&self.pool),
+                        sqlx::query_as::<_, MonthRow>(Self::STATS.months)
+                            .bind(&trend_from)
+                            .bind(&to)
+                            .fetch_all(&self.pool),
+                    )?;
                     Ok($crate::stats::canonical($crate::CaseStatistics {
                         flows: $crate::stats::merge_flows(
                             flows

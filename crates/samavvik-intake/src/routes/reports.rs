@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
+use samavvik_aggregation::overlap;
 use samavvik_aggregation::{Format, Period};
 use samavvik_store::{AuditEntry, HandlingStore};
 use serde_json::json;
@@ -15,7 +16,7 @@ use serde_json::json;
 use super::cases::{person_view, require_person};
 use super::sign_in::page;
 use crate::app::AppState;
-use crate::cli::report::{make, names};
+use crate::cli::report::{make, names, overlapping, record};
 use crate::error::AppError;
 
 /// Suppression threshold for downloads; the CLI can choose another.
@@ -45,10 +46,37 @@ pub async fn show(
     }
     let year = state.clock.today_oslo().year();
     let Some(period_text) = q.get("periode").filter(|p| !p.is_empty()) else {
+        // Offered periods that overlap a published report: the warning and
+        // the safe choice (`samavvik report` also checks cell by cell).
+        let mut warnings = Vec::new();
+        for (value, label) in periods(year) {
+            let Ok(period) = Period::parse(&value) else { continue };
+            let mut lines = Vec::new();
+            for p in overlapping(&state.store, period).await.map_err(AppError::Internal)? {
+                let earlier = overlap::Earlier {
+                    from: p.period_from,
+                    to: p.period_to,
+                    published_at: p.published_at,
+                    input_sha256: p.input_sha256,
+                };
+                lines.push(overlap::notice(period, &earlier));
+                lines.push(overlap::safe_choice(
+                    period,
+                    Period {
+                        from: p.period_from,
+                        to: p.period_to,
+                    },
+                ));
+            }
+            if !lines.is_empty() {
+                warnings.push(json!({"period": label, "lines": lines}));
+            }
+        }
         let ctx = json!({
             "title": "Rapporter",
             "person": person_view(&person),
             "periods": periods(year).into_iter().map(|(v, l)| json!({"value": v, "label": l})).collect::<Vec<_>>(),
+            "overlap_warnings": warnings,
         });
         return page(&state, &headers, "reports.html", ctx, StatusCode::OK);
     };
@@ -81,6 +109,9 @@ pub async fn show(
             detail: format!("report {period_text} {name}"),
         })
         .await?;
+    record(&state.store, &report, state.clock.now())
+        .await
+        .map_err(AppError::Internal)?;
     tracing::info!(principal = %person.principal, period = %period_text, "report downloaded");
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(|e| AppError::Internal(e.into()))?;
