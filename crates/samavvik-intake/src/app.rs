@@ -260,18 +260,7 @@ pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> 
     };
     // The deadline sweep runs where the worker runs, so a deployment with
     // separate web nodes does not send reminders from each of them.
-    let sweeper = state.settings.server.run_worker.then(|| {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let every = std::time::Duration::from_secs(state.settings.deadlines.sweep_interval_secs.max(1));
-            loop {
-                if let Err(e) = crate::deadlines::sweep(&state).await {
-                    tracing::warn!(error = %e, "deadline sweep failed; will retry");
-                }
-                tokio::time::sleep(every).await;
-            }
-        })
-    });
+    let sweeper = state.settings.server.run_worker.then(|| spawn_sweeper(state.clone()));
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     let app = router(state.clone());
     let server = tokio::spawn(async move {
@@ -290,6 +279,21 @@ pub async fn start(settings: Settings, clock: Clock, mailer: Option<Mailer>) -> 
         server,
         worker_task,
         sweeper,
+    })
+}
+
+/// The deadline sweep, every `deadlines.sweep_interval_secs`. It runs where
+/// the outbox worker runs (`serve` with the worker on, or `samavvik worker`),
+/// so web nodes without the worker do not each send reminders.
+pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_secs(state.settings.deadlines.sweep_interval_secs.max(1));
+        loop {
+            if let Err(e) = crate::deadlines::sweep(&state).await {
+                tracing::warn!(error = %e, "deadline sweep failed; will retry");
+            }
+            tokio::time::sleep(every).await;
+        }
     })
 }
 

@@ -24,38 +24,39 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
 
 pub async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let store = connect_store(&settings).await?;
+    let catalog = crate::catalog::Catalog::load(&settings)?;
+    let secret = crate::tokens::Secret::load_or_create(&settings.security.secret_file)?;
     let mailer = Mailer::from_settings(&settings.mail)?;
+    let state = crate::app::AppState::new(settings, store, catalog, secret, mailer, Clock::system());
     // The worker resolves recipients (`person:…`, `postmottak:…`) from the
     // directory; SIGHUP reloads it, as for `serve`.
-    let catalog = crate::catalog::SharedCatalog::new(crate::catalog::Catalog::load(&settings)?);
     #[cfg(unix)]
     {
-        let (catalog, settings) = (catalog.clone(), settings.clone());
+        let state = state.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{SignalKind, signal};
             let Ok(mut hup) = signal(SignalKind::hangup()) else {
                 return;
             };
             while hup.recv().await.is_some() {
-                match crate::catalog::Catalog::load(&settings) {
-                    Ok(c) => catalog.replace(c),
-                    Err(e) => {
-                        tracing::error!(error = %format!("{e:#}"), "directory reload failed; keeping the old one")
-                    }
+                if let Err(e) = state.reload_catalog().await {
+                    tracing::error!(error = %format!("{e:#}"), "directory reload failed; keeping the old one");
                 }
             }
         });
     }
+    let sweeper = crate::app::spawn_sweeper(state.clone());
     let (handle, task) = spawn_worker(
-        store,
-        mailer,
-        settings.outbox.clone(),
-        Default::default(),
-        Clock::system(),
-        catalog,
+        state.store.clone(),
+        state.mailer.clone(),
+        state.settings.outbox.clone(),
+        state.wake.clone(),
+        state.clock.clone(),
+        state.catalog.clone(),
     );
     terminate().await;
     handle.stop();
+    sweeper.abort();
     let _ = task.await;
     Ok(ExitCode::SUCCESS)
 }
