@@ -422,6 +422,33 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
             "closed"
         ]
     );
+    // The secretariat reopens the closed case; a reason is required.
+    let sec = sign_in(&app, &sink, "samhandlingssjef@helsefellesskapet.example.no").await;
+    let (status, html) = act(&sec, &app, n, &[("action", "reopen"), ("reason", "")]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Skriv hvorfor saken gjenåpnes."));
+    assert_eq!(
+        act(
+            &sec,
+            &app,
+            n,
+            &[("action", "reopen"), ("reason", "Tiltaket ble ikke gjennomført.")]
+        )
+        .await
+        .0,
+        303
+    );
+    assert_eq!(state_of(&app, n).await, "acknowledged");
+    assert!(
+        app.store().handling_times(n).await.unwrap().unwrap().2.is_none(),
+        "closed_at is cleared"
+    );
+    let (_, page) = get(&kir, format!("{}/saker/{n}", app.base)).await;
+    assert!(
+        page.contains("Tiltaket ble ikke gjennomført."),
+        "the receiver reads why"
+    );
+
     for m in sink.messages() {
         assert!(
             !m.contains(&secret) && !m.contains("Vi har endret rutinen"),

@@ -24,15 +24,11 @@ pub(crate) const INSERT_NOTICE: &str = "INSERT INTO deadline_notices (case_id, s
      SELECT id, $2, $3, $4 FROM cases WHERE case_number = $1 \
      ON CONFLICT (case_id, stage, deadline) DO NOTHING RETURNING case_id";
 
-pub(crate) const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
-     (case_id, to_address, template, payload, message_id, status, attempts, not_before, created_at) \
-     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)";
-
 macro_rules! impl_deadline_store {
     ($engine:ty) => {
         const _: () = {
             use $crate::codec::Ts;
-            use $crate::deadlines::{DeadlineStore, INSERT_MAIL, INSERT_NOTICE};
+            use $crate::deadlines::{DeadlineStore, INSERT_NOTICE};
 
             impl DeadlineStore for $engine {
                 async fn record_deadline_notice(
@@ -55,18 +51,8 @@ macro_rules! impl_deadline_store {
                         tx.rollback().await?;
                         return Ok(false);
                     };
-                    for job in mail {
-                        sqlx::query(INSERT_MAIL)
-                            .bind(case_id)
-                            .bind(&job.to)
-                            .bind(&job.template)
-                            .bind(sqlx::types::Json(&job.payload))
-                            .bind(&job.message_id)
-                            .bind(Ts::new(job.not_before))
-                            .bind(Ts::new(at))
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    // The same outbox insert case handling uses (`handling_sql`).
+                    Self::handling_insert_mail(&mut tx, case_id, mail, at).await?;
                     tx.commit().await?;
                     Ok(true)
                 }

@@ -115,11 +115,50 @@ pub async fn act(
         Transition::Acknowledge => Ok(Ok(ctx.base(transition, to, "Mottak bekreftet".into()))),
         Transition::Answer => ctx.answer(to).await,
         Transition::Close => ctx.close(to).await,
-        Transition::Reopen => ctx.reopen(to).await,
+        Transition::Reopen => {
+            let w = ctx
+                .with_reason(
+                    transition,
+                    to,
+                    "reason",
+                    "Skriv hvorfor saken gjenåpnes.",
+                    "Gjenåpnet av sekretariatet",
+                    "reopen",
+                    false,
+                )
+                .await?;
+            Ok(w.map(|mut w| {
+                w.clear_closed_at = true;
+                w
+            }))
+        }
         Transition::Reroute => ctx.reroute(to).await,
         Transition::Forward => ctx.forward(to).await,
-        Transition::ReturnToReporter => ctx.return_to_reporter(to).await,
-        Transition::Withdraw => ctx.withdraw(to).await,
+        // Back to the reporter, who reads the message on the private follow-up page.
+        Transition::ReturnToReporter => {
+            ctx.with_reason(
+                transition,
+                to,
+                "return_message",
+                "Skriv hva melderen må rette eller legge til.",
+                "Sendt tilbake til melder for utfylling",
+                "returned",
+                true,
+            )
+            .await
+        }
+        Transition::Withdraw => {
+            ctx.with_reason(
+                transition,
+                to,
+                "withdraw_reason",
+                "Skriv hvorfor meldingen trekkes tilbake.",
+                "Trukket tilbake av nærmeste leder",
+                "withdraw",
+                true,
+            )
+            .await
+        }
         _ => unreachable!("filtered above"),
     }?;
     let write = match write {
@@ -400,48 +439,6 @@ impl Ctx<'_> {
         Ok(Ok(w))
     }
 
-    /// Back to the reporter with a message, which the reporter reads through
-    /// the private follow-up link.
-    async fn return_to_reporter(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
-        let mut errors = Errors::new();
-        let message = self.required_text(
-            "return_message",
-            "Skriv hva melderen må rette eller legge til.",
-            &mut errors,
-        );
-        if !errors.is_empty() {
-            return Ok(Err(errors));
-        }
-        let mut w = self.base(
-            Transition::ReturnToReporter,
-            to,
-            "Sendt tilbake til melder for utfylling".into(),
-        );
-        w.new_items.push(
-            self.note("returned", message, Vec::new(), &self.case.receiver_unit, true)
-                .await?,
-        );
-        Ok(Ok(w))
-    }
-
-    async fn withdraw(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
-        let mut errors = Errors::new();
-        let reason = self.required_text(
-            "withdraw_reason",
-            "Skriv hvorfor meldingen trekkes tilbake.",
-            &mut errors,
-        );
-        if !errors.is_empty() {
-            return Ok(Err(errors));
-        }
-        let mut w = self.base(Transition::Withdraw, to, "Trukket tilbake av nærmeste leder".into());
-        w.new_items.push(
-            self.note("withdraw", reason, Vec::new(), &self.case.receiver_unit, true)
-                .await?,
-        );
-        Ok(Ok(w))
-    }
-
     /// A sealed message in the dialogue between the sending and receiving
     /// side; the other side is told (without content) that there is one.
     async fn message(&self) -> Result<Result<(), Errors>, AppError> {
@@ -475,18 +472,29 @@ impl Ctx<'_> {
         Ok(Ok(()))
     }
 
-    async fn reopen(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, AppError> {
+    /// A transition that needs a written reason, kept as a sealed note of
+    /// `kind` (`shareable`: the reporter reads it on the follow-up page).
+    #[allow(clippy::too_many_arguments)]
+    async fn with_reason(
+        &self,
+        transition: Transition,
+        to: CaseState,
+        field: &str,
+        missing: &str,
+        event: &str,
+        kind: &str,
+        shareable: bool,
+    ) -> Result<Result<TransitionWrite, Errors>, AppError> {
         let mut errors = Errors::new();
-        let reason = self.required_text("reason", "Skriv hvorfor saken gjenåpnes.", &mut errors);
+        let reason = self.required_text(field, missing, &mut errors);
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let item = self
-            .note("reopen", reason, Vec::new(), &self.case.receiver_unit, false)
-            .await?;
-        let mut w = self.base(Transition::Reopen, to, "Gjenåpnet av sekretariatet".into());
-        w.clear_closed_at = true;
-        w.new_items.push(item);
+        let mut w = self.base(transition, to, event.into());
+        w.new_items.push(
+            self.note(kind, reason, Vec::new(), &self.case.receiver_unit, shareable)
+                .await?,
+        );
         Ok(Ok(w))
     }
 
