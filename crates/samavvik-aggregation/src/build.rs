@@ -118,6 +118,16 @@ fn marked(v: u64, mark: Mark, t: u64) -> Cell {
     }
 }
 
+/// The published cell at `pos`: "x" everywhere in a withheld table, else
+/// the count or its suppression mark.
+fn published(grid: &Grid, marks: &Marks, withheld: bool, pos: (usize, usize), t: u64) -> Cell {
+    if withheld {
+        Cell::Mark("x".into())
+    } else {
+        marked(grid.value(pos), marks.get(pos), t)
+    }
+}
+
 struct Builder<'a> {
     p: &'a Params,
     t: u64,
@@ -170,13 +180,7 @@ impl Builder<'_> {
         let (marks, withheld) = self.protect(title, &grid, &[], false);
         let labels = items.iter().map(|(l, _)| l.clone()).collect();
         self.keep(id, title, &grid, &marks, withheld, vec![String::new()], labels);
-        let cell = |pos: (usize, usize)| {
-            if withheld {
-                Cell::Mark("x".into())
-            } else {
-                marked(grid.value(pos), marks.get(pos), self.t)
-            }
-        };
+        let cell = |pos: (usize, usize)| published(&grid, &marks, withheld, pos, self.t);
         let mut rows: Vec<Row> = items
             .iter()
             .enumerate()
@@ -258,13 +262,7 @@ impl Builder<'_> {
         let (marks, withheld) = self.protect(title, &grid, &forced, true);
         let labels = |v: &[(String, String)]| v.iter().map(|(_, l)| l.clone()).collect();
         self.keep(id, title, &grid, &marks, withheld, labels(rows), labels(cols));
-        let cell = |pos| {
-            if withheld {
-                Cell::Mark("x".into())
-            } else {
-                marked(grid.value(pos), marks.get(pos), self.t)
-            }
-        };
+        let cell = |pos| published(&grid, &marks, withheld, pos, self.t);
         let mut out: Vec<Row> = rows
             .iter()
             .enumerate()
@@ -728,13 +726,7 @@ pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
     let grid = Grid::new(ids.len(), 2, values, false, true);
     let title_open = "Åpne og forfalte saker ved periodeslutt";
     let (marks, withheld) = b.protect(title_open, &grid, &[], true);
-    let cell = |pos| {
-        if withheld {
-            Cell::Mark("x".into())
-        } else {
-            marked(grid.value(pos), marks.get(pos), t)
-        }
-    };
+    let cell = |pos| published(&grid, &marks, withheld, pos, t);
     let mut rows: Vec<Row> = ids
         .iter()
         .enumerate()

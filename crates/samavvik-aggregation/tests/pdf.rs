@@ -24,7 +24,10 @@ fn params() -> Params {
 /// How a text appears in the PDF: a literal string if ASCII, else hex of its WinAnsi bytes.
 fn appears(pdf: &[u8], text: &str) -> bool {
     let literal = format!("({text})");
-    let hex: String = samavvik_pdf::win_ansi(text).iter().map(|b| format!("{b:02X}")).collect();
+    let hex: String = samavvik_pdf::win_ansi(text)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
     let upper = String::from_utf8_lossy(pdf).to_uppercase();
     pdf.windows(literal.len()).any(|w| w == literal.as_bytes()) || upper.contains(&hex)
 }
@@ -43,9 +46,16 @@ fn pdf_has_every_table_numbered_pages_and_is_deterministic() {
     let pages = String::from_utf8_lossy(&bytes).matches("/Type /Page\n").count()
         + String::from_utf8_lossy(&bytes).matches("/Type /Page/").count()
         + String::from_utf8_lossy(&bytes).matches("/Type /Page ").count();
-    let footers = (1..=40).take_while(|n| appears(&bytes, &format!("{} – side {n} av", report.title)) || *n == 0).count();
+    let footers = (1..=40)
+        .take_while(|n| appears(&bytes, &format!("{} – side {n} av", report.title)) || *n == 0)
+        .count();
     assert!(footers >= 2, "the report runs over several numbered pages ({footers})");
-    assert!(pages == 0 || pages == footers, "one footer per page ({pages} pages, {footers} footers)");
-    let again = files(&build(&CaseStatistics::default(), &params()), &[Format::Pdf]).remove(0).1;
+    assert!(
+        pages == 0 || pages == footers,
+        "one footer per page ({pages} pages, {footers} footers)"
+    );
+    let again = files(&build(&CaseStatistics::default(), &params()), &[Format::Pdf])
+        .remove(0)
+        .1;
     assert_eq!(again, bytes, "byte-identical");
 }

@@ -41,7 +41,10 @@ pub fn render(r: &Report) -> Vec<u8> {
     for m in &r.methods {
         blocks.push(Block::Paragraph(format!("• {m}")));
     }
-    blocks.push(Block::Paragraph(format!("Sjekksum (SHA-256) av inndata: {}", r.input_sha256)));
+    blocks.push(Block::Paragraph(format!(
+        "Sjekksum (SHA-256) av inndata: {}",
+        r.input_sha256
+    )));
     blocks.push(Block::Paragraph(format!(
         "Laget av Samavvik. Skjemaversjon {}. Datagrunnlag per {}.",
         r.schema_version,
