@@ -17,23 +17,24 @@ pub fn postgres_admin_url() -> String {
 /// reachable server this fails the test under `CI` and skips (loudly) otherwise.
 pub async fn fresh_postgres() -> Option<String> {
     let admin = postgres_admin_url();
-    let mut conn = match PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("PostgreSQL at {admin} is required under CI: {e}");
-            }
-            eprintln!("!!! SKIPPING PostgreSQL test: cannot reach {admin}: {e}");
-            return None;
+    if let Err(e) = PgConnection::connect(&admin).await {
+        if std::env::var_os("CI").is_some() {
+            panic!("PostgreSQL at {admin} is required under CI: {e}");
         }
-    };
-    let name = format!("samavvik_e2e_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create database");
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
-    Some(format!("{base}/{name}"))
+        eprintln!("!!! SKIPPING PostgreSQL test: cannot reach {admin}: {e}");
+        return None;
+    }
+    Some(
+        samavvik_store::scratch::create_postgres(&admin, "samavvik_endtoend")
+            .await
+            .expect("create database"),
+    )
+}
+
+/// Drops a database made by [`fresh_postgres`] (best effort: a leftover
+/// database is a nuisance, not a test failure).
+pub async fn drop_postgres(url: &str) {
+    let _ = samavvik_store::scratch::drop_postgres(&postgres_admin_url(), url).await;
 }
 
 /// Every row of every table as text, for "this string is nowhere in the

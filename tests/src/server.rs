@@ -114,8 +114,13 @@ impl TestApp {
         &self.running.state.store
     }
 
+    /// Stops the server and, on PostgreSQL, drops the test's database so
+    /// repeated runs do not fill the server.
     pub async fn stop(self) {
         self.running.shutdown().await;
+        if self.engine == Engine::Postgres {
+            crate::db::drop_postgres(&self.db_url).await;
+        }
     }
 }
 
