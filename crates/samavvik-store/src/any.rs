@@ -67,8 +67,16 @@ impl AnyStore {
     /// Closes the pool, waiting for connections in use to come back.
     pub async fn close(&self) {
         match self {
-            AnyStore::Sqlite(s) => s.pool().close().await,
+            AnyStore::Sqlite(s) => s.close().await,
             AnyStore::Postgres(s) => s.pool().close().await,
+        }
+    }
+
+    /// What the group writer for new numbers and cases has done.
+    pub fn group_commit_stats(&self) -> crate::GroupCommitStats {
+        match self {
+            AnyStore::Sqlite(s) => s.group_commit_stats(),
+            AnyStore::Postgres(s) => s.group_commit_stats(),
         }
     }
 

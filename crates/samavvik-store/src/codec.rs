@@ -105,6 +105,14 @@ pub(crate) fn case_number(value: &str) -> Result<CaseNumber> {
     value.parse().map_err(|_| corrupt("case number", value))
 }
 
+/// Case number `seq` of `year`, as handed out by a sequence.
+pub(crate) fn case_number_of(year: i32, seq: i64) -> Result<CaseNumber> {
+    u32::try_from(seq)
+        .ok()
+        .and_then(|seq| CaseNumber::new(year, seq).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("no case number for {year}/{seq}")))
+}
+
 pub(crate) fn state(value: &str) -> Result<CaseState> {
     slug("state", value, CaseState::from_slug)
 }

@@ -8,6 +8,12 @@
 //! generic code over `sqlx::Database`, whose executor bounds would be larger
 //! than the code they save.
 
+/// What differs in type between the engines: the write transaction
+/// (SQLite's holds this process's write turn, see `sqlite.rs`).
+pub(crate) trait Engine {
+    type Tx: std::ops::DerefMut;
+}
+
 macro_rules! impl_store {
     ($engine:ty) => {
         // An anonymous const gives the expansion its own imports.
@@ -15,6 +21,7 @@ macro_rules! impl_store {
             use chrono::{DateTime, Utc};
             use samavvik_core::CaseNumber;
             use $crate::codec::{self, CaseRow, CountsRow, EventRow, Ts};
+            use $crate::group::GroupWriter as _;
             use $crate::sql;
             use $crate::{
                 CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, Result, Store, StoreError,
@@ -22,6 +29,158 @@ macro_rules! impl_store {
             };
 
             impl $engine {
+                /// What the group writer for new numbers and cases has done.
+                pub fn group_commit_stats(&self) -> $crate::GroupCommitStats {
+                    self.intake.as_ref().map(|q| q.stats()).unwrap_or_default()
+                }
+
+                /// Writes `cases` in `tx`: one multi-row insert per table, not
+                /// one statement per row, so a group costs a handful of round
+                /// trips however many cases it holds.
+                async fn insert_cases(
+                    tx: &mut <Self as $crate::common::Engine>::Tx,
+                    cases: &[NewCase],
+                ) -> Result<Vec<InsertOutcome>> {
+                    if cases.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    // RETURNING promises no order: match rows by their key.
+                    // A key repeated within the group is written for its
+                    // first case only; the later ones are duplicates of it.
+                    let mut written: std::collections::HashMap<Vec<u8>, i64> = std::collections::HashMap::new();
+                    for run in sql::insert_runs(cases) {
+                        let text = sql::insert_rows_sql("cases", sql::NEW_CASE_COLUMNS, run.len(), Self::POSITIONAL)
+                            + sql::NEW_CASE_TAIL;
+                        let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(&text);
+                        for case in run {
+                            query = query
+                                .bind(case.number.to_string())
+                                .bind(case.number.year())
+                                .bind(i64::from(case.number.seq()))
+                                .bind(Ts::new(case.created_at))
+                                .bind(case.kind.slug())
+                                .bind(case.event_month.to_string())
+                                .bind(case.sender_org.as_str())
+                                .bind(case.sender_unit.as_str())
+                                .bind(case.receiver_org.as_str())
+                                .bind(case.receiver_unit.as_str())
+                                .bind(case.direction.slug())
+                                .bind(case.consequence.slug())
+                                .bind(case.patient_group.slug())
+                                .bind(case.state.slug())
+                                .bind(&case.routing_rule)
+                                .bind(&case.routing_explanation)
+                                .bind(case.ack_deadline)
+                                .bind(case.answer_deadline)
+                                .bind(&case.follow_up_hash.0[..])
+                                .bind(&case.idempotency_hash.0[..])
+                                .bind(Ts::new(case.created_at));
+                        }
+                        for (id, key) in query.fetch_all(&mut **tx).await? {
+                            written.insert(key, id);
+                        }
+                    }
+                    let mut created = Vec::new();
+                    let mut outcomes = Vec::with_capacity(cases.len());
+                    for (i, case) in cases.iter().enumerate() {
+                        let key = &case.idempotency_hash.0[..];
+                        let first = cases[..i].iter().all(|c| c.idempotency_hash.0[..] != *key);
+                        match written.get(key) {
+                            Some(&id) if first => {
+                                created.push((id, case));
+                                outcomes.push(InsertOutcome::Created);
+                            }
+                            _ => {
+                                // Nothing of this case was written.
+                                let existing: Option<String> = sqlx::query_scalar(sql::FIND_BY_IDEMPOTENCY)
+                                    .bind(key)
+                                    .fetch_optional(&mut **tx)
+                                    .await?;
+                                outcomes.push(codec::duplicate_of(
+                                    existing.as_deref().map(codec::case_number).transpose()?,
+                                )?);
+                            }
+                        }
+                    }
+
+                    let categories: Vec<_> = created
+                        .iter()
+                        .flat_map(|&(id, case)| case.categories.iter().map(move |c| (id, case, c)))
+                        .collect();
+                    for part in sql::insert_runs(&categories) {
+                        let text = sql::insert_rows_sql(
+                            "case_categories",
+                            sql::NEW_CATEGORY_COLUMNS,
+                            part.len(),
+                            Self::POSITIONAL,
+                        ) + " ON CONFLICT DO NOTHING";
+                        let mut query = sqlx::query(&text);
+                        for &(id, case, category) in part {
+                            query = query
+                                .bind(id)
+                                .bind(category.slug())
+                                .bind(case.event_month.to_string());
+                        }
+                        query.execute(&mut **tx).await?;
+                    }
+                    for part in sql::insert_runs(&created) {
+                        let text = sql::insert_rows_sql(
+                            "case_documents",
+                            sql::NEW_DOCUMENT_COLUMNS,
+                            part.len(),
+                            Self::POSITIONAL,
+                        );
+                        let mut query = sqlx::query(&text);
+                        for &(id, case) in part {
+                            query = query.bind(id).bind(&case.sealed.0).bind(Ts::new(case.created_at));
+                        }
+                        query.execute(&mut **tx).await?;
+                    }
+                    for part in sql::insert_runs(&created) {
+                        let text = sql::insert_rows_sql(
+                            "case_events",
+                            sql::NEW_EVENT_COLUMNS,
+                            part.len(),
+                            Self::POSITIONAL,
+                        );
+                        let mut query = sqlx::query(&text);
+                        for &(id, case) in part {
+                            let ev = &case.first_event;
+                            query = query
+                                .bind(id)
+                                .bind(Ts::new(ev.at))
+                                .bind(&ev.actor)
+                                .bind(ev.from_state.map(|s| s.slug()))
+                                .bind(ev.to_state.slug())
+                                .bind(&ev.reason);
+                        }
+                        query.execute(&mut **tx).await?;
+                    }
+                    let mail: Vec<_> = created
+                        .iter()
+                        .flat_map(|&(id, case)| case.mail.iter().map(move |job| (id, case, job)))
+                        .collect();
+                    for part in sql::insert_runs(&mail) {
+                        let text =
+                            sql::insert_rows_sql("mail_outbox", sql::NEW_MAIL_COLUMNS, part.len(), Self::POSITIONAL);
+                        let mut query = sqlx::query(&text);
+                        for &(id, case, job) in part {
+                            query = query
+                                .bind(id)
+                                .bind(&job.to)
+                                .bind(&job.template)
+                                .bind(sqlx::types::Json(&job.payload))
+                                .bind(&job.message_id)
+                                .bind("pending")
+                                .bind(0_i32)
+                                .bind(Ts::new(job.not_before))
+                                .bind(Ts::new(case.created_at));
+                        }
+                        query.execute(&mut **tx).await?;
+                    }
+                    Ok(outcomes)
+                }
+
                 async fn record(&self, row: Option<CaseRow>) -> Result<Option<CaseRecord>> {
                     let Some(row) = row else { return Ok(None) };
                     let categories = sqlx::query_scalar(sql::CATEGORIES)
@@ -29,6 +188,62 @@ macro_rules! impl_store {
                         .fetch_all(&self.pool)
                         .await?;
                     row.into_record(categories).map(Some)
+                }
+            }
+
+            impl $crate::group::GroupWriter for $engine {
+                /// The cases (rows, categories, sealed documents, first events,
+                /// mail jobs), then the numbers (one statement per year in the
+                /// group), then one commit for all of it — or, where the engine
+                /// writes groups side by side (`NUMBERS_APART`), numbers and
+                /// cases in two transactions at once: a year's sequence row is
+                /// locked from its update to the commit, and groups should
+                /// queue on it for a short numbers-only commit, not for
+                /// another group's cases.
+                async fn write_group(
+                    &self,
+                    years: &[i32],
+                    cases: &[NewCase],
+                ) -> Result<(Vec<CaseNumber>, Vec<InsertOutcome>)> {
+                    if Self::NUMBERS_APART && !years.is_empty() && !cases.is_empty() {
+                        let (numbers, outcomes) = tokio::try_join!(
+                            self.write_group_in_one(years, &[]),
+                            self.write_group_in_one(&[], cases)
+                        )?;
+                        return Ok((numbers.0, outcomes.1));
+                    }
+                    self.write_group_in_one(years, cases).await
+                }
+            }
+
+            impl $engine {
+                async fn write_group_in_one(
+                    &self,
+                    years: &[i32],
+                    cases: &[NewCase],
+                ) -> Result<(Vec<CaseNumber>, Vec<InsertOutcome>)> {
+                    let mut tx = self.write().await?;
+                    let outcomes = Self::insert_cases(&mut tx, cases).await?;
+                    let mut numbers = vec![None; years.len()];
+                    for (i, &year) in years.iter().enumerate() {
+                        if numbers[i].is_some() {
+                            continue;
+                        }
+                        let slots: Vec<usize> = (i..years.len()).filter(|&j| years[j] == year).collect();
+                        let count = slots.len() as i64;
+                        let last: i64 = sqlx::query_scalar(sql::NEXT_SEQ_BLOCK)
+                            .bind(year)
+                            .bind(count)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        for (k, j) in slots.into_iter().enumerate() {
+                            numbers[j] = Some(codec::case_number_of(year, last - count + 1 + k as i64)?);
+                        }
+                    }
+                    let numbers = numbers.into_iter().flatten().collect();
+                    // An early return above drops `tx`, which rolls it back.
+                    tx.commit().await?;
+                    Ok((numbers, outcomes))
                 }
             }
 
@@ -47,86 +262,23 @@ macro_rules! impl_store {
                 }
 
                 async fn allocate_case_number(&self, year: i32) -> Result<CaseNumber> {
-                    let mut tx = self.write().await?;
-                    let seq: i64 = sqlx::query_scalar(sql::NEXT_SEQ)
-                        .bind(year)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    let seq =
-                        u32::try_from(seq).map_err(|_| StoreError::Corrupt(format!("sequence {seq} for {year}")))?;
-                    CaseNumber::new(year, seq)
-                        .map_err(|_| StoreError::Corrupt(format!("no case number for {year}/{seq}")))
+                    match &self.intake {
+                        Some(queue) => queue.number(year).await,
+                        None => self
+                            .write_group(&[year], &[])
+                            .await
+                            .and_then(|(numbers, _)| $crate::group::only(numbers)),
+                    }
                 }
 
                 async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome> {
-                    let mut tx = self.write().await?;
-                    let id: Option<i64> = sqlx::query_scalar(sql::INSERT_CASE)
-                        .bind(case.number.to_string())
-                        .bind(case.number.year())
-                        .bind(i64::from(case.number.seq()))
-                        .bind(Ts::new(case.created_at))
-                        .bind(case.kind.slug())
-                        .bind(case.event_month.to_string())
-                        .bind(case.sender_org.as_str())
-                        .bind(case.sender_unit.as_str())
-                        .bind(case.receiver_org.as_str())
-                        .bind(case.receiver_unit.as_str())
-                        .bind(case.direction.slug())
-                        .bind(case.consequence.slug())
-                        .bind(case.patient_group.slug())
-                        .bind(case.state.slug())
-                        .bind(&case.routing_rule)
-                        .bind(&case.routing_explanation)
-                        .bind(case.ack_deadline)
-                        .bind(case.answer_deadline)
-                        .bind(&case.follow_up_hash.0[..])
-                        .bind(&case.idempotency_hash.0[..])
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let Some(id) = id else {
-                        tx.rollback().await?;
-                        return codec::duplicate_of(self.find_by_idempotency(&case.idempotency_hash).await?);
-                    };
-                    for category in &case.categories {
-                        sqlx::query(sql::INSERT_CATEGORY)
-                            .bind(id)
-                            .bind(category.slug())
-                            .bind(case.event_month.to_string())
-                            .execute(&mut *tx)
-                            .await?;
+                    match &self.intake {
+                        Some(queue) => queue.insert(case.clone()).await,
+                        None => self
+                            .write_group(&[], std::slice::from_ref(case))
+                            .await
+                            .and_then(|(_, outcomes)| $crate::group::only(outcomes)),
                     }
-                    sqlx::query(sql::INSERT_DOCUMENT)
-                        .bind(id)
-                        .bind(&case.sealed.0)
-                        .bind(Ts::new(case.created_at))
-                        .execute(&mut *tx)
-                        .await?;
-                    let ev = &case.first_event;
-                    sqlx::query(sql::INSERT_EVENT)
-                        .bind(id)
-                        .bind(Ts::new(ev.at))
-                        .bind(&ev.actor)
-                        .bind(ev.from_state.map(|s| s.slug()))
-                        .bind(ev.to_state.slug())
-                        .bind(&ev.reason)
-                        .execute(&mut *tx)
-                        .await?;
-                    for job in &case.mail {
-                        sqlx::query(sql::INSERT_MAIL)
-                            .bind(id)
-                            .bind(&job.to)
-                            .bind(&job.template)
-                            .bind(sqlx::types::Json(&job.payload))
-                            .bind(&job.message_id)
-                            .bind(Ts::new(job.not_before))
-                            .bind(Ts::new(case.created_at))
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    // An early return above drops `tx`, which rolls it back.
-                    tx.commit().await?;
-                    Ok(InsertOutcome::Created)
                 }
 
                 async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>> {
@@ -312,10 +464,7 @@ macro_rules! impl_store {
                         for c in chunk {
                             let year = c.created_at.year();
                             let seq = next.get_mut(&year).expect("every year has a block");
-                            numbers.push(
-                                CaseNumber::new(year, u32::try_from(*seq).unwrap_or(u32::MAX))
-                                    .map_err(|_| StoreError::Corrupt(format!("no case number for {year}/{seq}")))?,
-                            );
+                            numbers.push(codec::case_number_of(year, *seq)?);
                             *seq += 1;
                         }
                         let text = sql::insert_synthetic_sql(chunk.len(), Self::POSITIONAL);

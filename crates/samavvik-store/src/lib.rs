@@ -11,6 +11,7 @@ mod codec;
 mod common;
 mod deadlines;
 mod directory;
+mod group;
 mod handling;
 mod handling_sql;
 mod model;
@@ -23,6 +24,7 @@ mod stats;
 pub use any::{AnyStore, StoreOptions};
 pub use deadlines::DeadlineStore;
 pub use directory::{DirectoryImport, DirectoryStore, DirectoryUnitRow, DirectoryVersion};
+pub use group::GroupCommitStats;
 pub use handling::{
     AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
     TransitionWrite,
@@ -48,6 +50,9 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The store's group writer is gone (the store is shutting down).
+    #[error("the store's writer has stopped")]
+    WriterStopped,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -63,13 +68,15 @@ pub trait Store {
     /// The case already created with this idempotency key, if any.
     async fn find_by_idempotency(&self, key_hash: &TokenHash) -> Result<Option<CaseNumber>>;
 
-    /// Hands out the next number of `year` in a transaction of its own, so
-    /// the number is never given out twice even if the case insert later fails
-    /// (a gap is fine, a repeat is not).
+    /// Hands out the next number of `year`, committed before it is returned,
+    /// so the number is never given out twice even if the case insert later
+    /// fails (a gap is fine, a repeat is not). The transaction may be shared
+    /// with other callers' numbers and cases (group commit, see `group.rs`).
     async fn allocate_case_number(&self, year: i32) -> Result<CaseNumber>;
 
     /// Writes the case row, its categories, the sealed document, the first
-    /// event and the outbox jobs in **one** transaction. If another case already
+    /// event and the outbox jobs in **one** transaction (which may also hold
+    /// other callers' cases; a failing case never fails the others). If another case already
     /// holds the idempotency key, nothing is written and that case's number is
     /// returned as [`InsertOutcome::Duplicate`].
     async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome>;

@@ -50,6 +50,36 @@ pub struct NewCase {
     pub mail: Vec<NewMailJob>,
 }
 
+impl NewCase {
+    /// The clear columns as [`crate::Store::case_by_number`] will return
+    /// them once this case is written (time to the millisecond, categories
+    /// in vocabulary order), so a receipt needs no read-back.
+    pub fn record(&self) -> CaseRecord {
+        let mut categories = self.categories.clone();
+        categories.sort();
+        categories.dedup();
+        CaseRecord {
+            number: self.number,
+            created_at: DateTime::from_timestamp_millis(self.created_at.timestamp_millis()).unwrap_or(self.created_at),
+            kind: self.kind,
+            event_month: self.event_month,
+            sender_org: self.sender_org.clone(),
+            sender_unit: self.sender_unit.clone(),
+            receiver_org: self.receiver_org.clone(),
+            receiver_unit: self.receiver_unit.clone(),
+            direction: self.direction,
+            categories,
+            consequence: self.consequence,
+            patient_group: self.patient_group,
+            state: self.state,
+            routing_rule: self.routing_rule.clone(),
+            routing_explanation: self.routing_explanation.clone(),
+            ack_deadline: self.ack_deadline,
+            answer_deadline: self.answer_deadline,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NewEvent {
     pub at: DateTime<Utc>,

@@ -12,11 +12,15 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::Result;
 use crate::codec::{JobRow, Ts};
+use crate::group::IntakeQueue;
 use crate::sql::{due_at_1, job_columns};
 
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// New numbers and cases, written in groups (`group.rs`). `None` in the
+    /// group writer's own copy, which writes directly.
+    intake: Option<IntakeQueue>,
 }
 
 impl PgStore {
@@ -27,7 +31,15 @@ impl PgStore {
             .max_connections(max_connections.max(1))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        let store = Self { pool, intake: None };
+        // Groups are written side by side on up to half the pool, leaving
+        // the rest for readers.
+        let in_flight = usize::try_from(max_connections / 2).unwrap_or(1);
+        let intake = IntakeQueue::spawn(store.clone(), in_flight);
+        Ok(Self {
+            intake: Some(intake),
+            ..store
+        })
     }
 
     /// The underlying pool, for callers that need raw access (tests, tools).
@@ -54,6 +66,10 @@ impl PgStore {
 
     /// A bulk load leaves the visibility map unset; VACUUM lets the report use
     /// index-only scans.
+    /// Whether a group's numbers and cases are written in two transactions
+    /// (groups run side by side; see `write_group`).
+    const NUMBERS_APART: bool = true;
+
     /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
     const POSITIONAL: bool = false;
 
@@ -89,6 +105,10 @@ impl PgStore {
             .await?;
         Ok(rows)
     }
+}
+
+impl crate::common::Engine for PgStore {
+    type Tx = Transaction<'static, Postgres>;
 }
 
 crate::common::impl_store!(PgStore);

@@ -14,32 +14,77 @@ macro_rules! due_at_1 {
 }
 pub(crate) use due_at_1;
 
-/// One statement, so two allocations of the same year cannot both read the
-/// old value: the row lock (PostgreSQL) or the write lock (SQLite) orders them.
-pub(crate) const NEXT_SEQ: &str = "INSERT INTO case_sequences (year, last_seq) VALUES ($1, 1) \
-     ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + 1 \
-     RETURNING last_seq";
-
 pub(crate) const FIND_BY_IDEMPOTENCY: &str = "SELECT case_number FROM cases WHERE idempotency_hash = $1";
 
-/// `ON CONFLICT DO NOTHING` turns a repeated idempotency key into "no row
-/// returned" instead of an error, which would abort a PostgreSQL transaction.
-/// Other unique columns (number, follow-up hash) still fail loudly.
-pub(crate) const INSERT_CASE: &str = "INSERT INTO cases (\
-     case_number, case_year, case_seq, created_at, kind, event_month, \
-     sender_org, sender_unit, receiver_org, receiver_unit, direction, consequence, patient_group, \
-     state, routing_rule, routing_explanation, ack_deadline, answer_deadline, \
-     follow_up_hash, idempotency_hash, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $4) \
-     ON CONFLICT (idempotency_hash) DO NOTHING \
-     RETURNING id";
+/// The columns of a new case, in the order `write_group` binds them. With
+/// `ON CONFLICT (idempotency_hash) DO NOTHING`, a repeated idempotency key
+/// writes no row instead of failing the statement (see [`NEW_CASE_TAIL`]).
+pub(crate) const NEW_CASE_COLUMNS: &[&str] = &[
+    "case_number",
+    "case_year",
+    "case_seq",
+    "created_at",
+    "kind",
+    "event_month",
+    "sender_org",
+    "sender_unit",
+    "receiver_org",
+    "receiver_unit",
+    "direction",
+    "consequence",
+    "patient_group",
+    "state",
+    "routing_rule",
+    "routing_explanation",
+    "ack_deadline",
+    "answer_deadline",
+    "follow_up_hash",
+    "idempotency_hash",
+    "updated_at",
+];
 
-/// `$3`: the case's event month, copied for the statistics (migration 0006).
-pub(crate) const INSERT_CATEGORY: &str =
-    "INSERT INTO case_categories (case_id, category, event_month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+/// Follows a multi-row insert of [`NEW_CASE_COLUMNS`]: rows whose key is
+/// taken are skipped, and the written ones say which they are.
+pub(crate) const NEW_CASE_TAIL: &str = " ON CONFLICT (idempotency_hash) DO NOTHING RETURNING id, idempotency_hash";
 
-pub(crate) const INSERT_DOCUMENT: &str =
-    "INSERT INTO case_documents (case_id, ciphertext, sealed_at) VALUES ($1, $2, $3)";
+/// `event_month` is the case's, copied for the statistics (migration 0006).
+pub(crate) const NEW_CATEGORY_COLUMNS: &[&str] = &["case_id", "category", "event_month"];
+
+pub(crate) const NEW_DOCUMENT_COLUMNS: &[&str] = &["case_id", "ciphertext", "sealed_at"];
+
+pub(crate) const NEW_EVENT_COLUMNS: &[&str] = &["case_id", "at", "actor", "from_state", "to_state", "reason"];
+
+pub(crate) const NEW_MAIL_COLUMNS: &[&str] = &[
+    "case_id",
+    "to_address",
+    "template",
+    "payload",
+    "message_id",
+    "status",
+    "attempts",
+    "not_before",
+    "created_at",
+];
+
+/// Splits `rows` for multi-row inserts into runs of 64, 32, … 1 rows. So
+/// few distinct statements come out of any group size that each stays
+/// prepared in the connection's statement cache instead of being parsed (and
+/// on PostgreSQL planned) anew for every group. 64 rows of the widest insert
+/// (21 columns) stay far below SQLite's 32,766 parameters per statement.
+pub(crate) fn insert_runs<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut size = 64;
+    let mut runs = Vec::new();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (run, tail) = rest.split_at(size);
+        runs.push(run);
+        rest = tail;
+    }
+    runs
+}
 
 pub(crate) const INSERT_EVENT: &str =
     "INSERT INTO case_events (case_id, at, actor, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -217,7 +262,9 @@ macro_rules! stats_queries {
 pub(crate) use stats_queries;
 
 /// Bumps a year's sequence by `$2` in one statement and returns the last
-/// number of the block, like [`NEXT_SEQ`] for one.
+/// number of the block. One statement, so two allocations of the same year
+/// cannot both read the old value: the row lock (PostgreSQL) or the write
+/// lock (SQLite) orders them.
 pub(crate) const NEXT_SEQ_BLOCK: &str = "INSERT INTO case_sequences (year, last_seq) VALUES ($1, $2) \
      ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + $2 \
      RETURNING last_seq";
@@ -279,3 +326,16 @@ pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports 
 
 pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at \
      FROM published_reports ORDER BY published_at, id";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn insert_runs_are_powers_of_two_in_order() {
+        let rows: Vec<u32> = (0..203).collect();
+        let runs = super::insert_runs(&rows);
+        let sizes: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+        assert_eq!(sizes, [64, 64, 64, 8, 2, 1]);
+        assert_eq!(runs.concat(), rows);
+        assert!(super::insert_runs::<u32>(&[]).is_empty());
+    }
+}

@@ -25,6 +25,7 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::codec::{JobRow, Ts};
+use crate::group::IntakeQueue;
 use crate::sql::{due_at_1, job_columns};
 use crate::{Result, StoreError};
 
@@ -54,8 +55,13 @@ impl Default for SqliteTuning {
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The one connection this process writes through (see `connect_with`).
+    write_pool: SqlitePool,
     /// This process's writers queue here; see the module doc.
     writer: std::sync::Arc<Mutex<()>>,
+    /// New numbers and cases, written in groups (`group.rs`). `None` in the
+    /// group writer's own copy, which writes directly.
+    intake: Option<IntakeQueue>,
 }
 
 /// A write transaction holding this process's turn to write. Derefs to the
@@ -115,17 +121,41 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(tuning.max_connections.max(1))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        Ok(Self {
+        // Every write of this process goes through one connection. SQLite
+        // empties a connection's page cache whenever another connection has
+        // written since it last looked; with writes spread over the pool,
+        // every write began by reading its pages back in. One writer
+        // connection keeps them warm, and a larger cache (32 MiB at most,
+        // taken only as used) holds the indexes new cases touch.
+        let write_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.pragma("cache_size", "-32768"))
+            .await?;
+        let store = Self {
             pool,
+            write_pool,
             writer: Default::default(),
+            intake: None,
+        };
+        // One group at a time: SQLite has one writer anyway.
+        let intake = IntakeQueue::spawn(store.clone(), 1);
+        Ok(Self {
+            intake: Some(intake),
+            ..store
         })
     }
 
     /// The underlying pool, for callers that need raw access (tests, tools).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Closes both pools, waiting for connections in use to come back.
+    pub async fn close(&self) {
+        self.write_pool.close().await;
+        self.pool.close().await;
     }
 
     fn migrator() -> &'static Migrator {
@@ -145,6 +175,10 @@ impl SqliteStore {
          days_to_answer = (answered_at - created_at) / 86400000, \
          days_to_close = (closed_at - created_at) / 86400000 WHERE id = $1";
 
+    /// Whether a group's numbers and cases are written in two transactions
+    /// (one writer: a group is one commit).
+    const NUMBERS_APART: bool = false;
+
     /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
     const POSITIONAL: bool = true;
 
@@ -155,7 +189,7 @@ impl SqliteStore {
         // The turn first, then a connection: waiting writers hold no connection.
         let turn = self.writer.clone().lock_owned().await;
         Ok(WriteTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            tx: self.write_pool.begin_with("BEGIN IMMEDIATE").await?,
             _turn: turn,
         })
     }
@@ -186,6 +220,10 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(rows)
     }
+}
+
+impl crate::common::Engine for SqliteStore {
+    type Tx = WriteTx;
 }
 
 crate::common::impl_store!(SqliteStore);

@@ -10,24 +10,81 @@ use chrono::{DateTime, NaiveDate, Utc};
 use samavvik_core::{
     CaseNumber, CaseState, Category, Consequence, Direction, EventMonth, Kind, OrgId, PatientGroup, UnitId,
 };
-use samavvik_store::{CaseRecord, Ciphertext, NewCase, NewEvent, NewMailJob, PgStore, SqliteStore, Store, TokenHash};
+use samavvik_store::{
+    CaseRecord, Ciphertext, GroupCommitStats, NewCase, NewEvent, NewMailJob, PgStore, SqliteStore, Store, TokenHash,
+};
 use sqlx::Connection;
 
-/// Raw SQL against the store's own database.
+/// Raw SQL against the store's own database, and a look at its group writer.
 #[allow(async_fn_in_trait)]
 pub trait Raw {
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error>;
+
+    /// Takes, on a connection of its own, the locks that writing numbers and
+    /// cases needs, and holds them until the returned sender is dropped:
+    /// intake writes queue up behind it as they would behind a slow commit.
+    async fn block_intake(&self) -> tokio::sync::oneshot::Sender<()>;
+
+    fn group_stats(&self) -> GroupCommitStats;
 }
 
 impl Raw for SqliteStore {
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
         Ok(sqlx::query(sql).execute(self.pool()).await?.rows_affected())
     }
+
+    async fn block_intake(&self) -> tokio::sync::oneshot::Sender<()> {
+        hold(self.pool().begin_with("BEGIN IMMEDIATE").await.unwrap())
+    }
+
+    fn group_stats(&self) -> GroupCommitStats {
+        self.group_commit_stats()
+    }
 }
 
 impl Raw for PgStore {
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
         Ok(sqlx::query(sql).execute(self.pool()).await?.rows_affected())
+    }
+
+    async fn block_intake(&self) -> tokio::sync::oneshot::Sender<()> {
+        let mut tx = self.pool().begin().await.unwrap();
+        sqlx::query("LOCK TABLE case_sequences, cases IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        hold(tx)
+    }
+
+    fn group_stats(&self) -> GroupCommitStats {
+        self.group_commit_stats()
+    }
+}
+
+/// Keeps `tx` open until the returned sender is used or dropped.
+fn hold<DB: sqlx::Database>(tx: sqlx::Transaction<'static, DB>) -> tokio::sync::oneshot::Sender<()> {
+    let (release, released) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let _ = released.await;
+        tx.rollback().await.unwrap();
+    });
+    release
+}
+
+/// Waits until `n` intake requests are queued or being written, so a test
+/// knows they will meet the writer together.
+pub async fn until_waiting(s: &impl Raw, n: usize) {
+    let started = std::time::Instant::now();
+    loop {
+        let stats = s.group_stats();
+        if stats.queued + stats.in_progress >= n {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "only {stats:?} of {n} requests reached the writer"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
 
