@@ -311,8 +311,16 @@ async fn resubmission_and_double_click_make_one_case(engine: Engine) {
     // A new form is a new case with a later number. (The losing half of a
     // double click may have used up a number: numbers are never reused, so
     // the sequence can have gaps.)
-    let (csrf, key) = app.open_form().await;
-    let (_, html) = app.post(&valid_report(&csrf, &key, "y")).await;
+    let (csrf2, key2) = app.open_form().await;
+    // The blank form is rendered once and cached; each visit still gets
+    // a key of its own (and a token for its own cookie).
+    assert_ne!(key2, key, "every form has a fresh idempotency key");
+    assert!(
+        key2.len() == 32 && key2.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key2}"
+    );
+    assert_eq!(csrf2, csrf, "same visitor, same cookie, same CSRF token");
+    let (_, html) = app.post(&valid_report(&csrf2, &key2, "y")).await;
     let m = case_number_in(&html);
     assert!(m.year() == n.year() && m.seq() > n.seq(), "{m} after {n}");
     assert_eq!(app.store().counts().await.unwrap().cases, 2);

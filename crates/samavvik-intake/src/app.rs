@@ -37,6 +37,10 @@ pub struct Inner {
     /// Recent sign-in links per principal, to stop anyone flooding a
     /// leader's mailbox by asking for links again and again.
     pub sign_in_requests: std::sync::Mutex<std::collections::HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>>,
+    /// The blank report form, rendered once per directory and day.
+    pub blank_form: crate::routes::form::BlankForm,
+    /// One permit per core for CPU-heavy work; see [`AppState::cpu`].
+    cpu_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,7 +68,30 @@ impl AppState {
             clock,
             wake: Arc::new(Notify::new()),
             sign_in_requests: Default::default(),
+            blank_form: Default::default(),
+            cpu_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }))
+    }
+
+    /// Runs CPU-heavy work (sealing, PDF) off the async runtime, at most one
+    /// job per core at a time. Unbounded, 64 reports sealing at once meant 64
+    /// runnable threads, and the threads that must run promptly — the
+    /// store's single SQLite writer, the runtime's workers — got a 1/70th
+    /// share of the CPU and every commit waited (`samavvik bench intake`).
+    pub async fn cpu<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        let _slot = self
+            .cpu_slots
+            .acquire()
+            .await
+            .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| crate::error::AppError::Internal(e.into()))
     }
 
     /// The CSRF cookie's name: `__Host-` prefixed when served over HTTPS

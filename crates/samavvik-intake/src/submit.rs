@@ -47,18 +47,11 @@ pub async fn submit(state: &AppState, raw: &RawReport, idempotency_key: &str) ->
     };
     let follow_up_hash = tokens::hash("follow-up", &follow_up_token);
     match store_draft(state, draft, idempotency_hash, follow_up_hash).await? {
-        Stored::Created { number, .. } => {
-            let record = state
-                .store
-                .case_by_number(number)
-                .await?
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("case {number} vanished after insert")))?;
-            Ok(Outcome::Receipt(Box::new(Receipt {
-                case: record,
-                follow_up_token,
-                duplicate: false,
-            })))
-        }
+        Stored::Created { record, .. } => Ok(Outcome::Receipt(Box::new(Receipt {
+            case: *record,
+            follow_up_token,
+            duplicate: false,
+        }))),
         Stored::Duplicate(existing) => existing_receipt(state, existing, follow_up_token).await,
     }
 }
@@ -76,8 +69,8 @@ pub struct Draft {
 
 /// What [`store_draft`] did.
 pub enum Stored {
-    /// A new case with `mails` notifications queued.
-    Created { number: CaseNumber, mails: usize },
+    /// A new case with `mails` notifications queued; its clear columns as stored.
+    Created { record: Box<CaseRecord>, mails: usize },
     /// Another submission with the same idempotency key won the race.
     Duplicate(CaseNumber),
 }
@@ -141,9 +134,9 @@ pub async fn store_draft(
             .keyring
             .recipients_for(&[&report.clear.sender_unit, &decision.unit, &dir.triage_unit().id]);
     let content = SealedContent::new(number, report.sealed);
-    let sealed = tokio::task::spawn_blocking(move || samavvik_seal::seal(&content, &recipients))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
+    let sealed = state
+        .cpu(move || samavvik_seal::seal(&content, &recipients))
+        .await?
         .map_err(|e| AppError::Internal(e.into()))?;
 
     let ack_deadline = add_working_days(today, state.settings.deadlines.acknowledge_working_days);
@@ -221,7 +214,7 @@ pub async fn store_draft(
             tracing::info!(case = %number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
             state.wake_worker();
             Ok(Stored::Created {
-                number,
+                record: Box::new(case.record()),
                 mails: case.mail.len(),
             })
         }

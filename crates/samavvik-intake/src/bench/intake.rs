@@ -57,6 +57,8 @@ pub struct Rows {
     pub cases: u64,
     pub outbox: u64,
     pub mail_sent: u64,
+    /// Numbers and cases written per transaction (group commit).
+    pub group: samavvik_store::GroupCommitStats,
 }
 
 pub struct IntakeResult {
@@ -195,6 +197,7 @@ async fn rows(state: &AppState) -> anyhow::Result<Rows> {
         cases: c.cases,
         outbox: c.mail_pending + c.mail_sent + c.mail_dead,
         mail_sent: c.mail_sent,
+        group: state.store.group_commit_stats(),
     })
 }
 

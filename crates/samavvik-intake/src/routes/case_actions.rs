@@ -258,9 +258,10 @@ impl Ctx<'_> {
             .keyring
             .recipients_for(&[&self.case.sender_unit, receiver, &triage]);
         let note = HandlingNote::new(self.case.number, kind, text, measures);
-        let ct = tokio::task::spawn_blocking(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
+        let ct = self
+            .state
+            .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
+            .await?
             .map_err(|e| AppError::Internal(e.into()))?;
         Ok(NewSealedItem {
             kind: kind.into(),
@@ -545,24 +546,25 @@ impl Ctx<'_> {
             .iter()
             .map(|(item, note)| (item.id, note.to_plaintext()))
             .collect();
-        let resealed = tokio::task::spawn_blocking(
-            move || -> Result<Vec<(SealedRef, Ciphertext)>, samavvik_seal::SealError> {
-                let mut out = vec![(
-                    SealedRef::Report,
-                    Ciphertext(samavvik_seal::seal(&report, &recipients)?),
-                )];
-                for (id, plain) in notes {
-                    out.push((
-                        SealedRef::Item(id),
-                        Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
-                    ));
-                }
-                Ok(out)
-            },
-        )
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+        let resealed = self
+            .state
+            .cpu(
+                move || -> Result<Vec<(SealedRef, Ciphertext)>, samavvik_seal::SealError> {
+                    let mut out = vec![(
+                        SealedRef::Report,
+                        Ciphertext(samavvik_seal::seal(&report, &recipients)?),
+                    )];
+                    for (id, plain) in notes {
+                        out.push((
+                            SealedRef::Item(id),
+                            Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
+                        ));
+                    }
+                    Ok(out)
+                },
+            )
+            .await?
+            .map_err(|e| AppError::Internal(e.into()))?;
         let item = self.note("reroute", reason, Vec::new(), &target.id, false).await?;
         let old = unit_name(self.catalog, &self.case.receiver_unit);
         let ack_deadline = add_working_days(today, self.state.settings.deadlines.acknowledge_working_days);

@@ -105,9 +105,7 @@ pub async fn export(
     blocks.push(Block::Paragraph(format!("Eksportert fra Samavvik {}.", oslo(now))));
     let title = format!("Samhandlingsavvik {}", case.number);
     let footer = format!("{} – {MARKING}", case.number);
-    let bytes = tokio::task::spawn_blocking(move || render(&title, MARKING, &footer, &blocks))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = state.cpu(move || render(&title, MARKING, &footer, &blocks)).await?;
     state
         .store
         .append_audit(&AuditEntry {

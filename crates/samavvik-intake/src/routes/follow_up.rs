@@ -221,9 +221,9 @@ pub async fn add(
         .keyring
         .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
     let note = HandlingNote::new(case.number, "reporter-addition", text, Vec::new());
-    let ct = tokio::task::spawn_blocking(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
+    let ct = state
+        .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
+        .await?
         .map_err(|e| AppError::Internal(e.into()))?;
     let item = NewSealedItem {
         kind: "reporter-addition".into(),

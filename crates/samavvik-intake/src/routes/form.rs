@@ -4,10 +4,13 @@
 //! with everything typed kept: validation errors (422), an expired or
 //! missing CSRF cookie (403), a database that does not answer (503).
 
+use std::sync::{Arc, Mutex};
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
 use samavvik_core::RawReport;
 use samavvik_core::deadline::format_date_nb;
 use samavvik_core::report::FieldError;
@@ -16,6 +19,7 @@ use serde_json::json;
 use super::cookie;
 use super::form_view::FormView;
 use crate::app::AppState;
+use crate::catalog::Catalog;
 use crate::error::AppError;
 use crate::submit::{Outcome, Receipt, submit};
 use crate::tokens::{is_key, random_key};
@@ -25,8 +29,61 @@ use crate::tokens::{is_key, random_key};
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    let raw = RawReport::default();
-    render_form(&state, &headers, &raw, &[], random_key(), None, StatusCode::OK)
+    let (nonce, set_cookie) = csrf_nonce(&state, &headers);
+    let catalog = state.catalog.current();
+    let page = state
+        .blank_form
+        .page(&catalog, state.clock.today_oslo())
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let html = page
+        .replacen(CSRF_SLOT, &state.secret.csrf_token(&nonce), 1)
+        .replacen(KEY_SLOT, &random_key(), 1);
+    form_response(&state, StatusCode::OK, html, &nonce, set_cookie)
+}
+
+/// Stand-ins for the per-visitor tokens in the cached blank form. Neither
+/// can come out of a template otherwise (`@` is not in the token alphabet).
+const CSRF_SLOT: &str = "@@csrf_token@@";
+const KEY_SLOT: &str = "@@idempotency_key@@";
+
+/// The blank report form, rendered once per directory and day and then only
+/// given each visitor's tokens. It is the page every report starts from, and
+/// rendering the whole directory's unit lists for every visitor was a third
+/// of the work of taking a report (`samavvik bench intake`).
+#[derive(Default)]
+pub struct BlankForm(Mutex<Option<Rendered>>);
+
+/// A blank form page and what it was rendered from.
+struct Rendered {
+    catalog: Arc<Catalog>,
+    day: NaiveDate,
+    page: Arc<str>,
+}
+
+impl BlankForm {
+    fn page(&self, catalog: &Arc<Catalog>, today: NaiveDate) -> Result<Arc<str>, minijinja::Error> {
+        let mut cached = self.0.lock().expect("blank form lock");
+        if let Some(r) = cached.as_ref()
+            && Arc::ptr_eq(&r.catalog, catalog)
+            && r.day == today
+        {
+            return Ok(r.page.clone());
+        }
+        let view = FormView {
+            raw: &RawReport::default(),
+            errors: &[],
+            csrf_token: CSRF_SLOT.into(),
+            idempotency_key: KEY_SLOT.into(),
+            notice: None,
+        };
+        let page: Arc<str> = crate::views::page("form.html", view.context(&catalog.directory, today))?.into();
+        *cached = Some(Rendered {
+            catalog: catalog.clone(),
+            day: today,
+            page: page.clone(),
+        });
+        Ok(page)
+    }
 }
 
 pub async fn submit_report(
@@ -135,9 +192,7 @@ fn render_form(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let cookie_name = state.csrf_cookie_name();
-    let existing = cookie(headers, &cookie_name).filter(|n| is_key(n)).map(str::to_owned);
-    let nonce = existing.clone().unwrap_or_else(random_key);
+    let (nonce, set_cookie) = csrf_nonce(state, headers);
     let catalog = state.catalog.current();
     let view = FormView {
         raw,
@@ -147,10 +202,31 @@ fn render_form(
         notice,
     };
     let html = crate::views::page("form.html", view.context(&catalog.directory, state.clock.today_oslo()))?;
+    form_response(state, status, html, &nonce, set_cookie)
+}
+
+/// The visitor's CSRF nonce from their cookie, or a new one to set.
+fn csrf_nonce(state: &AppState, headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, &state.csrf_cookie_name()).filter(|n| is_key(n)) {
+        Some(nonce) => (nonce.to_owned(), false),
+        None => (random_key(), true),
+    }
+}
+
+fn form_response(
+    state: &AppState,
+    status: StatusCode,
+    html: String,
+    nonce: &str,
+    set_cookie: bool,
+) -> Result<Response, AppError> {
     let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response();
-    if existing.is_none() {
+    if set_cookie {
         let secure = if state.settings.https() { "; Secure" } else { "" };
-        let value = format!("{cookie_name}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}");
+        let value = format!(
+            "{}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}",
+            state.csrf_cookie_name()
+        );
         response.headers_mut().append(
             header::SET_COOKIE,
             HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.into()))?,

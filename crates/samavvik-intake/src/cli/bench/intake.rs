@@ -137,6 +137,15 @@ fn print(r: &IntakeResult) {
         "database (raw phase):  {} stored, {} cases, {} outbox rows",
         r.raw.ok_total, r.raw_rows.cases, r.raw_rows.outbox
     );
+    for (phase, rows) in [("raw", &r.raw_rows), ("HTTP", &r.http_rows)] {
+        let g = rows.group;
+        println!(
+            "group commit ({phase}): {} numbers and cases in {} transactions, {:.1} per transaction",
+            g.requests,
+            g.groups,
+            g.requests as f64 / g.groups.max(1) as f64
+        );
+    }
     println!();
     let check = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
