@@ -2,10 +2,6 @@
 //! telemetry, run one command.
 
 use clap::Parser;
-
-/// See the dependency's comment in `Cargo.toml`.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use samavvik_intake::cli::{Cli, run};
 
 fn main() -> std::process::ExitCode {
