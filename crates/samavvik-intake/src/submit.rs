@@ -3,9 +3,12 @@
 //!
 //! Order matters for "nothing is lost and nothing is doubled": the
 //! idempotency key is checked first (a double click shows the first
-//! receipt), the case number is taken in its own transaction (never reused),
-//! sealing happens off the async runtime, and the case, its sealed document,
-//! its first event and its mail jobs are written in one transaction.
+//! receipt), the case number is committed before it is sealed in (never
+//! reused), sealing happens off the async runtime, and the case, its sealed
+//! document, its first event and its mail jobs are written in one
+//! transaction. Both writes may share their commit with other reports'
+//! (group commit, `samavvik-store`'s `group.rs`); each is answered only
+//! once its own data is durable.
 
 use std::sync::Arc;
 

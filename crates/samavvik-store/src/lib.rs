@@ -59,7 +59,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything Samavvik keeps, behind one interface per engine.
 ///
-/// Every method is one transaction unless it says otherwise.
+/// Every method is one transaction unless it says otherwise. Numbers and new
+/// cases are written by a group writer that may put several callers' requests
+/// in one transaction (`group.rs`).
 #[allow(async_fn_in_trait)]
 pub trait Store {
     /// Applies pending migrations.
