@@ -82,11 +82,12 @@ macro_rules! impl_store {
                     }
                     let mut created = Vec::new();
                     let mut outcomes = Vec::with_capacity(cases.len());
-                    for (i, case) in cases.iter().enumerate() {
+                    for case in cases {
                         let key = &case.idempotency_hash.0[..];
-                        let first = cases[..i].iter().all(|c| c.idempotency_hash.0[..] != *key);
-                        match written.get(key) {
-                            Some(&id) if first => {
+                        // The first case with a key takes its row; any later
+                        // one with the same key finds it taken.
+                        match written.remove(key) {
+                            Some(id) => {
                                 created.push((id, case));
                                 outcomes.push(InsertOutcome::Created);
                             }

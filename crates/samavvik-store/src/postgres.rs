@@ -32,8 +32,10 @@ impl PgStore {
             .connect(url)
             .await?;
         let store = Self { pool, intake: None };
-        // Groups are written side by side on up to half the pool, leaving
-        // the rest for readers.
+        // Up to half as many groups as connections are written side by side.
+        // Each takes one connection, or two while its numbers and cases are
+        // written apart (`NUMBERS_APART`), so under a burst of reports the
+        // writers can hold the whole pool and readers wait their turn.
         let in_flight = usize::try_from(max_connections / 2).unwrap_or(1);
         let intake = IntakeQueue::spawn(store.clone(), in_flight);
         Ok(Self {
@@ -64,8 +66,6 @@ impl PgStore {
          days_to_answer = CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 86400) AS BIGINT), \
          days_to_close = CAST(FLOOR(EXTRACT(EPOCH FROM (closed_at - created_at)) / 86400) AS BIGINT) WHERE id = $1";
 
-    /// A bulk load leaves the visibility map unset; VACUUM lets the report use
-    /// index-only scans.
     /// Whether a group's numbers and cases are written in two transactions
     /// (groups run side by side; see `write_group`).
     const NUMBERS_APART: bool = true;
@@ -73,6 +73,8 @@ impl PgStore {
     /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
     const POSITIONAL: bool = false;
 
+    /// A bulk load leaves the visibility map unset; VACUUM lets the report use
+    /// index-only scans.
     const ANALYZE: &'static [&'static str] = &["VACUUM (ANALYZE) cases, case_categories, case_measures"];
 
     async fn write(&self) -> Result<Transaction<'static, Postgres>> {
