@@ -71,6 +71,9 @@ pub struct GroupCommitStats {
     pub in_progress: usize,
     /// Groups that may be written at the same time.
     pub in_flight: usize,
+    /// Time spent writing groups, from taking a group to answering it
+    /// (summed over groups written side by side).
+    pub busy: std::time::Duration,
 }
 
 #[derive(Default, Debug)]
@@ -78,6 +81,7 @@ struct Counters {
     groups: AtomicU64,
     requests: AtomicU64,
     in_progress: AtomicUsize,
+    busy_ns: AtomicU64,
 }
 
 /// The callers' end of one store's group writer. Cloning shares the writer;
@@ -91,18 +95,50 @@ pub(crate) struct IntakeQueue {
 
 impl IntakeQueue {
     /// Starts the writer task on the current runtime. `in_flight` groups
-    /// may be written at once: 1 where the engine has one writer anyway
-    /// (SQLite), more where transactions run side by side (PostgreSQL).
+    /// may be written at once: more than one where transactions run side
+    /// by side (PostgreSQL).
     pub(crate) fn spawn<W: GroupWriter>(writer: W, in_flight: usize) -> Self {
+        let (queue, rx) = Self::new(in_flight);
+        tokio::spawn(run(writer, rx, queue.counters.clone(), queue.in_flight));
+        queue
+    }
+
+    /// Starts a one-group-at-a-time writer on a thread of its own, with a
+    /// single-threaded runtime. For engines whose connections do not belong
+    /// to a runtime (SQLite's each run on a thread of their own): a group's
+    /// statements are several round trips to the connection, and on the
+    /// shared runtime each answer waited its turn behind the HTTP requests
+    /// being served; here it is picked up at once.
+    ///
+    /// `beside` runs on the same thread for as long as the writer does
+    /// (the engine's housekeeping, such as SQLite's WAL checkpoints), and
+    /// stops with it when the last handle to the queue is dropped.
+    pub(crate) fn spawn_on_own_thread<W: GroupWriter>(
+        writer: W,
+        beside: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (queue, rx) = Self::new(1);
+        let counters = queue.counters.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        std::thread::Builder::new()
+            .name("samavvik-writer".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::spawn(beside);
+                    run(writer, rx, counters, 1).await
+                })
+            })?;
+        Ok(queue)
+    }
+
+    fn new(in_flight: usize) -> (Self, mpsc::Receiver<Request>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let counters = Arc::new(Counters::default());
-        let in_flight = in_flight.max(1);
-        tokio::spawn(run(writer, rx, counters.clone(), in_flight));
-        Self {
+        let queue = Self {
             tx,
-            counters,
-            in_flight,
-        }
+            counters: Arc::new(Counters::default()),
+            in_flight: in_flight.max(1),
+        };
+        (queue, rx)
     }
 
     /// The next number of `year`, committed before it is returned.
@@ -134,6 +170,7 @@ impl IntakeQueue {
             queued: self.tx.max_capacity() - self.tx.capacity(),
             in_progress: self.counters.in_progress.load(Ordering::Relaxed),
             in_flight: self.in_flight,
+            busy: std::time::Duration::from_nanos(self.counters.busy_ns.load(Ordering::Relaxed)),
         }
     }
 }
@@ -146,7 +183,12 @@ async fn run<W: GroupWriter>(writer: W, mut rx: mpsc::Receiver<Request>, counter
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let Some(first) = rx.recv().await else { return };
+        let Some(first) = rx.recv().await else {
+            // Every caller is gone; let the groups still being written finish.
+            drop(slot);
+            let _ = slots.acquire_many(in_flight as u32).await;
+            return;
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -180,8 +222,12 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
         }
     }
     let size = years.len() + cases.len();
+    let started = std::time::Instant::now();
     let written = writer.write_group(&years, &cases).await;
     // Counted before anyone hears back, so a caller never sees stale figures.
+    counters
+        .busy_ns
+        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
     counters.groups.fetch_add(1, Ordering::Relaxed);
     counters.requests.fetch_add(size as u64, Ordering::Relaxed);
     counters.in_progress.fetch_sub(size, Ordering::Relaxed);

@@ -129,9 +129,15 @@ impl SqliteStore {
         // every write began by reading its pages back in. One writer
         // connection keeps them warm, and a larger cache (32 MiB at most,
         // taken only as used) holds the indexes new cases touch.
+        //
+        // The writer does not checkpoint the WAL into the database itself
+        // (SQLite's default: the commit that takes the WAL past 1000 pages
+        // copies them back and syncs the file, tens of milliseconds that
+        // every report queued behind it waited for). A background task
+        // checkpoints instead, beside the writer; see `checkpoint_wal`.
         let write_pool = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.pragma("cache_size", "-32768"))
+            .connect_with(options.pragma("cache_size", "-32768").pragma("wal_autocheckpoint", "0"))
             .await?;
         let store = Self {
             pool,
@@ -139,8 +145,11 @@ impl SqliteStore {
             writer: Default::default(),
             intake: None,
         };
-        // One group at a time: SQLite has one writer anyway.
-        let intake = IntakeQueue::spawn(store.clone(), 1);
+        // One group at a time (SQLite has one writer anyway), on a thread
+        // of its own (see `IntakeQueue::spawn_on_own_thread`), with the
+        // WAL checkpoints beside it.
+        let intake = IntakeQueue::spawn_on_own_thread(store.clone(), checkpoint_wal(store.pool.clone()))
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         Ok(Self {
             intake: Some(intake),
             ..store
@@ -219,6 +228,37 @@ impl SqliteStore {
             .await?;
         tx.commit().await?;
         Ok(rows)
+    }
+}
+
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies what the WAL holds into the database file every
+/// [`CHECKPOINT_EVERY`], on a reading connection, until the pool closes
+/// or the store is dropped (it runs beside the group writer).
+///
+/// `PASSIVE` never blocks the writer or readers: it copies what no reader
+/// still needs and leaves the rest for the next round; once all is copied
+/// the next commit starts the WAL from its beginning again, so the file
+/// does not grow without bound. Commits stay durable either way (the WAL
+/// is synced on every commit). Another process on the same file still
+/// checkpoints as SQLite does by default, and the last connection to close
+/// checkpoints whatever is left.
+async fn checkpoint_wal(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying at the next round");
+        }
     }
 }
 

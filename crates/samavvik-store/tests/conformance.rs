@@ -712,6 +712,48 @@ async fn sqlite_pragmas() {
     assert_eq!(pragma::<i64>(&normal, "synchronous").await, 1, "NORMAL");
 }
 
+/// The writer leaves checkpoints to a background task (`checkpoint_wal`):
+/// a new case must still reach the database file itself soon after its
+/// commit, not only the WAL. A copy of the main file alone, without the
+/// WAL beside it, shows what has been checkpointed.
+#[tokio::test]
+async fn sqlite_checkpoints_the_wal_in_the_background() {
+    use samavvik_store::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let number = store.allocate_case_number(2026).await.unwrap();
+    assert_eq!(
+        store.insert_case(&new_case(number)).await.unwrap(),
+        InsertOutcome::Created
+    );
+
+    let copy = dir.path().join("copy.db");
+    let cases_in_the_file = || async {
+        std::fs::copy(&path, &copy).unwrap();
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", copy.display()))
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM cases")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap_or(0);
+        let _ = std::fs::remove_file(copy.with_extension("db-wal"));
+        n
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut found = cases_in_the_file().await;
+    while found == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        found = cases_in_the_file().await;
+    }
+    assert_eq!(found, 1, "the case was never checkpointed into the database file");
+    store.close().await;
+}
+
 /// The intake spawns store calls on a multi-threaded runtime, so the
 /// concrete engines' futures must be `Send`. This only has to compile.
 #[allow(dead_code)]
