@@ -99,6 +99,9 @@ pub struct Mail {
 #[serde(default)]
 pub struct Outbox {
     pub poll_interval_ms: u64,
+    /// After a new report wakes the worker, how long it waits for more
+    /// before claiming, so a burst of reports makes few batches.
+    pub gather_ms: u64,
     pub batch_size: u32,
     pub lease_secs: i64,
     /// After this many failed attempts a job is dead-lettered.
@@ -222,6 +225,7 @@ impl Default for Outbox {
     fn default() -> Self {
         Self {
             poll_interval_ms: 2000,
+            gather_ms: 200,
             batch_size: 20,
             lease_secs: 120,
             max_attempts: 12,

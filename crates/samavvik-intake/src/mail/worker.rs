@@ -59,10 +59,25 @@ pub fn spawn_worker(
                 }
             };
             if claimed >= settings.batch_size as usize {
-                continue;
+                // More are due. A short pause first: the intake needs the
+                // same write turn, and reports matter more than how soon
+                // their notices leave (up to `batch_size` per `gather_ms`).
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(settings.gather_ms)) => continue,
+                    _ = stopped.changed() => break,
+                }
             }
             tokio::select! {
-                _ = wake.notified() => {}
+                _ = wake.notified() => {
+                    // A new report's mail: wait a moment for the reports
+                    // arriving with it, so a burst is one batch (one claim
+                    // and one commit) rather than a commit per report, each
+                    // taking the write turn the intake needs.
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(settings.gather_ms)) => {}
+                        _ = stopped.changed() => break,
+                    }
+                }
                 _ = tokio::time::sleep(Duration::from_millis(settings.poll_interval_ms)) => {}
                 _ = stopped.changed() => break,
             }
