@@ -18,11 +18,40 @@ fn small(db: Db) -> IntakeConfig {
 }
 
 fn assert_counts(r: &IntakeResult) {
-    let errors: Vec<&String> = r.raw.error_samples.iter().chain(&r.http.error_samples).collect();
-    assert_eq!((r.http.errors, r.raw.errors), (0, 0), "errors: {errors:?}");
+    let paced = r.paced.as_ref().expect("the paced phase runs by default");
+    let errors: Vec<&String> = r
+        .raw
+        .error_samples
+        .iter()
+        .chain(&r.http.error_samples)
+        .chain(&paced.error_samples)
+        .collect();
+    assert_eq!(
+        (r.http.errors, paced.errors, r.raw.errors),
+        (0, 0, 0),
+        "errors: {errors:?}"
+    );
     assert!(r.http.posts_ok_total > 0, "the load generator got no receipt");
+    assert!(paced.posts_ok_total > 0, "the paced phase got no receipt");
     assert!(r.raw.ok_total > 0, "the raw phase stored nothing");
-    assert_eq!(r.http_rows.cases, r.http.posts_ok_total as u64, "one case per receipt");
+    assert_eq!(
+        r.http_rows.cases,
+        (r.http.posts_ok_total + paced.posts_ok_total) as u64,
+        "one case per receipt, over both HTTP phases"
+    );
+    let offered = paced.offered.expect("a paced phase knows its rate");
+    assert!(
+        (offered - r.http.throughput() * r.config.paced).abs() < 1e-6,
+        "the paced phase offers its fraction of the closed-loop rate"
+    );
+    // The schedule bounds how many reports a paced phase can send: never
+    // more than offered over warm-up + duration (plus one per user).
+    let bound = offered * (r.config.warmup + r.config.duration).as_secs_f64() + r.config.concurrency as f64;
+    assert!(
+        (paced.posts_ok_total as f64) <= bound,
+        "{} reports exceed the paced schedule's {bound:.0}",
+        paced.posts_ok_total
+    );
     assert_eq!(r.lost() + r.doubled(), 0);
     assert!(
         r.raw.mails_per_case >= 1,

@@ -1,13 +1,16 @@
 //! `bench intake`: the real server on loopback under browser-like load, and
 //! in the same run the raw number + seal + store rate through the store at
 //! the same concurrency, each on a fresh database of the chosen engine.
+//! After the closed-loop HTTP phase the same server gets a paced phase: the
+//! same users at a fixed fraction of the rate just measured, to show the
+//! latency a reporter sees when the service is busy but not saturated.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use samavvik_store::{Store, scratch};
 
-use super::load::{self, LoadOutcome};
+use super::load::{self, Drive, LoadOutcome};
 use super::machine::Machine;
 use super::raw::{self, RawOutcome};
 use super::{Db, default_postgres_url};
@@ -33,6 +36,9 @@ pub struct IntakeConfig {
     pub worker: bool,
     /// The routing directory (keys are generated for it in a temp dir).
     pub directory: PathBuf,
+    /// The paced phase offers this fraction of the closed-loop HTTP rate
+    /// (0 skips it).
+    pub paced: f64,
 }
 
 impl IntakeConfig {
@@ -47,6 +53,7 @@ impl IntakeConfig {
             sqlite_synchronous_full: true,
             worker: true,
             directory,
+            paced: 0.5,
         }
     }
 }
@@ -65,6 +72,9 @@ pub struct IntakeResult {
     pub config: IntakeConfig,
     pub machine: Machine,
     pub http: LoadOutcome,
+    /// The paced phase, on the same server and database as `http`.
+    pub paced: Option<LoadOutcome>,
+    /// After both HTTP phases.
     pub http_rows: Rows,
     pub raw: RawOutcome,
     pub raw_rows: Rows,
@@ -77,14 +87,28 @@ impl IntakeResult {
         if raw == 0.0 { 0.0 } else { self.http.throughput() / raw }
     }
 
+    /// Receipts the browsers got in both HTTP phases.
+    pub fn receipts(&self) -> u64 {
+        self.http_phases().map(|p| p.posts_ok_total as u64).sum()
+    }
+
+    /// Errors the browsers saw in both HTTP phases.
+    pub fn http_errors(&self) -> usize {
+        self.http_phases().map(|p| p.errors).sum()
+    }
+
+    fn http_phases(&self) -> impl Iterator<Item = &LoadOutcome> {
+        std::iter::once(&self.http).chain(&self.paced)
+    }
+
     /// Receipts the browsers got whose case is not in the database.
     pub fn lost(&self) -> u64 {
-        (self.http.posts_ok_total as u64).saturating_sub(self.http_rows.cases)
+        self.receipts().saturating_sub(self.http_rows.cases)
     }
 
     /// Cases in the database beyond the receipts given out.
     pub fn doubled(&self) -> u64 {
-        self.http_rows.cases.saturating_sub(self.http.posts_ok_total as u64)
+        self.http_rows.cases.saturating_sub(self.receipts())
     }
 
     /// Outbox rows expected from the cases stored (HTTP phase).
@@ -95,7 +119,7 @@ impl IntakeResult {
     /// No errors, nothing lost, nothing doubled, every mail job queued once,
     /// in both phases.
     pub fn consistent(&self) -> bool {
-        self.http.errors == 0
+        self.http_errors() == 0
             && self.raw.errors == 0
             && self.lost() == 0
             && self.doubled() == 0
@@ -131,11 +155,12 @@ pub async fn run(config: IntakeConfig) -> anyhow::Result<IntakeResult> {
             eprintln!("could not drop the benchmark database: {e}");
         }
     }
-    let (raw, raw_rows, http, http_rows) = result?;
+    let (raw, raw_rows, (http, paced), http_rows) = result?;
     Ok(IntakeResult {
         config,
         machine: Machine::detect(),
         http,
+        paced,
         http_rows,
         raw,
         raw_rows,
@@ -147,7 +172,7 @@ async fn phases(
     settings: &mut Settings,
     dir: &std::path::Path,
     scratch_dbs: &mut Vec<String>,
-) -> anyhow::Result<(RawOutcome, Rows, LoadOutcome, Rows)> {
+) -> anyhow::Result<(RawOutcome, Rows, (LoadOutcome, Option<LoadOutcome>), Rows)> {
     // Raw first: seal + store through the store, no HTTP, no worker.
     settings.database.url = fresh_database(config, dir, "raw", scratch_dbs).await?;
     let state = AppState::new(
@@ -165,12 +190,34 @@ async fn phases(
     // Then the real server, on a database of its own.
     settings.database.url = fresh_database(config, dir, "http", scratch_dbs).await?;
     let running = start(settings.clone(), Clock::system(), None).await?;
-    let http = load::run(running.addr, config.concurrency, config.warmup, config.duration).await;
+    let http = load::run(
+        running.addr,
+        config.concurrency,
+        config.warmup,
+        config.duration,
+        Drive::ClosedLoop,
+    )
+    .await;
+    let rate = config.paced * http.throughput();
+    let paced = if rate > 0.0 {
+        Some(
+            load::run(
+                running.addr,
+                config.concurrency,
+                config.warmup,
+                config.duration,
+                Drive::Paced(rate),
+            )
+            .await,
+        )
+    } else {
+        None
+    };
     let state = running.state.clone();
     running.shutdown().await;
     let http_rows = rows(&state).await?;
     close(state).await;
-    Ok((raw, raw_rows, http, http_rows))
+    Ok((raw, raw_rows, (http, paced), http_rows))
 }
 
 async fn fresh_database(

@@ -1,6 +1,14 @@
 //! The HTTP load generator: virtual users that behave like browsers. Each
 //! one keeps a connection and its CSRF cookie, GETs the form, then POSTs a
 //! valid report with the form's CSRF token and idempotency key.
+//!
+//! Two ways to drive them: a **closed loop** (each user sends the next
+//! report the moment it has a receipt: the service's saturation rate, where
+//! latency is concurrency ÷ throughput by Little's law), or **paced** at a
+//! fixed total rate (an open loop: user *i* of *n* starts its *k*-th report
+//! at `(k·n + i) / rate` seconds, whatever the service does, so the latency
+//! is what a reporter sees at that load rather than queueing the generator
+//! made itself).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -21,6 +29,11 @@ pub struct LoadOutcome {
     pub error_samples: Vec<String>,
     pub post: Latency,
     pub get: Latency,
+    /// Paced runs: the total rate offered (reports per second).
+    pub offered: Option<f64>,
+    /// Paced runs: how late each report started against its schedule
+    /// (near zero while the service keeps up with the offered rate).
+    pub lag: Latency,
 }
 
 impl LoadOutcome {
@@ -70,6 +83,7 @@ struct UserTally {
     samples: Vec<String>,
     post: Vec<Duration>,
     get: Vec<Duration>,
+    lag: Vec<Duration>,
     last: Option<Instant>,
 }
 
@@ -82,14 +96,48 @@ impl UserTally {
     }
 }
 
+/// When each virtual user starts a report.
+#[derive(Clone, Copy, Debug)]
+pub enum Drive {
+    /// The next report as soon as the last one has its receipt.
+    ClosedLoop,
+    /// This many reports per second in all, spread evenly over the users.
+    Paced(f64),
+}
+
+/// User `index`'s schedule in a paced run: its first start and the time
+/// between its starts.
+#[derive(Clone, Copy)]
+struct Schedule {
+    first: Instant,
+    period: Duration,
+}
+
 /// Runs `concurrency` virtual users against `addr` for `warmup + duration`.
-pub async fn run(addr: SocketAddr, concurrency: usize, warmup: Duration, duration: Duration) -> LoadOutcome {
+pub async fn run(
+    addr: SocketAddr,
+    concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+    drive: Drive,
+) -> LoadOutcome {
     let month = samavvik_core::EventMonth::of(crate::clock::Clock::system().today_oslo()).to_string();
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
-    let users: Vec<_> = (0..concurrency.max(1))
-        .map(|_| tokio::spawn(user(addr, report_fields(&month), measure_from, end)))
+    let n = concurrency.max(1);
+    let offered = match drive {
+        Drive::Paced(rate) if rate > 0.0 => Some(rate),
+        _ => None,
+    };
+    let users: Vec<_> = (0..n)
+        .map(|i| {
+            let schedule = offered.map(|rate| Schedule {
+                first: start + Duration::from_secs_f64(i as f64 / rate),
+                period: Duration::from_secs_f64(n as f64 / rate),
+            });
+            tokio::spawn(user(addr, report_fields(&month), schedule, measure_from, end))
+        })
         .collect();
     let mut all = UserTally::default();
     for u in users {
@@ -100,6 +148,7 @@ pub async fn run(addr: SocketAddr, concurrency: usize, warmup: Duration, duratio
         all.samples.extend(t.samples);
         all.post.extend(t.post);
         all.get.extend(t.get);
+        all.lag.extend(t.lag);
         all.last = all.last.max(t.last);
     }
     all.samples.truncate(5);
@@ -113,13 +162,32 @@ pub async fn run(addr: SocketAddr, concurrency: usize, warmup: Duration, duratio
         error_samples: all.samples,
         post: Latency::of(all.post),
         get: Latency::of(all.get),
+        offered,
+        lag: Latency::of(all.lag),
     }
 }
 
-async fn user(addr: SocketAddr, fields: Vec<(&'static str, String)>, measure_from: Instant, end: Instant) -> UserTally {
+async fn user(
+    addr: SocketAddr,
+    fields: Vec<(&'static str, String)>,
+    schedule: Option<Schedule>,
+    measure_from: Instant,
+    end: Instant,
+) -> UserTally {
     let mut browser = Browser::new(addr);
     let mut tally = UserTally::default();
+    let mut due = schedule.map(|s| s.first);
     while Instant::now() < end {
+        if let (Some(at), Some(s)) = (due, schedule) {
+            if at >= end {
+                break;
+            }
+            tokio::time::sleep_until(at.into()).await;
+            due = Some(at + s.period);
+            if at >= measure_from {
+                tally.lag.push(Instant::now().saturating_duration_since(at));
+            }
+        }
         let t0 = Instant::now();
         let measured = t0 >= measure_from;
         let form = match browser.get("/").await {
