@@ -71,8 +71,9 @@ pub struct GroupCommitStats {
     pub in_progress: usize,
     /// Groups that may be written at the same time.
     pub in_flight: usize,
-    /// Time spent writing groups, from taking a group to answering it
-    /// (summed over groups written side by side).
+    /// Time spent in groups' transactions, from taking a group to
+    /// answering it (summed over groups written side by side; the
+    /// one-by-one retries after a failed group are not included).
     pub busy: std::time::Duration,
 }
 
