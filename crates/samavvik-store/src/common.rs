@@ -14,6 +14,34 @@ pub(crate) trait Engine {
     type Tx: std::ops::DerefMut;
 }
 
+/// One multi-row insert into a table that hangs off `cases`, for cases just
+/// written (`i64` is the new case row's id). The table, its columns and
+/// (in `impl_store!`'s `bind_child_rows`) its binds in one place each.
+pub(crate) enum ChildRows<'a> {
+    Categories(&'a [(i64, &'a crate::NewCase, &'a samavvik_core::Category)]),
+    Documents(&'a [(i64, &'a crate::NewCase)]),
+    Events(&'a [(i64, &'a crate::NewCase)]),
+    Mail(&'a [(i64, &'a crate::NewCase, &'a crate::NewMailJob)]),
+}
+
+impl ChildRows<'_> {
+    /// The statement for this run.
+    pub(crate) fn sql(&self, positional: bool) -> String {
+        use crate::sql::{self, insert_rows_sql};
+        match self {
+            Self::Categories(rows) => {
+                insert_rows_sql("case_categories", sql::NEW_CATEGORY_COLUMNS, rows.len(), positional)
+                    + " ON CONFLICT DO NOTHING"
+            }
+            Self::Documents(rows) => {
+                insert_rows_sql("case_documents", sql::NEW_DOCUMENT_COLUMNS, rows.len(), positional)
+            }
+            Self::Events(rows) => insert_rows_sql("case_events", sql::NEW_EVENT_COLUMNS, rows.len(), positional),
+            Self::Mail(rows) => insert_rows_sql("mail_outbox", sql::NEW_MAIL_COLUMNS, rows.len(), positional),
+        }
+    }
+}
+
 macro_rules! impl_store {
     ($engine:ty) => {
         // An anonymous const gives the expansion its own imports.
@@ -21,12 +49,20 @@ macro_rules! impl_store {
             use chrono::{DateTime, Utc};
             use samavvik_core::CaseNumber;
             use $crate::codec::{self, CaseRow, CountsRow, EventRow, Ts};
+            use $crate::common::ChildRows;
             use $crate::group::GroupWriter as _;
             use $crate::sql;
             use $crate::{
                 CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, Result, Store, StoreError,
                 TokenHash,
             };
+
+            /// A statement whose rows need no reading, on this engine.
+            type PlainQuery<'q> = sqlx::query::Query<
+                'q,
+                <$engine as $crate::handling_sql::Engine>::Db,
+                <<$engine as $crate::handling_sql::Engine>::Db as sqlx::Database>::Arguments<'q>,
+            >;
 
             impl $engine {
                 /// What the group writer for new numbers and cases has done.
@@ -108,78 +144,69 @@ macro_rules! impl_store {
                         .iter()
                         .flat_map(|&(id, case)| case.categories.iter().map(move |c| (id, case, c)))
                         .collect();
-                    for part in sql::insert_runs(&categories) {
-                        let text = sql::insert_rows_sql(
-                            "case_categories",
-                            sql::NEW_CATEGORY_COLUMNS,
-                            part.len(),
-                            Self::POSITIONAL,
-                        ) + " ON CONFLICT DO NOTHING";
-                        let mut query = sqlx::query(&text);
-                        for &(id, case, category) in part {
-                            query = query
-                                .bind(id)
-                                .bind(category.slug())
-                                .bind(case.event_month.to_string());
-                        }
-                        query.execute(&mut **tx).await?;
-                    }
-                    for part in sql::insert_runs(&created) {
-                        let text = sql::insert_rows_sql(
-                            "case_documents",
-                            sql::NEW_DOCUMENT_COLUMNS,
-                            part.len(),
-                            Self::POSITIONAL,
-                        );
-                        let mut query = sqlx::query(&text);
-                        for &(id, case) in part {
-                            query = query.bind(id).bind(&case.sealed.0).bind(Ts::new(case.created_at));
-                        }
-                        query.execute(&mut **tx).await?;
-                    }
-                    for part in sql::insert_runs(&created) {
-                        let text = sql::insert_rows_sql(
-                            "case_events",
-                            sql::NEW_EVENT_COLUMNS,
-                            part.len(),
-                            Self::POSITIONAL,
-                        );
-                        let mut query = sqlx::query(&text);
-                        for &(id, case) in part {
-                            let ev = &case.first_event;
-                            query = query
-                                .bind(id)
-                                .bind(Ts::new(ev.at))
-                                .bind(&ev.actor)
-                                .bind(ev.from_state.map(|s| s.slug()))
-                                .bind(ev.to_state.slug())
-                                .bind(&ev.reason);
-                        }
-                        query.execute(&mut **tx).await?;
-                    }
                     let mail: Vec<_> = created
                         .iter()
                         .flat_map(|&(id, case)| case.mail.iter().map(move |job| (id, case, job)))
                         .collect();
-                    for part in sql::insert_runs(&mail) {
-                        let text =
-                            sql::insert_rows_sql("mail_outbox", sql::NEW_MAIL_COLUMNS, part.len(), Self::POSITIONAL);
-                        let mut query = sqlx::query(&text);
-                        for &(id, case, job) in part {
-                            query = query
-                                .bind(id)
-                                .bind(&job.to)
-                                .bind(&job.template)
-                                .bind(sqlx::types::Json(&job.payload))
-                                .bind(&job.message_id)
-                                .bind("pending")
-                                .bind(0_i32)
-                                .bind(Ts::new(job.not_before))
-                                .bind(Ts::new(case.created_at));
-                        }
-                        query.execute(&mut **tx).await?;
+                    let children = (sql::insert_runs(&categories)
+                        .into_iter()
+                        .map(ChildRows::Categories))
+                    .chain(sql::insert_runs(&created).into_iter().map(ChildRows::Documents))
+                    .chain(sql::insert_runs(&created).into_iter().map(ChildRows::Events))
+                    .chain(sql::insert_runs(&mail).into_iter().map(ChildRows::Mail));
+                    for rows in children {
+                        let text = rows.sql(Self::POSITIONAL);
+                        Self::bind_child_rows(sqlx::query(&text), &rows)
+                            .execute(&mut **tx)
+                            .await?;
                     }
                     Ok(outcomes)
+                }
+
+                /// Binds one run of a child table's rows, in its columns' order.
+                fn bind_child_rows<'q>(mut query: PlainQuery<'q>, rows: &ChildRows<'q>) -> PlainQuery<'q> {
+                    match *rows {
+                        ChildRows::Categories(part) => {
+                            for &(id, case, category) in part {
+                                query = query
+                                    .bind(id)
+                                    .bind(category.slug())
+                                    .bind(case.event_month.to_string());
+                            }
+                        }
+                        ChildRows::Documents(part) => {
+                            for &(id, case) in part {
+                                query = query.bind(id).bind(&case.sealed.0).bind(Ts::new(case.created_at));
+                            }
+                        }
+                        ChildRows::Events(part) => {
+                            for &(id, case) in part {
+                                let ev = &case.first_event;
+                                query = query
+                                    .bind(id)
+                                    .bind(Ts::new(ev.at))
+                                    .bind(&ev.actor)
+                                    .bind(ev.from_state.map(|s| s.slug()))
+                                    .bind(ev.to_state.slug())
+                                    .bind(&ev.reason);
+                            }
+                        }
+                        ChildRows::Mail(part) => {
+                            for &(id, case, job) in part {
+                                query = query
+                                    .bind(id)
+                                    .bind(&job.to)
+                                    .bind(&job.template)
+                                    .bind(sqlx::types::Json(&job.payload))
+                                    .bind(&job.message_id)
+                                    .bind("pending")
+                                    .bind(0_i32)
+                                    .bind(Ts::new(job.not_before))
+                                    .bind(Ts::new(case.created_at));
+                            }
+                        }
+                    }
+                    query
                 }
 
                 async fn record(&self, row: Option<CaseRow>) -> Result<Option<CaseRecord>> {
