@@ -28,10 +28,3 @@ pub use directory::{Directory, LoadError};
 pub use model::{OrgKind, Organisation, Unit, UnitKind};
 pub use route::{direction, route};
 pub use table::format_table;
-
-#[cfg(test)]
-mod tests_check;
-#[cfg(test)]
-mod tests_properties;
-#[cfg(test)]
-mod tests_shipped;

@@ -4,7 +4,7 @@
 //! problem; the base itself must have none, or every test would pass for
 //! the wrong reason.
 
-use crate::{Directory, LoadError, Problem, check};
+use samavvik_routing::{Directory, LoadError, Problem, check};
 
 const BASE: &str = r#"
 [[organisation]]

@@ -2,24 +2,14 @@
 //! every name, former name and number the Vestfold file lists must route
 //! where it should, in the spellings staff actually type.
 
-use std::sync::LazyLock;
-
 use chrono::NaiveDate;
 use samavvik_core::{Category, Direction, OrgId, UnitId};
-
-use crate::{
+use samavvik_routing::{
     Decision, Directory, OrgKind, Refusal, RouteRequest, Rule, UnitKind, check, direction, format_table, route,
 };
 
-pub(crate) const SHIPPED: &str = include_str!("../../../deploy/directory.toml");
-
-pub(crate) static DIR: LazyLock<Directory> = LazyLock::new(|| {
-    Directory::from_toml_str(SHIPPED, "deploy/directory.toml").unwrap_or_else(|p| panic!("shipped directory: {p:#?}"))
-});
-
-pub(crate) fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()
-}
+mod common;
+use common::{DIR, SHIPPED, today};
 
 fn uid(s: &str) -> UnitId {
     UnitId::new(s).unwrap()

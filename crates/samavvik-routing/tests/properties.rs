@@ -6,8 +6,10 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use samavvik_core::{Category, OrgId, UnitId};
 
-use crate::tests_shipped::DIR;
-use crate::{Refusal, RouteRequest, route};
+use samavvik_routing::{Refusal, RouteRequest, route};
+
+mod common;
+use common::DIR;
 
 /// Words that mean something to the directory, so that random hints hit
 /// the interesting paths (matches, conflicts, ambiguity), not only triage.
