@@ -4,21 +4,33 @@
 //! [`ValidatedReport`] can only come out of [`report::validate`], a
 //! [`CaseNumber`] always has a valid year and sequence, and plaintext health
 //! data only lives in [`SealedContent`], which never prints its fields.
+//!
+//! Facts that several crates need are written once here: the case
+//! lifecycle ([`state`]), who may do what to a case ([`permission`]), the
+//! kinds of sealed notes and who reads them ([`note`]), the access log's
+//! actions ([`audit`]) and every limit ([`limits`]).
 
+pub mod audit;
 pub mod case_number;
 pub mod deadline;
 pub mod direction;
 pub mod ids;
+pub mod limits;
 pub mod month;
+pub mod note;
+pub mod permission;
 pub mod report;
 pub mod sealed;
 pub mod state;
 pub mod vocab;
 
+pub use audit::AuditAction;
 pub use case_number::CaseNumber;
 pub use direction::Direction;
 pub use ids::{OrgId, UnitId};
 pub use month::EventMonth;
+pub use note::NoteKind;
+pub use permission::Side;
 pub use report::{FieldError, RawReport, ValidatedReport};
 pub use sealed::SealedContent;
 pub use state::{CaseState, InvalidTransition, Transition};

@@ -33,16 +33,10 @@ pub mod field {
     pub const REPORTER_PHONE: &str = "reporter_phone";
 }
 
-/// Maximum lengths in characters, per field.
+/// Maximum lengths in characters, per field (kept here for existing
+/// callers; the numbers live in [`crate::limits`]).
 pub mod limit {
-    pub const DESCRIPTION: usize = 10_000;
-    pub const LONG_TEXT: usize = 5_000;
-    pub const PATIENT_IDENTIFICATION: usize = 500;
-    pub const SHORT_TEXT: usize = 200;
-    pub const PHONE: usize = 40;
-    pub const EMAIL: usize = 254;
-    /// How far back an event month may lie.
-    pub const MONTHS_BACK: i32 = 60;
+    pub use crate::limits::{DESCRIPTION, EMAIL, LONG_TEXT, MONTHS_BACK, PATIENT_IDENTIFICATION, PHONE, SHORT_TEXT};
 }
 
 /// The form exactly as submitted. Unknown fields are ignored.
@@ -193,200 +187,234 @@ fn plausible_email(s: &str) -> bool {
 
 /// Checks a submitted form. `today` is the reporter's date (Europe/Oslo).
 pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Vec<FieldError>> {
-    use field::*;
     let mut c = Checker { errors: Vec::new() };
-
-    let kind = c.choice(
-        KIND,
-        &raw.kind,
-        Kind::from_slug,
-        "Velg om det er et avvik eller en uønsket hendelse.",
-    );
-
-    let event_month = c.choice(
-        EVENT_MONTH,
-        &raw.event_month,
-        |s| s.parse::<EventMonth>().ok(),
-        "Velg måneden hendelsen skjedde.",
-    );
-    let event_month = event_month.filter(|&m| {
-        let this = EventMonth::of(today);
-        if m > this {
-            c.err(EVENT_MONTH, "Måneden kan ikke være fram i tid.");
-            false
-        } else if months_between(m, this) > limit::MONTHS_BACK {
-            c.err(
-                EVENT_MONTH,
-                "Hendelsen er mer enn fem år gammel. Kontakt sekretariatet for eldre saker.",
-            );
-            false
-        } else {
-            true
-        }
-    });
-
-    let sender_unit = c.choice(
-        SENDER_UNIT,
-        &raw.sender_unit,
-        |s| UnitId::new(s).ok(),
-        "Velg enheten du melder fra.",
-    );
-    let receiver_org = c.choice(
-        RECEIVER_ORG,
-        &raw.receiver_org,
-        |s| OrgId::new(s).ok(),
-        "Velg hvem avviket gjelder: en kommune eller sykehuset.",
-    );
-    let receiver_unit = match raw.receiver_unit.trim() {
-        "" => None,
-        s => c.choice(RECEIVER_UNIT, s, |s| UnitId::new(s).ok(), ""),
-    };
-    let hint = c.text(
-        RECEIVER_HINT,
-        &raw.receiver_hint,
-        limit::SHORT_TEXT,
-        "Beskrivelsen av mottakeren",
-    );
-
-    let mut categories = Vec::new();
-    for s in &raw.categories {
-        match Category::from_slug(s.trim()) {
-            Some(cat) if !categories.contains(&cat) => categories.push(cat),
-            Some(_) => {}
-            None => {
-                c.err(CATEGORY, "En av de valgte kategoriene finnes ikke. Velg fra listen.");
-                break;
-            }
-        }
-    }
-    if raw.categories.is_empty() {
-        c.err(CATEGORY, "Velg minst én kategori.");
-    }
-    categories.sort();
-
-    let consequence = c.choice(
-        CONSEQUENCE,
-        &raw.consequence,
-        Consequence::from_slug,
-        "Velg konsekvens for pasienten. Velg «Ukjent» hvis du ikke vet.",
-    );
-    let patient_group = c.choice(
-        PATIENT_GROUP,
-        &raw.patient_group,
-        PatientGroup::from_slug,
-        "Velg pasientgruppe. Velg «Ukjent» hvis du ikke vet.",
-    );
-
-    let description = c.text(DESCRIPTION, &raw.description, limit::DESCRIPTION, "Beskrivelsen");
-    if description.is_empty() {
-        c.err(DESCRIPTION, "Beskriv hva som skjedde.");
-    }
-
-    let event_date = match raw.event_date.trim() {
-        "" => None,
-        s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) if d > today => {
-                c.err(EVENT_DATE, "Datoen kan ikke være fram i tid.");
-                None
-            }
-            Ok(d) => {
-                if let Some(m) = event_month
-                    && !m.contains(d)
-                {
-                    c.err(
-                        EVENT_DATE,
-                        format!("Datoen er ikke i {}, som du valgte som måned.", m.label_nb()),
-                    );
-                }
-                Some(d)
-            }
-            Err(_) => {
-                c.err(
-                    EVENT_DATE,
-                    "Skriv datoen som dag, måned og år, for eksempel 2026-11-23.",
-                );
-                None
-            }
-        },
-    };
-    let event_place = c.text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
-    let patient_identification = c.text(
-        PATIENT_IDENTIFICATION,
-        &raw.patient_identification,
-        limit::PATIENT_IDENTIFICATION,
-        "Pasientidentifikasjonen",
-    );
-    let immediate_measures = c.text(
-        IMMEDIATE_MEASURES,
-        &raw.immediate_measures,
-        limit::LONG_TEXT,
-        "Strakstiltakene",
-    );
-    let improvement_suggestion = c.text(
-        IMPROVEMENT_SUGGESTION,
-        &raw.improvement_suggestion,
-        limit::LONG_TEXT,
-        "Forslaget",
-    );
-
-    let reporter_name = c.text(REPORTER_NAME, &raw.reporter_name, limit::SHORT_TEXT, "Navnet");
-    if reporter_name.is_empty() {
-        c.err(REPORTER_NAME, "Skriv navnet ditt, slik at mottakeren kan kontakte deg.");
-    }
-    let reporter_email = c.text(REPORTER_EMAIL, &raw.reporter_email, limit::EMAIL, "E-postadressen");
-    if !reporter_email.is_empty() && !plausible_email(&reporter_email) {
-        c.err(
-            REPORTER_EMAIL,
-            "Skriv en gyldig e-postadresse, for eksempel navn@kommune.no.",
-        );
-    }
-    let reporter_phone = c.text(REPORTER_PHONE, &raw.reporter_phone, limit::PHONE, "Telefonnummeret");
-    if !reporter_phone.is_empty()
-        && !reporter_phone
-            .chars()
-            .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
-    {
-        c.err(
-            REPORTER_PHONE,
-            "Telefonnummeret kan bare inneholde sifre, mellomrom, + og -.",
-        );
-    }
-    if reporter_email.is_empty() && reporter_phone.is_empty() {
-        c.err(
-            REPORTER_EMAIL,
-            "Skriv e-postadressen din på jobb eller et telefonnummer, slik at mottakeren kan kontakte deg.",
-        );
-    }
-
+    let event_month = c.event_month(&raw.event_month, today);
+    let clear = c.clear(raw, event_month);
+    let sealed = c.sealed(raw, today, event_month);
     if !c.errors.is_empty() {
+        // Stable: a field's own messages keep the order they were found in.
         let order = |f: &str| FIELD_ORDER.iter().position(|&x| x == f).unwrap_or(usize::MAX);
         c.errors.sort_by_key(|e| order(e.field));
         return Err(c.errors);
     }
-
-    let clear = ClearReport {
-        kind: kind.expect("checked"),
-        event_month: event_month.expect("checked"),
-        sender_unit: sender_unit.expect("checked"),
-        receiver_org: receiver_org.expect("checked"),
-        receiver_unit,
-        receiver_hint: (!hint.is_empty()).then_some(hint),
-        categories,
-        consequence: consequence.expect("checked"),
-        patient_group: patient_group.expect("checked"),
-    };
-    let sealed = SealedFields {
-        description,
-        event_date,
-        event_place,
-        patient_identification,
-        immediate_measures,
-        improvement_suggestion,
-        reporter_name,
-        reporter_email,
-        reporter_phone,
-    };
+    let clear = clear.expect("every choice without an error was made");
     Ok(ValidatedReport { clear, sealed })
+}
+
+/// The checks of [`validate`], one group of fields each. Every method
+/// records its problems in `errors`; a choice that is `None` has one.
+impl Checker {
+    fn event_month(&mut self, raw: &str, today: NaiveDate) -> Option<EventMonth> {
+        use field::EVENT_MONTH;
+        let event_month = self.choice(
+            EVENT_MONTH,
+            raw,
+            |s| s.parse::<EventMonth>().ok(),
+            "Velg måneden hendelsen skjedde.",
+        );
+        event_month.filter(|&m| {
+            let this = EventMonth::of(today);
+            if m > this {
+                self.err(EVENT_MONTH, "Måneden kan ikke være fram i tid.");
+                false
+            } else if months_between(m, this) > limit::MONTHS_BACK {
+                self.err(
+                    EVENT_MONTH,
+                    "Hendelsen er mer enn fem år gammel. Kontakt sekretariatet for eldre saker.",
+                );
+                false
+            } else {
+                true
+            }
+        })
+    }
+
+    /// The clear part; `None` if a choice is missing or invalid.
+    fn clear(&mut self, raw: &RawReport, event_month: Option<EventMonth>) -> Option<ClearReport> {
+        use field::*;
+        let kind = self.choice(
+            KIND,
+            &raw.kind,
+            Kind::from_slug,
+            "Velg om det er et avvik eller en uønsket hendelse.",
+        );
+        let sender_unit = self.choice(
+            SENDER_UNIT,
+            &raw.sender_unit,
+            |s| UnitId::new(s).ok(),
+            "Velg enheten du melder fra.",
+        );
+        let receiver_org = self.choice(
+            RECEIVER_ORG,
+            &raw.receiver_org,
+            |s| OrgId::new(s).ok(),
+            "Velg hvem avviket gjelder: en kommune eller sykehuset.",
+        );
+        let receiver_unit = match raw.receiver_unit.trim() {
+            "" => None,
+            s => self.choice(RECEIVER_UNIT, s, |s| UnitId::new(s).ok(), ""),
+        };
+        let hint = self.text(
+            RECEIVER_HINT,
+            &raw.receiver_hint,
+            limit::SHORT_TEXT,
+            "Beskrivelsen av mottakeren",
+        );
+        let categories = self.categories(&raw.categories);
+        let consequence = self.choice(
+            CONSEQUENCE,
+            &raw.consequence,
+            Consequence::from_slug,
+            "Velg konsekvens for pasienten. Velg «Ukjent» hvis du ikke vet.",
+        );
+        let patient_group = self.choice(
+            PATIENT_GROUP,
+            &raw.patient_group,
+            PatientGroup::from_slug,
+            "Velg pasientgruppe. Velg «Ukjent» hvis du ikke vet.",
+        );
+        Some(ClearReport {
+            kind: kind?,
+            event_month: event_month?,
+            sender_unit: sender_unit?,
+            receiver_org: receiver_org?,
+            receiver_unit,
+            receiver_hint: (!hint.is_empty()).then_some(hint),
+            categories,
+            consequence: consequence?,
+            patient_group: patient_group?,
+        })
+    }
+
+    /// Known categories, each once, sorted; at least one.
+    fn categories(&mut self, raw: &[String]) -> Vec<Category> {
+        let mut categories = Vec::new();
+        for s in raw {
+            match Category::from_slug(s.trim()) {
+                Some(cat) if !categories.contains(&cat) => categories.push(cat),
+                Some(_) => {}
+                None => {
+                    self.err(
+                        field::CATEGORY,
+                        "En av de valgte kategoriene finnes ikke. Velg fra listen.",
+                    );
+                    break;
+                }
+            }
+        }
+        if raw.is_empty() {
+            self.err(field::CATEGORY, "Velg minst én kategori.");
+        }
+        categories.sort();
+        categories
+    }
+
+    /// The sealed part: the story, the patient and the reporter.
+    fn sealed(&mut self, raw: &RawReport, today: NaiveDate, event_month: Option<EventMonth>) -> SealedFields {
+        use field::*;
+        let description = self.text(DESCRIPTION, &raw.description, limit::DESCRIPTION, "Beskrivelsen");
+        if description.is_empty() {
+            self.err(DESCRIPTION, "Beskriv hva som skjedde.");
+        }
+        let event_date = self.event_date(&raw.event_date, today, event_month);
+        let event_place = self.text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
+        let patient_identification = self.text(
+            PATIENT_IDENTIFICATION,
+            &raw.patient_identification,
+            limit::PATIENT_IDENTIFICATION,
+            "Pasientidentifikasjonen",
+        );
+        let immediate_measures = self.text(
+            IMMEDIATE_MEASURES,
+            &raw.immediate_measures,
+            limit::LONG_TEXT,
+            "Strakstiltakene",
+        );
+        let improvement_suggestion = self.text(
+            IMPROVEMENT_SUGGESTION,
+            &raw.improvement_suggestion,
+            limit::LONG_TEXT,
+            "Forslaget",
+        );
+        let (reporter_name, reporter_email, reporter_phone) = self.reporter(raw);
+        SealedFields {
+            description,
+            event_date,
+            event_place,
+            patient_identification,
+            immediate_measures,
+            improvement_suggestion,
+            reporter_name,
+            reporter_email,
+            reporter_phone,
+        }
+    }
+
+    /// An optional date, not in the future and inside the chosen month.
+    fn event_date(&mut self, raw: &str, today: NaiveDate, event_month: Option<EventMonth>) -> Option<NaiveDate> {
+        use field::EVENT_DATE;
+        match raw.trim() {
+            "" => None,
+            s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) if d > today => {
+                    self.err(EVENT_DATE, "Datoen kan ikke være fram i tid.");
+                    None
+                }
+                Ok(d) => {
+                    if let Some(m) = event_month
+                        && !m.contains(d)
+                    {
+                        self.err(
+                            EVENT_DATE,
+                            format!("Datoen er ikke i {}, som du valgte som måned.", m.label_nb()),
+                        );
+                    }
+                    Some(d)
+                }
+                Err(_) => {
+                    self.err(
+                        EVENT_DATE,
+                        "Skriv datoen som dag, måned og år, for eksempel 2026-11-23.",
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// Name, e-mail and phone: a name and at least one way to reach the reporter.
+    fn reporter(&mut self, raw: &RawReport) -> (String, String, String) {
+        use field::*;
+        let reporter_name = self.text(REPORTER_NAME, &raw.reporter_name, limit::SHORT_TEXT, "Navnet");
+        if reporter_name.is_empty() {
+            self.err(REPORTER_NAME, "Skriv navnet ditt, slik at mottakeren kan kontakte deg.");
+        }
+        let reporter_email = self.text(REPORTER_EMAIL, &raw.reporter_email, limit::EMAIL, "E-postadressen");
+        if !reporter_email.is_empty() && !plausible_email(&reporter_email) {
+            self.err(
+                REPORTER_EMAIL,
+                "Skriv en gyldig e-postadresse, for eksempel navn@kommune.no.",
+            );
+        }
+        let reporter_phone = self.text(REPORTER_PHONE, &raw.reporter_phone, limit::PHONE, "Telefonnummeret");
+        if !reporter_phone.is_empty()
+            && !reporter_phone
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+        {
+            self.err(
+                REPORTER_PHONE,
+                "Telefonnummeret kan bare inneholde sifre, mellomrom, + og -.",
+            );
+        }
+        if reporter_email.is_empty() && reporter_phone.is_empty() {
+            self.err(
+                REPORTER_EMAIL,
+                "Skriv e-postadressen din på jobb eller et telefonnummer, slik at mottakeren kan kontakte deg.",
+            );
+        }
+        (reporter_name, reporter_email, reporter_phone)
+    }
 }
 
 /// Every field in form order.

@@ -1,0 +1,239 @@
+//! The whole permission table, spelled out: every side × secretariat flag ×
+//! state × action against an expected grid written by hand.
+
+use super::*;
+
+/// One grid per (side, secretariat member). A row per action in
+/// [`Action::ALL`] order; a column per state in [`CaseState::ALL`] order
+/// (submitted, sender_review, dispatched, acknowledged, answered, closed,
+/// withdrawn). `o` allowed, `n` [`Refusal::NotYours`], `s` [`Refusal::WrongState`].
+const EXPECTED: &[(Side, bool, [&str; 12])] = &[
+    (
+        Side::Sender,
+        false,
+        [
+            "start-review  n n n n n n n",
+            "forward       o o s s s s s",
+            "return        s o s s s s s",
+            "withdraw      o o s s s s s",
+            "acknowledge   n n n n n n n",
+            "reroute       n n n n n n n",
+            "answer        n n n n n n n",
+            "close         n n n n n n n",
+            "reopen        n n n n n n n",
+            "message       s s o o o s s",
+            "view          o o o o o o o",
+            "export        o o o o o o o",
+        ],
+    ),
+    (
+        Side::Sender,
+        true,
+        [
+            "start-review  n n n n n n n",
+            "forward       o o s s s s s",
+            "return        s o s s s s s",
+            "withdraw      o o s s s s s",
+            "acknowledge   n n n n n n n",
+            "reroute       n n n n n n n",
+            "answer        n n n n n n n",
+            "close         n n n n n n n",
+            "reopen        s s s s s o s",
+            "message       s s o o o s s",
+            "view          o o o o o o o",
+            "export        o o o o o o o",
+        ],
+    ),
+    (
+        Side::Receiver,
+        false,
+        [
+            "start-review  n n n n n n n",
+            "forward       n n n n n n n",
+            "return        n n n n n n n",
+            "withdraw      n n n n n n n",
+            "acknowledge   n n o s s s n",
+            "reroute       n n o o s s n",
+            "answer        n n s o s s n",
+            "close         n n s s o s n",
+            "reopen        n n n n n n n",
+            "message       n n o o o s n",
+            "view          n n o o o o n",
+            "export        n n o o o o n",
+        ],
+    ),
+    (
+        Side::Receiver,
+        true,
+        [
+            "start-review  n n n n n n n",
+            "forward       n n n n n n n",
+            "return        n n n n n n n",
+            "withdraw      n n n n n n n",
+            "acknowledge   n n o s s s n",
+            "reroute       n n o o s s n",
+            "answer        n n s o s s n",
+            "close         n n s s o s n",
+            "reopen        n n s s s o n",
+            "message       n n o o o s n",
+            "view          n n o o o o n",
+            "export        n n o o o o n",
+        ],
+    ),
+    (
+        Side::Secretariat,
+        false,
+        [
+            "start-review  n n n n n n n",
+            "forward       n n n n n n n",
+            "return        n n n n n n n",
+            "withdraw      n n n n n n n",
+            "acknowledge   n n n n n n n",
+            "reroute       n n o o s s n",
+            "answer        n n n n n n n",
+            "close         n n n n n n n",
+            "reopen        n n n n n n n",
+            "message       n n o o o s n",
+            "view          n n o o o o n",
+            "export        n n o o o o n",
+        ],
+    ),
+    (
+        Side::Secretariat,
+        true,
+        [
+            "start-review  n n n n n n n",
+            "forward       n n n n n n n",
+            "return        n n n n n n n",
+            "withdraw      n n n n n n n",
+            "acknowledge   n n n n n n n",
+            "reroute       n n o o s s n",
+            "answer        n n n n n n n",
+            "close         n n n n n n n",
+            "reopen        n n s s s o n",
+            "message       n n o o o s n",
+            "view          n n o o o o n",
+            "export        n n o o o o n",
+        ],
+    ),
+];
+
+fn expected(cell: &str) -> Result<(), Refusal> {
+    match cell {
+        "o" => Ok(()),
+        "n" => Err(Refusal::NotYours),
+        "s" => Err(Refusal::WrongState),
+        other => panic!("unknown cell {other:?}"),
+    }
+}
+
+#[test]
+fn the_whole_table() {
+    let mut checked = 0;
+    for &side in Side::ALL {
+        for secretariat in [false, true] {
+            let (_, _, grid) = EXPECTED
+                .iter()
+                .find(|(s, m, _)| *s == side && *m == secretariat)
+                .unwrap_or_else(|| panic!("no grid for {side:?} {secretariat}"));
+            assert_eq!(grid.len(), Action::ALL.len());
+            for (row, &action) in grid.iter().zip(Action::ALL) {
+                let mut cells = row.split_whitespace();
+                assert_eq!(cells.next(), Some(action.slug()), "rows follow Action::ALL");
+                let cells: Vec<&str> = cells.collect();
+                assert_eq!(cells.len(), CaseState::ALL.len(), "{row}");
+                for (&cell, &state) in cells.iter().zip(CaseState::ALL) {
+                    assert_eq!(
+                        check(action, side, state, secretariat),
+                        expected(cell),
+                        "{side:?} (secretariat member: {secretariat}) {action:?} in {state:?}"
+                    );
+                    checked += 1;
+                }
+            }
+            // The buttons are exactly what the server accepts.
+            for &state in CaseState::ALL {
+                let shown = available(side, state, secretariat);
+                let accepted: Vec<Action> = Action::ALL
+                    .iter()
+                    .copied()
+                    .filter(|&a| check(a, side, state, secretariat).is_ok())
+                    .collect();
+                assert_eq!(shown, accepted);
+            }
+        }
+    }
+    assert_eq!(checked, Side::ALL.len() * 2 * CaseState::ALL.len() * Action::ALL.len());
+}
+
+#[test]
+fn an_allowed_transition_is_one_the_lifecycle_allows() {
+    for &side in Side::ALL {
+        for secretariat in [false, true] {
+            for &state in CaseState::ALL {
+                for &t in Transition::ALL {
+                    if check(Action::Transition(t), side, state, secretariat).is_ok() {
+                        assert!(state.apply(t).is_ok(), "{side:?} {t:?} in {state:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn who_sees_a_case() {
+    use CaseState as S;
+    // (state, leads sender, leads receiver, secretariat) -> side
+    for &state in CaseState::ALL {
+        let sent_on = !matches!(state, S::Submitted | S::SenderReview | S::Withdrawn);
+        assert_eq!(side(state, false, false, false), None);
+        assert_eq!(side(state, true, false, false), Some(Side::Sender));
+        assert_eq!(
+            side(state, true, true, true),
+            Some(if sent_on { Side::Receiver } else { Side::Sender })
+        );
+        assert_eq!(
+            side(state, true, false, true),
+            Some(if sent_on { Side::Secretariat } else { Side::Sender })
+        );
+        assert_eq!(side(state, false, true, false), sent_on.then_some(Side::Receiver));
+        assert_eq!(side(state, false, false, true), sent_on.then_some(Side::Secretariat));
+        // Whoever `side` lets in may view the case.
+        for (s, r, m) in [
+            (true, false, false),
+            (false, true, false),
+            (false, false, true),
+            (true, true, true),
+        ] {
+            if let Some(who) = side(state, s, r, m) {
+                assert_eq!(check(Action::View, who, state, m), Ok(()));
+            }
+        }
+    }
+}
+
+#[test]
+fn action_slugs_round_trip_and_match_the_forms() {
+    for &a in Action::ALL {
+        assert_eq!(Action::from_slug(a.slug()), Some(a));
+    }
+    assert_eq!(Action::from_slug("message"), Some(Action::Message));
+    assert_eq!(
+        Action::from_slug("return"),
+        Some(Action::Transition(Transition::ReturnToReporter))
+    );
+    assert_eq!(Action::from_slug("delete"), None);
+}
+
+#[test]
+fn refusals_speak_bokmal() {
+    assert_eq!(
+        Refusal::NotYours.message_nb(CaseState::Closed),
+        "Du kan ikke gjøre dette med saken."
+    );
+    assert_eq!(
+        Refusal::WrongState.message_nb(CaseState::Closed),
+        "Saken har status «Lukket», og det kan ikke gjøres nå."
+    );
+}
