@@ -1,8 +1,9 @@
 //! The real Samavvik server, started in this process on a free port, and a
 //! client that behaves like a browser (cookies, form fields).
 
-use samavvik_intake::settings::{MailBackend, Settings, SmtpTls};
-use samavvik_intake::{Running, clock::Clock};
+use samavvik_app::clock::Clock;
+use samavvik_app::settings::{MailBackend, Settings, SmtpTls};
+use samavvik_web::Running;
 
 use crate::db::{Engine, fresh_postgres};
 
@@ -56,8 +57,8 @@ impl TestApp {
         s.outbox.backoff_base_secs = 1;
         s.outbox.backoff_max_secs = 1;
         tweak(&mut s);
-        samavvik_intake::cli::generate_keys(&s, &s.keys.dir.clone()).expect("demo keys");
-        let running = samavvik_intake::start(s, clock, None).await.expect("server starts");
+        samavvik_app::keyring::generate_missing(&s, &s.keys.dir.clone()).expect("demo keys");
+        let running = samavvik_web::start(s, clock, None).await.expect("server starts");
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -111,7 +112,7 @@ impl TestApp {
     }
 
     pub fn store(&self) -> &samavvik_store::AnyStore {
-        &self.running.state.store
+        &self.running.app.store
     }
 
     /// Stops the server and, on PostgreSQL, drops the test's database so

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use samavvik_intake::bench::Db;
-use samavvik_intake::bench::intake::{IntakeConfig, IntakeResult, run};
+use samavvik_bench::Db;
+use samavvik_bench::intake::{IntakeConfig, IntakeResult, run};
 use samavvik_tests::workspace_root;
 
 fn small(db: Db) -> IntakeConfig {

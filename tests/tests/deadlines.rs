@@ -2,8 +2,8 @@
 //! each stage fires once, on both databases.
 
 use chrono::{DateTime, Utc};
+use samavvik_app::clock::Clock;
 use samavvik_core::{CaseNumber, CaseState};
-use samavvik_intake::clock::Clock;
 use samavvik_store::{HandlingStore, NewEvent, Store, TransitionWrite};
 use samavvik_tests::{Engine, SmtpSink, TestApp, eventually, free_port, valid_report};
 
@@ -14,9 +14,9 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 async fn sweep_on(app: &TestApp, when: &str) -> usize {
-    app.running.state.clock.set(at(when));
-    let n = samavvik_intake::deadlines::sweep(&app.running.state).await.unwrap();
-    let again = samavvik_intake::deadlines::sweep(&app.running.state).await.unwrap();
+    app.running.app.clock.set(at(when));
+    let n = samavvik_app::deadlines::sweep(&app.running.app).await.unwrap();
+    let again = samavvik_app::deadlines::sweep(&app.running.app).await.unwrap();
     assert_eq!(again, 0, "a second sweep on {when} sends nothing new");
     n
 }

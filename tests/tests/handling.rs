@@ -284,7 +284,7 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
     );
     let (status, _) = get(&med, format!("{}/saker/{n}", app.base)).await;
     assert_eq!(status, 404, "the previous unit no longer sees the case");
-    let keys = &app.running.state.settings.keys.dir;
+    let keys = &app.running.app.settings.keys.dir;
     let doc = app.store().sealed_document(n).await.unwrap().unwrap();
     let med_key = samavvik_seal::load_identity_file(&keys.join("siv-med.key")).unwrap();
     let kir_key = samavvik_seal::load_identity_file(&keys.join("siv-kir.key")).unwrap();
@@ -575,7 +575,7 @@ async fn secretariat_downloads_the_report(engine: Engine) {
     let (csrf, key) = app.open_form().await;
     let secret = canary("R");
     assert_eq!(app.post(&valid_report(&csrf, &key, &secret)).await.0, 200);
-    let year = samavvik_intake::clock::Clock::system()
+    let year = samavvik_app::clock::Clock::system()
         .today_oslo()
         .format("%Y")
         .to_string();

@@ -279,7 +279,7 @@ async fn wrong_csrf_token_keeps_what_was_typed(engine: Engine) {
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!(
             "csrf_token={csrf}&idempotency_key={}",
-            samavvik_intake::tokens::random_key()
+            samavvik_app::tokens::random_key()
         ))
         .send()
         .await

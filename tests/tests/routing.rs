@@ -123,7 +123,7 @@ async fn directory_change_leaves_existing_cases_alone(engine: Engine) {
     );
     assert_ne!(renamed, original, "the test edits the shipped directory");
     std::fs::write(&path, renamed).unwrap();
-    app.running.state.reload_catalog().await.unwrap();
+    app.running.app.reload_catalog().await.unwrap();
 
     let after = app.store().case_by_number(n).await.unwrap().unwrap();
     assert_eq!(after, before, "an existing case keeps its unit and explanation");

@@ -1,0 +1,170 @@
+//! Which cases a person may see, and opening them.
+//!
+//! Everyone sees only the cases of their own units (the secretariat sees
+//! cases once they are sent on). Asking for any other case is answered as if
+//! it did not exist, and audited. Sealed content is opened on the server,
+//! with the unit's identity file, only to show it to an authorised person;
+//! every such view is audited.
+
+use chrono::NaiveDate;
+use samavvik_core::sealed::HandlingNote;
+use samavvik_core::{CaseNumber, CaseState, SealedContent, UnitId};
+use samavvik_store::{AuditEntry, CaseRecord, HandlingStore, SealedItem, Store};
+
+use crate::app::App;
+use crate::catalog::Catalog;
+use crate::error::{Error, internal};
+use crate::people::{Person, Side};
+
+/// Loads a case the person may see, or answers [`Error::NotFound`] and
+/// audits the attempt. `route` names what was asked for in the audit row.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown case or one the person may not see.
+pub async fn authorised_case(
+    app: &App,
+    person: &Person,
+    number: &str,
+    route: &str,
+) -> Result<(CaseRecord, Side), Error> {
+    let parsed: Option<CaseNumber> = number.parse().ok();
+    let case = match parsed {
+        Some(n) => app.store.case_by_number(n).await?,
+        None => None,
+    };
+    if let Some((case, side)) = case.and_then(|c| person.side(&c).map(|s| (c, s))) {
+        return Ok((case, side));
+    }
+    app.audit(AuditEntry {
+        at: app.clock.now(),
+        actor: person.principal.clone(),
+        action: "denied".into(),
+        case_number: parsed,
+        unit: None,
+        detail: route.into(),
+    })
+    .await?;
+    tracing::warn!(principal = %person.principal, case = ?parsed.map(|n| n.to_string()), "case access denied");
+    Err(Error::NotFound)
+}
+
+/// The unit whose key opens the case for this side.
+pub fn opening_unit(catalog: &Catalog, case: &CaseRecord, side: Side) -> UnitId {
+    match side {
+        Side::Receiver => case.receiver_unit.clone(),
+        Side::Sender => case.sender_unit.clone(),
+        Side::Secretariat => catalog.directory.triage_unit().id.clone(),
+    }
+}
+
+/// The report and the notes, opened with a unit's key.
+pub struct Opened {
+    pub report: SealedContent,
+    pub notes: Vec<(SealedItem, HandlingNote)>,
+}
+
+/// Opens the report and every note with `unit`'s key. Not audited: callers
+/// that show the content use [`view`].
+///
+/// # Errors
+/// When the unit has no identity file, or a document does not open (a
+/// broken installation, or a document bound to another case).
+pub async fn open_case(app: &App, catalog: &Catalog, case: &CaseRecord, unit: &UnitId) -> Result<Opened, Error> {
+    let identity = catalog
+        .keyring
+        .identity(unit)
+        .ok_or_else(|| internal(format!("no identity file for unit {unit}")))?;
+    let doc = app.store.sealed_document(case.number).await?.ok_or(Error::NotFound)?;
+    let report = samavvik_seal::open(&doc.0, identity, case.number)
+        .map_err(|e| internal(format!("opening {}: {e}", case.number)))?;
+    let mut notes = Vec::new();
+    for item in app.store.sealed_items(case.number).await? {
+        let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)
+            .map_err(|e| internal(format!("opening item {} of {}: {e}", item.id, case.number)))?;
+        let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| Error::Internal(e.into()))?;
+        notes.push((item, note));
+    }
+    Ok(Opened { report, notes })
+}
+
+/// Opens a case to show it to `person`, and audits the view.
+///
+/// # Errors
+/// As [`open_case`], or when the audit row cannot be written (then nothing is shown).
+pub async fn view(
+    app: &App,
+    catalog: &Catalog,
+    person: &Person,
+    case: &CaseRecord,
+    side: Side,
+) -> Result<Opened, Error> {
+    view_as(app, catalog, person, case, side, "view-sealed").await
+}
+
+/// As [`view`], audited under another action (e.g. `export-pdf`).
+///
+/// # Errors
+/// As [`view`].
+pub async fn view_as(
+    app: &App,
+    catalog: &Catalog,
+    person: &Person,
+    case: &CaseRecord,
+    side: Side,
+    action: &str,
+) -> Result<Opened, Error> {
+    let unit = opening_unit(catalog, case, side);
+    let opened = open_case(app, catalog, case, &unit).await?;
+    app.audit(AuditEntry {
+        at: app.clock.now(),
+        actor: person.principal.clone(),
+        action: action.into(),
+        case_number: Some(case.number),
+        unit: Some(unit.clone()),
+        detail: String::new(),
+    })
+    .await?;
+    tracing::info!(case = %case.number, unit = %unit, principal = %person.principal, action, "sealed content viewed");
+    Ok(opened)
+}
+
+/// A unit's display name, or its id if the directory no longer has it.
+pub fn unit_name(catalog: &Catalog, unit: &UnitId) -> String {
+    catalog
+        .directory
+        .unit(unit)
+        .map_or_else(|| unit.to_string(), |u| u.name.clone())
+}
+
+/// Whether the acknowledge and the answer deadline have passed without the
+/// step they were for.
+pub fn overdue(case: &CaseRecord, today: NaiveDate) -> (bool, bool) {
+    let open = case.state.is_open();
+    let ack = open && case.state == CaseState::Dispatched && case.ack_deadline < today;
+    let answer =
+        open && matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged) && case.answer_deadline < today;
+    (ack, answer)
+}
+
+/// The bokmål heading of a handling note, by its stored kind.
+pub fn note_label(kind: &str) -> &'static str {
+    match kind {
+        "answer" => "Svar",
+        "lesson" => "Læringspunkt",
+        "reroute" => "Begrunnelse for videresending",
+        "reopen" => "Begrunnelse for gjenåpning",
+        "message" => "Melding",
+        "reporter-addition" => "Tilleggsopplysninger fra melder",
+        "returned" => "Sendt tilbake til melder",
+        "withdraw" => "Begrunnelse for tilbaketrekking",
+        "supplement" => "Supplement fra nærmeste leder",
+        _ => "Notat",
+    }
+}
+
+/// A time as the Oslo wall clock, `dd.mm.yyyy hh:mm`.
+pub fn oslo_minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}

@@ -1,0 +1,188 @@
+//! The deadline sweep: reminders to the receiving unit before and on a
+//! deadline, escalation to the secretariat when it has passed.
+//!
+//! Each stage of each deadline fires once: the store records it together
+//! with its mail, and a deadline that has moved (a rerouted case) starts
+//! over. When the service has been down, only the stage that applies now is
+//! sent; earlier stages are not sent late.
+
+use chrono::{Days, NaiveDate};
+use samavvik_core::deadline::{format_date_nb, is_working_day};
+use samavvik_core::{CaseState, UnitId};
+use samavvik_store::{CaseFilter, CaseRecord, DeadlineStore, HandlingStore, NewMailJob};
+
+use crate::app::App;
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::mail::{Notice, TEMPLATE_DEADLINE_ESCALATION, TEMPLATE_DEADLINE_REMINDER};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Reminder,
+    Due,
+    Escalation,
+}
+
+impl Stage {
+    fn slug(self) -> &'static str {
+        match self {
+            Stage::Reminder => "reminder",
+            Stage::Due => "due",
+            Stage::Escalation => "escalation",
+        }
+    }
+}
+
+/// Which stage applies on `today` for a deadline whose reminder window starts at `remind_from`.
+fn stage(today: NaiveDate, deadline: NaiveDate, remind_from: NaiveDate) -> Option<Stage> {
+    if today > deadline {
+        Some(Stage::Escalation)
+    } else if today == deadline {
+        Some(Stage::Due)
+    } else if today >= remind_from {
+        Some(Stage::Reminder)
+    } else {
+        None
+    }
+}
+
+/// Looks at every open case with a deadline near or past and sends what is
+/// due. Returns how many notices were recorded now.
+pub async fn sweep(app: &App) -> Result<usize, Error> {
+    let today = app.clock.today_oslo();
+    let now = app.clock.now();
+    let catalog = app.catalog.current();
+    let reminder_days = app.settings.deadlines.answer_reminder_days;
+    let horizon = today + Days::new(u64::from(reminder_days.max(7)) + 1);
+    let mut filter = CaseFilter {
+        receiving_units: catalog.directory.units().iter().map(|u| u.id.clone()).collect(),
+        overdue_on: Some(horizon),
+        limit: 500,
+        ..Default::default()
+    };
+    let mut sent = 0;
+    loop {
+        let (cases, _) = app.store.list_cases(&filter).await?;
+        for case in &cases {
+            let checks = [
+                (
+                    "ack",
+                    case.state == CaseState::Dispatched,
+                    case.ack_deadline,
+                    ack_remind_from(case.ack_deadline),
+                ),
+                (
+                    "answer",
+                    matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged),
+                    case.answer_deadline,
+                    case.answer_deadline - Days::new(u64::from(reminder_days)),
+                ),
+            ];
+            for (which, pending, deadline, remind_from) in checks {
+                let Some(stage) = pending.then(|| stage(today, deadline, remind_from)).flatten() else {
+                    continue;
+                };
+                let key = format!("{which}-{}", stage.slug());
+                let mail = notice_mail(app, &catalog, case, stage, &key, deadline, now);
+                if app
+                    .store
+                    .record_deadline_notice(case.number, &key, deadline, now, &mail)
+                    .await?
+                {
+                    tracing::info!(case = %case.number, stage = %key, "deadline notice queued");
+                    sent += 1;
+                }
+            }
+        }
+        if cases.len() < filter.limit as usize {
+            break;
+        }
+        filter.offset += filter.limit;
+    }
+    if sent > 0 {
+        app.wake_worker();
+    }
+    Ok(sent)
+}
+
+/// One working day before the acknowledge deadline.
+fn ack_remind_from(deadline: NaiveDate) -> NaiveDate {
+    let mut d = deadline - Days::new(1);
+    while !is_working_day(d) {
+        d = d - Days::new(1);
+    }
+    d
+}
+
+fn addresses(catalog: &Catalog, unit: &UnitId) -> Vec<String> {
+    catalog.recipients(unit, true, true)
+}
+
+fn notice_mail(
+    app: &App,
+    catalog: &Catalog,
+    case: &CaseRecord,
+    stage: Stage,
+    key: &str,
+    deadline: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewMailJob> {
+    let name = |u: &UnitId| {
+        catalog
+            .directory
+            .unit(u)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| u.to_string())
+    };
+    let base = app.settings.server.base_url.trim_end_matches('/');
+    let (to, template, link) = match stage {
+        Stage::Escalation => (
+            addresses(catalog, &catalog.directory.triage_unit().id),
+            TEMPLATE_DEADLINE_ESCALATION,
+            format!("{base}/saker?forfalt=1"),
+        ),
+        _ => (
+            addresses(catalog, &case.receiver_unit),
+            TEMPLATE_DEADLINE_REMINDER,
+            format!("{base}/saker/{}", case.number),
+        ),
+    };
+    let notice = Notice {
+        case_number: case.number.to_string(),
+        receiving_unit: name(&case.receiver_unit),
+        sending_unit: name(&case.sender_unit),
+        deadline: format_date_nb(deadline),
+        link,
+        stage: Some(key.to_owned()),
+    };
+    let tag = format!("{key}.{deadline}");
+    crate::mail::notice_jobs(to, template, &notice, &tag, &app.settings.mail.message_id_domain, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn stages_follow_the_calendar() {
+        let deadline = d(2026, 11, 30);
+        let from = d(2026, 11, 27);
+        assert_eq!(stage(d(2026, 11, 26), deadline, from), None);
+        assert_eq!(stage(d(2026, 11, 27), deadline, from), Some(Stage::Reminder));
+        assert_eq!(stage(d(2026, 11, 30), deadline, from), Some(Stage::Due));
+        assert_eq!(stage(d(2026, 12, 1), deadline, from), Some(Stage::Escalation));
+    }
+
+    #[test]
+    fn ack_reminder_is_one_working_day_before() {
+        // Deadline Monday 30 Nov 2026: the working day before is Friday 27 Nov.
+        assert_eq!(ack_remind_from(d(2026, 11, 30)), d(2026, 11, 27));
+        // Deadline Tuesday 7 April 2026 (after Easter Monday): Thursday 2 and
+        // Friday 3 April and Monday 6 April are holidays, so the day before is Wednesday 1 April.
+        assert_eq!(ack_remind_from(d(2026, 4, 7)), d(2026, 4, 1));
+    }
+}

@@ -1,0 +1,110 @@
+//! A case as a PDF for the records system, marked "Unntatt offentlighet"
+//! on every page. Every export is audited.
+
+use samavvik_core::deadline::format_date_nb;
+use samavvik_pdf::{Block, render};
+use samavvik_store::{AuditEntry, CaseRecord, HandlingStore, Store};
+
+use crate::app::App;
+use crate::cases::{note_label, open_case, opening_unit, oslo_minute, unit_name};
+use crate::error::Error;
+use crate::people::{Person, Side};
+
+/// The marking on every page of an exported case.
+pub const MARKING: &str = "Unntatt offentlighet, jf. offentleglova § 13 og helsepersonelloven § 21";
+
+/// The whole case as PDF bytes, opened with the key of `person`'s side.
+///
+/// # Errors
+/// When the case does not open, or the audit row cannot be written.
+pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side) -> Result<Vec<u8>, Error> {
+    let catalog = app.catalog.current();
+    let unit = opening_unit(&catalog, case, side);
+    let opened = open_case(app, &catalog, case, &unit).await?;
+    let events = app.store.case_events(case.number).await?;
+    let measures = app.store.case_measures(case.number).await?;
+    let oslo = oslo_minute;
+    let f = |label: &str, value: String| Block::Field(label.into(), value);
+    let r = &opened.report.report;
+    let mut blocks = vec![
+        Block::Title(format!("Samhandlingsavvik {}", case.number)),
+        f("Status", case.state.label_nb().into()),
+        f("Type", case.kind.label().into()),
+        f("Fra", unit_name(&catalog, &case.sender_unit)),
+        f("Til", unit_name(&catalog, &case.receiver_unit)),
+        f("Hvorfor hit", case.routing_explanation.clone()),
+        f("Meldt", oslo(case.created_at)),
+        f("Måned for hendelsen", case.event_month.label_nb()),
+        f(
+            "Kategori",
+            case.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+        ),
+        f("Konsekvens", case.consequence.label().into()),
+        f("Pasientgruppe", case.patient_group.label().into()),
+        f("Frist for å bekrefte", format_date_nb(case.ack_deadline)),
+        f("Frist for svar", format_date_nb(case.answer_deadline)),
+        f(
+            "Tiltak",
+            measures.iter().map(|m| m.label()).collect::<Vec<_>>().join("; "),
+        ),
+        Block::Heading("Hva skjedde".into()),
+        Block::Paragraph(r.description.clone()),
+        f("Dato", r.event_date.map(format_date_nb).unwrap_or_default()),
+        f("Sted", r.event_place.clone()),
+        f("Pasient", r.patient_identification.clone()),
+        f("Strakstiltak", r.immediate_measures.clone()),
+        f("Forslag til forbedring", r.improvement_suggestion.clone()),
+        f(
+            "Meldt av",
+            [
+                r.reporter_name.as_str(),
+                r.reporter_email.as_str(),
+                r.reporter_phone.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+        ),
+    ];
+    if !opened.notes.is_empty() {
+        blocks.push(Block::Heading("Behandling".into()));
+        for (item, note) in &opened.notes {
+            blocks.push(f(note_label(&note.kind), oslo(item.at)));
+            blocks.push(Block::Paragraph(note.text.clone()));
+            for m in &note.measures {
+                let due = m
+                    .due
+                    .map(|d| format!(", frist {}", format_date_nb(d)))
+                    .unwrap_or_default();
+                blocks.push(Block::Paragraph(format!(
+                    "• {}: {}{due}",
+                    m.category.label(),
+                    m.responsible
+                )));
+            }
+        }
+    }
+    blocks.push(Block::Heading("Historikk".into()));
+    for e in &events {
+        blocks.push(f(&oslo(e.at), format!("{} ({})", e.reason, e.to_state.label_nb())));
+    }
+    let now = app.clock.now();
+    blocks.push(Block::Space);
+    blocks.push(Block::Paragraph(format!("Eksportert fra Samavvik {}.", oslo(now))));
+    let title = format!("Samhandlingsavvik {}", case.number);
+    let footer = format!("{} – {MARKING}", case.number);
+    let bytes = app.cpu(move || render(&title, MARKING, &footer, &blocks)).await?;
+    app.audit(AuditEntry {
+        at: now,
+        actor: person.principal.clone(),
+        action: "export".into(),
+        case_number: Some(case.number),
+        unit: Some(unit),
+        detail: "pdf".into(),
+    })
+    .await?;
+    tracing::info!(case = %case.number, principal = %person.principal, "case exported as PDF");
+    Ok(bytes)
+}

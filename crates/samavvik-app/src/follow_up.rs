@@ -1,0 +1,226 @@
+//! What the reporter may do through the private follow-up link: read the
+//! case's state and the notes meant for them (an answer the receiver chose
+//! to share, a request from the leader to add information), and add
+//! information while the case is open. What the reporter wrote is never
+//! shown back: the link may travel further than the reporter meant it to.
+
+use samavvik_core::deadline::format_date_nb;
+use samavvik_core::sealed::HandlingNote;
+use samavvik_core::{CaseState, Transition};
+use samavvik_store::{
+    AuditEntry, CaseRecord, Ciphertext, HandlingStore, NewEvent, NewSealedItem, Store, TransitionWrite,
+};
+
+use crate::app::App;
+use crate::catalog::Catalog;
+use crate::error::{Error, internal};
+use crate::mail::{Notice, TEMPLATE_NEW_MESSAGE, TEMPLATE_REVIEW_REQUESTED};
+use crate::tokens;
+
+/// The longest addition a reporter may write, in characters.
+pub const MAX_ADDITION: usize = 5_000;
+/// Note kinds the reporter may read, and only if marked shareable.
+const FOR_REPORTER: &[&str] = &["answer", "returned", "withdraw"];
+
+/// The case behind a follow-up link.
+///
+/// # Errors
+/// [`Error::NotFound`] for a malformed or unknown link.
+pub async fn case_for(app: &App, token: &str) -> Result<CaseRecord, Error> {
+    if !tokens::is_long_token(token) {
+        return Err(Error::NotFound);
+    }
+    app.store
+        .case_by_follow_up(&tokens::hash("follow-up", token))
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Whether the reporter may still add information.
+pub fn open_for_additions(case: &CaseRecord) -> bool {
+    !matches!(case.state, CaseState::Closed | CaseState::Withdrawn)
+}
+
+/// A note shown to the reporter.
+#[derive(Debug, serde::Serialize)]
+pub struct SharedNote {
+    pub title: &'static str,
+    pub date: String,
+    pub text: String,
+    pub measures: Vec<&'static str>,
+}
+
+/// Why an addition was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdditionRefused {
+    /// The case is closed or withdrawn (409).
+    Closed,
+    /// Empty or too long (422); the message says which.
+    Invalid(String),
+    /// The case changed while the reporter wrote (409).
+    Changed,
+}
+
+impl AdditionRefused {
+    /// What to tell the reporter, in bokmål.
+    pub fn message(&self) -> String {
+        match self {
+            AdditionRefused::Closed => {
+                "Saken er avsluttet, så det kan ikke legges til mer. Meld et nytt avvik hvis det trengs.".into()
+            }
+            AdditionRefused::Invalid(m) => m.clone(),
+            AdditionRefused::Changed => "Saken ble endret i mellomtiden. Prøv igjen.".into(),
+        }
+    }
+}
+
+/// The notes meant for the reporter, opened with the sending unit's key
+/// (always a recipient). Each opening is audited.
+///
+/// # Errors
+/// When the sending unit's key is missing or a note does not open.
+pub async fn shared_notes(app: &App, catalog: &Catalog, case: &CaseRecord) -> Result<Vec<SharedNote>, Error> {
+    let items: Vec<_> = app
+        .store
+        .sealed_items(case.number)
+        .await?
+        .into_iter()
+        .filter(|i| i.shareable && FOR_REPORTER.contains(&i.kind.as_str()))
+        .collect();
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let identity = catalog
+        .keyring
+        .identity(&case.sender_unit)
+        .ok_or_else(|| internal(format!("no identity file for unit {}", case.sender_unit)))?;
+    let mut out = Vec::new();
+    for item in items {
+        let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)?;
+        let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| Error::Internal(e.into()))?;
+        let title = match note.kind.as_str() {
+            "answer" => "Svar fra mottakeren",
+            "returned" => "Lederen din ber deg legge til opplysninger",
+            _ => "Meldingen er trukket tilbake",
+        };
+        out.push(SharedNote {
+            title,
+            date: format_date_nb(item.at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()),
+            text: note.text,
+            measures: note.measures.iter().map(|m| m.category.label()).collect(),
+        });
+    }
+    app.store
+        .append_audit(&AuditEntry {
+            at: app.clock.now(),
+            actor: "melder".into(),
+            action: "view-sealed".into(),
+            case_number: Some(case.number),
+            unit: Some(case.sender_unit.clone()),
+            detail: "follow-up link".into(),
+        })
+        .await?;
+    Ok(out)
+}
+
+/// The reporter adds information. A report that was sent back goes to the
+/// leader's review again; otherwise whoever handles the case now is told.
+///
+/// # Errors
+/// When the store or sealing fails; refusals are `Ok(Err(_))`.
+pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), AdditionRefused>, Error> {
+    if !open_for_additions(case) {
+        return Ok(Err(AdditionRefused::Closed));
+    }
+    let text = text.trim().to_owned();
+    if text.is_empty() {
+        return Ok(Err(AdditionRefused::Invalid(
+            "Skriv opplysningene du vil legge til.".into(),
+        )));
+    }
+    if text.chars().count() > MAX_ADDITION {
+        return Ok(Err(AdditionRefused::Invalid(format!(
+            "Teksten kan være høyst {MAX_ADDITION} tegn."
+        ))));
+    }
+    let catalog = app.catalog.current();
+    let now = app.clock.now();
+    let triage = catalog.directory.triage_unit().id.clone();
+    let recipients = catalog
+        .keyring
+        .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
+    let note = HandlingNote::new(case.number, "reporter-addition", text, Vec::new());
+    let ct = app
+        .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
+        .await??;
+    let item = NewSealedItem {
+        kind: "reporter-addition".into(),
+        at: now,
+        actor: "melder".into(),
+        shareable: false,
+        ciphertext: Ciphertext(ct),
+    };
+    let name = |u: &samavvik_core::UnitId| {
+        catalog
+            .directory
+            .unit(u)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| u.to_string())
+    };
+    let leaders = |u: &samavvik_core::UnitId, postmottak: bool| catalog.recipients(u, true, postmottak);
+    let notice = Notice {
+        case_number: case.number.to_string(),
+        receiving_unit: name(&case.receiver_unit),
+        sending_unit: name(&case.sender_unit),
+        deadline: format_date_nb(case.ack_deadline),
+        link: format!(
+            "{}/saker/{}",
+            app.settings.server.base_url.trim_end_matches('/'),
+            case.number
+        ),
+        stage: None,
+    };
+    let (to, template) = match case.state {
+        CaseState::Submitted | CaseState::SenderReview => {
+            (leaders(&case.sender_unit, false), TEMPLATE_REVIEW_REQUESTED)
+        }
+        _ => (leaders(&case.receiver_unit, true), TEMPLATE_NEW_MESSAGE),
+    };
+    let tag = format!("addition.{}", now.timestamp_millis());
+    let mail = crate::mail::notice_jobs(to, template, &notice, &tag, &app.settings.mail.message_id_domain, now);
+    if case.state == CaseState::Submitted {
+        let to_state = CaseState::Submitted
+            .apply(Transition::StartReview)
+            .map_err(|e| Error::Internal(e.into()))?;
+        let write = TransitionWrite {
+            number: case.number,
+            from: CaseState::Submitted,
+            to: to_state,
+            event: NewEvent {
+                at: now,
+                actor: "melder".into(),
+                from_state: Some(CaseState::Submitted),
+                to_state,
+                reason: "Melder har lagt til opplysninger; til ny gjennomgang".into(),
+            },
+            acknowledged_at: None,
+            answered_at: None,
+            closed_at: None,
+            clear_closed_at: false,
+            clear_acknowledged_and_answered: false,
+            reroute: None,
+            deadlines: None,
+            new_items: vec![item],
+            measures: None,
+            mail,
+        };
+        if !app.store.apply_transition(&write).await? {
+            return Ok(Err(AdditionRefused::Changed));
+        }
+    } else {
+        app.store.add_sealed_item(case.number, &item, &mail).await?;
+    }
+    app.wake_worker();
+    tracing::info!(case = %case.number, "reporter added information");
+    Ok(Ok(()))
+}

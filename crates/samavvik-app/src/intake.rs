@@ -1,0 +1,354 @@
+//! The intake pipeline: from a submitted form to a stored, sealed, routed
+//! case with its notifications queued — or back to the form with errors.
+//!
+//! Order matters for "nothing is lost and nothing is doubled": the
+//! idempotency key is checked first (a double click shows the first
+//! receipt), the case number is committed before it is sealed in (never
+//! reused), sealing happens off the async runtime, and the case, its sealed
+//! document, its first event and its mail jobs are written in one
+//! transaction. Both writes may share their commit with other reports'
+//! (group commit, `samavvik-store`'s `group.rs`); each is answered only
+//! once its own data is durable.
+
+use std::sync::Arc;
+
+use samavvik_core::deadline::{add_calendar_days, add_working_days};
+use samavvik_core::report::ValidatedReport;
+use samavvik_core::report::{FieldError, field, validate};
+use samavvik_core::{CaseNumber, CaseState, Direction, OrgId, RawReport, SealedContent};
+use samavvik_routing::{Decision, Directory, Refusal, RouteRequest};
+use samavvik_store::{CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, TokenHash};
+
+use crate::app::App;
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::mail::{Notice, TEMPLATE_NEW_CASE_RECEIVER, TEMPLATE_NEW_CASE_SENDER, TEMPLATE_REVIEW_REQUESTED};
+use crate::tokens;
+
+pub enum Outcome {
+    Receipt(Box<Receipt>),
+    Invalid(Vec<FieldError>),
+}
+
+pub struct Receipt {
+    pub case: CaseRecord,
+    pub follow_up_token: String,
+    /// The form had already been submitted; this is the first submission's receipt.
+    pub duplicate: bool,
+}
+
+/// Takes one submitted report through validation, routing, sealing and storage.
+pub async fn submit(app: &App, raw: &RawReport, idempotency_key: &str) -> Result<Outcome, Error> {
+    let idempotency_hash = tokens::hash("idempotency", idempotency_key);
+    let follow_up_token = app.secret.follow_up_token(idempotency_key);
+    if let Some(existing) = app.store.find_by_idempotency(&idempotency_hash).await? {
+        return existing_receipt(app, existing, follow_up_token).await;
+    }
+    let draft = match prepare(app, raw)? {
+        Ok(d) => d,
+        Err(errors) => return Ok(Outcome::Invalid(errors)),
+    };
+    let follow_up_hash = tokens::hash("follow-up", &follow_up_token);
+    match store_draft(app, draft, idempotency_hash, follow_up_hash).await? {
+        Stored::Created { record, .. } => Ok(Outcome::Receipt(Box::new(Receipt {
+            case: *record,
+            follow_up_token,
+            duplicate: false,
+        }))),
+        Stored::Duplicate(existing) => existing_receipt(app, existing, follow_up_token).await,
+    }
+}
+
+/// A report that passed validation and routing: everything but its number.
+pub struct Draft {
+    report: ValidatedReport,
+    decision: Decision,
+    sender_org: OrgId,
+    direction: Direction,
+    catalog: Arc<Catalog>,
+    now: chrono::DateTime<chrono::Utc>,
+    today: chrono::NaiveDate,
+}
+
+/// What [`store_draft`] did.
+pub enum Stored {
+    /// A new case with `mails` notifications queued; its clear columns as stored.
+    Created { record: Box<CaseRecord>, mails: usize },
+    /// Another submission with the same idempotency key won the race.
+    Duplicate(CaseNumber),
+}
+
+/// Validation and routing: pure work against the current directory.
+pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldError>>, Error> {
+    let now = app.clock.now();
+    let today = app.clock.today_oslo();
+    let report = match validate(raw, today) {
+        Ok(r) => r,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let catalog = app.catalog.current();
+    let dir = &catalog.directory;
+    let decision = match route(dir, &report.clear, today) {
+        Ok(d) => d,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
+    let sender_org = sender.organisation.clone();
+    let direction = samavvik_routing::direction(dir, &sender_org, &report.clear.receiver_org).ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "no direction for {sender_org} → {}",
+            report.clear.receiver_org
+        ))
+    })?;
+    Ok(Ok(Draft {
+        report,
+        decision,
+        sender_org,
+        direction,
+        catalog,
+        now,
+        today,
+    }))
+}
+
+/// Numbers, seals and stores a draft: the case, its document, its first
+/// event and its mail jobs in one transaction. `samavvik bench intake`
+/// times this step alone as the "raw" limit the HTTP path is compared to.
+pub async fn store_draft(
+    app: &App,
+    draft: Draft,
+    idempotency_hash: TokenHash,
+    follow_up_hash: TokenHash,
+) -> Result<Stored, Error> {
+    let Draft {
+        report,
+        decision,
+        sender_org,
+        direction,
+        catalog,
+        now,
+        today,
+    } = draft;
+    let dir = &catalog.directory;
+    let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
+    let number = app.store.allocate_case_number(chrono::Datelike::year(&today)).await?;
+    let recipients =
+        catalog
+            .keyring
+            .recipients_for(&[&report.clear.sender_unit, &decision.unit, &dir.triage_unit().id]);
+    let content = SealedContent::new(number, report.sealed);
+    let sealed = app
+        .cpu(move || samavvik_seal::seal(&content, &recipients))
+        .await?
+        .map_err(|e| Error::Internal(e.into()))?;
+
+    let ack_deadline = add_working_days(today, app.settings.deadlines.acknowledge_working_days);
+    let answer_deadline = add_calendar_days(today, app.settings.deadlines.answer_days);
+    let notice = Notice {
+        case_number: number.to_string(),
+        receiving_unit: dir
+            .unit(&decision.unit)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| decision.unit.to_string()),
+        sending_unit: sender.name.clone(),
+        deadline: samavvik_core::deadline::format_date_nb(ack_deadline),
+        link: format!("{}/saker/{number}", app.settings.server.base_url.trim_end_matches('/')),
+        stage: None,
+    };
+    // The procedure: the reporter's nearest leader makes sure the report is
+    // complete before it goes out, where the organisation asks for it. A
+    // unit without a leader in the directory cannot review, so its reports
+    // go straight on rather than wait for nobody.
+    let review =
+        dir.organisation(&sender_org).is_some_and(|o| o.sender_review_required) && !sender.leader_emails.is_empty();
+    let mail = mail_jobs(
+        app,
+        &catalog,
+        &decision,
+        &report.clear.sender_unit,
+        &notice,
+        now,
+        review,
+    );
+    let (state_now, first_reason) = if review {
+        (
+            CaseState::SenderReview,
+            "Meldt, venter på gjennomgang hos nærmeste leder",
+        )
+    } else {
+        (CaseState::Dispatched, "Meldt og sendt til mottaker")
+    };
+
+    let case = NewCase {
+        number,
+        created_at: now,
+        kind: report.clear.kind,
+        event_month: report.clear.event_month,
+        sender_org,
+        sender_unit: report.clear.sender_unit.clone(),
+        receiver_org: report.clear.receiver_org.clone(),
+        receiver_unit: decision.unit.clone(),
+        direction,
+        categories: report.clear.categories.clone(),
+        consequence: report.clear.consequence,
+        patient_group: report.clear.patient_group,
+        state: state_now,
+        routing_rule: decision.rule.as_str().to_owned(),
+        routing_explanation: decision.explanation.clone(),
+        ack_deadline,
+        answer_deadline,
+        follow_up_hash,
+        idempotency_hash,
+        sealed: Ciphertext(sealed),
+        first_event: NewEvent {
+            at: now,
+            actor: "melder".into(),
+            from_state: None,
+            to_state: state_now,
+            reason: first_reason.into(),
+        },
+        mail,
+    };
+    match app.store.insert_case(&case).await? {
+        InsertOutcome::Created => {
+            tracing::info!(case = %number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
+            app.wake_worker();
+            Ok(Stored::Created {
+                record: Box::new(case.record()),
+                mails: case.mail.len(),
+            })
+        }
+        InsertOutcome::Duplicate(existing) => Ok(Stored::Duplicate(existing)),
+    }
+}
+
+async fn existing_receipt(app: &App, number: CaseNumber, follow_up_token: String) -> Result<Outcome, Error> {
+    tracing::info!(case = %number, "resubmission answered with the existing receipt");
+    let case = app.store.case_by_number(number).await?.ok_or(Error::NotFound)?;
+    Ok(Outcome::Receipt(Box::new(Receipt {
+        case,
+        follow_up_token,
+        duplicate: true,
+    })))
+}
+
+/// The checks that need the directory, then the routing decision.
+fn route(
+    dir: &Directory,
+    clear: &samavvik_core::report::ClearReport,
+    today: chrono::NaiveDate,
+) -> Result<Decision, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let sender_org_kind = dir
+        .unit(&clear.sender_unit)
+        .and_then(|u| dir.organisation(&u.organisation))
+        .map(|o| o.kind);
+    if !dir.units_valid_on(today).any(|u| u.id == clear.sender_unit)
+        || sender_org_kind == Some(samavvik_routing::OrgKind::Secretariat)
+    {
+        errors.push(FieldError {
+            field: field::SENDER_UNIT,
+            message: "Enheten finnes ikke i katalogen. Velg enheten din fra listen.".into(),
+        });
+    }
+    if dir
+        .organisation(&clear.receiver_org)
+        .is_none_or(|o| o.kind == samavvik_routing::OrgKind::Secretariat)
+    {
+        errors.push(FieldError {
+            field: field::RECEIVER_ORG,
+            message: "Velg en kommune eller Sykehuset i Vestfold fra listen.".into(),
+        });
+    }
+    if let Some(unit) = &clear.receiver_unit
+        && dir.unit(unit).is_none()
+    {
+        errors.push(FieldError {
+            field: field::RECEIVER_UNIT,
+            message: "Enheten finnes ikke i katalogen. Velg fra listen, eller velg «Vet ikke».".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let request = RouteRequest {
+        sender: clear.sender_unit.clone(),
+        receiver_org: Some(clear.receiver_org.clone()),
+        receiver_unit: clear.receiver_unit.clone(),
+        receiver_hint: clear.receiver_hint.clone(),
+        categories: clear.categories.clone(),
+        date: today,
+    };
+    samavvik_routing::route(dir, &request).map_err(|refusal| {
+        let field = match refusal {
+            Refusal::SameOrganisation { .. } => field::RECEIVER_ORG,
+            Refusal::UnknownSender => field::SENDER_UNIT,
+        };
+        vec![FieldError {
+            field,
+            message: refusal.to_string(),
+        }]
+    })
+}
+
+/// Receiver: the unit's postmottak and its leaders. Sender: its leaders.
+/// Under sender review only the sender's leaders are told (to review); the
+/// receiver hears of the case when it is sent on. Addresses come from the
+/// directory only; the reporter's own address is sealed and never used for mail.
+fn mail_jobs(
+    app: &App,
+    catalog: &Catalog,
+    decision: &Decision,
+    sender_unit: &samavvik_core::UnitId,
+    notice: &Notice,
+    now: chrono::DateTime<chrono::Utc>,
+    review: bool,
+) -> Vec<NewMailJob> {
+    let sender = catalog.recipients(sender_unit, true, false);
+    let template = if review {
+        TEMPLATE_REVIEW_REQUESTED
+    } else {
+        TEMPLATE_NEW_CASE_SENDER
+    };
+    let mut jobs = if review {
+        Vec::new()
+    } else {
+        receiver_mail(app, catalog, &decision.unit, notice, now)
+    };
+    jobs.extend(jobs_for(app, sender, template, notice, now));
+    jobs
+}
+
+/// The notice to a receiving unit: its postmottak and leaders, or the
+/// secretariat's triage if the unit has no addresses (a notice is never swallowed).
+pub fn receiver_mail(
+    app: &App,
+    catalog: &Catalog,
+    unit: &samavvik_core::UnitId,
+    notice: &Notice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewMailJob> {
+    let mut to = catalog.recipients(unit, true, true);
+    if to.is_empty() {
+        tracing::warn!(unit = %unit, "receiving unit has no addresses; notifying triage");
+        to = catalog.recipients(&catalog.directory.triage_unit().id, true, true);
+    }
+    jobs_for(app, to, TEMPLATE_NEW_CASE_RECEIVER, notice, now)
+}
+
+fn jobs_for(
+    app: &App,
+    to: Vec<String>,
+    template: &str,
+    notice: &Notice,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewMailJob> {
+    crate::mail::notice_jobs(
+        to,
+        template,
+        notice,
+        template,
+        &app.settings.mail.message_id_domain,
+        now,
+    )
+}

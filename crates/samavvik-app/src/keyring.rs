@@ -1,0 +1,128 @@
+//! The units' age identities and recipients, as the server holds them.
+//!
+//! A unit's recipients are the `age_recipients` listed for it in the
+//! directory plus the public key of its identity file in the key directory.
+//! The server holds the identity files because it opens sealed content, on
+//! the server, to show it to an authorised user; the database never holds a
+//! key.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use samavvik_core::UnitId;
+use samavvik_routing::Directory;
+use samavvik_seal::{Recipient, Recipients, UnitIdentity, load_identity_file};
+
+pub struct Keyring {
+    identities: HashMap<UnitId, UnitIdentity>,
+    recipients: HashMap<UnitId, Vec<Recipient>>,
+    recovery: Option<Recipient>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error("unit {unit}: {source}")]
+    Key {
+        unit: UnitId,
+        source: samavvik_seal::KeyError,
+    },
+    #[error("unit {unit}: {source}")]
+    Recipient {
+        unit: UnitId,
+        source: samavvik_seal::SealError,
+    },
+    #[error("recovery recipient: {0}")]
+    Recovery(samavvik_seal::SealError),
+    #[error("units without any age recipient (no key file in {dir} and none in the directory): {units}")]
+    Missing { dir: String, units: String },
+}
+
+impl Keyring {
+    /// Loads every unit's identity file that exists and checks that every
+    /// unit ends up with at least one recipient.
+    pub fn load(directory: &Directory, dir: &Path, recovery: Option<&str>) -> Result<Self, KeyringError> {
+        let mut identities = HashMap::new();
+        let mut recipients: HashMap<UnitId, Vec<Recipient>> = HashMap::new();
+        let mut missing = Vec::new();
+        for unit in directory.units() {
+            let mut list = Vec::new();
+            for r in &unit.age_recipients {
+                list.push(Recipient::parse(r).map_err(|source| KeyringError::Recipient {
+                    unit: unit.id.clone(),
+                    source,
+                })?);
+            }
+            let path = dir.join(format!("{}.key", unit.id));
+            if path.exists() {
+                let identity = load_identity_file(&path).map_err(|source| KeyringError::Key {
+                    unit: unit.id.clone(),
+                    source,
+                })?;
+                list.push(identity.recipient());
+                identities.insert(unit.id.clone(), identity);
+            }
+            if list.is_empty() {
+                missing.push(unit.id.to_string());
+            }
+            recipients.insert(unit.id.clone(), list);
+        }
+        if !missing.is_empty() {
+            return Err(KeyringError::Missing {
+                dir: dir.display().to_string(),
+                units: missing.join(", "),
+            });
+        }
+        let recovery = recovery
+            .map(Recipient::parse)
+            .transpose()
+            .map_err(KeyringError::Recovery)?;
+        Ok(Self {
+            identities,
+            recipients,
+            recovery,
+        })
+    }
+
+    /// The recipient set for a document readable by `units` (and recovery).
+    pub fn recipients_for(&self, units: &[&UnitId]) -> Recipients {
+        let mut set = Recipients::new();
+        for unit in units {
+            if let Some(list) = self.recipients.get(*unit) {
+                set.extend(list.iter().cloned());
+            }
+        }
+        if let Some(r) = &self.recovery {
+            set.add(r.clone());
+        }
+        set
+    }
+
+    /// The identity the server uses to open a unit's documents.
+    pub fn identity(&self, unit: &UnitId) -> Option<&UnitIdentity> {
+        self.identities.get(unit)
+    }
+}
+
+/// Generates an identity file (0600, in a 0700 directory) for every unit
+/// of the settings' directory that lacks one; returns how many were made.
+///
+/// # Errors
+/// When the directory cannot be loaded or a file cannot be written.
+pub fn generate_missing(settings: &crate::settings::Settings, dir: &std::path::Path) -> anyhow::Result<usize> {
+    let directory = crate::catalog::load_directory(&settings.directory.path)?;
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let mut made = 0;
+    for unit in directory.units() {
+        let path = dir.join(format!("{}.key", unit.id));
+        if !path.exists() {
+            samavvik_seal::generate_identity_file(&path, unit.id.as_str())?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}

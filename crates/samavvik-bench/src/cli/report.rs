@@ -1,0 +1,205 @@
+//! `bench report`: wall time and peak memory of the annual report over many
+//! synthetic cases. The data is generated once and reused (a SQLite file
+//! under `--data-dir`, or the PostgreSQL database named by `--pg-url`); the
+//! measurement always runs in a fresh process, so generating does not count
+//! towards the peak.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use samavvik_aggregation::{Format, Period};
+use samavvik_core::EventMonth;
+use samavvik_routing::Directory;
+use samavvik_store::{AnyStore, Store};
+
+use samavvik_app::Settings;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportBenchArgs {
+    /// How many synthetic cases (event months 2025-01 to 2026-12).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub cases: u64,
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub db: Engine,
+    /// Where the SQLite benchmark database and the report files go.
+    #[arg(long, default_value = "data/bench")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL database for the benchmark; it must be empty or hold
+    /// exactly this benchmark's cases.
+    #[arg(
+        long,
+        env = "SAMAVVIK_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/samavvik_bench"
+    )]
+    pub pg_url: String,
+    /// The report's period.
+    #[arg(long, default_value = "2026")]
+    pub period: String,
+    /// Internal: measure only (the data exists).
+    #[arg(long, hide = true)]
+    pub measure: bool,
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Other work on the machine skews the numbers; the load average says how much.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "ukjent".into())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "ukjent".into())
+}
+
+pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Result<ExitCode> {
+    settings.database.url = match args.db {
+        Engine::Sqlite => format!("sqlite://{}/report-{}.db", args.data_dir.display(), args.cases),
+        Engine::Postgres => args.pg_url.clone(),
+    };
+    let store = samavvik_app::connect_store(&settings).await?;
+    let dir = Directory::load(&settings.directory.path)?;
+    if !args.measure {
+        let have = store.counts().await?.cases;
+        if have != args.cases {
+            anyhow::ensure!(
+                have == 0,
+                "{} holds {have} cases, not {}; remove it or use another database",
+                settings.database.url,
+                args.cases
+            );
+            generate(&store, &dir, &settings, args.cases).await?;
+        }
+        drop(store);
+        // Measure in a fresh process so generating does not count.
+        let status = std::process::Command::new(std::env::current_exe()?)
+            .args(std::env::args().skip(1))
+            .arg("--measure")
+            .status()?;
+        return Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let period = Period::parse(&args.period)?;
+    let names = samavvik_app::publish::names(&dir);
+    let before = peak_rss_kib().unwrap_or(0);
+    let started = Instant::now();
+    let cutoff = store.statistics_cutoff(period.from, period.to).await?;
+    let params = samavvik_aggregation::Params {
+        period,
+        threshold: 5,
+        cutoff,
+        names,
+    };
+    let query = samavvik_store::StatsQuery {
+        from: period.from,
+        to: period.to,
+        trend_from: params.trend_from(),
+        status_at: params.status_at(),
+    };
+    let stats = store.case_statistics(&query).await?;
+    let sql = started.elapsed();
+    let report = samavvik_aggregation::build(&stats, &params);
+    let queried = started.elapsed();
+    let files = samavvik_aggregation::output::files(&report, &[Format::Html, Format::Json, Format::Csv, Format::Xlsx]);
+    let total = started.elapsed();
+    let out = args.data_dir.join("out");
+    std::fs::create_dir_all(&out)?;
+    for (name, bytes) in &files {
+        let path = out.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)?;
+    }
+    let peak = peak_rss_kib().unwrap_or(0);
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "bench report: {} cases on {}, period {}",
+        args.cases,
+        store.engine(),
+        period.label()
+    );
+    println!(
+        "  machine:        {nproc} cores, {}, load average {}",
+        cpu_model(),
+        load_average()
+    );
+    println!("  report cases:   {}", report.total_cases.text());
+    println!(
+        "  SQL:            {:>8.1} ms   ({} flow, {} day, {} dimension, {} month rows)",
+        sql.as_secs_f64() * 1000.0,
+        stats.flows.len(),
+        stats.days.len(),
+        stats.dims.len(),
+        stats.months.len()
+    );
+    println!("  build + audit:  {:>8.1} ms", (queried - sql).as_secs_f64() * 1000.0);
+    println!(
+        "  render (html, json, xlsx, {} csv): {:>6.1} ms",
+        report.tables.len(),
+        (total - queried).as_secs_f64() * 1000.0
+    );
+    println!(
+        "  total:          {:>8.1} ms   (target < 1000 ms)",
+        total.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  peak RSS:       {:>8.1} MB   (VmHWM; {:.1} MB before the report; target < 100 MB)",
+        peak as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+    println!("  input SHA-256:  {}", report.input_sha256);
+    println!("  files:          {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn generate(store: &AnyStore, dir: &Directory, settings: &Settings, cases: u64) -> anyhow::Result<()> {
+    let spec = samavvik_app::synthetic::Spec {
+        cases,
+        seed: 2026,
+        from: EventMonth::new(2025, 1)?,
+        to: EventMonth::new(2026, 12)?,
+        now: Utc
+            .with_ymd_and_hms(2027, 3, 1, 0, 0, 0)
+            .single()
+            .expect("valid instant"),
+        ack_working_days: settings.deadlines.acknowledge_working_days,
+        answer_days: settings.deadlines.answer_days,
+    };
+    let started = Instant::now();
+    let mut last = 0;
+    samavvik_app::synthetic::generate(store, dir, &spec, 20_000, |n| {
+        if n >= last + 100_000 || n == cases {
+            last = n;
+            eprintln!("  generated {n} of {cases} ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    })
+    .await?;
+    store.analyze().await?;
+    eprintln!("  generated {cases} cases in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! One error type at the edge, [`AppError`]: every failure becomes a status and a bokmål
+//! page. Internal details go to the log (once, here), never to the page.
+
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("request body too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<samavvik_store::StoreError> for AppError {
+    fn from(e: samavvik_store::StoreError) -> Self {
+        samavvik_app::Error::from(e).into()
+    }
+}
+
+impl From<samavvik_app::Error> for AppError {
+    fn from(e: samavvik_app::Error) -> Self {
+        match e {
+            samavvik_app::Error::NotFound => AppError::NotFound,
+            samavvik_app::Error::Unavailable(detail) => AppError::Unavailable(detail),
+            samavvik_app::Error::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> Self {
+        AppError::Internal(anyhow::anyhow!("template: {e}"))
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    title: &'a str,
+    paragraphs: Vec<String>,
+}
+
+/// Renders the plain error page with a status.
+pub fn error_page(status: StatusCode, title: &str, paragraphs: Vec<String>) -> Response {
+    let body = crate::views::page("error.html", ErrorPage { title, paragraphs })
+        .unwrap_or_else(|_| format!("<!doctype html><html lang=\"nb\"><title>{title}</title><h1>{title}</h1></html>"));
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => error_page(
+                StatusCode::NOT_FOUND,
+                "Fant ikke siden",
+                vec!["Siden finnes ikke, eller lenken er ikke lenger gyldig. Sjekk at du har kopiert hele lenken.".into()],
+            ),
+            AppError::PayloadTooLarge { limit } => error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Meldingen er for stor",
+                vec![
+                    format!("Skjemaet kan være på høyst {} kB. Det du sendte, var større, så meldingen er ikke sendt.", limit / 1024),
+                    "Gå tilbake med nettleserens tilbakeknapp. Det du skrev, ligger der fortsatt. Kort ned de lengste tekstfeltene og send igjen.".into(),
+                ],
+            ),
+            AppError::Unavailable(detail) => {
+                tracing::error!(error = %detail, "service unavailable");
+                error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Tjenesten er midlertidig utilgjengelig",
+                    vec!["Vi får ikke kontakt med databasen akkurat nå. Prøv igjen om noen minutter.".into()],
+                )
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "internal error");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Noe gikk galt hos oss",
+                    vec!["Feilen er logget. Prøv igjen om litt. Hvis det haster, ring mottakeren direkte.".into()],
+                )
+            }
+        }
+    }
+}

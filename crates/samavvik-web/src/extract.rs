@@ -1,0 +1,67 @@
+//! Extractors that carry the checks, so a handler reads like a sentence:
+//! [`SignedIn`] (the person, or a redirect to sign in) and [`CsrfForm`]
+//! (the form's fields read within the body limit, with the CSRF check's
+//! outcome — a failed check re-shows the form with what was typed, so it is
+//! the handler's to answer, not a bare rejection).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use samavvik_app::{Fields, Person};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The signed-in person. Without a valid session the request is answered
+/// with a redirect to the sign-in page before the handler runs.
+pub struct SignedIn(pub Person);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let token = crate::routes::cookie(&parts.headers, state.session_cookie_name());
+        let person = match token {
+            Some(token) => samavvik_app::sign_in::session_person(state, token)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?,
+            None => None,
+        };
+        person
+            .map(SignedIn)
+            .ok_or_else(|| Redirect::to("/logg-inn").into_response())
+    }
+}
+
+/// A urlencoded form body within `server.max_body_bytes`, and whether its
+/// CSRF token matches the visitor's cookie.
+pub struct CsrfForm {
+    pub fields: Fields,
+    pub csrf_ok: bool,
+}
+
+impl CsrfForm {
+    /// A field's value, trimmed, or "".
+    pub fn text(&self, name: &str) -> String {
+        self.fields.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+}
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let limit = state.settings.server.max_body_bytes;
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge { limit }.into_response())?;
+        if bytes.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit }.into_response());
+        }
+        let fields = crate::routes::form_pairs(&bytes);
+        let csrf_ok = state.csrf_ok(&parts.headers, &fields);
+        Ok(Self { fields, csrf_ok })
+    }
+}

@@ -1,0 +1,247 @@
+//! The leader's work list (`/saker`) and the case page (`/saker/{nr}`).
+//!
+//! Which cases a person may see, and opening them (audited), is
+//! `samavvik_app::cases`; this module lists and renders.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::NaiveDate;
+use samavvik_app::Person;
+use samavvik_app::cases::{authorised_case, note_label, oslo_minute, overdue, unit_name, view};
+use samavvik_app::catalog::Catalog;
+use samavvik_app::people::Side;
+use samavvik_core::deadline::format_date_nb;
+use samavvik_core::{CaseState, Category, EventMonth, MeasureCategory};
+use samavvik_store::{CaseFilter, CaseRecord, CaseSort, HandlingStore, Store};
+use serde_json::{Value, json};
+
+use crate::error::AppError;
+use crate::extract::SignedIn;
+use crate::state::AppState;
+use crate::views::render;
+
+pub const PAGE_SIZE: u32 = 25;
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    SignedIn(person): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let catalog = state.catalog.current();
+    let today = state.clock.today_oslo();
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let all_units: Vec<_> = catalog.directory.units().iter().map(|u| u.id.clone()).collect();
+    let mut filter = CaseFilter {
+        receiving_units: if person.secretariat {
+            all_units
+        } else {
+            person.units.clone()
+        },
+        sending_units: person.units.clone(),
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    if let Some(unit) = get("enhet").and_then(|u| samavvik_core::UnitId::new(u).ok())
+        && (person.secretariat || person.units.contains(&unit))
+    {
+        filter.receiving_units = vec![unit.clone()];
+        filter.sending_units = vec![unit];
+    }
+    filter.states = get("status").and_then(CaseState::from_slug).into_iter().collect();
+    filter.overdue_on = get("forfalt").map(|_| today);
+    filter.category = get("kategori").and_then(Category::from_slug);
+    filter.month_from = get("fra").and_then(|m| m.parse::<EventMonth>().ok());
+    filter.month_to = get("til").and_then(|m| m.parse::<EventMonth>().ok());
+    filter.sort = match get("sortering") {
+        Some("eldste") => CaseSort::Oldest,
+        Some("bekreftfrist") => CaseSort::AckDeadline,
+        Some("svarfrist") => CaseSort::AnswerDeadline,
+        _ => CaseSort::Newest,
+    };
+    let page_no: u32 = get("side")
+        .and_then(|p| p.parse().ok())
+        .filter(|&p| p >= 1)
+        .unwrap_or(1);
+    filter.offset = (page_no - 1) * PAGE_SIZE;
+    let (cases, total) = state.store.list_cases(&filter).await?;
+    let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let rows: Vec<Value> = cases.iter().map(|c| case_row(&catalog, c, today)).collect();
+    let query_without_page: String = q
+        .iter()
+        .filter(|(k, v)| k.as_str() != "side" && !v.is_empty())
+        .map(|(k, v)| format!("{}={}&", urlencode(k), urlencode(v)))
+        .collect();
+    let units: Vec<Value> = person
+        .units
+        .iter()
+        .map(|u| json!({"id": u.as_str(), "name": unit_name(&catalog, u)}))
+        .collect();
+    let ctx = json!({
+        "title": "Saker",
+        "person": person_view(&person),
+        "rows": rows,
+        "total": total,
+        "page": page_no,
+        "pages": pages,
+        "prev": (page_no > 1).then(|| format!("?{query_without_page}side={}", page_no - 1)),
+        "next": (u64::from(page_no) < pages).then(|| format!("?{query_without_page}side={}", page_no + 1)),
+        "units": units,
+        "states": CaseState::ALL.iter().map(|s| json!({"slug": s.slug(), "label": s.label_nb()})).collect::<Vec<_>>(),
+        "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
+        "q": {
+            "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
+            "fra": get("fra"), "til": get("til"), "sortering": get("sortering").unwrap_or("nyeste"),
+        },
+    });
+    render(&state, &headers, "inbox.html", ctx, StatusCode::OK)
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub fn person_view(p: &Person) -> Value {
+    json!({"secretariat": p.secretariat, "admin": p.admin})
+}
+
+fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate) -> Value {
+    let (ack_late, answer_late) = overdue(c, today);
+    json!({
+        "number": c.number.to_string(),
+        "state": c.state.label_nb(),
+        "receiver": unit_name(catalog, &c.receiver_unit),
+        "sender": unit_name(catalog, &c.sender_unit),
+        "categories": c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join("; "),
+        // Short dates keep the work list scannable; the case page has the long form.
+        "created": c.created_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y").to_string(),
+        "ack_deadline": c.ack_deadline.format("%d.%m.%Y").to_string(),
+        "answer_deadline": c.answer_deadline.format("%d.%m.%Y").to_string(),
+        "overdue": ack_late || answer_late,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(person): SignedIn,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Response, AppError> {
+    let (case, side) = authorised_case(&state, &person, &number, "/saker/{nr}").await?;
+    render_case(
+        &state,
+        &headers,
+        &person,
+        &case,
+        side,
+        &[],
+        &HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The case page, with optional errors and typed values from a failed action.
+#[allow(clippy::too_many_arguments)]
+pub async fn render_case(
+    state: &AppState,
+    headers: &HeaderMap,
+    person: &Person,
+    case: &CaseRecord,
+    side: Side,
+    errors: &[(String, String)],
+    values: &HashMap<String, String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let catalog = state.catalog.current();
+    let opened = view(state, &catalog, person, case, side).await?;
+    let today = state.clock.today_oslo();
+    let (ack_late, answer_late) = overdue(case, today);
+    let events = state.store.case_events(case.number).await?;
+    let measures = state.store.case_measures(case.number).await?;
+    let oslo = oslo_minute;
+    let r = &opened.report.report;
+    let notes: Vec<Value> = opened
+        .notes
+        .iter()
+        .map(|(item, note)| {
+            json!({
+                "kind": note_label(&note.kind), "at": oslo(item.at), "text": note.text, "shareable": item.shareable,
+                "measures": note.measures.iter().map(|m| json!({
+                    "category": m.category.label(), "responsible": m.responsible,
+                    "due": m.due.map(format_date_nb),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let is_receiver = side == Side::Receiver;
+    let actions = json!({
+        "acknowledge": is_receiver && case.state == CaseState::Dispatched,
+        "reroute": (is_receiver || side == Side::Secretariat) && matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged),
+        "answer": is_receiver && case.state == CaseState::Acknowledged,
+        "close": is_receiver && case.state == CaseState::Answered,
+        "reopen": person.secretariat && case.state == CaseState::Closed,
+        "forward": side == Side::Sender && matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
+        "return": side == Side::Sender && case.state == CaseState::SenderReview,
+        "withdraw": side == Side::Sender && matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
+        "message": case.state.is_open(),
+    });
+    let reroute_targets: Vec<Value> = catalog
+        .directory
+        .units_valid_on(today)
+        .filter(|u| u.id != case.receiver_unit && u.organisation != case.sender_org)
+        .filter(|u| {
+            !matches!(
+                u.kind,
+                samavvik_routing::UnitKind::ServiceArea | samavvik_routing::UnitKind::Triage
+            )
+        })
+        .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
+        .collect();
+    let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+    let ctx = json!({
+        "title": format!("Sak {}", case.number),
+        "person": person_view(person),
+        "case": {
+            "number": case.number.to_string(),
+            "state": case.state.label_nb(),
+            "kind": case.kind.label(),
+            "event_month": case.event_month.label_nb(),
+            "sender": unit_name(&catalog, &case.sender_unit),
+            "receiver": unit_name(&catalog, &case.receiver_unit),
+            "explanation": case.routing_explanation,
+            "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "consequence": case.consequence.label(),
+            "patient_group": case.patient_group.label(),
+            "created": oslo(case.created_at),
+            "ack_deadline": format_date_nb(case.ack_deadline),
+            "answer_deadline": format_date_nb(case.answer_deadline),
+            "ack_late": ack_late,
+            "answer_late": answer_late,
+            "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
+        },
+        "report": {
+            "description": r.description,
+            "event_date": r.event_date.map(format_date_nb),
+            "event_place": r.event_place,
+            "patient_identification": r.patient_identification,
+            "immediate_measures": r.immediate_measures,
+            "improvement_suggestion": r.improvement_suggestion,
+            "reporter_name": r.reporter_name,
+            "reporter_email": r.reporter_email,
+            "reporter_phone": r.reporter_phone,
+        },
+        "notes": notes,
+        "events": events.iter().map(|e| json!({"at": oslo(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
+        "actions": actions,
+        "reroute_targets": reroute_targets,
+        "measure_categories": MeasureCategory::ALL.iter().map(|m| json!({"slug": m.slug(), "label": m.label()})).collect::<Vec<_>>(),
+        "errors": error_map,
+        "error_list": errors.iter().map(|(f, m)| json!({"anchor": f, "message": m})).collect::<Vec<_>>(),
+        "values": values,
+    });
+    render(state, headers, "case.html", ctx, status)
+}

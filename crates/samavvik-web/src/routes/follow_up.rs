@@ -1,0 +1,128 @@
+//! The reporter's private follow-up page (`/oppfolging/{token}`): state and
+//! dates, the notes meant for the reporter, and a form to add information
+//! while the case is open (`samavvik_app::follow_up`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use samavvik_app::follow_up::{AdditionRefused, case_for, open_for_additions, shared_notes};
+use samavvik_core::CaseState;
+use samavvik_core::deadline::format_date_nb;
+use samavvik_store::{CaseRecord, Store};
+use serde_json::json;
+
+use crate::error::AppError;
+use crate::extract::CsrfForm;
+use crate::state::AppState;
+use crate::views::render;
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let case = case_for(&state, &token).await?;
+    let added = q.contains_key("lagt-til");
+    render_page(
+        &state,
+        &headers,
+        &case,
+        &token,
+        None,
+        "",
+        if added {
+            Some("Takk! Opplysningene er lagt til saken.")
+        } else {
+            None
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    case: &CaseRecord,
+    token: &str,
+    error: Option<&str>,
+    typed: &str,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let events = state.store.case_events(case.number).await?;
+    let catalog = state.catalog.current();
+    let unit_name = catalog
+        .directory
+        .unit(&case.receiver_unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| case.receiver_unit.to_string());
+    let oslo =
+        |t: chrono::DateTime<chrono::Utc>| format_date_nb(t.with_timezone(&chrono_tz::Europe::Oslo).date_naive());
+    let messages = shared_notes(state, &catalog, case).await?;
+    let ctx = json!({
+        "title": format!("Status for sak {}", case.number),
+        "case_number": case.number.to_string(),
+        "state": case.state.label_nb(),
+        "submitted": oslo(case.created_at),
+        "receiving_unit": unit_name,
+        "in_review": matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
+        "returned": case.state == CaseState::Submitted,
+        "ack_deadline": format_date_nb(case.ack_deadline),
+        "answer_deadline": format_date_nb(case.answer_deadline),
+        "events": events.iter().map(|e| json!({"date": oslo(e.at), "label": e.reason})).collect::<Vec<_>>(),
+        "messages": messages,
+        "can_add": open_for_additions(case),
+        "token": token,
+        "error": error,
+        "typed": typed,
+        "notice": notice,
+    });
+    render(state, headers, "follow_up.html", ctx, status)
+}
+
+/// The reporter adds information.
+pub async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, AppError> {
+    let case = case_for(&state, &token).await?;
+    let typed = form.text("addition");
+    if !form.csrf_ok {
+        let msg = "Av sikkerhetshensyn må du sende på nytt. Det du skrev, er tatt vare på.";
+        return render_page(
+            &state,
+            &headers,
+            &case,
+            &token,
+            Some(msg),
+            &typed,
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let refusal = match samavvik_app::follow_up::add(&state, &case, &typed).await? {
+        Ok(()) => return Ok(Redirect::to(&format!("/oppfolging/{token}?lagt-til=1")).into_response()),
+        Err(refusal) => refusal,
+    };
+    let status = match refusal {
+        AdditionRefused::Closed | AdditionRefused::Changed => StatusCode::CONFLICT,
+        AdditionRefused::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    render_page(
+        &state,
+        &headers,
+        &case,
+        &token,
+        Some(&refusal.message()),
+        &typed,
+        None,
+        status,
+    )
+    .await
+}

@@ -1,0 +1,66 @@
+//! `POST /api/ruting`: where the report would go, shown in the form before
+//! it is sent (progressive enhancement; the receipt always says it too).
+//!
+//! A POST with the form's CSRF token, not a GET: the free-text hint must not
+//! end up in URLs, browser history or access logs.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use samavvik_core::{OrgId, UnitId};
+use samavvik_routing::{OrgKind, RouteRequest, route};
+use serde_json::json;
+
+use super::cookie;
+use crate::state::AppState;
+
+const MAX_BODY: usize = 4 * 1024;
+
+pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if body.len() > MAX_BODY {
+        return answer(false, "Forespørselen er for stor.");
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    };
+    let csrf_ok = cookie(&headers, state.csrf_cookie_name())
+        .is_some_and(|nonce| state.secret.csrf_valid(nonce, value("csrf_token")));
+    if !csrf_ok {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            Json(json!({"ok": false, "message": ""})),
+        )
+            .into_response();
+    }
+    let Ok(sender) = UnitId::new(value("sender_unit")) else {
+        return answer(false, "Velg enheten du melder fra, så viser vi hvor meldingen går.");
+    };
+    let catalog = state.catalog.current();
+    let dir = &catalog.directory;
+    let receiver_org = OrgId::new(value("receiver_org")).ok();
+    if receiver_org
+        .as_ref()
+        .and_then(|o| dir.organisation(o))
+        .is_none_or(|o| o.kind == OrgKind::Secretariat)
+    {
+        return answer(false, "Velg hvem avviket gjelder, så viser vi hvor meldingen går.");
+    }
+    let mut req = RouteRequest::new(sender, state.clock.today_oslo());
+    req.receiver_org = receiver_org;
+    req.receiver_unit = UnitId::new(value("receiver_unit")).ok();
+    req.receiver_hint = Some(value("receiver_hint").chars().take(200).collect::<String>()).filter(|h| !h.is_empty());
+    match route(dir, &req) {
+        Ok(d) => answer(true, &d.explanation),
+        Err(refusal) => answer(false, &refusal.to_string()),
+    }
+}
+
+fn answer(ok: bool, message: &str) -> Response {
+    Json(json!({"ok": ok, "message": message})).into_response()
+}
