@@ -68,7 +68,7 @@ impl AnyStore {
     pub async fn close(&self) {
         match self {
             AnyStore::Sqlite(s) => s.close().await,
-            AnyStore::Postgres(s) => s.pool().close().await,
+            AnyStore::Postgres(s) => s.close().await,
         }
     }
 
@@ -154,6 +154,7 @@ impl Store for AnyStore {
         delegate!(self.claim_mail_jobs(worker, now, lease, limit))
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
         delegate!(self.mark_mail_sent(id, worker, now))
     }
@@ -206,10 +207,12 @@ impl crate::DirectoryStore for AnyStore {
         delegate!(self.import_directory(import))
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     async fn directory_versions(&self) -> Result<Vec<crate::DirectoryVersion>> {
         delegate!(self.directory_versions())
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     async fn directory_unit_name(&self, version: &str, unit_id: &str) -> Result<Option<String>> {
         delegate!(self.directory_unit_name(version, unit_id))
     }
@@ -270,6 +273,7 @@ impl crate::HandlingStore for AnyStore {
         delegate!(self.case_measures(number))
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     async fn handling_times(
         &self,
         number: CaseNumber,

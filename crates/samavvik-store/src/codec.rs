@@ -117,7 +117,7 @@ pub(crate) fn state(value: &str) -> Result<CaseState> {
     slug("state", value, CaseState::from_slug)
 }
 
-/// The clear columns of `cases`, as selected by [`crate::sql::CASE_COLUMNS`].
+/// The clear columns of `cases`, as selected by `sql::case_columns!`.
 #[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
     pub id: i64,
@@ -174,25 +174,51 @@ impl CaseRow {
     }
 }
 
+/// A row of `sql::CASE_EVENTS`: the event columns are NULL (and
+/// `event_id` too) when the case has no events.
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
-    at: Ts,
-    actor: String,
+    event_id: Option<i64>,
+    at: Option<Ts>,
+    actor: Option<String>,
     from_state: Option<String>,
-    to_state: String,
-    reason: String,
+    to_state: Option<String>,
+    reason: Option<String>,
 }
 
 impl EventRow {
-    pub(crate) fn into_event(self) -> Result<CaseEvent> {
-        Ok(CaseEvent {
-            at: self.at.0,
-            actor: self.actor,
+    /// `None` for the row of a case without events.
+    pub(crate) fn into_event(self) -> Result<Option<CaseEvent>> {
+        if self.event_id.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(CaseEvent {
+            at: present("event time", self.at)?.0,
+            actor: present("event actor", self.actor)?,
             from_state: self.from_state.as_deref().map(state).transpose()?,
-            to_state: state(&self.to_state)?,
-            reason: self.reason,
-        })
+            to_state: state(&present("event state", self.to_state)?)?,
+            reason: present("event reason", self.reason)?,
+        }))
     }
+}
+
+/// A NOT NULL column of a LEFT JOINed row that is there.
+pub(crate) fn present<T>(what: &str, value: Option<T>) -> Result<T> {
+    value.ok_or_else(|| corrupt(what, "NULL"))
+}
+
+/// The rows of a `cases LEFT JOIN <child>` read for one case number (see
+/// `sql.rs`): no row at all is an unknown case; `decode` gives `None` for
+/// the row of NULLs that stands for a case without children.
+pub(crate) fn children<R, T>(
+    number: CaseNumber,
+    rows: Vec<R>,
+    decode: impl FnMut(R) -> Result<Option<T>>,
+) -> Result<Vec<T>> {
+    if rows.is_empty() {
+        return Err(StoreError::NotFound(number));
+    }
+    rows.into_iter().map(decode).filter_map(Result::transpose).collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,121 +1,49 @@
-//! The `Store` implementation both engines share, written once.
+//! The `Store` implementation both engines share, written once as
+//! [`impl_store!`], which each engine invokes with its type.
 //!
-//! The engines differ in three places only: how a write transaction starts
-//! (`BEGIN IMMEDIATE` on SQLite), how jobs are claimed (`SKIP LOCKED` on
-//! PostgreSQL) and which migrations they run. Each engine provides those as
-//! inherent items (`write`, `claim`, `migrator`) and invokes [`impl_store!`]
-//! for everything else, so the two cannot drift apart. A macro rather than
-//! generic code over `sqlx::Database`, whose executor bounds would be larger
-//! than the code they save.
-
-/// What differs in type between the engines: the write transaction
-/// (SQLite's holds this process's write turn, see `sqlite.rs`).
-pub(crate) trait Engine {
-    type Tx: std::ops::DerefMut;
-}
-
-/// One multi-row insert into a table that hangs off `cases`, for cases just
-/// written (`i64` is the new case row's id). The table, its columns and
-/// (in `impl_store!`'s `bind_child_rows`) its binds in one place each.
-pub(crate) enum ChildRows<'a> {
-    Categories(&'a [(i64, &'a crate::NewCase, &'a samavvik_core::Category)]),
-    Documents(&'a [(i64, &'a crate::NewCase)]),
-    Events(&'a [(i64, &'a crate::NewCase)]),
-    Mail(&'a [(i64, &'a crate::NewCase, &'a crate::NewMailJob)]),
-}
-
-impl ChildRows<'_> {
-    /// The statement for this run.
-    pub(crate) fn sql(&self, positional: bool) -> String {
-        use crate::sql::{self, insert_rows_sql};
-        match self {
-            Self::Categories(rows) => {
-                insert_rows_sql("case_categories", sql::NEW_CATEGORY_COLUMNS, rows.len(), positional)
-                    + " ON CONFLICT DO NOTHING"
-            }
-            Self::Documents(rows) => {
-                insert_rows_sql("case_documents", sql::NEW_DOCUMENT_COLUMNS, rows.len(), positional)
-            }
-            Self::Events(rows) => insert_rows_sql("case_events", sql::NEW_EVENT_COLUMNS, rows.len(), positional),
-            Self::Mail(rows) => insert_rows_sql("mail_outbox", sql::NEW_MAIL_COLUMNS, rows.len(), positional),
-        }
-    }
-}
+//! What the code here may use of an engine is the [`crate::engine::Engine`]
+//! trait: how a write transaction starts (`BEGIN IMMEDIATE` on SQLite), how
+//! jobs are claimed (`SKIP LOCKED` on PostgreSQL), which migrations run, and
+//! a few engine-specific statements and switches. The rows callers hand in
+//! are inserted through `inserts.rs`, whose tables are bound here in their
+//! columns' order (`bind_case_rows`, `bind_child_rows`, `bind_synthetic_rows`).
+//!
+//! Besides `Store`, the expansion gives each engine the helpers the other
+//! shared implementations (`handling_sql.rs`, `deadlines.rs`) write with:
+//! `insert_event`, `insert_mail` and `require_case`.
 
 macro_rules! impl_store {
     ($engine:ty) => {
         // An anonymous const gives the expansion its own imports.
         const _: () = {
+            use std::collections::HashMap;
+
             use chrono::{DateTime, Utc};
             use samavvik_core::CaseNumber;
             use $crate::codec::{self, CaseRow, CountsRow, EventRow, Ts};
-            use $crate::common::ChildRows;
+            use $crate::engine::{Conn, Engine, PlainQuery, RowsQuery};
             use $crate::group::GroupWriter as _;
+            use $crate::inserts::{self, ChildRows, MailRow};
             use $crate::sql;
             use $crate::{
-                CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, Result, Store, StoreError,
-                TokenHash,
+                CaseEvent, CaseRecord, Ciphertext, Counts, InsertOutcome, MailJob, NewCase, NewEvent, NewMailJob,
+                Result, Store, StoreError, SyntheticCase, TokenHash,
             };
-
-            /// A statement whose rows need no reading, on this engine.
-            type PlainQuery<'q> = sqlx::query::Query<
-                'q,
-                <$engine as $crate::handling_sql::Engine>::Db,
-                <<$engine as $crate::handling_sql::Engine>::Db as sqlx::Database>::Arguments<'q>,
-            >;
 
             impl $engine {
                 /// What the group writer for new numbers and cases has done.
                 pub fn group_commit_stats(&self) -> $crate::GroupCommitStats {
-                    self.intake.as_ref().map(|q| q.stats()).unwrap_or_default()
+                    self.intake().map(|q| q.stats()).unwrap_or_default()
                 }
 
                 /// Writes `cases` in `tx`: one multi-row insert per table, not
                 /// one statement per row, so a group costs a handful of round
                 /// trips however many cases it holds.
-                async fn insert_cases(
-                    tx: &mut <Self as $crate::common::Engine>::Tx,
-                    cases: &[NewCase],
-                ) -> Result<Vec<InsertOutcome>> {
+                async fn insert_cases(tx: &mut Conn<Self>, cases: &[NewCase]) -> Result<Vec<InsertOutcome>> {
                     if cases.is_empty() {
                         return Ok(Vec::new());
                     }
-                    // RETURNING promises no order: match rows by their key.
-                    // A key repeated within the group is written for its
-                    // first case only; the later ones are duplicates of it.
-                    let mut written: std::collections::HashMap<Vec<u8>, i64> = std::collections::HashMap::new();
-                    for run in sql::insert_runs(cases) {
-                        let text = sql::insert_rows_sql("cases", sql::NEW_CASE_COLUMNS, run.len(), Self::POSITIONAL)
-                            + sql::NEW_CASE_TAIL;
-                        let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(&text);
-                        for case in run {
-                            query = query
-                                .bind(case.number.to_string())
-                                .bind(case.number.year())
-                                .bind(i64::from(case.number.seq()))
-                                .bind(Ts::new(case.created_at))
-                                .bind(case.kind.slug())
-                                .bind(case.event_month.to_string())
-                                .bind(case.sender_org.as_str())
-                                .bind(case.sender_unit.as_str())
-                                .bind(case.receiver_org.as_str())
-                                .bind(case.receiver_unit.as_str())
-                                .bind(case.direction.slug())
-                                .bind(case.consequence.slug())
-                                .bind(case.patient_group.slug())
-                                .bind(case.state.slug())
-                                .bind(&case.routing_rule)
-                                .bind(&case.routing_explanation)
-                                .bind(case.ack_deadline)
-                                .bind(case.answer_deadline)
-                                .bind(&case.follow_up_hash.0[..])
-                                .bind(&case.idempotency_hash.0[..])
-                                .bind(Ts::new(case.created_at));
-                        }
-                        for (id, key) in query.fetch_all(&mut **tx).await? {
-                            written.insert(key, id);
-                        }
-                    }
+                    let mut written = Self::insert_case_rows(tx, cases).await?;
                     let mut created = Vec::new();
                     let mut outcomes = Vec::with_capacity(cases.len());
                     for case in cases {
@@ -127,44 +55,120 @@ macro_rules! impl_store {
                                 created.push((id, case));
                                 outcomes.push(InsertOutcome::Created);
                             }
-                            _ => {
-                                // Nothing of this case was written.
-                                let existing: Option<String> = sqlx::query_scalar(sql::FIND_BY_IDEMPOTENCY)
-                                    .bind(key)
-                                    .fetch_optional(&mut **tx)
-                                    .await?;
-                                outcomes.push(codec::duplicate_of(
-                                    existing.as_deref().map(codec::case_number).transpose()?,
-                                )?);
-                            }
+                            // Nothing of this case was written.
+                            None => outcomes.push(Self::duplicate_of(tx, key).await?),
                         }
                     }
+                    Self::insert_children(tx, &created).await?;
+                    Ok(outcomes)
+                }
 
+                /// The `cases` rows, by the id of the row each idempotency
+                /// key got. RETURNING promises no order, so rows are matched
+                /// by their key; a key repeated within the group is written
+                /// for its first case only.
+                async fn insert_case_rows(tx: &mut Conn<Self>, cases: &[NewCase]) -> Result<HashMap<Vec<u8>, i64>> {
+                    let mut written = HashMap::with_capacity(cases.len());
+                    for run in inserts::insert_runs(cases) {
+                        let text = inserts::NEW_CASES.sql(run.len(), Self::POSITIONAL);
+                        let query = Self::bind_case_rows(sqlx::query_as(&text), run);
+                        for (id, key) in query.fetch_all(&mut *tx).await? {
+                            written.insert(key, id);
+                        }
+                    }
+                    Ok(written)
+                }
+
+                /// Binds new cases in the order of `inserts::NEW_CASES`'s columns.
+                fn bind_case_rows<'q, O>(
+                    mut query: RowsQuery<'q, Self, O>,
+                    run: &'q [NewCase],
+                ) -> RowsQuery<'q, Self, O> {
+                    for case in run {
+                        query = query
+                            .bind(case.number.to_string())
+                            .bind(case.number.year())
+                            .bind(i64::from(case.number.seq()))
+                            .bind(Ts::new(case.created_at))
+                            .bind(case.kind.slug())
+                            .bind(case.event_month.to_string())
+                            .bind(case.sender_org.as_str())
+                            .bind(case.sender_unit.as_str())
+                            .bind(case.receiver_org.as_str())
+                            .bind(case.receiver_unit.as_str())
+                            .bind(case.direction.slug())
+                            .bind(case.consequence.slug())
+                            .bind(case.patient_group.slug())
+                            .bind(case.state.slug())
+                            .bind(&case.routing_rule)
+                            .bind(&case.routing_explanation)
+                            .bind(case.ack_deadline)
+                            .bind(case.answer_deadline)
+                            .bind(&case.follow_up_hash.0[..])
+                            .bind(&case.idempotency_hash.0[..])
+                            .bind(Ts::new(case.created_at));
+                    }
+                    query
+                }
+
+                /// The outcome for a case whose idempotency key another case holds.
+                async fn duplicate_of(tx: &mut Conn<Self>, key: &[u8]) -> Result<InsertOutcome> {
+                    let existing: Option<String> = sqlx::query_scalar(sql::FIND_BY_IDEMPOTENCY)
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    codec::duplicate_of(existing.as_deref().map(codec::case_number).transpose()?)
+                }
+
+                /// Categories, sealed documents, first events and mail jobs of
+                /// the cases just written (`i64` is each case's row id).
+                async fn insert_children(tx: &mut Conn<Self>, created: &[(i64, &NewCase)]) -> Result<()> {
                     let categories: Vec<_> = created
                         .iter()
                         .flat_map(|&(id, case)| case.categories.iter().map(move |c| (id, case, c)))
                         .collect();
+                    let events: Vec<_> = created
+                        .iter()
+                        .map(|&(id, case)| (id, &case.first_event))
+                        .collect();
                     let mail: Vec<_> = created
                         .iter()
-                        .flat_map(|&(id, case)| case.mail.iter().map(move |job| (id, case, job)))
+                        .flat_map(|&(id, case)| {
+                            case.mail.iter().map(move |job| MailRow {
+                                case_id: Some(id),
+                                job,
+                                created_at: case.created_at,
+                            })
+                        })
                         .collect();
-                    let children = (sql::insert_runs(&categories)
+                    let children = (inserts::insert_runs(&categories)
                         .into_iter()
                         .map(ChildRows::Categories))
-                    .chain(sql::insert_runs(&created).into_iter().map(ChildRows::Documents))
-                    .chain(sql::insert_runs(&created).into_iter().map(ChildRows::Events))
-                    .chain(sql::insert_runs(&mail).into_iter().map(ChildRows::Mail));
+                    .chain(
+                        inserts::insert_runs(created)
+                            .into_iter()
+                            .map(ChildRows::Documents),
+                    )
+                    .chain(inserts::insert_runs(&events).into_iter().map(ChildRows::Events))
+                    .chain(inserts::insert_runs(&mail).into_iter().map(ChildRows::Mail));
                     for rows in children {
-                        let text = rows.sql(Self::POSITIONAL);
-                        Self::bind_child_rows(sqlx::query(&text), &rows)
-                            .execute(&mut **tx)
-                            .await?;
+                        Self::insert_child_rows(tx, &rows).await?;
                     }
-                    Ok(outcomes)
+                    Ok(())
                 }
 
-                /// Binds one run of a child table's rows, in its columns' order.
-                fn bind_child_rows<'q>(mut query: PlainQuery<'q>, rows: &ChildRows<'q>) -> PlainQuery<'q> {
+                /// Writes one run of a child table's rows.
+                async fn insert_child_rows(tx: &mut Conn<Self>, rows: &ChildRows<'_>) -> Result<()> {
+                    let text = rows.sql(Self::POSITIONAL);
+                    Self::bind_child_rows(sqlx::query(&text), rows)
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok(())
+                }
+
+                /// Binds one run of a child table's rows, in the order of its
+                /// columns in `inserts.rs`.
+                fn bind_child_rows<'q>(mut query: PlainQuery<'q, Self>, rows: &ChildRows<'q>) -> PlainQuery<'q, Self> {
                     match *rows {
                         ChildRows::Categories(part) => {
                             for &(id, case, category) in part {
@@ -180,8 +184,7 @@ macro_rules! impl_store {
                             }
                         }
                         ChildRows::Events(part) => {
-                            for &(id, case) in part {
-                                let ev = &case.first_event;
+                            for &(id, ev) in part {
                                 query = query
                                     .bind(id)
                                     .bind(Ts::new(ev.at))
@@ -192,9 +195,10 @@ macro_rules! impl_store {
                             }
                         }
                         ChildRows::Mail(part) => {
-                            for &(id, case, job) in part {
+                            for row in part {
+                                let job = row.job;
                                 query = query
-                                    .bind(id)
+                                    .bind(row.case_id)
                                     .bind(&job.to)
                                     .bind(&job.template)
                                     .bind(sqlx::types::Json(&job.payload))
@@ -202,18 +206,51 @@ macro_rules! impl_store {
                                     .bind("pending")
                                     .bind(0_i32)
                                     .bind(Ts::new(job.not_before))
-                                    .bind(Ts::new(case.created_at));
+                                    .bind(Ts::new(row.created_at));
                             }
                         }
                     }
                     query
                 }
 
+                /// Writes the event `ev` of case row `case_id`.
+                pub(crate) async fn insert_event(tx: &mut Conn<Self>, case_id: i64, ev: &NewEvent) -> Result<()> {
+                    Self::insert_child_rows(tx, &ChildRows::Events(&[(case_id, ev)])).await
+                }
+
+                /// Queues `mail` (for case row `case_id`, if any), created
+                /// `now`: one statement per job, each the same prepared one.
+                pub(crate) async fn insert_mail(
+                    tx: &mut Conn<Self>,
+                    case_id: Option<i64>,
+                    mail: &[NewMailJob],
+                    now: DateTime<Utc>,
+                ) -> Result<()> {
+                    for job in mail {
+                        let row = MailRow {
+                            case_id,
+                            job,
+                            created_at: now,
+                        };
+                        Self::insert_child_rows(tx, &ChildRows::Mail(std::slice::from_ref(&row))).await?;
+                    }
+                    Ok(())
+                }
+
+                /// The row id of case `number`, or [`StoreError::NotFound`].
+                pub(crate) async fn require_case(tx: &mut Conn<Self>, number: CaseNumber) -> Result<i64> {
+                    let id: Option<i64> = sqlx::query_scalar(sql::CASE_ID)
+                        .bind(number.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    id.ok_or(StoreError::NotFound(number))
+                }
+
                 async fn record(&self, row: Option<CaseRow>) -> Result<Option<CaseRecord>> {
                     let Some(row) = row else { return Ok(None) };
                     let categories = sqlx::query_scalar(sql::CATEGORIES)
                         .bind(row.id)
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.read_pool())
                         .await?;
                     row.into_record(categories).map(Some)
                 }
@@ -252,6 +289,15 @@ macro_rules! impl_store {
                 ) -> Result<(Vec<CaseNumber>, Vec<InsertOutcome>)> {
                     let mut tx = self.write().await?;
                     let outcomes = Self::insert_cases(&mut tx, cases).await?;
+                    let numbers = Self::allocate_numbers(&mut tx, years).await?;
+                    // An early return above drops `tx`, which rolls it back.
+                    tx.commit().await?;
+                    Ok((numbers, outcomes))
+                }
+
+                /// A number for each of `years`, in order: one block per
+                /// distinct year, taken in one statement.
+                async fn allocate_numbers(tx: &mut Conn<Self>, years: &[i32]) -> Result<Vec<CaseNumber>> {
                     let mut numbers = vec![None; years.len()];
                     for (i, &year) in years.iter().enumerate() {
                         if numbers[i].is_some() {
@@ -268,29 +314,26 @@ macro_rules! impl_store {
                             numbers[j] = Some(codec::case_number_of(year, last - count + 1 + k as i64)?);
                         }
                     }
-                    let numbers = numbers.into_iter().flatten().collect();
-                    // An early return above drops `tx`, which rolls it back.
-                    tx.commit().await?;
-                    Ok((numbers, outcomes))
+                    Ok(numbers.into_iter().flatten().collect())
                 }
             }
 
             impl Store for $engine {
                 async fn migrate(&self) -> Result<()> {
-                    Self::migrator().run(&self.pool).await?;
+                    Self::migrator().run(self.read_pool()).await?;
                     Ok(())
                 }
 
                 async fn find_by_idempotency(&self, key_hash: &TokenHash) -> Result<Option<CaseNumber>> {
                     let found: Option<String> = sqlx::query_scalar(sql::FIND_BY_IDEMPOTENCY)
                         .bind(&key_hash.0[..])
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.read_pool())
                         .await?;
                     found.as_deref().map(codec::case_number).transpose()
                 }
 
                 async fn allocate_case_number(&self, year: i32) -> Result<CaseNumber> {
-                    match &self.intake {
+                    match self.intake() {
                         Some(queue) => queue.number(year).await,
                         None => self
                             .write_group(&[year], &[])
@@ -300,7 +343,7 @@ macro_rules! impl_store {
                 }
 
                 async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome> {
-                    match &self.intake {
+                    match self.intake() {
                         Some(queue) => queue.insert(case.clone()).await,
                         None => self
                             .write_group(&[], std::slice::from_ref(case))
@@ -312,7 +355,7 @@ macro_rules! impl_store {
                 async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>> {
                     let row = sqlx::query_as(sql::CASE_BY_NUMBER)
                         .bind(number.to_string())
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.read_pool())
                         .await?;
                     self.record(row).await
                 }
@@ -320,25 +363,25 @@ macro_rules! impl_store {
                 async fn case_by_follow_up(&self, token_hash: &TokenHash) -> Result<Option<CaseRecord>> {
                     let row = sqlx::query_as(sql::CASE_BY_FOLLOW_UP)
                         .bind(&token_hash.0[..])
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.read_pool())
                         .await?;
                     self.record(row).await
                 }
 
                 async fn sealed_document(&self, number: CaseNumber) -> Result<Option<Ciphertext>> {
-                    let bytes: Option<Vec<u8>> = sqlx::query_scalar(sql::SEALED_DOCUMENT)
+                    let bytes: Option<Option<Vec<u8>>> = sqlx::query_scalar(sql::SEALED_DOCUMENT)
                         .bind(number.to_string())
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.read_pool())
                         .await?;
-                    Ok(bytes.map(Ciphertext))
+                    Ok(bytes.ok_or(StoreError::NotFound(number))?.map(Ciphertext))
                 }
 
                 async fn case_events(&self, number: CaseNumber) -> Result<Vec<CaseEvent>> {
                     let rows: Vec<EventRow> = sqlx::query_as(sql::CASE_EVENTS)
                         .bind(number.to_string())
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.read_pool())
                         .await?;
-                    rows.into_iter().map(EventRow::into_event).collect()
+                    codec::children(number, rows, EventRow::into_event)
                 }
 
                 async fn claim_mail_jobs(
@@ -351,17 +394,9 @@ macro_rules! impl_store {
                     codec::jobs_by_id(self.claim(worker, now, lease, limit).await?)
                 }
 
+                #[cfg(any(test, feature = "test-support"))]
                 async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
-                    let mut tx = self.write().await?;
-                    let done = sqlx::query(sql::MARK_SENT)
-                        .bind(id)
-                        .bind(worker)
-                        .bind(Ts::new(now))
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    codec::note_lost_lease(done.rows_affected(), id, worker);
-                    Ok(())
+                    self.mark_mail_sent_many(&[id], worker, now).await
                 }
 
                 async fn mark_mail_sent_many(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> Result<()> {
@@ -409,7 +444,7 @@ macro_rules! impl_store {
                 }
 
                 async fn counts(&self) -> Result<Counts> {
-                    let row: CountsRow = sqlx::query_as(sql::COUNTS).fetch_one(&self.pool).await?;
+                    let row: CountsRow = sqlx::query_as(sql::COUNTS).fetch_one(self.read_pool()).await?;
                     Ok(row.into())
                 }
 
@@ -421,7 +456,7 @@ macro_rules! impl_store {
                     let row: $crate::stats::CutoffRow = sqlx::query_as(Self::STATS.cutoff)
                         .bind(from.to_string())
                         .bind(to.to_string())
-                        .fetch_one(&self.pool)
+                        .fetch_one(self.read_pool())
                         .await?;
                     Ok(row.latest())
                 }
@@ -439,21 +474,21 @@ macro_rules! impl_store {
                             .bind(&to)
                             .bind(status)
                             .bind(q.status_date())
-                            .fetch_all(&self.pool),
+                            .fetch_all(self.read_pool()),
                         sqlx::query_as::<_, DaysRow>(Self::STATS.days)
                             .bind(&from)
                             .bind(&to)
                             .bind(status)
-                            .fetch_all(&self.pool),
+                            .fetch_all(self.read_pool()),
                         sqlx::query_as::<_, DimRow>(Self::STATS.dims)
                             .bind(&from)
                             .bind(&to)
                             .bind(status)
-                            .fetch_all(&self.pool),
+                            .fetch_all(self.read_pool()),
                         sqlx::query_as::<_, MonthRow>(Self::STATS.months)
                             .bind(&trend_from)
                             .bind(&to)
-                            .fetch_all(&self.pool),
+                            .fetch_all(self.read_pool()),
                     )?;
                     Ok($crate::stats::canonical($crate::CaseStatistics {
                         flows: $crate::stats::merge_flows(
@@ -468,110 +503,11 @@ macro_rules! impl_store {
                     }))
                 }
 
-                async fn insert_synthetic_cases(&self, cases: &[$crate::SyntheticCase]) -> Result<u64> {
-                    use chrono::Datelike;
-                    use std::collections::BTreeMap;
-                    const ROWS: usize = 1000;
+                async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64> {
                     let mut tx = self.write().await?;
-                    // Hand out one block of numbers per year, in this transaction.
-                    let mut per_year: BTreeMap<i32, i64> = BTreeMap::new();
-                    for c in cases {
-                        *per_year.entry(c.created_at.year()).or_default() += 1;
-                    }
-                    let mut next: BTreeMap<i32, i64> = BTreeMap::new();
-                    for (&year, &n) in &per_year {
-                        let last: i64 = sqlx::query_scalar(sql::NEXT_SEQ_BLOCK)
-                            .bind(year)
-                            .bind(n)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        next.insert(year, last - n + 1);
-                    }
-                    for chunk in cases.chunks(ROWS) {
-                        let mut numbers = Vec::with_capacity(chunk.len());
-                        for c in chunk {
-                            let year = c.created_at.year();
-                            let seq = next.get_mut(&year).expect("every year has a block");
-                            numbers.push(codec::case_number_of(year, *seq)?);
-                            *seq += 1;
-                        }
-                        let text = sql::insert_synthetic_sql(chunk.len(), Self::POSITIONAL);
-                        let mut query = sqlx::query_as::<_, (i64, String)>(&text);
-                        for (c, number) in chunk.iter().zip(&numbers) {
-                            // Unique per number, and no token hashes to it.
-                            let mut hash = [0u8; 32];
-                            hash[..4].copy_from_slice(b"synt");
-                            hash[4..8].copy_from_slice(&number.year().to_be_bytes());
-                            hash[8..12].copy_from_slice(&number.seq().to_be_bytes());
-                            let mut follow = hash;
-                            follow[0] = b'S';
-                            query = query
-                                .bind(number.to_string())
-                                .bind(number.year())
-                                .bind(i64::from(number.seq()))
-                                .bind(Ts::new(c.created_at))
-                                .bind(c.kind.slug())
-                                .bind(c.event_month.to_string())
-                                .bind(c.sender_org.as_str().to_owned())
-                                .bind(c.sender_unit.as_str().to_owned())
-                                .bind(c.receiver_org.as_str().to_owned())
-                                .bind(c.receiver_unit.as_str().to_owned())
-                                .bind(c.direction.slug())
-                                .bind(c.consequence.slug())
-                                .bind(c.patient_group.slug())
-                                .bind(c.state().slug())
-                                .bind(c.ack_deadline)
-                                .bind(c.answer_deadline)
-                                .bind(follow.to_vec())
-                                .bind(hash.to_vec())
-                                .bind(c.acknowledged_at.map(Ts::new))
-                                .bind(c.answered_at.map(Ts::new))
-                                .bind(c.closed_at.map(Ts::new))
-                                .bind(Ts::new(c.created_at))
-                                .bind(c.answered_at.map(|t| $crate::stats::whole_days(c.created_at, t)))
-                                .bind(c.closed_at.map(|t| $crate::stats::whole_days(c.created_at, t)));
-                        }
-                        // RETURNING promises no order, so match rows by number.
-                        let ids: std::collections::HashMap<String, i64> = query
-                            .fetch_all(&mut *tx)
-                            .await?
-                            .into_iter()
-                            .map(|(id, number)| (number, id))
-                            .collect();
-                        // Categories and measures carry the case's event month
-                        // (and measures its closing) for the statistics.
-                        let mut cats: Vec<(i64, &'static str, String)> = Vec::new();
-                        let mut measures: Vec<(i64, &'static str, String, Option<Ts>)> = Vec::new();
-                        for (c, number) in chunk.iter().zip(&numbers) {
-                            let id = *ids
-                                .get(&number.to_string())
-                                .ok_or_else(|| StoreError::Corrupt(format!("{number} not returned")))?;
-                            let month = c.event_month.to_string();
-                            cats.extend(c.categories.iter().map(|k| (id, k.slug(), month.clone())));
-                            measures.extend(
-                                c.measures
-                                    .iter()
-                                    .map(|m| (id, m.slug(), month.clone(), c.closed_at.map(Ts::new))),
-                            );
-                        }
-                        for part in cats.chunks(ROWS * 2) {
-                            let columns = ["case_id", "category", "event_month"];
-                            let text = sql::insert_rows_sql("case_categories", &columns, part.len(), Self::POSITIONAL);
-                            let mut q = sqlx::query(&text);
-                            for (id, slug, month) in part {
-                                q = q.bind(*id).bind(*slug).bind(month.as_str());
-                            }
-                            q.execute(&mut *tx).await?;
-                        }
-                        for part in measures.chunks(ROWS * 2) {
-                            let columns = ["case_id", "category", "event_month", "closed_at"];
-                            let text = sql::insert_rows_sql("case_measures", &columns, part.len(), Self::POSITIONAL);
-                            let mut q = sqlx::query(&text);
-                            for (id, slug, month, closed) in part {
-                                q = q.bind(*id).bind(*slug).bind(month.as_str()).bind(*closed);
-                            }
-                            q.execute(&mut *tx).await?;
-                        }
+                    let mut next = Self::synthetic_blocks(&mut tx, cases).await?;
+                    for chunk in cases.chunks(SYNTHETIC_ROWS) {
+                        Self::insert_synthetic_chunk(&mut tx, chunk, &mut next).await?;
                     }
                     tx.commit().await?;
                     Ok(cases.len() as u64)
@@ -595,7 +531,7 @@ macro_rules! impl_store {
 
                 async fn published_reports(&self) -> Result<Vec<$crate::PublishedReport>> {
                     let rows: Vec<$crate::stats::PublishedRow> = sqlx::query_as(sql::PUBLISHED_REPORTS)
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.read_pool())
                         .await?;
                     rows.into_iter()
                         .map($crate::stats::PublishedRow::decode)
@@ -604,9 +540,145 @@ macro_rules! impl_store {
 
                 async fn analyze(&self) -> Result<()> {
                     for statement in Self::ANALYZE {
-                        sqlx::query(statement).execute(&self.pool).await?;
+                        sqlx::query(statement).execute(self.read_pool()).await?;
                     }
                     Ok(())
+                }
+            }
+
+            /// Synthetic cases per multi-row insert, and twice as many
+            /// category or measure rows: 26,000 parameters at most, below
+            /// SQLite's 32,766.
+            const SYNTHETIC_ROWS: usize = 1000;
+
+            impl $engine {
+                /// Hands out one block of numbers per year for `cases`;
+                /// returns each year's first number.
+                async fn synthetic_blocks(
+                    tx: &mut Conn<Self>,
+                    cases: &[SyntheticCase],
+                ) -> Result<std::collections::BTreeMap<i32, i64>> {
+                    use chrono::Datelike;
+                    let mut per_year = std::collections::BTreeMap::<i32, i64>::new();
+                    for c in cases {
+                        *per_year.entry(c.created_at.year()).or_default() += 1;
+                    }
+                    for (&year, n) in per_year.iter_mut() {
+                        let last: i64 = sqlx::query_scalar(sql::NEXT_SEQ_BLOCK)
+                            .bind(year)
+                            .bind(*n)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        *n = last - *n + 1;
+                    }
+                    Ok(per_year)
+                }
+
+                /// Writes one chunk of synthetic cases with their categories
+                /// and measures, numbering them from `next` (a year's next
+                /// number, advanced here).
+                async fn insert_synthetic_chunk(
+                    tx: &mut Conn<Self>,
+                    chunk: &[SyntheticCase],
+                    next: &mut std::collections::BTreeMap<i32, i64>,
+                ) -> Result<()> {
+                    use chrono::Datelike;
+                    let mut numbers = Vec::with_capacity(chunk.len());
+                    for c in chunk {
+                        let year = c.created_at.year();
+                        let seq = next.get_mut(&year).expect("every year has a block");
+                        numbers.push(codec::case_number_of(year, *seq)?);
+                        *seq += 1;
+                    }
+                    let text = inserts::SYNTHETIC_CASES.bulk_sql(chunk.len(), Self::POSITIONAL);
+                    let query = Self::bind_synthetic_rows(sqlx::query_as::<_, (i64, String)>(&text), chunk, &numbers);
+                    // RETURNING promises no order, so match rows by number.
+                    let ids: HashMap<String, i64> = query
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .map(|(id, number)| (number, id))
+                        .collect();
+                    // Categories and measures carry the case's event month
+                    // (and measures its closing) for the statistics.
+                    let mut cats: Vec<(i64, &'static str, String)> = Vec::new();
+                    let mut measures: Vec<(i64, &'static str, String, Option<Ts>)> = Vec::new();
+                    for (c, number) in chunk.iter().zip(&numbers) {
+                        let id = *ids
+                            .get(&number.to_string())
+                            .ok_or_else(|| StoreError::Corrupt(format!("{number} not returned")))?;
+                        let month = c.event_month.to_string();
+                        cats.extend(c.categories.iter().map(|k| (id, k.slug(), month.clone())));
+                        measures.extend(
+                            c.measures
+                                .iter()
+                                .map(|m| (id, m.slug(), month.clone(), c.closed_at.map(Ts::new))),
+                        );
+                    }
+                    for part in cats.chunks(SYNTHETIC_ROWS * 2) {
+                        let text = inserts::SYNTHETIC_CATEGORIES.bulk_sql(part.len(), Self::POSITIONAL);
+                        let mut q = sqlx::query(&text);
+                        for (id, slug, month) in part {
+                            q = q.bind(*id).bind(*slug).bind(month.as_str());
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                    for part in measures.chunks(SYNTHETIC_ROWS * 2) {
+                        let text = inserts::SYNTHETIC_MEASURES.bulk_sql(part.len(), Self::POSITIONAL);
+                        let mut q = sqlx::query(&text);
+                        for (id, slug, month, closed) in part {
+                            q = q.bind(*id).bind(*slug).bind(month.as_str()).bind(*closed);
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                    Ok(())
+                }
+
+                /// Binds synthetic cases in the order of
+                /// `inserts::SYNTHETIC_CASES`'s columns. Routing columns are
+                /// fixed text: synthetic cases were never routed.
+                fn bind_synthetic_rows<'q, O>(
+                    mut query: RowsQuery<'q, Self, O>,
+                    chunk: &'q [SyntheticCase],
+                    numbers: &[CaseNumber],
+                ) -> RowsQuery<'q, Self, O> {
+                    for (c, number) in chunk.iter().zip(numbers) {
+                        // Unique per number, and no token hashes to it.
+                        let mut hash = [0u8; 32];
+                        hash[..4].copy_from_slice(b"synt");
+                        hash[4..8].copy_from_slice(&number.year().to_be_bytes());
+                        hash[8..12].copy_from_slice(&number.seq().to_be_bytes());
+                        let mut follow = hash;
+                        follow[0] = b'S';
+                        query = query
+                            .bind(number.to_string())
+                            .bind(number.year())
+                            .bind(i64::from(number.seq()))
+                            .bind(Ts::new(c.created_at))
+                            .bind(c.kind.slug())
+                            .bind(c.event_month.to_string())
+                            .bind(c.sender_org.as_str())
+                            .bind(c.sender_unit.as_str())
+                            .bind(c.receiver_org.as_str())
+                            .bind(c.receiver_unit.as_str())
+                            .bind(c.direction.slug())
+                            .bind(c.consequence.slug())
+                            .bind(c.patient_group.slug())
+                            .bind(c.state().slug())
+                            .bind("synthetic")
+                            .bind("Syntetisk sak (generert)")
+                            .bind(c.ack_deadline)
+                            .bind(c.answer_deadline)
+                            .bind(follow.to_vec())
+                            .bind(hash.to_vec())
+                            .bind(Ts::new(c.created_at))
+                            .bind(c.acknowledged_at.map(Ts::new))
+                            .bind(c.answered_at.map(Ts::new))
+                            .bind(c.closed_at.map(Ts::new))
+                            .bind(c.answered_at.map(|t| $crate::stats::whole_days(c.created_at, t)))
+                            .bind(c.closed_at.map(|t| $crate::stats::whole_days(c.created_at, t)));
+                    }
+                    query
                 }
             }
         };

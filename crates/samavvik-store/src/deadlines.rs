@@ -9,7 +9,7 @@ use crate::{NewMailJob, Result};
 pub trait DeadlineStore {
     /// Records that `stage` of `deadline` was handled for the case and
     /// queues its mail, in one transaction. `false` (nothing written) when
-    /// it was recorded before.
+    /// it was recorded before; an unknown case is [`crate::StoreError::NotFound`].
     async fn record_deadline_notice(
         &self,
         number: CaseNumber,
@@ -29,6 +29,7 @@ macro_rules! impl_deadline_store {
         const _: () = {
             use $crate::codec::Ts;
             use $crate::deadlines::{DeadlineStore, INSERT_NOTICE};
+            use $crate::engine::Engine;
 
             impl DeadlineStore for $engine {
                 async fn record_deadline_notice(
@@ -48,11 +49,12 @@ macro_rules! impl_deadline_store {
                         .fetch_optional(&mut *tx)
                         .await?;
                     let Some(case_id) = case_id else {
+                        // Recorded before, or no such case: find out which.
+                        Self::require_case(&mut tx, number).await?;
                         tx.rollback().await?;
                         return Ok(false);
                     };
-                    // The same outbox insert case handling uses (`handling_sql`).
-                    Self::handling_insert_mail(&mut tx, case_id, mail, at).await?;
+                    Self::insert_mail(&mut tx, Some(case_id), mail, at).await?;
                     tx.commit().await?;
                     Ok(true)
                 }

@@ -42,9 +42,11 @@ pub trait DirectoryStore {
     async fn import_directory(&self, import: &DirectoryImport) -> Result<bool>;
 
     /// Every imported version, oldest first.
+    #[cfg(any(test, feature = "test-support"))]
     async fn directory_versions(&self) -> Result<Vec<DirectoryVersion>>;
 
     /// A unit's name in a given version.
+    #[cfg(any(test, feature = "test-support"))]
     async fn directory_unit_name(&self, version: &str, unit_id: &str) -> Result<Option<String>>;
 }
 
@@ -53,8 +55,10 @@ pub(crate) const INSERT_IMPORT: &str = "INSERT INTO directory_imports (version, 
 pub(crate) const INSERT_UNIT: &str = "INSERT INTO directory_units \
      (version, unit_id, name, organisation, kind, valid_from, valid_to, successor) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) const VERSIONS: &str =
     "SELECT version, imported_at, unit_count FROM directory_imports ORDER BY imported_at, version";
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) const UNIT_NAME: &str = "SELECT name FROM directory_units WHERE version = $1 AND unit_id = $2";
 
 /// The shared implementation, invoked once per engine like `impl_store!`.
@@ -63,7 +67,8 @@ macro_rules! impl_directory_store {
         const _: () = {
             use $crate::Result;
             use $crate::codec::Ts;
-            use $crate::directory::{DirectoryImport, DirectoryStore, DirectoryVersion};
+            use $crate::directory::{DirectoryImport, DirectoryStore};
+            use $crate::engine::Engine;
 
             impl DirectoryStore for $engine {
                 async fn import_directory(&self, import: &DirectoryImport) -> Result<bool> {
@@ -96,13 +101,14 @@ macro_rules! impl_directory_store {
                     Ok(true)
                 }
 
-                async fn directory_versions(&self) -> Result<Vec<DirectoryVersion>> {
+                #[cfg(any(test, feature = "test-support"))]
+                async fn directory_versions(&self) -> Result<Vec<$crate::DirectoryVersion>> {
                     let rows: Vec<(String, Ts, i64)> = sqlx::query_as($crate::directory::VERSIONS)
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.read_pool())
                         .await?;
                     Ok(rows
                         .into_iter()
-                        .map(|(version, at, n)| DirectoryVersion {
+                        .map(|(version, at, n)| $crate::DirectoryVersion {
                             version,
                             imported_at: at.get(),
                             unit_count: u32::try_from(n).unwrap_or(u32::MAX),
@@ -110,11 +116,12 @@ macro_rules! impl_directory_store {
                         .collect())
                 }
 
+                #[cfg(any(test, feature = "test-support"))]
                 async fn directory_unit_name(&self, version: &str, unit_id: &str) -> Result<Option<String>> {
                     Ok(sqlx::query_scalar($crate::directory::UNIT_NAME)
                         .bind(version)
                         .bind(unit_id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.read_pool())
                         .await?)
                 }
             }

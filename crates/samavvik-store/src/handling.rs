@@ -184,9 +184,12 @@ pub trait HandlingStore {
     // ── work lists and cases ─────────────────────────────────────────────
     /// Matching cases in the requested order, with the total count.
     async fn list_cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, u64)>;
-    /// The measure categories recorded for a case.
+    /// The measure categories recorded for a case. An unknown case is
+    /// [`crate::StoreError::NotFound`].
     async fn case_measures(&self, number: CaseNumber) -> Result<Vec<MeasureCategory>>;
-    /// The clear handling timestamps (acknowledged, answered, closed).
+    /// The clear handling timestamps (acknowledged, answered, closed);
+    /// `None` for an unknown case.
+    #[cfg(any(test, feature = "test-support"))]
     async fn handling_times(
         &self,
         number: CaseNumber,
@@ -194,15 +197,17 @@ pub trait HandlingStore {
 
     // ── transitions and sealed items ─────────────────────────────────────
     /// Applies a transition if the case is still in `from`; `false` (and
-    /// nothing written) if someone else moved it first or it does not exist.
+    /// nothing written) if someone else moved it first. An unknown case is
+    /// [`crate::StoreError::NotFound`] (and nothing written).
     /// A reroute whose `resealed` does not name exactly the case's sealed
     /// documents (the report if present, every item) is refused with
     /// [`crate::StoreError::Corrupt`] and writes nothing.
     async fn apply_transition(&self, write: &TransitionWrite) -> Result<bool>;
     /// Adds a sealed item outside a transition (a message, a reporter's
     /// addition), with its notifications, in one transaction. Returns the
-    /// item's id; an unknown case is `StoreError::Database(sqlx::Error::RowNotFound)`.
+    /// item's id; an unknown case is [`crate::StoreError::NotFound`].
     async fn add_sealed_item(&self, number: CaseNumber, item: &NewSealedItem, mail: &[NewMailJob]) -> Result<i64>;
-    /// The case's sealed items, oldest first.
+    /// The case's sealed items, oldest first. An unknown case is
+    /// [`crate::StoreError::NotFound`].
     async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<SealedItem>>;
 }

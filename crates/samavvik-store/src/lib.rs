@@ -5,15 +5,26 @@
 //! conformance suite (`tests/conformance.rs`). This crate is the only place
 //! with SQL. Only [`Ciphertext`] goes into the sealed column: the store
 //! never sees plaintext case content.
+//!
+//! A method that must find a case answers an unknown case number with
+//! [`StoreError::NotFound`]; one that looks a case up returns `Option`. A
+//! write that repeats a unique value is [`StoreError::Conflict`].
+//!
+//! The `test-support` feature (off by default) adds what only tests use:
+//! raw pool access and a few read methods; crates turn it on from their
+//! dev-dependencies.
 
 mod any;
 mod codec;
 mod common;
 mod deadlines;
 mod directory;
+mod engine;
 mod group;
 mod handling;
+mod handling_impl;
 mod handling_sql;
+mod inserts;
 mod model;
 mod postgres;
 pub mod scratch;
@@ -42,8 +53,17 @@ use samavvik_core::{CaseNumber, EventMonth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// No case has this number. Lookups that may find nothing return
+    /// `Option` instead; this is for methods that must find the case.
+    #[error("no case {0}")]
+    NotFound(CaseNumber),
+    /// A write would repeat a value that must be unique (a message id, a
+    /// token, a case number), where the store does not expect it the way it
+    /// expects a repeated idempotency key.
+    #[error("conflicts with a row already stored: {0}")]
+    Conflict(#[source] sqlx::Error),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database url (use sqlite:// or postgres://)")]
@@ -53,6 +73,24 @@ pub enum StoreError {
     /// The store's group writer is gone (the store is shutting down).
     #[error("the store's writer has stopped")]
     WriterStopped,
+}
+
+impl StoreError {
+    /// Whether this is [`StoreError::NotFound`]: the case does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StoreError::NotFound(_))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A unique-constraint violation is [`StoreError::Conflict`]; every
+    /// other database error is [`StoreError::Database`].
+    fn from(e: sqlx::Error) -> Self {
+        match e.as_database_error() {
+            Some(db) if db.is_unique_violation() => StoreError::Conflict(e),
+            _ => StoreError::Database(e),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -89,10 +127,12 @@ pub trait Store {
     /// Clear columns of the case a follow-up token belongs to.
     async fn case_by_follow_up(&self, token_hash: &TokenHash) -> Result<Option<CaseRecord>>;
 
-    /// The case's sealed document (ciphertext only).
+    /// The case's sealed document (ciphertext only); `None` when the case has
+    /// none (a synthetic case). An unknown case is [`StoreError::NotFound`].
     async fn sealed_document(&self, number: CaseNumber) -> Result<Option<Ciphertext>>;
 
-    /// The case's events, oldest first.
+    /// The case's events, oldest first. An unknown case is
+    /// [`StoreError::NotFound`].
     async fn case_events(&self, number: CaseNumber) -> Result<Vec<CaseEvent>>;
 
     /// Claims up to `limit` due mail jobs for `worker`, leasing them until
@@ -107,18 +147,21 @@ pub trait Store {
         limit: u32,
     ) -> Result<Vec<MailJob>>;
 
-    /// Marks a job sent. Only the worker holding the lease may do so; for
-    /// anyone else (the lease was taken over, or the job is finished) this is
-    /// a no-op that returns `Ok` and logs a warning.
+    /// [`Store::mark_mail_sent_many`] for one job. Test support: the worker
+    /// marks its batch at once.
+    #[cfg(any(test, feature = "test-support"))]
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()>;
 
-    /// [`Store::mark_mail_sent`] for several jobs in **one** transaction: a
-    /// worker finishing a batch pays for one commit, not one per mail.
+    /// Marks jobs sent, in **one** transaction: a worker finishing a batch
+    /// pays for one commit, not one per mail. Only the worker holding a
+    /// job's lease may do so; for anyone else (the lease was taken over, or
+    /// the job is finished) that job is left as it is, with a warning in the
+    /// log, and the call still returns `Ok`.
     async fn mark_mail_sent_many(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> Result<()>;
 
     /// Records a failed attempt: retry at `retry_at`, or dead-letter when `retry_at` is `None`.
     /// `error` is a short technical summary without personal data. Clears the
-    /// lease and counts the attempt. Like [`Store::mark_mail_sent`], a no-op
+    /// lease and counts the attempt. Like [`Store::mark_mail_sent_many`], a no-op
     /// unless `worker` holds the lease.
     async fn mark_mail_failed(&self, id: i64, worker: &str, error: &str, retry_at: Option<DateTime<Utc>>)
     -> Result<()>;

@@ -12,8 +12,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::Result;
 use crate::codec::{JobRow, Ts};
+use crate::engine::Engine;
 use crate::group::IntakeQueue;
-use crate::sql::{due_at_1, job_columns};
+use crate::sql::{StatsSql, due_at_1, job_columns};
 
 #[derive(Clone, Debug)]
 pub struct PgStore {
@@ -44,38 +45,56 @@ impl PgStore {
         })
     }
 
-    /// The underlying pool, for callers that need raw access (tests, tools).
+    /// The underlying pool, for tests that check what the `Store` API
+    /// cannot (raw SQL).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// Closes the pool, waiting for connections in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl Engine for PgStore {
+    type Db = Postgres;
+    type Tx = Transaction<'static, Postgres>;
+
+    /// `$n` placeholders (see `RowsInsert::build` in `inserts.rs`).
+    const POSITIONAL: bool = false;
+
+    /// Groups run side by side; see `write_group`.
+    const NUMBERS_APART: bool = true;
+
+    /// Dates are UTC.
+    const STATS: StatsSql = crate::sql::stats_queries!(
+        "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
+        "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)"
+    );
+
+    /// Flooring the interval in seconds.
+    const SET_DAYS: &'static str = "UPDATE cases SET \
+         days_to_answer = CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 86400) AS BIGINT), \
+         days_to_close = CAST(FLOOR(EXTRACT(EPOCH FROM (closed_at - created_at)) / 86400) AS BIGINT) WHERE id = $1";
+
+    /// A bulk load leaves the visibility map unset; VACUUM lets the report use
+    /// index-only scans.
+    const ANALYZE: &'static [&'static str] = &["VACUUM (ANALYZE) cases, case_categories, case_measures"];
 
     fn migrator() -> &'static Migrator {
         static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
         &MIGRATOR
     }
 
-    /// Dates are UTC.
-    pub(crate) const STATS: crate::sql::StatsSql = crate::sql::stats_queries!(
-        "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
-        "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)"
-    );
+    fn read_pool(&self) -> &PgPool {
+        &self.pool
+    }
 
-    /// Recomputes case `$1`'s whole days to answer and to close (flooring
-    /// the interval in seconds), after its handling timestamps changed.
-    pub(crate) const SET_DAYS: &'static str = "UPDATE cases SET \
-         days_to_answer = CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 86400) AS BIGINT), \
-         days_to_close = CAST(FLOOR(EXTRACT(EPOCH FROM (closed_at - created_at)) / 86400) AS BIGINT) WHERE id = $1";
-
-    /// Whether a group's numbers and cases are written in two transactions
-    /// (groups run side by side; see `write_group`).
-    const NUMBERS_APART: bool = true;
-
-    /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
-    const POSITIONAL: bool = false;
-
-    /// A bulk load leaves the visibility map unset; VACUUM lets the report use
-    /// index-only scans.
-    const ANALYZE: &'static [&'static str] = &["VACUUM (ANALYZE) cases, case_categories, case_measures"];
+    fn intake(&self) -> Option<&IntakeQueue> {
+        self.intake.as_ref()
+    }
 
     async fn write(&self) -> Result<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
@@ -109,11 +128,7 @@ impl PgStore {
     }
 }
 
-impl crate::common::Engine for PgStore {
-    type Tx = Transaction<'static, Postgres>;
-}
-
 crate::common::impl_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
 crate::deadlines::impl_deadline_store!(PgStore);
-crate::handling_sql::impl_handling_store!(PgStore);
+crate::handling_impl::impl_handling_store!(PgStore);

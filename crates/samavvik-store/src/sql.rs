@@ -16,103 +16,35 @@ pub(crate) use due_at_1;
 
 pub(crate) const FIND_BY_IDEMPOTENCY: &str = "SELECT case_number FROM cases WHERE idempotency_hash = $1";
 
-/// The columns of a new case, in the order `write_group` binds them. With
-/// `ON CONFLICT (idempotency_hash) DO NOTHING`, a repeated idempotency key
-/// writes no row instead of failing the statement (see [`NEW_CASE_TAIL`]).
-pub(crate) const NEW_CASE_COLUMNS: &[&str] = &[
-    "case_number",
-    "case_year",
-    "case_seq",
-    "created_at",
-    "kind",
-    "event_month",
-    "sender_org",
-    "sender_unit",
-    "receiver_org",
-    "receiver_unit",
-    "direction",
-    "consequence",
-    "patient_group",
-    "state",
-    "routing_rule",
-    "routing_explanation",
-    "ack_deadline",
-    "answer_deadline",
-    "follow_up_hash",
-    "idempotency_hash",
-    "updated_at",
-];
-
-/// Follows a multi-row insert of [`NEW_CASE_COLUMNS`]: rows whose key is
-/// taken are skipped, and the written ones say which they are.
-pub(crate) const NEW_CASE_TAIL: &str = " ON CONFLICT (idempotency_hash) DO NOTHING RETURNING id, idempotency_hash";
-
-/// `event_month` is the case's, copied for the statistics (migration 0006).
-pub(crate) const NEW_CATEGORY_COLUMNS: &[&str] = &["case_id", "category", "event_month"];
-
-pub(crate) const NEW_DOCUMENT_COLUMNS: &[&str] = &["case_id", "ciphertext", "sealed_at"];
-
-pub(crate) const NEW_EVENT_COLUMNS: &[&str] = &["case_id", "at", "actor", "from_state", "to_state", "reason"];
-
-pub(crate) const NEW_MAIL_COLUMNS: &[&str] = &[
-    "case_id",
-    "to_address",
-    "template",
-    "payload",
-    "message_id",
-    "status",
-    "attempts",
-    "not_before",
-    "created_at",
-];
-
-/// Splits `rows` for multi-row inserts into runs of 64, 32, … 1 rows. So
-/// few distinct statements come out of any group size that each stays
-/// prepared in the connection's statement cache instead of being parsed (and
-/// on PostgreSQL planned) anew for every group. 64 rows of the widest insert
-/// (21 columns) stay far below SQLite's 32,766 parameters per statement.
-pub(crate) fn insert_runs<T>(rows: &[T]) -> Vec<&[T]> {
-    let mut size = 64;
-    let mut runs = Vec::new();
-    let mut rest = rows;
-    while !rest.is_empty() {
-        while size > rest.len() {
-            size /= 2;
-        }
-        let (run, tail) = rest.split_at(size);
-        runs.push(run);
-        rest = tail;
-    }
-    runs
-}
-
-pub(crate) const INSERT_EVENT: &str =
-    "INSERT INTO case_events (case_id, at, actor, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5, $6)";
-
-pub(crate) const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
-     (case_id, to_address, template, payload, message_id, status, attempts, not_before, created_at) \
-     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)";
-
-/// The columns [`crate::codec::CaseRow`] reads. A macro, so `concat!` can
+/// The columns [`crate::codec::CaseRow`] reads, for every statement that
+/// reads cases (here and in `handling_sql.rs`). A macro, so `concat!` can
 /// build whole statements at compile time.
-macro_rules! case_select {
+macro_rules! case_columns {
     () => {
-        "SELECT id, case_number, created_at, kind, event_month, sender_org, sender_unit, \
+        "id, case_number, created_at, kind, event_month, sender_org, sender_unit, \
          receiver_org, receiver_unit, direction, consequence, patient_group, state, routing_rule, \
-         routing_explanation, ack_deadline, answer_deadline FROM cases"
+         routing_explanation, ack_deadline, answer_deadline"
     };
 }
+pub(crate) use case_columns;
 
-pub(crate) const CASE_BY_NUMBER: &str = concat!(case_select!(), " WHERE case_number = $1");
-pub(crate) const CASE_BY_FOLLOW_UP: &str = concat!(case_select!(), " WHERE follow_up_hash = $1");
+pub(crate) const CASE_BY_NUMBER: &str = concat!("SELECT ", case_columns!(), " FROM cases WHERE case_number = $1");
+pub(crate) const CASE_BY_FOLLOW_UP: &str = concat!("SELECT ", case_columns!(), " FROM cases WHERE follow_up_hash = $1");
 
 pub(crate) const CATEGORIES: &str = "SELECT category FROM case_categories WHERE case_id = $1";
 
-pub(crate) const SEALED_DOCUMENT: &str =
-    "SELECT d.ciphertext FROM case_documents d JOIN cases c ON c.id = d.case_id WHERE c.case_number = $1";
+pub(crate) const CASE_ID: &str = "SELECT id FROM cases WHERE case_number = $1";
 
-pub(crate) const CASE_EVENTS: &str = "SELECT e.at, e.actor, e.from_state, e.to_state, e.reason \
-     FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_number = $1 ORDER BY e.id";
+// Reads of a case's documents, events and the like start from `cases` with a
+// LEFT JOIN, so one statement tells an unknown case (no row) from a case
+// without any (one row of NULLs); see `codec::children`.
+
+/// `NULL` when the case has no sealed document (a synthetic case).
+pub(crate) const SEALED_DOCUMENT: &str =
+    "SELECT d.ciphertext FROM cases c LEFT JOIN case_documents d ON d.case_id = c.id WHERE c.case_number = $1";
+
+pub(crate) const CASE_EVENTS: &str = "SELECT e.id AS event_id, e.at, e.actor, e.from_state, e.to_state, e.reason \
+     FROM cases c LEFT JOIN case_events e ON e.case_id = c.id WHERE c.case_number = $1 ORDER BY e.id";
 
 /// The columns [`crate::codec::JobRow`] reads from `mail_outbox`. Qualified by
 /// the table name, not an alias: SQLite's `RETURNING` does not see aliases.
@@ -269,56 +201,6 @@ pub(crate) const NEXT_SEQ_BLOCK: &str = "INSERT INTO case_sequences (year, last_
      ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + $2 \
      RETURNING last_seq";
 
-/// Parameters per synthetic case row in [`insert_synthetic_sql`].
-pub(crate) const SYNTHETIC_PARAMS: usize = 24;
-
-/// The `n`-th placeholder (1-based): `$n`, or `?` where the engine needs
-/// plain positional parameters. SQLite resolves `$n` by name, one lookup per
-/// parameter over all of them, which makes a 20,000-parameter insert take
-/// seconds; `?` is bound by position.
-fn placeholder(positional: bool, n: usize) -> String {
-    if positional { "?".to_owned() } else { format!("${n}") }
-}
-
-/// A multi-row insert of `rows` synthetic cases. Routing columns are fixed
-/// text: synthetic cases were never routed. Parameters are bound in column order.
-pub(crate) fn insert_synthetic_sql(rows: usize, positional: bool) -> String {
-    let mut sql = String::from(
-        "INSERT INTO cases (case_number, case_year, case_seq, created_at, kind, event_month, \
-         sender_org, sender_unit, receiver_org, receiver_unit, direction, consequence, patient_group, state, \
-         ack_deadline, answer_deadline, follow_up_hash, idempotency_hash, acknowledged_at, answered_at, closed_at, \
-         updated_at, days_to_answer, days_to_close, routing_rule, routing_explanation) VALUES ",
-    );
-    for r in 0..rows {
-        let b = r * SYNTHETIC_PARAMS;
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for p in 1..=SYNTHETIC_PARAMS {
-            sql.push_str(&placeholder(positional, b + p));
-            sql.push_str(", ");
-        }
-        sql.push_str("'synthetic', 'Syntetisk sak (generert)')");
-    }
-    sql.push_str(" RETURNING id, case_number");
-    sql
-}
-
-/// A multi-row insert of `rows` rows of `columns` into `table`.
-pub(crate) fn insert_rows_sql(table: &str, columns: &[&str], rows: usize, positional: bool) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let n = columns.len();
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        let values: Vec<String> = (1..=n).map(|p| placeholder(positional, n * r + p)).collect();
-        sql.push_str(&format!("({})", values.join(", ")));
-    }
-    sql
-}
-
 // ---- published reports (issue 8) --------------------------------------------
 
 pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports \
@@ -326,16 +208,3 @@ pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports 
 
 pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at \
      FROM published_reports ORDER BY published_at, id";
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn insert_runs_are_powers_of_two_in_order() {
-        let rows: Vec<u32> = (0..203).collect();
-        let runs = super::insert_runs(&rows);
-        let sizes: Vec<usize> = runs.iter().map(|r| r.len()).collect();
-        assert_eq!(sizes, [64, 64, 64, 8, 2, 1]);
-        assert_eq!(runs.concat(), rows);
-        assert!(super::insert_runs::<u32>(&[]).is_empty());
-    }
-}

@@ -25,8 +25,9 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::codec::{JobRow, Ts};
+use crate::engine::Engine;
 use crate::group::IntakeQueue;
-use crate::sql::{due_at_1, job_columns};
+use crate::sql::{StatsSql, due_at_1, job_columns};
 use crate::{Result, StoreError};
 
 /// Knobs for the SQLite engine. The defaults favour durability.
@@ -156,7 +157,9 @@ impl SqliteStore {
         })
     }
 
-    /// The underlying pool, for callers that need raw access (tests, tools).
+    /// The underlying pool, for tests that check what the `Store` API
+    /// cannot (raw SQL).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
@@ -166,32 +169,74 @@ impl SqliteStore {
         self.write_pool.close().await;
         self.pool.close().await;
     }
+}
+
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies what the WAL holds into the database file every
+/// [`CHECKPOINT_EVERY`], on a reading connection, until the pool closes
+/// or the store is dropped (it runs beside the group writer).
+///
+/// `PASSIVE` never blocks the writer or readers: it copies what no reader
+/// still needs and leaves the rest for the next round; once all is copied
+/// the next commit starts the WAL from its beginning again, so the file
+/// does not grow without bound. Commits stay durable either way (the WAL
+/// is synced on every commit). Another process on the same file still
+/// checkpoints as SQLite does by default, and the last connection to close
+/// checkpoints whatever is left.
+async fn checkpoint_wal(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying at the next round");
+        }
+    }
+}
+
+impl Engine for SqliteStore {
+    type Db = Sqlite;
+    type Tx = WriteTx;
+
+    /// See `RowsInsert::build` in `inserts.rs`.
+    const POSITIONAL: bool = true;
+
+    /// One writer: a group is one commit.
+    const NUMBERS_APART: bool = false;
+
+    /// Dates are UTC.
+    const STATS: StatsSql = crate::sql::stats_queries!(
+        "date(acknowledged_at / 1000, 'unixepoch')",
+        "date(answered_at / 1000, 'unixepoch')"
+    );
+
+    /// Integer division of milliseconds.
+    const SET_DAYS: &'static str = "UPDATE cases SET \
+         days_to_answer = (answered_at - created_at) / 86400000, \
+         days_to_close = (closed_at - created_at) / 86400000 WHERE id = $1";
+
+    const ANALYZE: &'static [&'static str] = &["ANALYZE"];
 
     fn migrator() -> &'static Migrator {
         static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
         &MIGRATOR
     }
 
-    /// Dates are UTC.
-    pub(crate) const STATS: crate::sql::StatsSql = crate::sql::stats_queries!(
-        "date(acknowledged_at / 1000, 'unixepoch')",
-        "date(answered_at / 1000, 'unixepoch')"
-    );
+    fn read_pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 
-    /// Recomputes case `$1`'s whole days to answer and to close (integer
-    /// division of milliseconds), after its handling timestamps changed.
-    pub(crate) const SET_DAYS: &'static str = "UPDATE cases SET \
-         days_to_answer = (answered_at - created_at) / 86400000, \
-         days_to_close = (closed_at - created_at) / 86400000 WHERE id = $1";
-
-    /// Whether a group's numbers and cases are written in two transactions
-    /// (one writer: a group is one commit).
-    const NUMBERS_APART: bool = false;
-
-    /// Whether multi-row inserts use `?` instead of `$n` (see `sql::placeholder`).
-    const POSITIONAL: bool = true;
-
-    const ANALYZE: &'static [&'static str] = &["ANALYZE"];
+    fn intake(&self) -> Option<&IntakeQueue> {
+        self.intake.as_ref()
+    }
 
     /// See the module doc for why every write takes the lock up front.
     async fn write(&self) -> Result<WriteTx> {
@@ -231,42 +276,7 @@ impl SqliteStore {
     }
 }
 
-/// How often the WAL is checkpointed into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-/// Copies what the WAL holds into the database file every
-/// [`CHECKPOINT_EVERY`], on a reading connection, until the pool closes
-/// or the store is dropped (it runs beside the group writer).
-///
-/// `PASSIVE` never blocks the writer or readers: it copies what no reader
-/// still needs and leaves the rest for the next round; once all is copied
-/// the next commit starts the WAL from its beginning again, so the file
-/// does not grow without bound. Commits stay durable either way (the WAL
-/// is synced on every commit). Another process on the same file still
-/// checkpoints as SQLite does by default, and the last connection to close
-/// checkpoints whatever is left.
-async fn checkpoint_wal(pool: SqlitePool) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            if pool.is_closed() {
-                return;
-            }
-            tracing::warn!(error = %e, "WAL checkpoint failed; retrying at the next round");
-        }
-    }
-}
-
-impl crate::common::Engine for SqliteStore {
-    type Tx = WriteTx;
-}
-
 crate::common::impl_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
 crate::deadlines::impl_deadline_store!(SqliteStore);
-crate::handling_sql::impl_handling_store!(SqliteStore);
+crate::handling_impl::impl_handling_store!(SqliteStore);

@@ -415,6 +415,7 @@ pub(crate) fn canonical(mut s: CaseStatistics) -> CaseStatistics {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::Engine;
     use crate::sql::StatsSql;
 
     fn texts(q: &StatsSql) -> [&'static str; 5] {
@@ -424,7 +425,7 @@ mod tests {
     /// The report's queries never touch the sealed table or column, on either engine.
     #[test]
     fn statistics_queries_read_no_sealed_column() {
-        for q in [crate::SqliteStore::STATS, crate::PgStore::STATS] {
+        for q in [<crate::SqliteStore as Engine>::STATS, <crate::PgStore as Engine>::STATS] {
             for text in texts(&q) {
                 let lower = text.to_lowercase();
                 for banned in [

@@ -173,7 +173,7 @@ async fn duplicate_idempotency_key_writes_nothing<S: TestStore>(s: &S) {
     assert_eq!(s.counts().await.unwrap(), before);
     assert_eq!(s.case_by_number(again.number).await.unwrap(), None);
     assert_eq!(s.case_by_follow_up(&again.follow_up_hash).await.unwrap(), None);
-    assert_eq!(s.sealed_document(again.number).await.unwrap(), None);
+    assert!(s.sealed_document(again.number).await.unwrap_err().is_not_found());
     assert_eq!(
         s.find_by_idempotency(&first.idempotency_hash).await.unwrap(),
         Some(first.number)
@@ -211,7 +211,11 @@ async fn sealed_document_round_trip<S: TestStore>(s: &S) {
             Some(&case.sealed)
         );
     }
-    assert_eq!(s.sealed_document(num(2026, 3)).await.unwrap(), None);
+    let unknown = s.sealed_document(num(2026, 3)).await.unwrap_err();
+    assert!(
+        matches!(unknown, StoreError::NotFound(n) if n == num(2026, 3)),
+        "{unknown}"
+    );
 }
 
 async fn events_are_append_only<S: TestStore>(s: &S) {
@@ -454,14 +458,15 @@ async fn concurrent_claims_never_overlap<S: TestStore>(s: &S) {
 async fn insert_is_atomic<S: TestStore>(s: &S) {
     let mut case = new_case(num(2026, 1));
     case.mail = vec![mail(case.number, 1, t0()), mail(case.number, 1, t0())];
+    let err = s.insert_case(&case).await.unwrap_err();
     assert!(
-        s.insert_case(&case).await.is_err(),
-        "a repeated message id must fail the insert"
+        matches!(err, StoreError::Conflict(_)),
+        "a repeated message id must fail the insert: {err}"
     );
 
     assert_eq!(s.case_by_number(case.number).await.unwrap(), None);
     assert_eq!(s.find_by_idempotency(&case.idempotency_hash).await.unwrap(), None);
-    assert_eq!(s.case_events(case.number).await.unwrap(), vec![]);
+    assert!(s.case_events(case.number).await.unwrap_err().is_not_found());
     assert_eq!(s.counts().await.unwrap(), Counts::default());
 
     // Nothing was left behind to block a corrected retry of the same case.

@@ -7,8 +7,9 @@ mod support;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use samavvik_core::{CaseNumber, CaseState, Category, Direction, EventMonth, MeasureCategory, UnitId};
 use samavvik_store::{
-    AnyStore, AuditEntry, AuditFilter, CaseFilter, CaseRecord, CaseSort, Ciphertext, HandlingStore, NewCase, NewEvent,
-    NewMailJob, NewSealedItem, Reroute, SealedRef, Store, StoreError, TransitionWrite,
+    AnyStore, AuditEntry, AuditFilter, CaseFilter, CaseRecord, CaseSort, Ciphertext, DeadlineStore, HandlingStore,
+    NewCase, NewEvent, NewMailJob, NewSealedItem, Reroute, SealedRef, Store, StoreError, SyntheticCase,
+    TransitionWrite,
 };
 use support::{TestStore, expected_record, mail, new_case, random_hash, stored, t0};
 
@@ -38,6 +39,8 @@ on_both!(
     transition_is_atomic,
     sealed_items_oldest_first_and_unknown_case_writes_nothing,
     case_items_only_ciphertext_changes,
+    unknown_case_is_not_found,
+    case_without_document_events_or_items_is_found_empty,
 );
 
 fn num(seq: u32) -> CaseNumber {
@@ -146,7 +149,7 @@ async fn login_token_is_single_use_and_expires<S: TestStore + HandlingStore>(s: 
     let dup = s
         .create_login_token(&token, "u-cccc", t0(), mins(15), &job("login.3"))
         .await;
-    assert!(dup.is_err());
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     assert_eq!(
         s.counts().await.unwrap().mail_pending,
         2,
@@ -595,17 +598,11 @@ async fn transition_is_guarded_by_from_state<S: TestStore + HandlingStore>(s: &S
         Some((Some(stored(mins(5))), None, None))
     );
 
-    // An unknown case is not an error, just not applied.
-    assert!(
-        !s.apply_transition(&transition(
-            num(9),
-            CaseState::Dispatched,
-            CaseState::Acknowledged,
-            mins(7)
-        ))
-        .await
-        .unwrap()
-    );
+    // An unknown case is not found, and nothing is written.
+    let unknown = transition(num(9), CaseState::Dispatched, CaseState::Acknowledged, mins(7));
+    let err = s.apply_transition(&unknown).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(s.counts().await.unwrap(), counts);
     assert_eq!(s.handling_times(num(9)).await.unwrap(), None);
 }
 
@@ -808,7 +805,7 @@ async fn measures_are_replaced<S: TestStore + HandlingStore>(s: &S) {
     close.measures = Some(vec![MeasureCategory::Opplaering]);
     assert!(s.apply_transition(&close).await.unwrap());
     assert_eq!(s.case_measures(n).await.unwrap(), vec![MeasureCategory::Opplaering]);
-    assert_eq!(s.case_measures(num(9)).await.unwrap(), vec![]);
+    assert!(s.case_measures(num(9)).await.unwrap_err().is_not_found());
 }
 
 async fn transition_is_atomic<S: TestStore + HandlingStore>(s: &S) {
@@ -895,17 +892,100 @@ async fn sealed_items_oldest_first_and_unknown_case_writes_nothing<S: TestStore 
             &[mail(num(9), 1, mins(40))],
         )
         .await;
-    assert!(err.is_err());
+    assert!(matches!(err, Err(StoreError::NotFound(n)) if n == num(9)), "{err:?}");
     assert_eq!(s.counts().await.unwrap(), counts);
-    assert_eq!(s.sealed_items(num(9)).await.unwrap().len(), 0);
+    assert!(s.sealed_items(num(9)).await.unwrap_err().is_not_found());
     assert_eq!(s.sealed_items(n).await.unwrap().len(), 2);
 
     // A failing notification takes the item with it.
     let dup = s
         .add_sealed_item(n, &item("message", mins(50), b"dup"), &[mail(n, 1, mins(50))])
         .await;
-    assert!(dup.is_err());
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     assert_eq!(s.sealed_items(n).await.unwrap().len(), 2);
+}
+
+// ---- unknown cases ---------------------------------------------------------------------
+
+/// Every method that takes a case number, asked about one nobody has: the
+/// lookups that may find nothing say `None`, the rest `NotFound`, and
+/// nothing is written.
+async fn unknown_case_is_not_found<S: TestStore + HandlingStore + DeadlineStore>(s: &S) {
+    let case = new_case(num(1));
+    s.insert_case(&case).await.unwrap();
+    let before = s.counts().await.unwrap();
+    let n = num(9);
+    let not_found = |what: &str, e: StoreError| assert!(matches!(e, StoreError::NotFound(m) if m == n), "{what}: {e}");
+
+    assert_eq!(s.case_by_number(n).await.unwrap(), None);
+    assert_eq!(s.handling_times(n).await.unwrap(), None);
+    not_found("sealed_document", s.sealed_document(n).await.unwrap_err());
+    not_found("case_events", s.case_events(n).await.unwrap_err());
+    not_found("case_measures", s.case_measures(n).await.unwrap_err());
+    not_found("sealed_items", s.sealed_items(n).await.unwrap_err());
+    let mut w = transition(n, CaseState::Dispatched, CaseState::Acknowledged, mins(5));
+    w.mail = vec![mail(n, 1, mins(5))];
+    not_found("apply_transition", s.apply_transition(&w).await.unwrap_err());
+    not_found(
+        "add_sealed_item",
+        s.add_sealed_item(n, &item("message", mins(5), b"x"), &[mail(n, 2, mins(5))])
+            .await
+            .unwrap_err(),
+    );
+    not_found(
+        "record_deadline_notice",
+        s.record_deadline_notice(n, "ack-reminder", day(3, 19), mins(5), &[mail(n, 3, mins(5))])
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(s.counts().await.unwrap(), before, "nothing written");
+
+    // The known case still reads as before, and a notice recorded twice is
+    // `false` the second time, not `NotFound`.
+    assert_eq!(s.case_events(case.number).await.unwrap().len(), 1);
+    let (k, stage, deadline) = (case.number, "ack-reminder", day(3, 19));
+    assert!(
+        s.record_deadline_notice(k, stage, deadline, mins(5), &[mail(k, 4, mins(5))])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.record_deadline_notice(k, stage, deadline, mins(6), &[mail(k, 5, mins(6))])
+            .await
+            .unwrap()
+    );
+}
+
+/// A synthetic case has no sealed document, events, items or measures: it
+/// is found, with nothing in it.
+async fn case_without_document_events_or_items_is_found_empty<S: TestStore + HandlingStore>(s: &S) {
+    let c = new_case(num(1));
+    let synthetic = SyntheticCase {
+        created_at: c.created_at,
+        kind: c.kind,
+        event_month: c.event_month,
+        sender_org: c.sender_org,
+        sender_unit: c.sender_unit,
+        receiver_org: c.receiver_org,
+        receiver_unit: c.receiver_unit,
+        direction: c.direction,
+        categories: c.categories,
+        consequence: c.consequence,
+        patient_group: c.patient_group,
+        ack_deadline: c.ack_deadline,
+        answer_deadline: c.answer_deadline,
+        acknowledged_at: None,
+        answered_at: None,
+        closed_at: None,
+        measures: Vec::new(),
+    };
+    assert_eq!(s.insert_synthetic_cases(&[synthetic]).await.unwrap(), 1);
+    let n = num(1);
+    assert_eq!(s.case_by_number(n).await.unwrap().unwrap().routing_rule, "synthetic");
+    assert_eq!(s.sealed_document(n).await.unwrap(), None);
+    assert_eq!(s.case_events(n).await.unwrap(), vec![]);
+    assert_eq!(s.case_measures(n).await.unwrap(), vec![]);
+    assert!(s.sealed_items(n).await.unwrap().is_empty());
 }
 
 async fn case_items_only_ciphertext_changes<S: TestStore + HandlingStore>(s: &S) {
