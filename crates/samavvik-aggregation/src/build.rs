@@ -1,16 +1,25 @@
 //! From grouped counts to a [`Report`] of published, suppressed tables.
+//!
+//! [`build()`] calls one method per section (module `tables`); the `Builder`
+//! here suppresses each count table, withholds a table the auditor finds
+//! leaking, and keeps the true counts for checking overlapping reports.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use samavvik_core::{Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, PatientGroup};
-use samavvik_store::{CaseStatistics, DaysTo, DimValue, Flow, FlowStats};
+use samavvik_core::EventMonth;
+use samavvik_store::{CaseStatistics, DimValue, Flow};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::period::Period;
 use crate::suppress::{self, Grid, Mark, Marks};
 use crate::table::{Cell, Chart, Row, Table};
+
+mod handling;
+mod tables;
+
+use tables::{HandlingSums, Pairs, small_hidden};
 
 /// Bumped whenever the JSON's shape changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -292,89 +301,6 @@ impl Builder<'_> {
     }
 }
 
-/// Days histogram → (count, median, 90th percentile by nearest rank).
-fn percentiles(hist: &BTreeMap<i64, u64>) -> (u64, Option<f64>, Option<f64>) {
-    let n: u64 = hist.values().sum();
-    if n == 0 {
-        return (0, None, None);
-    }
-    let nth = |k: u64| {
-        // The k-th smallest (1-based).
-        let mut seen = 0;
-        for (&d, &c) in hist {
-            seen += c;
-            if seen >= k {
-                return d as f64;
-            }
-        }
-        unreachable!("k <= n")
-    };
-    let median = if n % 2 == 1 {
-        nth(n.div_ceil(2))
-    } else {
-        (nth(n / 2) + nth(n / 2 + 1)) / 2.0
-    };
-    let p90 = nth((n * 9).div_ceil(10));
-    (n, Some(median), Some(p90))
-}
-
-#[derive(Default, Clone)]
-struct Handling {
-    ack_due: u64,
-    ack_in_time: u64,
-    answer_due: u64,
-    answer_in_time: u64,
-    answer_days: BTreeMap<i64, u64>,
-    close_days: BTreeMap<i64, u64>,
-}
-
-impl Handling {
-    fn add(&mut self, f: &FlowStats) {
-        self.ack_due += f.ack_due;
-        self.ack_in_time += f.ack_in_time;
-        self.answer_due += f.answer_due;
-        self.answer_in_time += f.answer_in_time;
-    }
-
-    fn cells(&self, t: u64) -> Vec<Cell> {
-        let share = |k: u64, n: u64| {
-            if n < t {
-                Cell::Mark("–".into())
-            } else {
-                // Whole percent: finer shares of small groups say more than needed.
-                Cell::Number((100.0 * k as f64 / n as f64).round())
-            }
-        };
-        let stat = |hist: &BTreeMap<i64, u64>| {
-            let (n, median, p90) = percentiles(hist);
-            if n < t {
-                [Cell::Mark("–".into()), Cell::Mark("–".into())]
-            } else {
-                [Cell::Number(median.unwrap_or(0.0)), Cell::Number(p90.unwrap_or(0.0))]
-            }
-        };
-        let [am, ap] = stat(&self.answer_days);
-        let [cm, cp] = stat(&self.close_days);
-        vec![
-            share(self.ack_in_time, self.ack_due),
-            share(self.answer_in_time, self.answer_due),
-            am,
-            ap,
-            cm,
-            cp,
-        ]
-    }
-}
-
-const HANDLING_COLUMNS: [&str; 6] = [
-    "Bekreftet innen frist (%)",
-    "Besvart innen frist (%)",
-    "Median dager til svar",
-    "90-persentil dager til svar",
-    "Median dager til lukking",
-    "90-persentil dager til lukking",
-];
-
 /// The canonical text of the input: every grouped row in a fixed order and
 /// form. Its SHA-256 identifies the data a report was made from.
 pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
@@ -436,369 +362,65 @@ fn title(period: Period) -> String {
     }
 }
 
+/// The lowest threshold a report uses; a lower one is raised to this.
+pub const MIN_THRESHOLD: u64 = samavvik_core::limits::MIN_SUPPRESSION_THRESHOLD;
+/// The threshold when nobody chooses another.
+pub const DEFAULT_THRESHOLD: u64 = samavvik_core::limits::SUPPRESSION_THRESHOLD;
+
 /// Builds the report. Pure: the same statistics and parameters give the same report.
 pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
-    let t = p.threshold.max(2);
+    let t = p.threshold.max(MIN_THRESHOLD);
     let mut b = Builder {
         p,
         t,
         warnings: Vec::new(),
         counts: Vec::new(),
     };
-    let names = &b.p.names;
-    let flows = &stats.flows;
-    let total: u64 = flows.iter().map(|f| f.cases).sum();
-    let mut tables = Vec::new();
-
-    // Volume and trend.
-    let month_count = |m: EventMonth| stats.months.iter().find(|c| c.month == m).map_or(0, |c| c.cases);
-    let prev = p.period.previous();
-    let periods = [prev.previous(), prev, p.period];
-    let trend_rows = periods
-        .iter()
-        .map(|q| {
-            let v: u64 = q.months().into_iter().map(month_count).sum();
-            Row {
-                label: q.label(),
-                cells: vec![if v > 0 && v < t {
-                    Cell::Mark(format!("<{t}"))
-                } else {
-                    Cell::count(v)
-                }],
-                total: false,
-            }
-        })
-        .collect();
-    tables.push(Table {
-        id: "volum".into(),
-        title: "Antall saker i perioden og de to foregående periodene".into(),
-        row_header: "Periode".into(),
-        columns: vec!["Antall saker".into()],
-        rows: trend_rows,
-        note: Some("Saker telles etter hendelsesmåned.".into()),
-        chart: Chart::Bars,
-    });
-
-    // Direction.
-    let by_dir = |d: Direction| {
-        flows
-            .iter()
-            .filter(|f| f.flow.direction == d)
-            .map(|f| f.cases)
-            .sum::<u64>()
-    };
-    let dirs = [
-        (Direction::KommuneToSiv, "Fra kommune til SiV"),
-        (Direction::SivToKommune, "Fra SiV til kommune"),
-        (Direction::KommuneToKommune, "Mellom kommuner"),
-    ];
-    let dir_items: Vec<(String, u64)> = dirs.iter().map(|(d, l)| ((*l).to_owned(), by_dir(*d))).collect();
-    let dir_grid = Grid::new(1, 3, dir_items.iter().map(|i| i.1).collect(), true, false);
-    let direction_table = b.one_dim("retning", "Saker etter retning", "Retning", dir_items, Chart::Bars);
-    let dir_hidden = |i: usize| direction_table.rows[i].cells[0].number().is_none() && dir_grid.value((0, i)) >= t;
-    let (k2s_hidden, s2k_hidden) = (dir_hidden(0), dir_hidden(1));
-    tables.push(direction_table);
-
-    // The two matrices.
-    let mut klinikker: Vec<(String, String)> = names.klinikker.clone();
-    let mut kommuner: Vec<(String, String)> = names.kommuner.clone();
-    let mut k2s: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut s2k: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for f in flows {
-        let fl = &f.flow;
-        match fl.direction {
-            Direction::KommuneToSiv => {
-                *k2s.entry((fl.sender_org.to_string(), fl.receiver_unit.to_string()))
-                    .or_default() += f.cases;
-                add_missing(&mut kommuner, fl.sender_org.as_str(), names.org(fl.sender_org.as_str()));
-                add_missing(
-                    &mut klinikker,
-                    fl.receiver_unit.as_str(),
-                    names.unit(fl.receiver_unit.as_str()),
-                );
-            }
-            Direction::SivToKommune => {
-                *s2k.entry((fl.sender_unit.to_string(), fl.receiver_org.to_string()))
-                    .or_default() += f.cases;
-                add_missing(
-                    &mut klinikker,
-                    fl.sender_unit.as_str(),
-                    names.unit(fl.sender_unit.as_str()),
-                );
-                add_missing(
-                    &mut kommuner,
-                    fl.receiver_org.as_str(),
-                    names.org(fl.receiver_org.as_str()),
-                );
-            }
-            Direction::KommuneToKommune => {}
-        }
-    }
-    let (m1, g1, marks1, w1) = b.matrix(
-        "matrise-kommune-til-siv",
-        "Saker fra kommune (rader) til klinikk i SiV (kolonner)",
-        "Avsender",
-        &kommuner,
-        &klinikker,
-        &k2s,
-        k2s_hidden,
-    );
-    let (m2, g2, marks2, w2) = b.matrix(
-        "matrise-siv-til-kommune",
-        "Saker fra klinikk i SiV (rader) til kommune (kolonner)",
-        "Avsender",
-        &klinikker,
-        &kommuner,
-        &s2k,
-        s2k_hidden,
-    );
-    tables.push(m1);
-    tables.push(m2);
-
-    // One-dimensional tables.
-    let dim = |want: &dyn Fn(&DimValue) -> bool| -> Vec<&samavvik_store::DimCount> {
-        stats.dims.iter().filter(|d| want(&d.value)).collect()
-    };
-    let count_of = |v: DimValue| dim(&|d| *d == v).first().map_or(0, |d| d.cases);
-    let kinds = Kind::ALL
-        .iter()
-        .map(|&k| (k.label().to_owned(), count_of(DimValue::Kind(k))))
-        .collect();
-    tables.push(b.one_dim("type", "Saker etter type", "Type", kinds, Chart::Bars));
-    let cons = Consequence::ALL
-        .iter()
-        .map(|&k| (k.label().to_owned(), count_of(DimValue::Consequence(k))))
-        .collect();
-    tables.push(b.one_dim(
-        "konsekvens",
-        "Saker etter konsekvens for pasienten",
-        "Konsekvens",
-        cons,
-        Chart::Bars,
-    ));
-    let groups = PatientGroup::ALL
-        .iter()
-        .map(|&k| (k.label().to_owned(), count_of(DimValue::PatientGroup(k))))
-        .collect();
-    tables.push(b.one_dim(
-        "pasientgruppe",
-        "Saker etter pasientgruppe",
-        "Pasientgruppe",
-        groups,
-        Chart::Bars,
-    ));
-    let months = p
-        .period
-        .months()
-        .into_iter()
-        .map(|m| (m.label_nb(), month_count(m)))
-        .collect();
-    tables.push(b.one_dim("maned", "Saker per hendelsesmåned", "Måned", months, Chart::Columns));
-    let cats = Category::ALL
-        .iter()
-        .map(|&k| (k.label().to_owned(), count_of(DimValue::Category(k))))
-        .collect();
-    tables.push(b.no_totals(
-        "kategori",
-        "Saker etter kategori",
-        "Kategori",
-        cats,
-        "En sak kan ha flere kategorier, så tallene summerer seg ikke til antall saker.",
-    ));
-
-    // Handling per receiving organisation, and per pair.
-    let mut per_org: BTreeMap<String, Handling> = BTreeMap::new();
-    let mut per_flow: BTreeMap<[String; 5], Handling> = BTreeMap::new();
-    let mut all = Handling::default();
-    let fkey = |f: &Flow| f.sort_key().map(str::to_owned);
-    for f in flows {
-        per_org.entry(f.flow.receiver_org.to_string()).or_default().add(f);
-        per_flow.entry(fkey(&f.flow)).or_default().add(f);
-        all.add(f);
-    }
-    for d in &stats.days {
-        let pick = |h: &mut Handling| {
-            let hist = match d.what {
-                DaysTo::Answer => &mut h.answer_days,
-                DaysTo::Close => &mut h.close_days,
-            };
-            *hist.entry(d.days).or_default() += d.cases;
-        };
-        pick(per_org.entry(d.flow.receiver_org.to_string()).or_default());
-        pick(per_flow.entry(fkey(&d.flow)).or_default());
-        pick(&mut all);
-    }
-    let org_order = |id: &str| {
-        names
-            .kommuner
-            .iter()
-            .position(|(k, _)| k == id)
-            .map_or((1, id.to_owned()), |i| (0, format!("{i:04}")))
-    };
-    let mut orgs: Vec<&String> = per_org.keys().collect();
-    orgs.sort_by_key(|o| org_order(o));
-    let mut rows: Vec<Row> = orgs
-        .iter()
-        .map(|o| Row {
-            label: names.org(o),
-            cells: per_org[*o].cells(t),
-            total: false,
-        })
-        .collect();
-    rows.push(Row {
-        label: "Alle".into(),
-        cells: all.cells(t),
-        total: true,
-    });
-    tables.push(Table {
-        id: "behandling-mottaker".into(),
-        title: "Behandling etter mottakende organisasjon".into(),
-        row_header: "Mottaker".into(),
-        columns: HANDLING_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        rows,
-        note: Some(format!(
-            "Andeler av saker der fristen er passert eller steget er gjort; dager fra opprettelse. \
-             «–»: færre enn {t} saker i grunnlaget."
-        )),
-        chart: Chart::None,
-    });
-    // Pairs: only those the matrices show as a number, so a share cannot
-    // hint at a hidden count.
-    let mut pair_rows = Vec::new();
-    for (grid, marks, withheld, rows_ids, cols_ids, dir) in [
-        (&g1, &marks1, w1, &kommuner, &klinikker, Direction::KommuneToSiv),
-        (&g2, &marks2, w2, &klinikker, &kommuner, Direction::SivToKommune),
-    ] {
-        if withheld {
-            continue;
-        }
-        for (i, (rid, rname)) in rows_ids.iter().enumerate() {
-            for (j, (cid, cname)) in cols_ids.iter().enumerate() {
-                if grid.value((i, j)) == 0 || marks.get((i, j)) != Mark::Shown {
-                    continue;
-                }
-                let mut h = Handling::default();
-                for (k, v) in &per_flow {
-                    let matches = match dir {
-                        Direction::KommuneToSiv => k[0] == dir.slug() && &k[1] == rid && &k[4] == cid,
-                        _ => k[0] == dir.slug() && &k[2] == rid && &k[3] == cid,
-                    };
-                    if matches {
-                        h.ack_due += v.ack_due;
-                        h.ack_in_time += v.ack_in_time;
-                        h.answer_due += v.answer_due;
-                        h.answer_in_time += v.answer_in_time;
-                        for (d, c) in &v.answer_days {
-                            *h.answer_days.entry(*d).or_default() += c;
-                        }
-                        for (d, c) in &v.close_days {
-                            *h.close_days.entry(*d).or_default() += c;
-                        }
-                    }
-                }
-                pair_rows.push(Row {
-                    label: format!("{rname} → {cname}"),
-                    cells: h.cells(t),
-                    total: false,
-                });
-            }
-        }
-    }
-    tables.push(Table {
-        id: "behandling-par".into(),
-        title: "Behandling etter avsender og mottaker".into(),
-        row_header: "Avsender → mottaker".into(),
-        columns: HANDLING_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        rows: pair_rows,
-        note: Some("Bare par som vises med tall i matrisene er tatt med.".into()),
-        chart: Chart::None,
-    });
-
-    // Open and overdue at status time, per receiving organisation.
-    let mut open: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for f in flows {
-        let e = open.entry(f.flow.receiver_org.to_string()).or_default();
-        e.0 += f.open;
-        e.1 += f.overdue;
-    }
-    let ids: Vec<&String> = orgs.clone();
-    let values = ids.iter().flat_map(|o| [open[*o].0, open[*o].1]).collect();
-    let grid = Grid::new(ids.len(), 2, values, false, true);
-    let title_open = "Åpne og forfalte saker ved periodeslutt";
-    let (marks, withheld) = b.protect(title_open, &grid, &[], true);
-    let cell = |pos| published(&grid, &marks, withheld, pos, t);
-    let mut rows: Vec<Row> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, o)| Row {
-            label: names.org(o),
-            cells: vec![cell((i, 0)), cell((i, 1))],
-            total: false,
-        })
-        .collect();
-    rows.push(Row {
-        label: "Totalt".into(),
-        cells: vec![cell((ids.len(), 0)), cell((ids.len(), 1))],
-        total: true,
-    });
-    tables.push(Table {
-        id: "apne-forfalte".into(),
-        title: title_open.into(),
-        row_header: "Mottaker".into(),
-        columns: vec!["Åpne".into(), "Forfalte".into()],
-        rows,
-        note: Some("Forfalt: ikke besvart, og svarfristen er passert.".into()),
-        chart: Chart::None,
-    });
-
-    // Measures.
-    let measures = MeasureCategory::ALL
-        .iter()
-        .map(|&k| (k.label().to_owned(), count_of(DimValue::Measure(k))))
-        .collect();
-    tables.push(b.no_totals(
-        "tiltak",
-        "Tiltak i lukkede saker",
-        "Tiltakskategori",
-        measures,
-        "En lukket sak kan ha flere tiltak.",
-    ));
-
-    let canonical = canonical_input(stats, p);
-    let input_sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
-    let status_at = p.status_at();
-    let methods = methods(p, t, status_at);
-    let warnings = std::mem::take(&mut b.warnings);
-    let counts = std::mem::take(&mut b.counts);
-    Report {
-        schema_version: SCHEMA_VERSION,
-        title: title(p.period),
-        period: PeriodInfo {
-            from: p.period.from,
-            to: p.period.to,
-            label: p.period.label(),
-            slug: p.period.slug(),
-        },
-        threshold: t,
-        data_cutoff: p.cutoff.map(|c| c.date_naive().to_string()),
-        status_at: status_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        input_sha256,
-        total_cases: if total > 0 && total < t {
-            Cell::Mark(format!("<{t}"))
-        } else {
-            Cell::count(total)
-        },
-        tables,
-        methods,
-        warnings,
-        counts,
-    }
+    // The order of the calls is the order of the tables (and of the
+    // warnings and the auditor's count tables).
+    let mut tables = vec![b.volume(stats)];
+    let (direction, hidden) = b.direction(&stats.flows);
+    tables.push(direction);
+    let pairs = Pairs::collect(&stats.flows, &p.names);
+    let (matrix_tables, matrices) = b.matrices(&pairs, &hidden);
+    tables.extend(matrix_tables);
+    tables.extend(b.dimensions(stats));
+    let sums = HandlingSums::collect(stats);
+    let orgs = sums.orgs(&p.names);
+    tables.push(b.handling_per_receiver(&sums, &orgs));
+    tables.push(b.handling_per_pair(&sums, &pairs, &matrices));
+    tables.push(b.open_and_overdue(&stats.flows, &orgs));
+    tables.push(b.measures(stats));
+    b.report(stats, tables)
 }
 
-fn add_missing(list: &mut Vec<(String, String)>, id: &str, name: String) {
-    if !list.iter().any(|(k, _)| k == id) {
-        list.push((id.to_owned(), name));
-        // Known units keep the directory's order; others follow sorted by id.
+impl Builder<'_> {
+    /// The report around its tables: title, period, checksum and methods.
+    fn report(self, stats: &CaseStatistics, tables: Vec<Table>) -> Report {
+        let (p, t) = (self.p, self.t);
+        let total: u64 = stats.flows.iter().map(|f| f.cases).sum();
+        let canonical = canonical_input(stats, p);
+        let input_sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
+        let status_at = p.status_at();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            title: title(p.period),
+            period: PeriodInfo {
+                from: p.period.from,
+                to: p.period.to,
+                label: p.period.label(),
+                slug: p.period.slug(),
+            },
+            threshold: t,
+            data_cutoff: p.cutoff.map(|c| c.date_naive().to_string()),
+            status_at: status_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            input_sha256,
+            total_cases: small_hidden(total, t),
+            tables,
+            methods: methods(p, t, status_at),
+            warnings: self.warnings,
+            counts: self.counts,
+        }
     }
 }
 

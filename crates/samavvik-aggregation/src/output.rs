@@ -44,7 +44,7 @@ impl Format {
 }
 
 /// The files of `report` in `formats`, as (relative file name, bytes).
-/// File names start with "samhandlingsavvik-<period>".
+/// File names start with `samhandlingsavvik-<period>`.
 pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
     let base = format!("samhandlingsavvik-{}", report.period.slug);
     let mut out = Vec::new();

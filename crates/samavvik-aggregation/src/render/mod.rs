@@ -1,5 +1,5 @@
 //! The report's file formats. Every renderer is a pure function of the
-//! [`Report`](crate::Report), so the same report gives byte-identical files.
+//! [`Report`], so the same report gives byte-identical files.
 
 pub mod csv;
 pub mod html;

@@ -1,0 +1,420 @@
+//! The report's tables, one method per section, in the order they are
+//! published: volume, direction, the two matrices, one-dimensional counts,
+//! handling, open and overdue, measures.
+
+use std::collections::BTreeMap;
+
+use samavvik_core::{Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, PatientGroup};
+use samavvik_store::{CaseStatistics, DimValue, Flow, FlowStats};
+
+use super::handling::{HANDLING_COLUMNS, Handling};
+use super::{Builder, Names, published};
+use crate::suppress::{Grid, Mark, Marks};
+use crate::table::{Cell, Chart, Row, Table};
+
+/// Cases with event month `m`.
+pub(super) fn month_count(stats: &CaseStatistics, m: EventMonth) -> u64 {
+    stats.months.iter().find(|c| c.month == m).map_or(0, |c| c.cases)
+}
+
+/// Cases with the one-dimensional value `v`.
+fn count_of(stats: &CaseStatistics, v: DimValue) -> u64 {
+    stats.dims.iter().find(|d| d.value == v).map_or(0, |d| d.cases)
+}
+
+/// A count, or "<t" if it is small.
+pub(super) fn small_hidden(v: u64, t: u64) -> Cell {
+    if v > 0 && v < t {
+        Cell::Mark(format!("<{t}"))
+    } else {
+        Cell::count(v)
+    }
+}
+
+/// Whether the direction table hides the kommune → SiV and SiV → kommune
+/// totals, which are the matrices' grand totals.
+pub(super) struct DirectionHidden {
+    k2s: bool,
+    s2k: bool,
+}
+
+/// The units and organisations of the two matrices, and their counts.
+pub(super) struct Pairs {
+    /// Kommuner: the directory's first, then any others met in the data.
+    kommuner: Vec<(String, String)>,
+    /// SiV klinikker, the same way.
+    klinikker: Vec<(String, String)>,
+    k2s: BTreeMap<(String, String), u64>,
+    s2k: BTreeMap<(String, String), u64>,
+}
+
+impl Pairs {
+    pub(super) fn collect(flows: &[FlowStats], names: &Names) -> Self {
+        let mut pairs = Pairs {
+            kommuner: names.kommuner.clone(),
+            klinikker: names.klinikker.clone(),
+            k2s: BTreeMap::new(),
+            s2k: BTreeMap::new(),
+        };
+        for f in flows {
+            let fl = &f.flow;
+            match fl.direction {
+                Direction::KommuneToSiv => {
+                    *pairs
+                        .k2s
+                        .entry((fl.sender_org.to_string(), fl.receiver_unit.to_string()))
+                        .or_default() += f.cases;
+                    add_missing(
+                        &mut pairs.kommuner,
+                        fl.sender_org.as_str(),
+                        names.org(fl.sender_org.as_str()),
+                    );
+                    add_missing(
+                        &mut pairs.klinikker,
+                        fl.receiver_unit.as_str(),
+                        names.unit(fl.receiver_unit.as_str()),
+                    );
+                }
+                Direction::SivToKommune => {
+                    *pairs
+                        .s2k
+                        .entry((fl.sender_unit.to_string(), fl.receiver_org.to_string()))
+                        .or_default() += f.cases;
+                    add_missing(
+                        &mut pairs.klinikker,
+                        fl.sender_unit.as_str(),
+                        names.unit(fl.sender_unit.as_str()),
+                    );
+                    add_missing(
+                        &mut pairs.kommuner,
+                        fl.receiver_org.as_str(),
+                        names.org(fl.receiver_org.as_str()),
+                    );
+                }
+                Direction::KommuneToKommune => {}
+            }
+        }
+        pairs
+    }
+}
+
+fn add_missing(list: &mut Vec<(String, String)>, id: &str, name: String) {
+    if !list.iter().any(|(k, _)| k == id) {
+        list.push((id.to_owned(), name));
+        // Known units keep the directory's order; others follow sorted by id.
+    }
+}
+
+/// A published matrix as the handling-per-pair table needs it.
+pub(super) struct Matrix {
+    grid: Grid,
+    marks: Marks,
+    withheld: bool,
+}
+
+/// Handling summed per receiving organisation, per flow, and in all.
+pub(super) struct HandlingSums {
+    per_org: BTreeMap<String, Handling>,
+    per_flow: BTreeMap<[String; 5], Handling>,
+    all: Handling,
+}
+
+impl HandlingSums {
+    pub(super) fn collect(stats: &CaseStatistics) -> Self {
+        let mut sums = HandlingSums {
+            per_org: BTreeMap::new(),
+            per_flow: BTreeMap::new(),
+            all: Handling::default(),
+        };
+        let fkey = |f: &Flow| f.sort_key().map(str::to_owned);
+        for f in &stats.flows {
+            sums.per_org.entry(f.flow.receiver_org.to_string()).or_default().add(f);
+            sums.per_flow.entry(fkey(&f.flow)).or_default().add(f);
+            sums.all.add(f);
+        }
+        for d in &stats.days {
+            sums.per_org
+                .entry(d.flow.receiver_org.to_string())
+                .or_default()
+                .add_days(d);
+            sums.per_flow.entry(fkey(&d.flow)).or_default().add_days(d);
+            sums.all.add_days(d);
+        }
+        sums
+    }
+
+    /// The receiving organisations: kommuner in directory order, then the
+    /// rest by id.
+    pub(super) fn orgs(&self, names: &Names) -> Vec<String> {
+        let org_order = |id: &str| {
+            names
+                .kommuner
+                .iter()
+                .position(|(k, _)| k == id)
+                .map_or((1, id.to_owned()), |i| (0, format!("{i:04}")))
+        };
+        let mut orgs: Vec<String> = self.per_org.keys().cloned().collect();
+        orgs.sort_by_key(|o| org_order(o));
+        orgs
+    }
+}
+
+impl Builder<'_> {
+    /// Cases in the period and the two before it.
+    pub(super) fn volume(&self, stats: &CaseStatistics) -> Table {
+        let t = self.t;
+        let prev = self.p.period.previous();
+        let periods = [prev.previous(), prev, self.p.period];
+        let rows = periods
+            .iter()
+            .map(|q| {
+                let v: u64 = q.months().into_iter().map(|m| month_count(stats, m)).sum();
+                Row {
+                    label: q.label(),
+                    cells: vec![small_hidden(v, t)],
+                    total: false,
+                }
+            })
+            .collect();
+        Table {
+            id: "volum".into(),
+            title: "Antall saker i perioden og de to foregående periodene".into(),
+            row_header: "Periode".into(),
+            columns: vec!["Antall saker".into()],
+            rows,
+            note: Some("Saker telles etter hendelsesmåned.".into()),
+            chart: Chart::Bars,
+        }
+    }
+
+    /// Cases per direction, and which of its counts the matrices must hide too.
+    pub(super) fn direction(&mut self, flows: &[FlowStats]) -> (Table, DirectionHidden) {
+        let by_dir = |d: Direction| {
+            flows
+                .iter()
+                .filter(|f| f.flow.direction == d)
+                .map(|f| f.cases)
+                .sum::<u64>()
+        };
+        let dirs = [
+            (Direction::KommuneToSiv, "Fra kommune til SiV"),
+            (Direction::SivToKommune, "Fra SiV til kommune"),
+            (Direction::KommuneToKommune, "Mellom kommuner"),
+        ];
+        let dir_items: Vec<(String, u64)> = dirs.iter().map(|(d, l)| ((*l).to_owned(), by_dir(*d))).collect();
+        let dir_grid = Grid::new(1, 3, dir_items.iter().map(|i| i.1).collect(), true, false);
+        let table = self.one_dim("retning", "Saker etter retning", "Retning", dir_items, Chart::Bars);
+        let hidden = |i: usize| table.rows[i].cells[0].number().is_none() && dir_grid.value((0, i)) >= self.t;
+        let hidden = DirectionHidden {
+            k2s: hidden(0),
+            s2k: hidden(1),
+        };
+        (table, hidden)
+    }
+
+    /// Kommune → klinikk and klinikk → kommune.
+    pub(super) fn matrices(&mut self, pairs: &Pairs, hidden: &DirectionHidden) -> ([Table; 2], [Matrix; 2]) {
+        let (m1, g1, marks1, w1) = self.matrix(
+            "matrise-kommune-til-siv",
+            "Saker fra kommune (rader) til klinikk i SiV (kolonner)",
+            "Avsender",
+            &pairs.kommuner,
+            &pairs.klinikker,
+            &pairs.k2s,
+            hidden.k2s,
+        );
+        let (m2, g2, marks2, w2) = self.matrix(
+            "matrise-siv-til-kommune",
+            "Saker fra klinikk i SiV (rader) til kommune (kolonner)",
+            "Avsender",
+            &pairs.klinikker,
+            &pairs.kommuner,
+            &pairs.s2k,
+            hidden.s2k,
+        );
+        let shown = |grid, marks, withheld| Matrix { grid, marks, withheld };
+        ([m1, m2], [shown(g1, marks1, w1), shown(g2, marks2, w2)])
+    }
+
+    /// Type, consequence, patient group, month and category.
+    pub(super) fn dimensions(&mut self, stats: &CaseStatistics) -> Vec<Table> {
+        let mut tables = Vec::new();
+        let kinds = Kind::ALL
+            .iter()
+            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Kind(k))))
+            .collect();
+        tables.push(self.one_dim("type", "Saker etter type", "Type", kinds, Chart::Bars));
+        let cons = Consequence::ALL
+            .iter()
+            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Consequence(k))))
+            .collect();
+        tables.push(self.one_dim(
+            "konsekvens",
+            "Saker etter konsekvens for pasienten",
+            "Konsekvens",
+            cons,
+            Chart::Bars,
+        ));
+        let groups = PatientGroup::ALL
+            .iter()
+            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::PatientGroup(k))))
+            .collect();
+        tables.push(self.one_dim(
+            "pasientgruppe",
+            "Saker etter pasientgruppe",
+            "Pasientgruppe",
+            groups,
+            Chart::Bars,
+        ));
+        let months = self
+            .p
+            .period
+            .months()
+            .into_iter()
+            .map(|m| (m.label_nb(), month_count(stats, m)))
+            .collect();
+        tables.push(self.one_dim("maned", "Saker per hendelsesmåned", "Måned", months, Chart::Columns));
+        let cats = Category::ALL
+            .iter()
+            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Category(k))))
+            .collect();
+        tables.push(self.no_totals(
+            "kategori",
+            "Saker etter kategori",
+            "Kategori",
+            cats,
+            "En sak kan ha flere kategorier, så tallene summerer seg ikke til antall saker.",
+        ));
+        tables
+    }
+
+    /// Handling per receiving organisation (`orgs`, in order), and in all.
+    pub(super) fn handling_per_receiver(&self, sums: &HandlingSums, orgs: &[String]) -> Table {
+        let t = self.t;
+        let mut rows: Vec<Row> = orgs
+            .iter()
+            .map(|o| Row {
+                label: self.p.names.org(o),
+                cells: sums.per_org[o].cells(t),
+                total: false,
+            })
+            .collect();
+        rows.push(Row {
+            label: "Alle".into(),
+            cells: sums.all.cells(t),
+            total: true,
+        });
+        Table {
+            id: "behandling-mottaker".into(),
+            title: "Behandling etter mottakende organisasjon".into(),
+            row_header: "Mottaker".into(),
+            columns: HANDLING_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+            rows,
+            note: Some(format!(
+                "Andeler av saker der fristen er passert eller steget er gjort; dager fra opprettelse. \
+                 «–»: færre enn {t} saker i grunnlaget."
+            )),
+            chart: Chart::None,
+        }
+    }
+
+    /// Handling per sender → receiver pair: only pairs the matrices show as
+    /// a number, so a share cannot hint at a hidden count.
+    pub(super) fn handling_per_pair(&self, sums: &HandlingSums, pairs: &Pairs, matrices: &[Matrix; 2]) -> Table {
+        let mut pair_rows = Vec::new();
+        let [m1, m2] = matrices;
+        for (m, rows_ids, cols_ids, dir) in [
+            (m1, &pairs.kommuner, &pairs.klinikker, Direction::KommuneToSiv),
+            (m2, &pairs.klinikker, &pairs.kommuner, Direction::SivToKommune),
+        ] {
+            if m.withheld {
+                continue;
+            }
+            for (i, (rid, rname)) in rows_ids.iter().enumerate() {
+                for (j, (cid, cname)) in cols_ids.iter().enumerate() {
+                    if m.grid.value((i, j)) == 0 || m.marks.get((i, j)) != Mark::Shown {
+                        continue;
+                    }
+                    let mut h = Handling::default();
+                    for (k, v) in &sums.per_flow {
+                        let matches = match dir {
+                            Direction::KommuneToSiv => k[0] == dir.slug() && &k[1] == rid && &k[4] == cid,
+                            _ => k[0] == dir.slug() && &k[2] == rid && &k[3] == cid,
+                        };
+                        if matches {
+                            h.merge(v);
+                        }
+                    }
+                    pair_rows.push(Row {
+                        label: format!("{rname} → {cname}"),
+                        cells: h.cells(self.t),
+                        total: false,
+                    });
+                }
+            }
+        }
+        Table {
+            id: "behandling-par".into(),
+            title: "Behandling etter avsender og mottaker".into(),
+            row_header: "Avsender → mottaker".into(),
+            columns: HANDLING_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+            rows: pair_rows,
+            note: Some("Bare par som vises med tall i matrisene er tatt med.".into()),
+            chart: Chart::None,
+        }
+    }
+
+    /// Open and overdue at status time, per receiving organisation (`orgs`).
+    pub(super) fn open_and_overdue(&mut self, flows: &[FlowStats], orgs: &[String]) -> Table {
+        let t = self.t;
+        let mut open: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for f in flows {
+            let e = open.entry(f.flow.receiver_org.to_string()).or_default();
+            e.0 += f.open;
+            e.1 += f.overdue;
+        }
+        let values = orgs.iter().flat_map(|o| [open[o].0, open[o].1]).collect();
+        let grid = Grid::new(orgs.len(), 2, values, false, true);
+        let title_open = "Åpne og forfalte saker ved periodeslutt";
+        let (marks, withheld) = self.protect(title_open, &grid, &[], true);
+        let cell = |pos| published(&grid, &marks, withheld, pos, t);
+        let mut rows: Vec<Row> = orgs
+            .iter()
+            .enumerate()
+            .map(|(i, o)| Row {
+                label: self.p.names.org(o),
+                cells: vec![cell((i, 0)), cell((i, 1))],
+                total: false,
+            })
+            .collect();
+        rows.push(Row {
+            label: "Totalt".into(),
+            cells: vec![cell((orgs.len(), 0)), cell((orgs.len(), 1))],
+            total: true,
+        });
+        Table {
+            id: "apne-forfalte".into(),
+            title: title_open.into(),
+            row_header: "Mottaker".into(),
+            columns: vec!["Åpne".into(), "Forfalte".into()],
+            rows,
+            note: Some("Forfalt: ikke besvart, og svarfristen er passert.".into()),
+            chart: Chart::None,
+        }
+    }
+
+    /// Measures in closed cases.
+    pub(super) fn measures(&mut self, stats: &CaseStatistics) -> Table {
+        let measures = MeasureCategory::ALL
+            .iter()
+            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Measure(k))))
+            .collect();
+        self.no_totals(
+            "tiltak",
+            "Tiltak i lukkede saker",
+            "Tiltakskategori",
+            measures,
+            "En lukket sak kan ha flere tiltak.",
+        )
+    }
+}
