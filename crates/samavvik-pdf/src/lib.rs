@@ -145,193 +145,231 @@ struct Line {
 /// Lays out the blocks on A4 pages with `marking` at the top of every page
 /// and "`footer` – side n av m" at the bottom. Returns the PDF bytes.
 pub fn render(title: &str, marking: &str, footer: &str, blocks: &[Block]) -> Vec<u8> {
-    let top = PAGE_H - MARGIN - 22.0;
-    let bottom = MARGIN + 20.0;
-    let text_w = PAGE_W - 2.0 * MARGIN;
-    let mut pages: Vec<Vec<(f32, Line)>> = vec![Vec::new()];
-    let mut y = top;
-    let place = |pages: &mut Vec<Vec<(f32, Line)>>, y: &mut f32, advance: f32, line: Option<Line>| {
-        if *y - advance < bottom {
-            pages.push(Vec::new());
-            *y = top;
-        }
-        *y -= advance;
-        if let Some(l) = line {
-            pages.last_mut().expect("a page").push((*y, l));
-        }
-    };
+    let mut layout = Layout::new();
     for block in blocks {
         match block {
-            Block::Title(t) => {
-                for l in wrap(t, Font::Bold, 17.0, text_w) {
-                    place(
-                        &mut pages,
-                        &mut y,
-                        22.0,
-                        Some(Line {
-                            x: MARGIN,
-                            font: Font::Bold,
-                            size: 17.0,
-                            text: l,
-                        }),
-                    );
-                }
-                place(&mut pages, &mut y, 6.0, None);
-            }
-            Block::Heading(t) => {
-                // Keep a heading with what follows it: no heading alone at the foot of a page.
-                if y - 90.0 < bottom && pages.last().is_some_and(|p| !p.is_empty()) {
-                    pages.push(Vec::new());
-                    y = top;
-                }
-                place(&mut pages, &mut y, 10.0, None);
-                for l in wrap(t, Font::Bold, 12.5, text_w) {
-                    place(
-                        &mut pages,
-                        &mut y,
-                        17.0,
-                        Some(Line {
-                            x: MARGIN,
-                            font: Font::Bold,
-                            size: 12.5,
-                            text: l,
-                        }),
-                    );
-                }
-            }
-            Block::Field(label, value) => {
-                let label_lines = wrap(label, Font::Bold, BODY, LABEL_W - 8.0);
-                let value_lines = wrap(
-                    if value.is_empty() { "–" } else { value },
-                    Font::Regular,
-                    BODY,
-                    text_w - LABEL_W,
-                );
-                for i in 0..label_lines.len().max(value_lines.len()) {
-                    place(&mut pages, &mut y, BODY * 1.4, None);
-                    let page = pages.last_mut().expect("a page");
-                    if let Some(l) = label_lines.get(i) {
-                        page.push((
-                            y,
-                            Line {
-                                x: MARGIN,
-                                font: Font::Bold,
-                                size: BODY,
-                                text: l.clone(),
-                            },
-                        ));
-                    }
-                    if let Some(v) = value_lines.get(i) {
-                        page.push((
-                            y,
-                            Line {
-                                x: MARGIN + LABEL_W,
-                                font: Font::Regular,
-                                size: BODY,
-                                text: v.clone(),
-                            },
-                        ));
-                    }
-                }
-            }
-            Block::Paragraph(t) => {
-                for l in wrap(t, Font::Regular, BODY, text_w) {
-                    place(
-                        &mut pages,
-                        &mut y,
-                        BODY * 1.4,
-                        Some(Line {
-                            x: MARGIN,
-                            font: Font::Regular,
-                            size: BODY,
-                            text: l,
-                        }),
-                    );
-                }
-                place(&mut pages, &mut y, 4.0, None);
-            }
-            Block::Table { header, rows } => {
-                let cols = header.len().max(1);
-                // The label column gets what its longest label needs (up to
-                // 40 %); the figures share the rest. The font shrinks until
-                // every cell fits on one line.
-                let mut size = 9.0_f32;
-                let label_w = |size: f32| {
-                    rows.iter()
-                        .map(|(r, total)| {
-                            text_width(
-                                r.first().map(String::as_str).unwrap_or(""),
-                                if *total { Font::Bold } else { Font::Regular },
-                                size,
-                            )
-                        })
-                        .chain(std::iter::once(text_width(
-                            header.first().map(String::as_str).unwrap_or(""),
-                            Font::Bold,
-                            size,
-                        )))
-                        .fold(0.0_f32, f32::max)
-                        .min(text_w * 0.4)
-                        + 6.0
-                };
-                // Figures must fit on one line; headings may wrap.
-                let fits = |size: f32| {
-                    let col_w = (text_w - label_w(size)) / (cols.saturating_sub(1).max(1)) as f32;
-                    rows.iter()
-                        .all(|(r, _)| r.iter().skip(1).all(|c| text_width(c, Font::Bold, size) <= col_w - 4.0))
-                        && header
-                            .iter()
-                            .skip(1)
-                            .all(|h| h.split(' ').all(|w| text_width(w, Font::Bold, size) <= col_w - 4.0))
-                };
-                while size > 6.0 && !fits(size) {
-                    size -= 0.5;
-                }
-                let lw = label_w(size);
-                let col_w = (text_w - lw) / (cols.saturating_sub(1).max(1)) as f32;
-                let leading = size * 1.3;
-                let draw = |pages: &mut Vec<Vec<(f32, Line)>>, y: &mut f32, cells: &[String], font: Font| {
-                    let wrapped: Vec<Vec<String>> = cells
-                        .iter()
-                        .enumerate()
-                        .map(|(j, c)| wrap(c, font, size, if j == 0 { lw - 6.0 } else { col_w - 4.0 }))
-                        .collect();
-                    let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
-                    let height = leading * lines as f32 + size * 0.3;
-                    place(pages, y, height, None);
-                    let page = pages.last_mut().expect("a page");
-                    let top = *y + height - leading;
-                    for (j, cell_lines) in wrapped.iter().enumerate() {
-                        for (i, l) in cell_lines.iter().enumerate() {
-                            let baseline = top - leading * i as f32;
-                            let x = if j == 0 {
-                                MARGIN
-                            } else {
-                                // Figures and their headings are right-aligned in their column.
-                                MARGIN + lw + col_w * j as f32 - 4.0 - text_width(l, font, size)
-                            };
-                            page.push((
-                                baseline,
-                                Line {
-                                    x,
-                                    font,
-                                    size,
-                                    text: l.clone(),
-                                },
-                            ));
-                        }
-                    }
-                };
-                draw(&mut pages, &mut y, header, Font::Bold);
-                for (row, total) in rows {
-                    draw(&mut pages, &mut y, row, if *total { Font::Bold } else { Font::Regular });
-                }
-                place(&mut pages, &mut y, 6.0, None);
-            }
-            Block::Space => place(&mut pages, &mut y, 10.0, None),
+            Block::Title(t) => layout.title(t),
+            Block::Heading(t) => layout.heading(t),
+            Block::Field(label, value) => layout.field(label, value),
+            Block::Paragraph(t) => layout.paragraph(t),
+            Block::Table { header, rows } => layout.table(header, rows),
+            Block::Space => layout.place(10.0, None),
+        }
+    }
+    write_pdf(title, marking, footer, layout.pages)
+}
+
+const TOP: f32 = PAGE_H - MARGIN - 22.0;
+const BOTTOM: f32 = MARGIN + 20.0;
+const TEXT_W: f32 = PAGE_W - 2.0 * MARGIN;
+
+/// Lines placed on pages, top to bottom: each page is a list of
+/// (baseline, line); `y` is where the next line goes.
+struct Layout {
+    pages: Vec<Vec<(f32, Line)>>,
+    y: f32,
+}
+
+impl Layout {
+    fn new() -> Self {
+        Layout {
+            pages: vec![Vec::new()],
+            y: TOP,
         }
     }
 
+    /// Moves down by `advance` (to a new page if it does not fit) and puts
+    /// `line` there.
+    fn place(&mut self, advance: f32, line: Option<Line>) {
+        if self.y - advance < BOTTOM {
+            self.pages.push(Vec::new());
+            self.y = TOP;
+        }
+        self.y -= advance;
+        if let Some(l) = line {
+            self.pages.last_mut().expect("a page").push((self.y, l));
+        }
+    }
+
+    /// Puts `line` on the current page at baseline `y`, without moving.
+    fn put(&mut self, y: f32, line: Line) {
+        self.pages.last_mut().expect("a page").push((y, line));
+    }
+
+    /// Wrapped lines of one font at the left margin, `advance` apart.
+    fn lines(&mut self, text: &str, font: Font, size: f32, advance: f32) {
+        for l in wrap(text, font, size, TEXT_W) {
+            self.place(
+                advance,
+                Some(Line {
+                    x: MARGIN,
+                    font,
+                    size,
+                    text: l,
+                }),
+            );
+        }
+    }
+
+    fn title(&mut self, t: &str) {
+        self.lines(t, Font::Bold, 17.0, 22.0);
+        self.place(6.0, None);
+    }
+
+    fn heading(&mut self, t: &str) {
+        // Keep a heading with what follows it: no heading alone at the foot of a page.
+        if self.y - 90.0 < BOTTOM && self.pages.last().is_some_and(|p| !p.is_empty()) {
+            self.pages.push(Vec::new());
+            self.y = TOP;
+        }
+        self.place(10.0, None);
+        self.lines(t, Font::Bold, 12.5, 17.0);
+    }
+
+    fn field(&mut self, label: &str, value: &str) {
+        let label_lines = wrap(label, Font::Bold, BODY, LABEL_W - 8.0);
+        let value_lines = wrap(
+            if value.is_empty() { "–" } else { value },
+            Font::Regular,
+            BODY,
+            TEXT_W - LABEL_W,
+        );
+        for i in 0..label_lines.len().max(value_lines.len()) {
+            self.place(BODY * 1.4, None);
+            let y = self.y;
+            if let Some(l) = label_lines.get(i) {
+                self.put(
+                    y,
+                    Line {
+                        x: MARGIN,
+                        font: Font::Bold,
+                        size: BODY,
+                        text: l.clone(),
+                    },
+                );
+            }
+            if let Some(v) = value_lines.get(i) {
+                self.put(
+                    y,
+                    Line {
+                        x: MARGIN + LABEL_W,
+                        font: Font::Regular,
+                        size: BODY,
+                        text: v.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn paragraph(&mut self, t: &str) {
+        self.lines(t, Font::Regular, BODY, BODY * 1.4);
+        self.place(4.0, None);
+    }
+
+    fn table(&mut self, header: &[String], rows: &[(Vec<String>, bool)]) {
+        let columns = TableColumns::fit(header, rows);
+        self.table_row(&columns, header, Font::Bold);
+        for (row, total) in rows {
+            self.table_row(&columns, row, if *total { Font::Bold } else { Font::Regular });
+        }
+        self.place(6.0, None);
+    }
+
+    /// One row of a table: every cell wrapped in its column, figures and
+    /// their headings right-aligned.
+    fn table_row(&mut self, c: &TableColumns, cells: &[String], font: Font) {
+        let size = c.size;
+        let leading = size * 1.3;
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .enumerate()
+            .map(|(j, cell)| wrap(cell, font, size, if j == 0 { c.label_w - 6.0 } else { c.col_w - 4.0 }))
+            .collect();
+        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = leading * lines as f32 + size * 0.3;
+        self.place(height, None);
+        let top = self.y + height - leading;
+        for (j, cell_lines) in wrapped.iter().enumerate() {
+            for (i, l) in cell_lines.iter().enumerate() {
+                let baseline = top - leading * i as f32;
+                let x = if j == 0 {
+                    MARGIN
+                } else {
+                    // Figures and their headings are right-aligned in their column.
+                    MARGIN + c.label_w + c.col_w * j as f32 - 4.0 - text_width(l, font, size)
+                };
+                self.put(
+                    baseline,
+                    Line {
+                        x,
+                        font,
+                        size,
+                        text: l.clone(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// A table's font size and column widths.
+struct TableColumns {
+    size: f32,
+    label_w: f32,
+    col_w: f32,
+}
+
+impl TableColumns {
+    /// The label column gets what its longest label needs (up to 40 %); the
+    /// figures share the rest. The font shrinks until every cell fits on
+    /// one line.
+    fn fit(header: &[String], rows: &[(Vec<String>, bool)]) -> Self {
+        let cols = header.len().max(1);
+        let mut size = 9.0_f32;
+        let label_w = |size: f32| {
+            rows.iter()
+                .map(|(r, total)| {
+                    text_width(
+                        r.first().map(String::as_str).unwrap_or(""),
+                        if *total { Font::Bold } else { Font::Regular },
+                        size,
+                    )
+                })
+                .chain(std::iter::once(text_width(
+                    header.first().map(String::as_str).unwrap_or(""),
+                    Font::Bold,
+                    size,
+                )))
+                .fold(0.0_f32, f32::max)
+                .min(TEXT_W * 0.4)
+                + 6.0
+        };
+        // Figures must fit on one line; headings may wrap.
+        let fits = |size: f32| {
+            let col_w = (TEXT_W - label_w(size)) / (cols.saturating_sub(1).max(1)) as f32;
+            rows.iter()
+                .all(|(r, _)| r.iter().skip(1).all(|c| text_width(c, Font::Bold, size) <= col_w - 4.0))
+                && header
+                    .iter()
+                    .skip(1)
+                    .all(|h| h.split(' ').all(|w| text_width(w, Font::Bold, size) <= col_w - 4.0))
+        };
+        while size > 6.0 && !fits(size) {
+            size -= 0.5;
+        }
+        let lw = label_w(size);
+        TableColumns {
+            size,
+            label_w: lw,
+            col_w: (TEXT_W - lw) / (cols.saturating_sub(1).max(1)) as f32,
+        }
+    }
+}
+
+/// The PDF objects: catalog, page tree, the two fonts, document info, then
+/// each page and its content stream, marked and numbered.
+fn write_pdf(title: &str, marking: &str, footer: &str, pages: Vec<Vec<(f32, Line)>>) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
