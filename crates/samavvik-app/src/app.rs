@@ -99,10 +99,11 @@ impl App {
     }
 
     /// Whether another sign-in link may be sent to `principal` now: at most
-    /// `MAX` in any `WINDOW`. Per process, which is enough to stop a flood.
+    /// `SIGN_IN_LINKS` in any window of `SIGN_IN_WINDOW_MINUTES`. Per
+    /// process, which is enough to stop a flood.
     pub fn allow_sign_in_link(&self, principal: &str) -> bool {
-        const MAX: usize = 3;
-        let window = chrono::Duration::minutes(15);
+        use samavvik_core::limits::{SIGN_IN_LINKS as MAX, SIGN_IN_WINDOW_MINUTES};
+        let window = chrono::Duration::minutes(SIGN_IN_WINDOW_MINUTES);
         let now = self.clock.now();
         let mut map = self.sign_in_requests.lock().expect("sign-in limiter lock");
         map.retain(|_, times| times.iter().any(|t| *t > now - window));

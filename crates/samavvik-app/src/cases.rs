@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 use samavvik_core::sealed::HandlingNote;
-use samavvik_core::{CaseNumber, CaseState, SealedContent, UnitId};
+use samavvik_core::{AuditAction, CaseNumber, CaseState, SealedContent, UnitId};
 use samavvik_store::{AuditEntry, CaseRecord, HandlingStore, SealedItem, Store};
 
 use crate::app::App;
@@ -38,7 +38,7 @@ pub async fn authorised_case(
     app.audit(AuditEntry {
         at: app.clock.now(),
         actor: person.principal.clone(),
-        action: "denied".into(),
+        action: AuditAction::Denied.as_str().into(),
         case_number: parsed,
         unit: None,
         detail: route.into(),
@@ -98,10 +98,10 @@ pub async fn view(
     case: &CaseRecord,
     side: Side,
 ) -> Result<Opened, Error> {
-    view_as(app, catalog, person, case, side, "view-sealed").await
+    view_as(app, catalog, person, case, side, AuditAction::ViewSealed).await
 }
 
-/// As [`view`], audited under another action (e.g. `export-pdf`).
+/// As [`view`], audited under another action.
 ///
 /// # Errors
 /// As [`view`].
@@ -111,20 +111,20 @@ pub async fn view_as(
     person: &Person,
     case: &CaseRecord,
     side: Side,
-    action: &str,
+    action: AuditAction,
 ) -> Result<Opened, Error> {
     let unit = opening_unit(catalog, case, side);
     let opened = open_case(app, catalog, case, &unit).await?;
     app.audit(AuditEntry {
         at: app.clock.now(),
         actor: person.principal.clone(),
-        action: action.into(),
+        action: action.as_str().into(),
         case_number: Some(case.number),
         unit: Some(unit.clone()),
         detail: String::new(),
     })
     .await?;
-    tracing::info!(case = %case.number, unit = %unit, principal = %person.principal, action, "sealed content viewed");
+    tracing::info!(case = %case.number, unit = %unit, principal = %person.principal, action = action.as_str(), "sealed content viewed");
     Ok(opened)
 }
 
@@ -144,22 +144,6 @@ pub fn overdue(case: &CaseRecord, today: NaiveDate) -> (bool, bool) {
     let answer =
         open && matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged) && case.answer_deadline < today;
     (ack, answer)
-}
-
-/// The bokmål heading of a handling note, by its stored kind.
-pub fn note_label(kind: &str) -> &'static str {
-    match kind {
-        "answer" => "Svar",
-        "lesson" => "Læringspunkt",
-        "reroute" => "Begrunnelse for videresending",
-        "reopen" => "Begrunnelse for gjenåpning",
-        "message" => "Melding",
-        "reporter-addition" => "Tilleggsopplysninger fra melder",
-        "returned" => "Sendt tilbake til melder",
-        "withdraw" => "Begrunnelse for tilbaketrekking",
-        "supplement" => "Supplement fra nærmeste leder",
-        _ => "Notat",
-    }
 }
 
 /// A time as the Oslo wall clock, `dd.mm.yyyy hh:mm`.

@@ -3,7 +3,6 @@
 //! Requests take an `Arc<Catalog>` at their start and keep it to the end, so
 //! a reload never changes the directory under a request that is halfway.
 
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use samavvik_routing::Directory;
@@ -20,7 +19,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
-        let directory = load_directory(&settings.directory.path)?;
+        let directory = settings.directory.load()?;
         let keyring = Keyring::load(
             &directory,
             &settings.keys.dir,
@@ -100,10 +99,6 @@ pub async fn import_directory(store: &samavvik_store::AnyStore, directory: &Dire
         tracing::info!(version = %import.version, units = import.units.len(), "directory version imported");
     }
     Ok(new)
-}
-
-pub fn load_directory(path: &Path) -> anyhow::Result<Directory> {
-    Ok(Directory::load(path)?)
 }
 
 /// The current catalog, replaceable while the server runs.

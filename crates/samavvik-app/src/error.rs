@@ -19,7 +19,11 @@ pub enum Error {
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
-        Error::Unavailable(e.to_string())
+        if e.is_not_found() {
+            Error::NotFound
+        } else {
+            Error::Unavailable(e.to_string())
+        }
     }
 }
 

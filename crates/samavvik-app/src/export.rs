@@ -2,11 +2,12 @@
 //! on every page. Every export is audited.
 
 use samavvik_core::deadline::format_date_nb;
+use samavvik_core::{AuditAction, NoteKind};
 use samavvik_pdf::{Block, render};
 use samavvik_store::{AuditEntry, CaseRecord, HandlingStore, Store};
 
 use crate::app::App;
-use crate::cases::{note_label, open_case, opening_unit, oslo_minute, unit_name};
+use crate::cases::{open_case, opening_unit, oslo_minute, unit_name};
 use crate::error::Error;
 use crate::people::{Person, Side};
 
@@ -71,7 +72,7 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     if !opened.notes.is_empty() {
         blocks.push(Block::Heading("Behandling".into()));
         for (item, note) in &opened.notes {
-            blocks.push(f(note_label(&note.kind), oslo(item.at)));
+            blocks.push(f(NoteKind::label_nb_of_slug(&note.kind), oslo(item.at)));
             blocks.push(Block::Paragraph(note.text.clone()));
             for m in &note.measures {
                 let due = m
@@ -99,7 +100,7 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     app.audit(AuditEntry {
         at: now,
         actor: person.principal.clone(),
-        action: "export".into(),
+        action: AuditAction::Export.as_str().into(),
         case_number: Some(case.number),
         unit: Some(unit),
         detail: "pdf".into(),

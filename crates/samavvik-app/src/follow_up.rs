@@ -6,7 +6,7 @@
 
 use samavvik_core::deadline::format_date_nb;
 use samavvik_core::sealed::HandlingNote;
-use samavvik_core::{CaseState, Transition};
+use samavvik_core::{AuditAction, CaseState, NoteKind, Transition};
 use samavvik_store::{
     AuditEntry, CaseRecord, Ciphertext, HandlingStore, NewEvent, NewSealedItem, Store, TransitionWrite,
 };
@@ -17,10 +17,7 @@ use crate::error::{Error, internal};
 use crate::mail::{Notice, TEMPLATE_NEW_MESSAGE, TEMPLATE_REVIEW_REQUESTED};
 use crate::tokens;
 
-/// The longest addition a reporter may write, in characters.
-pub const MAX_ADDITION: usize = 5_000;
-/// Note kinds the reporter may read, and only if marked shareable.
-const FOR_REPORTER: &[&str] = &["answer", "returned", "withdraw"];
+use samavvik_core::limits::REPORTER_ADDITION as MAX_ADDITION;
 
 /// The case behind a follow-up link.
 ///
@@ -85,7 +82,7 @@ pub async fn shared_notes(app: &App, catalog: &Catalog, case: &CaseRecord) -> Re
         .sealed_items(case.number)
         .await?
         .into_iter()
-        .filter(|i| i.shareable && FOR_REPORTER.contains(&i.kind.as_str()))
+        .filter(|i| NoteKind::from_slug(&i.kind).is_some_and(|k| k.shown_to_reporter(i.shareable)))
         .collect();
     if items.is_empty() {
         return Ok(Vec::new());
@@ -98,9 +95,9 @@ pub async fn shared_notes(app: &App, catalog: &Catalog, case: &CaseRecord) -> Re
     for item in items {
         let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)?;
         let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| Error::Internal(e.into()))?;
-        let title = match note.kind.as_str() {
-            "answer" => "Svar fra mottakeren",
-            "returned" => "Lederen din ber deg legge til opplysninger",
+        let title = match NoteKind::from_slug(&note.kind) {
+            Some(NoteKind::Answer) => "Svar fra mottakeren",
+            Some(NoteKind::Returned) => "Lederen din ber deg legge til opplysninger",
             _ => "Meldingen er trukket tilbake",
         };
         out.push(SharedNote {
@@ -114,7 +111,7 @@ pub async fn shared_notes(app: &App, catalog: &Catalog, case: &CaseRecord) -> Re
         .append_audit(&AuditEntry {
             at: app.clock.now(),
             actor: "melder".into(),
-            action: "view-sealed".into(),
+            action: AuditAction::ViewSealed.as_str().into(),
             case_number: Some(case.number),
             unit: Some(case.sender_unit.clone()),
             detail: "follow-up link".into(),
@@ -149,12 +146,12 @@ pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), 
     let recipients = catalog
         .keyring
         .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
-    let note = HandlingNote::new(case.number, "reporter-addition", text, Vec::new());
+    let note = HandlingNote::new(case.number, NoteKind::ReporterAddition.slug(), text, Vec::new());
     let ct = app
         .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
         .await??;
     let item = NewSealedItem {
-        kind: "reporter-addition".into(),
+        kind: NoteKind::ReporterAddition.slug().into(),
         at: now,
         actor: "melder".into(),
         shareable: false,

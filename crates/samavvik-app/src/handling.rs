@@ -9,8 +9,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use samavvik_core::deadline::{add_calendar_days, add_working_days, format_date_nb};
+use samavvik_core::limits::{HANDLING_TEXT, MEASURE_RESPONSIBLE};
+use samavvik_core::permission::{self, Action};
 use samavvik_core::sealed::{HandlingNote, PlannedMeasure};
-use samavvik_core::{CaseState, MeasureCategory, Transition, UnitId};
+use samavvik_core::{AuditAction, CaseState, MeasureCategory, NoteKind, Transition, UnitId};
 use samavvik_store::{
     AuditEntry, CaseRecord, Ciphertext, HandlingStore, NewEvent, NewMailJob, NewSealedItem, Reroute, SealedRef, Store,
     TransitionWrite,
@@ -24,7 +26,7 @@ use crate::error::{Error, internal};
 use crate::mail::{Notice, TEMPLATE_CASE_ANSWERED, TEMPLATE_CASE_REROUTED, TEMPLATE_NEW_MESSAGE};
 use crate::people::{Person, Side};
 
-const MAX_TEXT: usize = 10_000;
+/// How many measures the answer form offers.
 const MEASURE_ROWS: usize = 3;
 
 /// Field errors: (field name, bokmål message).
@@ -80,32 +82,33 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
         form,
         now: app.clock.now(),
     };
-    if form.get("action").map(String::as_str) == Some("message") {
-        return Ok(match ctx.message().await? {
-            Ok(()) => Acted::Done { anchor: "#dialog" },
-            Err(errors) => invalid(errors),
-        });
-    }
-    let action = form.get("action").and_then(|a| Transition::from_slug(a));
-    let allowed = match (action, side) {
-        (Some(Transition::Forward | Transition::ReturnToReporter | Transition::Withdraw), Side::Sender)
-        | (Some(Transition::Acknowledge | Transition::Answer | Transition::Close), Side::Receiver)
-        | (Some(Transition::Reroute), Side::Receiver | Side::Secretariat) => true,
-        (Some(Transition::Reopen), _) => person.secretariat,
-        _ => false,
-    };
-    let Some(transition) = action.filter(|_| allowed) else {
+    let Some(action) = form.get("action").and_then(|a| Action::from_slug(a)) else {
         return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));
     };
-    let Ok(to) = case.state.apply(transition) else {
-        return Ok(refused(
-            Refusal::Conflict,
-            format!(
-                "Saken har status «{}», og det kan ikke gjøres nå.",
-                case.state.label_nb()
-            ),
-        ));
+    if let Err(refusal) = permission::check(action, side, case.state, person.secretariat) {
+        let status = match refusal {
+            permission::Refusal::NotYours => Refusal::Forbidden,
+            permission::Refusal::WrongState => Refusal::Conflict,
+        };
+        return Ok(refused(status, refusal.message_nb(case.state)));
+    }
+    let transition = match action {
+        Action::Transition(t) => t,
+        Action::Message => {
+            return Ok(match ctx.message().await? {
+                Ok(()) => Acted::Done { anchor: "#dialog" },
+                Err(errors) => invalid(errors),
+            });
+        }
+        // Viewing and exporting are not form actions.
+        Action::View | Action::Export => {
+            return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));
+        }
     };
+    let to = case
+        .state
+        .apply(transition)
+        .map_err(|e| internal(format!("permission table allowed {transition:?}: {e}")))?;
     let write = match transition {
         Transition::Acknowledge => Ok(ctx.base(transition, to, "Mottak bekreftet".into())),
         Transition::Answer => ctx.answer(to).await?,
@@ -117,8 +120,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
                 "reason",
                 "Skriv hvorfor saken gjenåpnes.",
                 "Gjenåpnet av sekretariatet",
-                "reopen",
-                false,
+                NoteKind::Reopen,
             )
             .await?
             .map(|mut w| {
@@ -135,8 +137,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
                 "return_message",
                 "Skriv hva melderen må rette eller legge til.",
                 "Sendt tilbake til melder for utfylling",
-                "returned",
-                true,
+                NoteKind::Returned,
             )
             .await?
         }
@@ -147,12 +148,13 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
                 "withdraw_reason",
                 "Skriv hvorfor meldingen trekkes tilbake.",
                 "Trukket tilbake av nærmeste leder",
-                "withdraw",
-                true,
+                NoteKind::Withdraw,
             )
             .await?
         }
-        _ => unreachable!("filtered above"),
+        Transition::StartReview => {
+            return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));
+        }
     };
     let write = match write {
         Ok(w) => w,
@@ -173,7 +175,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
     app.audit(AuditEntry {
         at: ctx.now,
         actor: person.principal.clone(),
-        action: format!("transition:{}", transition.slug()),
+        action: AuditAction::Transition(transition).as_str().into(),
         case_number: Some(case.number),
         unit: Some(opening_unit(&catalog, case, side)),
         detail: format!("{} -> {}", case.state.slug(), to.slug()),
@@ -202,8 +204,8 @@ impl Ctx<'_> {
         let t = self.text(field);
         if t.is_empty() {
             errors.push((field.into(), missing.into()));
-        } else if t.chars().count() > MAX_TEXT {
-            errors.push((field.into(), format!("Teksten kan være høyst {MAX_TEXT} tegn.")));
+        } else if t.chars().count() > HANDLING_TEXT {
+            errors.push((field.into(), format!("Teksten kan være høyst {HANDLING_TEXT} tegn.")));
         }
         t
     }
@@ -236,28 +238,28 @@ impl Ctx<'_> {
     /// Seals a note to the case's current readers (sender, receiver, secretariat).
     async fn note(
         &self,
-        kind: &str,
+        kind: NoteKind,
         text: String,
         measures: Vec<PlannedMeasure>,
         receiver: &UnitId,
-        shareable: bool,
+        share_chosen: bool,
     ) -> Result<NewSealedItem, Error> {
         let triage = self.catalog.directory.triage_unit().id.clone();
         let recipients = self
             .catalog
             .keyring
             .recipients_for(&[&self.case.sender_unit, receiver, &triage]);
-        let note = HandlingNote::new(self.case.number, kind, text, measures);
+        let note = HandlingNote::new(self.case.number, kind.slug(), text, measures);
         let ct = self
             .app
             .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
             .await?
             .map_err(|e| Error::Internal(e.into()))?;
         Ok(NewSealedItem {
-            kind: kind.into(),
+            kind: kind.slug().into(),
             at: self.now,
             actor: self.person.principal.clone(),
-            shareable,
+            shareable: kind.shareable(share_chosen),
             ciphertext: Ciphertext(ct),
         })
     }
@@ -312,6 +314,11 @@ impl Ctx<'_> {
                     format!("measure_responsible_{i}"),
                     format!("Skriv hvem som er ansvarlig for tiltak {i}."),
                 ));
+            } else if responsible.chars().count() > MEASURE_RESPONSIBLE {
+                errors.push((
+                    format!("measure_responsible_{i}"),
+                    format!("Ansvarlig kan være høyst {MEASURE_RESPONSIBLE} tegn."),
+                ));
             }
             let due = match self.text(&format!("measure_due_{i}")).as_str() {
                 "" => None,
@@ -339,7 +346,12 @@ impl Ctx<'_> {
             ));
         }
         let no_measure_reason = self.text("no_measure_reason");
-        if measures.iter().any(|m| m.category == MeasureCategory::IngenTiltak) && no_measure_reason.is_empty() {
+        if no_measure_reason.chars().count() > HANDLING_TEXT {
+            errors.push((
+                "no_measure_reason".into(),
+                format!("Teksten kan være høyst {HANDLING_TEXT} tegn."),
+            ));
+        } else if measures.iter().any(|m| m.category == MeasureCategory::IngenTiltak) && no_measure_reason.is_empty() {
             errors.push((
                 "no_measure_reason".into(),
                 "Begrunn hvorfor ingen tiltak er nødvendig.".into(),
@@ -361,7 +373,7 @@ impl Ctx<'_> {
         };
         let shareable = self.form.contains_key("shareable");
         let item = self
-            .note("answer", body, measures, &self.case.receiver_unit, shareable)
+            .note(NoteKind::Answer, body, measures, &self.case.receiver_unit, shareable)
             .await?;
         let mut w = self.base(Transition::Answer, to, "Besvart med tiltak".into());
         w.answered_at = Some(self.now);
@@ -393,7 +405,7 @@ impl Ctx<'_> {
             return Ok(Err(errors));
         }
         let item = self
-            .note("lesson", lesson, Vec::new(), &self.case.receiver_unit, false)
+            .note(NoteKind::Lesson, lesson, Vec::new(), &self.case.receiver_unit, false)
             .await?;
         let mut w = self.base(Transition::Close, to, "Lukket med læringspunkt".into());
         w.closed_at = Some(self.now);
@@ -404,10 +416,10 @@ impl Ctx<'_> {
     /// The sender's leader sends the reviewed report on; the deadlines start now.
     async fn forward(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
         let supplement = self.text("supplement");
-        if supplement.chars().count() > MAX_TEXT {
+        if supplement.chars().count() > HANDLING_TEXT {
             return Ok(Err(vec![(
                 "supplement".into(),
-                format!("Teksten kan være høyst {MAX_TEXT} tegn."),
+                format!("Teksten kan være høyst {HANDLING_TEXT} tegn."),
             )]));
         }
         let today = self.app.clock.today_oslo();
@@ -421,8 +433,14 @@ impl Ctx<'_> {
         w.deadlines = Some((ack, answer));
         if !supplement.is_empty() {
             w.new_items.push(
-                self.note("supplement", supplement, Vec::new(), &self.case.receiver_unit, false)
-                    .await?,
+                self.note(
+                    NoteKind::Supplement,
+                    supplement,
+                    Vec::new(),
+                    &self.case.receiver_unit,
+                    false,
+                )
+                .await?,
             );
         }
         let notice = self.notice(&self.case.receiver_unit, ack);
@@ -439,7 +457,7 @@ impl Ctx<'_> {
             return Ok(Err(errors));
         }
         let item = self
-            .note("message", text, Vec::new(), &self.case.receiver_unit, false)
+            .note(NoteKind::Message, text, Vec::new(), &self.case.receiver_unit, false)
             .await?;
         let other = match self.side {
             Side::Sender => self.unit_addresses(&self.case.receiver_unit, false),
@@ -453,7 +471,7 @@ impl Ctx<'_> {
             .audit(AuditEntry {
                 at: self.now,
                 actor: self.person.principal.clone(),
-                action: "message".into(),
+                action: AuditAction::Message.as_str().into(),
                 case_number: Some(self.case.number),
                 unit: Some(opening_unit(self.catalog, self.case, self.side)),
                 detail: String::new(),
@@ -463,8 +481,7 @@ impl Ctx<'_> {
     }
 
     /// A transition that needs a written reason, kept as a sealed note of
-    /// `kind` (`shareable`: the reporter reads it on the follow-up page).
-    #[allow(clippy::too_many_arguments)]
+    /// `kind` (whether the reporter reads it is the kind's rule).
     async fn with_reason(
         &self,
         transition: Transition,
@@ -472,8 +489,7 @@ impl Ctx<'_> {
         field: &str,
         missing: &str,
         event: &str,
-        kind: &str,
-        shareable: bool,
+        kind: NoteKind,
     ) -> Result<Result<TransitionWrite, Errors>, Error> {
         let mut errors = Errors::new();
         let reason = self.required_text(field, missing, &mut errors);
@@ -482,7 +498,7 @@ impl Ctx<'_> {
         }
         let mut w = self.base(transition, to, event.into());
         w.new_items.push(
-            self.note(kind, reason, Vec::new(), &self.case.receiver_unit, shareable)
+            self.note(kind, reason, Vec::new(), &self.case.receiver_unit, false)
                 .await?,
         );
         Ok(Ok(w))
@@ -554,7 +570,9 @@ impl Ctx<'_> {
             )
             .await?
             .map_err(|e| Error::Internal(e.into()))?;
-        let item = self.note("reroute", reason, Vec::new(), &target.id, false).await?;
+        let item = self
+            .note(NoteKind::Reroute, reason, Vec::new(), &target.id, false)
+            .await?;
         let old = unit_name(self.catalog, &self.case.receiver_unit);
         let ack_deadline = add_working_days(today, self.app.settings.deadlines.acknowledge_working_days);
         let answer_deadline = add_calendar_days(today, self.app.settings.deadlines.answer_days);

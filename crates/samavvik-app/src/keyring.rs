@@ -109,7 +109,7 @@ impl Keyring {
 /// # Errors
 /// When the directory cannot be loaded or a file cannot be written.
 pub fn generate_missing(settings: &crate::settings::Settings, dir: &std::path::Path) -> anyhow::Result<usize> {
-    let directory = crate::catalog::load_directory(&settings.directory.path)?;
+    let directory = settings.directory.load()?;
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
     {

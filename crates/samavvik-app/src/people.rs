@@ -82,30 +82,17 @@ impl People {
     }
 }
 
-/// How a person relates to a case; decides which unit's key opens it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Receiver,
-    Sender,
-    Secretariat,
-}
+pub use samavvik_core::permission::Side;
 
 impl Person {
-    /// Everyone sees only the cases of their own units; the secretariat,
-    /// which every document is sealed to, sees all.
-    /// A receiving unit (and the secretariat) sees a case once it has been
-    /// sent on; the sending unit's leaders see it from the start.
+    /// How this person relates to `case`, or `None` if they may not see it
+    /// (the rule is `samavvik_core::permission::side`).
     pub fn side(&self, case: &CaseRecord) -> Option<Side> {
-        use samavvik_core::CaseState::{SenderReview, Submitted, Withdrawn};
-        let sent_on = !matches!(case.state, Submitted | SenderReview | Withdrawn);
-        if sent_on && self.units.contains(&case.receiver_unit) {
-            Some(Side::Receiver)
-        } else if sent_on && self.secretariat {
-            Some(Side::Secretariat)
-        } else if self.units.contains(&case.sender_unit) {
-            Some(Side::Sender)
-        } else {
-            None
-        }
+        samavvik_core::permission::side(
+            case.state,
+            self.units.contains(&case.sender_unit),
+            self.units.contains(&case.receiver_unit),
+            self.secretariat,
+        )
     }
 }

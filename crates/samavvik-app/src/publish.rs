@@ -4,9 +4,15 @@
 //! Nothing here needs a key or reads a sealed column.
 
 use samavvik_aggregation::overlap;
-use samavvik_aggregation::{Names, Params, Period, Report};
+use samavvik_aggregation::{Format, Names, Params, Period, Report};
+use samavvik_core::AuditAction;
+use samavvik_core::limits::SUPPRESSION_THRESHOLD;
 use samavvik_routing::{Directory, OrgKind, UnitKind};
-use samavvik_store::{AnyStore, PublishedReport, StatsQuery, Store};
+use samavvik_store::{AnyStore, AuditEntry, PublishedReport, StatsQuery, Store};
+
+use crate::app::App;
+use crate::error::Error;
+use crate::people::Person;
 
 /// Display names and order from the routing directory.
 pub fn names(dir: &Directory) -> Names {
@@ -125,4 +131,39 @@ pub async fn overlap_notices(store: &AnyStore, period: Period) -> anyhow::Result
         ));
     }
     Ok(lines)
+}
+
+/// The report for `period` (as written in the request: `2026`, `2026-H1`)
+/// as one file in `format` (name and bytes), for a
+/// person of the secretariat (or the system owner) to download, at the
+/// default threshold. The download is audited and recorded as published.
+///
+/// # Errors
+/// [`Error::NotFound`] for anyone else or an unknown period; otherwise
+/// when the store fails.
+pub async fn download(app: &App, person: &Person, period: &str, format: Format) -> Result<(String, Vec<u8>), Error> {
+    if !person.secretariat && !person.admin {
+        return Err(Error::NotFound);
+    }
+    let period_text = period;
+    let period = Period::parse(period_text).map_err(|_| Error::NotFound)?;
+    let catalog = app.catalog.current();
+    let report = make(&app.store, period, SUPPRESSION_THRESHOLD, names(&catalog.directory)).await?;
+    let (name, bytes) = samavvik_aggregation::output::files(&report, &[format])
+        .into_iter()
+        .next()
+        .ok_or_else(|| crate::error::internal(format!("no file for {format:?}")))?;
+    let now = app.clock.now();
+    app.audit(AuditEntry {
+        at: now,
+        actor: person.principal.clone(),
+        action: AuditAction::Export.as_str().into(),
+        case_number: None,
+        unit: None,
+        detail: format!("report {period_text} {name}"),
+    })
+    .await?;
+    record(&app.store, &report, now).await?;
+    tracing::info!(principal = %person.principal, period = %period_text, "report downloaded");
+    Ok((name, bytes))
 }

@@ -46,7 +46,59 @@ pub struct Database {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DirectorySettings {
+    /// The directory file. Empty (the default): the shipped Vestfold
+    /// directory built into the binary, so no command depends on the
+    /// current directory.
     pub path: PathBuf,
+}
+
+/// The shipped Vestfold directory (`deploy/directory.toml`), used when
+/// `directory.path` is empty.
+pub const SHIPPED_DIRECTORY: &str = include_str!("../../../deploy/directory.toml");
+
+impl DirectorySettings {
+    /// Whether the shipped directory is used.
+    pub fn is_shipped(&self) -> bool {
+        self.path.as_os_str().is_empty()
+    }
+
+    /// What the directory is read from, for messages.
+    pub fn describe(&self) -> String {
+        if self.is_shipped() {
+            "deploy/directory.toml (innebygd)".into()
+        } else {
+            self.path.display().to_string()
+        }
+    }
+
+    /// The directory file's text.
+    ///
+    /// # Errors
+    /// When the configured file cannot be read.
+    pub fn text(&self) -> anyhow::Result<String> {
+        if self.is_shipped() {
+            return Ok(SHIPPED_DIRECTORY.to_owned());
+        }
+        std::fs::read_to_string(&self.path).map_err(|e| anyhow::anyhow!("kan ikke lese {}: {e}", self.path.display()))
+    }
+
+    /// Reads and checks the directory.
+    ///
+    /// # Errors
+    /// When the file cannot be read or has problems.
+    pub fn load(&self) -> anyhow::Result<samavvik_routing::Directory> {
+        if self.is_shipped() {
+            return samavvik_routing::Directory::from_toml_str(SHIPPED_DIRECTORY, &self.describe()).map_err(
+                |problems| {
+                    anyhow::anyhow!(
+                        "the shipped directory has problems: {}",
+                        problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    )
+                },
+            );
+        }
+        Ok(samavvik_routing::Directory::load(&self.path)?)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -144,9 +196,7 @@ impl Default for Settings {
         Self {
             server: Server::default(),
             database: Database::default(),
-            directory: DirectorySettings {
-                path: PathBuf::from("deploy/directory.toml"),
-            },
+            directory: DirectorySettings { path: PathBuf::new() },
             keys: Keys {
                 dir: PathBuf::from("data/keys"),
                 recovery_recipient: None,

@@ -5,6 +5,7 @@
 //! known; the web layer shows a confirmation button before the link is
 //! used, because mail scanners open links too.
 
+use samavvik_core::AuditAction;
 use samavvik_store::{AuditEntry, HandlingStore, NewMailJob};
 
 use crate::app::App;
@@ -76,7 +77,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<Option<String>, Error> {
     app.audit(AuditEntry {
         at: now,
         actor: principal.clone(),
-        action: "sign-in".into(),
+        action: AuditAction::SignIn.as_str().into(),
         case_number: None,
         unit: None,
         detail: "magic-link".into(),

@@ -5,8 +5,10 @@
 //! app function, render a template. [`error::AppError`] turns every failure
 //! into a status and a bokmål page.
 
+pub mod blank_form;
 pub mod error;
 pub mod extract;
+pub mod render;
 pub mod router;
 pub mod routes;
 pub mod server;

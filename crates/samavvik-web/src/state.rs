@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, HeaderValue};
 use samavvik_app::{App, Fields, tokens};
 
-use crate::routes::form::BlankForm;
+use crate::blank_form::BlankForm;
 
 /// Shared by every request. Cheap to clone; derefs to the [`App`].
 #[derive(Clone)]

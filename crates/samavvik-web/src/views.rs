@@ -1,15 +1,10 @@
 //! The page templates, embedded at compile time so the binary needs no
-//! files at run time, and rendering a page with its CSRF token.
+//! files at run time. Pages that carry a form are rendered through
+//! [`crate::render`], which adds the CSRF token.
 
 use std::sync::LazyLock;
 
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
 use minijinja::{AutoEscape, Environment};
-use serde_json::json;
-
-use crate::error::AppError;
-use crate::state::AppState;
 
 macro_rules! templates {
     ($($name:literal),+ $(,)?) => {
@@ -58,27 +53,6 @@ pub fn env() -> &'static Environment<'static> {
 /// Renders a page; a template error is a bug, reported as such.
 pub fn page(name: &str, ctx: impl serde::Serialize) -> Result<String, minijinja::Error> {
     env().get_template(name)?.render(ctx)
-}
-
-/// Renders a page that carries the CSRF token (and sets its cookie if needed).
-///
-/// # Errors
-/// A template error (a bug).
-pub fn render(
-    state: &AppState,
-    headers: &HeaderMap,
-    template: &str,
-    mut ctx: serde_json::Value,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let (token, set_cookie) = state.csrf_for(headers);
-    ctx["csrf_token"] = json!(token);
-    let html = page(template, ctx)?;
-    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response();
-    if let Some(c) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(response)
 }
 
 #[cfg(test)]

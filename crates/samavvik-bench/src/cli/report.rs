@@ -79,7 +79,7 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
         Engine::Postgres => args.pg_url.clone(),
     };
     let store = samavvik_app::connect_store(&settings).await?;
-    let dir = Directory::load(&settings.directory.path)?;
+    let dir = settings.directory.load()?;
     if !args.measure {
         let have = store.counts().await?.cases;
         if have != args.cases {

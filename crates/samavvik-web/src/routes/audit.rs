@@ -13,8 +13,8 @@ use serde_json::json;
 use super::cases::person_view;
 use crate::error::AppError;
 use crate::extract::SignedIn;
+use crate::render::render as page;
 use crate::state::AppState;
-use crate::views::render as page;
 
 const PAGE: u32 = 50;
 

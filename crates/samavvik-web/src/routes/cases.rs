@@ -10,18 +10,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::NaiveDate;
 use samavvik_app::Person;
-use samavvik_app::cases::{authorised_case, note_label, oslo_minute, overdue, unit_name, view};
+use samavvik_app::cases::{authorised_case, oslo_minute, overdue, unit_name, view};
 use samavvik_app::catalog::Catalog;
 use samavvik_app::people::Side;
 use samavvik_core::deadline::format_date_nb;
-use samavvik_core::{CaseState, Category, EventMonth, MeasureCategory};
+use samavvik_core::permission::{self, Action};
+use samavvik_core::{CaseState, Category, EventMonth, MeasureCategory, NoteKind, Transition};
 use samavvik_store::{CaseFilter, CaseRecord, CaseSort, HandlingStore, Store};
 use serde_json::{Value, json};
 
 use crate::error::AppError;
 use crate::extract::SignedIn;
+use crate::render::render;
 use crate::state::AppState;
-use crate::views::render;
 
 pub const PAGE_SIZE: u32 = 25;
 
@@ -169,7 +170,7 @@ pub async fn render_case(
         .iter()
         .map(|(item, note)| {
             json!({
-                "kind": note_label(&note.kind), "at": oslo(item.at), "text": note.text, "shareable": item.shareable,
+                "kind": NoteKind::label_nb_of_slug(&note.kind), "at": oslo(item.at), "text": note.text, "shareable": item.shareable,
                 "measures": note.measures.iter().map(|m| json!({
                     "category": m.category.label(), "responsible": m.responsible,
                     "due": m.due.map(format_date_nb),
@@ -177,17 +178,19 @@ pub async fn render_case(
             })
         })
         .collect();
-    let is_receiver = side == Side::Receiver;
+    // The buttons are exactly what the server would accept now.
+    let may = |a: Action| permission::check(a, side, case.state, person.secretariat).is_ok();
+    let t = |t: Transition| may(Action::Transition(t));
     let actions = json!({
-        "acknowledge": is_receiver && case.state == CaseState::Dispatched,
-        "reroute": (is_receiver || side == Side::Secretariat) && matches!(case.state, CaseState::Dispatched | CaseState::Acknowledged),
-        "answer": is_receiver && case.state == CaseState::Acknowledged,
-        "close": is_receiver && case.state == CaseState::Answered,
-        "reopen": person.secretariat && case.state == CaseState::Closed,
-        "forward": side == Side::Sender && matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
-        "return": side == Side::Sender && case.state == CaseState::SenderReview,
-        "withdraw": side == Side::Sender && matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
-        "message": case.state.is_open(),
+        "acknowledge": t(Transition::Acknowledge),
+        "reroute": t(Transition::Reroute),
+        "answer": t(Transition::Answer),
+        "close": t(Transition::Close),
+        "reopen": t(Transition::Reopen),
+        "forward": t(Transition::Forward),
+        "return": t(Transition::ReturnToReporter),
+        "withdraw": t(Transition::Withdraw),
+        "message": may(Action::Message),
     });
     let reroute_targets: Vec<Value> = catalog
         .directory

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use crate::error::AppError;
 use crate::extract::CsrfForm;
+use crate::render::render;
 use crate::state::AppState;
-use crate::views::render;
 
 pub async fn show(
     State(state): State<AppState>,

@@ -4,24 +4,21 @@
 //! with everything typed kept: validation errors (422), an expired or
 //! missing CSRF cookie (403), a database that does not answer (503).
 
-use std::sync::{Arc, Mutex};
-
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use chrono::NaiveDate;
 use samavvik_core::RawReport;
 use samavvik_core::deadline::format_date_nb;
 use samavvik_core::report::FieldError;
 use serde_json::json;
 
-use samavvik_app::catalog::Catalog;
 use samavvik_app::intake::{Outcome, Receipt, submit};
 use samavvik_app::tokens::{is_key, random_key};
 
 use super::cookie;
 use super::form_view::FormView;
+use crate::blank_form::{CSRF_SLOT, KEY_SLOT};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -37,51 +34,6 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         .replacen(CSRF_SLOT, &state.secret.csrf_token(&nonce), 1)
         .replacen(KEY_SLOT, &random_key(), 1);
     form_response(&state, StatusCode::OK, html, &nonce, set_cookie)
-}
-
-/// Stand-ins for the per-visitor tokens in the cached blank form. Neither
-/// can come out of a template otherwise (`@` is not in the token alphabet).
-const CSRF_SLOT: &str = "@@csrf_token@@";
-const KEY_SLOT: &str = "@@idempotency_key@@";
-
-/// The blank report form, rendered once per directory and day and then only
-/// given each visitor's tokens. It is the page every report starts from;
-/// rendering the whole directory's unit lists for every visitor made the GET
-/// take 10 ms (p50) under `samavvik bench intake`, 2.4 ms with the cache.
-#[derive(Default)]
-pub struct BlankForm(Mutex<Option<Rendered>>);
-
-/// A blank form page and what it was rendered from.
-struct Rendered {
-    catalog: Arc<Catalog>,
-    day: NaiveDate,
-    page: Arc<str>,
-}
-
-impl BlankForm {
-    fn page(&self, catalog: &Arc<Catalog>, today: NaiveDate) -> Result<Arc<str>, minijinja::Error> {
-        let mut cached = self.0.lock().expect("blank form lock");
-        if let Some(r) = cached.as_ref()
-            && Arc::ptr_eq(&r.catalog, catalog)
-            && r.day == today
-        {
-            return Ok(r.page.clone());
-        }
-        let view = FormView {
-            raw: &RawReport::default(),
-            errors: &[],
-            csrf_token: CSRF_SLOT.into(),
-            idempotency_key: KEY_SLOT.into(),
-            notice: None,
-        };
-        let page: Arc<str> = crate::views::page("form.html", view.context(&catalog.directory, today))?.into();
-        *cached = Some(Rendered {
-            catalog: catalog.clone(),
-            day: today,
-            page: page.clone(),
-        });
-        Ok(page)
-    }
 }
 
 pub async fn submit_report(

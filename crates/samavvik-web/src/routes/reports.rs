@@ -9,18 +9,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use samavvik_aggregation::{Format, Period};
-use samavvik_app::publish::{make, names, overlap_notices, record};
-use samavvik_store::AuditEntry;
+use samavvik_app::publish::overlap_notices;
 use serde_json::json;
 
 use super::cases::person_view;
 use crate::error::AppError;
 use crate::extract::SignedIn;
+use crate::render::render as page;
 use crate::state::AppState;
-use crate::views::render as page;
-
-/// Suppression threshold for downloads; the CLI can choose another.
-const THRESHOLD: u64 = 5;
 
 fn periods(year: i32) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -63,7 +59,6 @@ pub async fn show(
         });
         return page(&state, &headers, "reports.html", ctx, StatusCode::OK);
     };
-    let period = Period::parse(period_text).map_err(|_| AppError::NotFound)?;
     let (format, content_type) = match q.get("format").map(String::as_str) {
         Some("json") => (Format::Json, "application/json"),
         Some("pdf") => (Format::Pdf, "application/pdf"),
@@ -73,28 +68,7 @@ pub async fn show(
         ),
         _ => (Format::Html, "text/html; charset=utf-8"),
     };
-    let catalog = state.catalog.current();
-    let report = make(&state.store, period, THRESHOLD, names(&catalog.directory))
-        .await
-        .map_err(AppError::Internal)?;
-    let (name, bytes) = samavvik_aggregation::output::files(&report, &[format])
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no file for {format:?}")))?;
-    state
-        .audit(AuditEntry {
-            at: state.clock.now(),
-            actor: person.principal.clone(),
-            action: "export".into(),
-            case_number: None,
-            unit: None,
-            detail: format!("report {period_text} {name}"),
-        })
-        .await?;
-    record(&state.store, &report, state.clock.now())
-        .await
-        .map_err(AppError::Internal)?;
-    tracing::info!(principal = %person.principal, period = %period_text, "report downloaded");
+    let (name, bytes) = samavvik_app::publish::download(&state, &person, period_text, format).await?;
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(|e| AppError::Internal(e.into()))?;
     Ok((

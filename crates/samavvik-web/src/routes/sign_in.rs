@@ -13,8 +13,8 @@ use serde_json::json;
 use super::cookie;
 use crate::error::AppError;
 use crate::extract::CsrfForm;
+use crate::render::render as page;
 use crate::state::AppState;
-use crate::views::render as page;
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     page(

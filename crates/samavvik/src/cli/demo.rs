@@ -63,7 +63,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
         settings.mail.file_dir.display()
     );
     println!("  Nøkler:     {}/ ({made} nye demonøkler)", settings.keys.dir.display());
-    println!("  Katalog:    {}", settings.directory.path.display());
+    println!("  Katalog:    {}", settings.directory.describe());
     println!();
     println!(
         "  Logg inn som leder på http://{}/logg-inn med en adresse fra katalogen, for eksempel",
@@ -83,7 +83,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
 
 /// Adds `args.cases` synthetic cases with event months over the last 24 months.
 async fn add_synthetic(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
-    let dir = samavvik_routing::Directory::load(&settings.directory.path)?;
+    let dir = settings.directory.load()?;
     let store = samavvik_app::connect_store(settings).await?;
     let now = chrono::Utc::now();
     let to = samavvik_core::EventMonth::of(now.date_naive());

@@ -10,19 +10,20 @@ use samavvik_core::UnitId;
 use samavvik_routing::{RouteRequest, check, format_table, route};
 
 use samavvik_app::Settings;
-use samavvik_app::catalog::{import_directory, load_directory};
+use samavvik_app::catalog::import_directory;
 use samavvik_app::clock::Clock;
+use samavvik_app::settings::DirectorySettings;
 
 #[derive(Subcommand, Debug)]
 pub enum DirectoryCommand {
     /// Validate a directory file and print every problem with its line.
     Check {
-        /// The file (default: directory.path from the settings).
+        /// The file (default: directory.path from the settings, or the shipped directory).
         file: Option<PathBuf>,
     },
     /// Record the directory file's version and units in the database.
     Import {
-        /// The file (default: directory.path from the settings).
+        /// The file (default: directory.path from the settings, or the shipped directory).
         file: Option<PathBuf>,
     },
     /// The units valid on a date (default today), as a table.
@@ -53,24 +54,23 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
     let today = Clock::system().today_oslo();
     match command {
         DirectoryCommand::Check { file } => {
-            let path = file.unwrap_or(settings.directory.path.clone());
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("kan ikke lese {}: {e}", path.display()))?;
-            let problems = check(&text, &path.display().to_string());
+            let source = file.map_or(settings.directory, |path| DirectorySettings { path });
+            let name = source.describe();
+            let problems = check(&source.text()?, &name);
             if problems.is_empty() {
-                println!("{}: ingen feil.", path.display());
+                println!("{name}: ingen feil.");
                 Ok(ExitCode::SUCCESS)
             } else {
                 for p in &problems {
                     println!("{p}");
                 }
-                println!("{} feil i {}.", problems.len(), path.display());
+                println!("{} feil i {name}.", problems.len());
                 Ok(ExitCode::FAILURE)
             }
         }
         DirectoryCommand::Import { file } => {
-            let path = file.unwrap_or(settings.directory.path.clone());
-            let dir = load_directory(&path)?;
+            let source = file.map_or_else(|| settings.directory.clone(), |path| DirectorySettings { path });
+            let dir = source.load()?;
             let store = samavvik_app::connect_store(&settings).await?;
             if import_directory(&store, &dir).await? {
                 println!(
@@ -84,7 +84,7 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
             Ok(ExitCode::SUCCESS)
         }
         DirectoryCommand::Show { date } => {
-            let dir = load_directory(&settings.directory.path)?;
+            let dir = settings.directory.load()?;
             print!("{}", format_table(&dir, date.unwrap_or(today)));
             Ok(ExitCode::SUCCESS)
         }
@@ -95,7 +95,7 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
             date,
             json,
         } => {
-            let dir = load_directory(&settings.directory.path)?;
+            let dir = settings.directory.load()?;
             let mut req = RouteRequest::new(from, date.unwrap_or(today));
             req.receiver_hint = Some(to);
             req.receiver_unit = unit;

@@ -8,7 +8,6 @@ use samavvik_aggregation::{Format, Period};
 use samavvik_app::Settings;
 use samavvik_app::publish::{make, names, overlap_warnings, record};
 use samavvik_core::EventMonth;
-use samavvik_routing::Directory;
 
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
@@ -41,7 +40,7 @@ pub async fn run(settings: Settings, args: ReportArgs) -> anyhow::Result<ExitCod
     anyhow::ensure!(args.threshold >= 2, "--threshold må være minst 2");
     let formats = Format::parse_list(&args.format)?;
     anyhow::ensure!(!formats.is_empty(), "oppgi minst ett format");
-    let dir = Directory::load(&settings.directory.path)?;
+    let dir = settings.directory.load()?;
     let store = samavvik_app::connect_store(&settings).await?;
     let names = names(&dir);
     let report = make(&store, period, args.threshold, names.clone()).await?;
