@@ -1,6 +1,6 @@
 //! The Samavvik web app: the HTTP adapter over `samavvik-app`.
 //!
-//! [`router`] builds every route; [`start`] binds and serves. Handlers are
+//! [`router()`] builds every route; [`start`] binds and serves. Handlers are
 //! thin: extract (the [`extract`] module carries sign-in and CSRF), call one
 //! app function, render a template. [`error::AppError`] turns every failure
 //! into a status and a bokmål page.
