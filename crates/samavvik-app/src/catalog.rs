@@ -18,6 +18,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Loads the directory, the units' keys and the people named in `settings`.
+    ///
+    /// # Errors
+    /// When the directory or a key file cannot be read or is unsafe, or the
+    /// server secret cannot be read or created.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
         let directory = settings.directory.load()?;
         let keyring = Keyring::load(
@@ -75,6 +80,9 @@ impl Catalog {
 }
 
 /// Records the directory's version and units in the database (once per version).
+///
+/// # Errors
+/// When the store cannot write.
 pub async fn import_directory(store: &samavvik_store::AnyStore, directory: &Directory) -> anyhow::Result<bool> {
     use samavvik_store::{DirectoryImport, DirectoryStore, DirectoryUnitRow};
     let import = DirectoryImport {

@@ -48,6 +48,10 @@ fn stage(today: NaiveDate, deadline: NaiveDate, remind_from: NaiveDate) -> Optio
 
 /// Looks at every open case with a deadline near or past and sends what is
 /// due. Returns how many notices were recorded now.
+///
+/// # Errors
+/// When the store cannot be read or written; notices recorded before the
+/// failure stay recorded and are not sent twice.
 pub async fn sweep(app: &App) -> Result<usize, Error> {
     let today = app.clock.today_oslo();
     let now = app.clock.now();

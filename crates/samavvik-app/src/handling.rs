@@ -517,7 +517,7 @@ impl Ctx<'_> {
         match &target {
             None => errors.push(("target_unit".into(), "Velg enheten saken skal sendes til.".into())),
             Some(t) if t.id == self.case.receiver_unit => {
-                errors.push(("target_unit".into(), "Saken er allerede hos denne enheten.".into()))
+                errors.push(("target_unit".into(), "Saken er allerede hos denne enheten.".into()));
             }
             Some(t) if t.organisation == self.case.sender_org => errors.push((
                 "target_unit".into(),

@@ -38,6 +38,10 @@ pub struct Receipt {
 }
 
 /// Takes one submitted report through validation, routing, sealing and storage.
+///
+/// # Errors
+/// When the store or sealing fails; validation problems are
+/// [`Outcome::Invalid`].
 pub async fn submit(app: &App, raw: &RawReport, idempotency_key: &str) -> Result<Outcome, Error> {
     let idempotency_hash = tokens::hash("idempotency", idempotency_key);
     let follow_up_token = app.secret.follow_up_token(idempotency_key);
@@ -79,6 +83,10 @@ pub enum Stored {
 }
 
 /// Validation and routing: pure work against the current directory.
+///
+/// # Errors
+/// Only for a directory that cannot give a direction between the two
+/// organisations (a bug); bad input is `Ok(Err(field errors))`.
 pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldError>>, Error> {
     let now = app.clock.now();
     let today = app.clock.today_oslo();
@@ -114,6 +122,10 @@ pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldErro
 /// Numbers, seals and stores a draft: the case, its document, its first
 /// event and its mail jobs in one transaction. `samavvik bench intake`
 /// times this step alone as the "raw" limit the HTTP path is compared to.
+///
+/// # Errors
+/// When the store or sealing fails; nothing is stored then (the number
+/// may be used up: numbers identify, they do not count).
 pub async fn store_draft(
     app: &App,
     draft: Draft,

@@ -40,6 +40,10 @@ pub enum KeyringError {
 impl Keyring {
     /// Loads every unit's identity file that exists and checks that every
     /// unit ends up with at least one recipient.
+    ///
+    /// # Errors
+    /// A key file that cannot be read, is readable by others, or does not
+    /// belong to its unit; a unit without any recipient; a bad recovery recipient.
     pub fn load(directory: &Directory, dir: &Path, recovery: Option<&str>) -> Result<Self, KeyringError> {
         let mut identities = HashMap::new();
         let mut recipients: HashMap<UnitId, Vec<Recipient>> = HashMap::new();

@@ -35,6 +35,9 @@ pub fn names(dir: &Directory) -> Names {
 }
 
 /// Reads the statistics for `period` and builds the report.
+///
+/// # Errors
+/// When the statistics cannot be read.
 pub async fn make(store: &AnyStore, period: Period, threshold: u64, names: Names) -> anyhow::Result<Report> {
     let cutoff = store.statistics_cutoff(period.from, period.to).await?;
     let params = Params {
@@ -55,6 +58,9 @@ pub async fn make(store: &AnyStore, period: Period, threshold: u64, names: Names
 
 /// Published reports whose months overlap `period` without being the same
 /// period, one per period and checksum, oldest first.
+///
+/// # Errors
+/// When the register cannot be read.
 pub async fn overlapping(store: &AnyStore, period: Period) -> anyhow::Result<Vec<PublishedReport>> {
     let mut out: Vec<PublishedReport> = Vec::new();
     for p in store.published_reports().await? {
@@ -75,6 +81,9 @@ pub async fn overlapping(store: &AnyStore, period: Period) -> anyhow::Result<Vec
 /// The overlap warnings for `report` (bokmål lines): each overlapping
 /// published report is rebuilt from the database; if its checksum matches
 /// what was published, the two are checked cell by cell with the auditor.
+///
+/// # Errors
+/// When the register or the statistics cannot be read.
 pub async fn overlap_warnings(store: &AnyStore, report: &Report, names: &Names) -> anyhow::Result<Vec<String>> {
     let period = Period::range(report.period.from, report.period.to)?;
     let mut lines = Vec::new();
@@ -94,6 +103,9 @@ pub async fn overlap_warnings(store: &AnyStore, report: &Report, names: &Names) 
 }
 
 /// Records `report` as published at `at`.
+///
+/// # Errors
+/// When the store cannot write.
 pub async fn record(store: &AnyStore, report: &Report, at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
     store
         .record_published_report(&PublishedReport {

@@ -298,6 +298,9 @@ impl Default for Deadlines {
 
 impl Settings {
     /// Loads defaults, then `file` if it exists, then the environment.
+    ///
+    /// # Errors
+    /// When the file cannot be read or a value has the wrong type.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         let file = file

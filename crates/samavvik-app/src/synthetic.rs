@@ -243,6 +243,9 @@ fn one(rng: &mut StdRng, p: &Pools, months: &[EventMonth], spec: &Spec) -> Synth
 
 /// Generates `spec.cases` cases into `store`, `batch` per transaction, and
 /// calls `progress` with the running count after each batch.
+///
+/// # Errors
+/// When the store cannot write; batches already written stay.
 pub async fn generate<S: Store>(
     store: &S,
     dir: &Directory,

@@ -29,6 +29,9 @@ pub struct Secret([u8; 32]);
 
 impl Secret {
     /// Reads the secret file, creating it (0600) with fresh random bytes if missing.
+    ///
+    /// # Errors
+    /// When the file cannot be read or created, or is shorter than 32 bytes.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         if let Ok(bytes) = std::fs::read(path) {
             let key: [u8; 32] = bytes

@@ -54,6 +54,10 @@ impl IdleResult {
     }
 }
 
+/// Starts `serve` `config.starts` times and measures readiness and memory.
+///
+/// # Errors
+/// When the binary cannot be started or does not become ready.
 pub async fn run(config: IdleConfig) -> anyhow::Result<IdleResult> {
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();

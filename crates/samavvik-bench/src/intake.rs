@@ -129,6 +129,10 @@ impl IntakeResult {
     }
 }
 
+/// Runs the raw phase, then the HTTP phases, each on a fresh database.
+///
+/// # Errors
+/// When a database, the keys or the server cannot be set up.
 pub async fn run(config: IntakeConfig) -> anyhow::Result<IntakeResult> {
     let dir = tempfile::tempdir()?;
     let mut settings = Settings::default();

@@ -10,7 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod render;
 pub mod router;
-pub mod routes;
+mod routes;
 pub mod server;
 pub mod state;
 pub mod telemetry;

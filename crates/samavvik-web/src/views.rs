@@ -51,6 +51,9 @@ pub fn env() -> &'static Environment<'static> {
 }
 
 /// Renders a page; a template error is a bug, reported as such.
+///
+/// # Errors
+/// A template error (a bug).
 pub fn page(name: &str, ctx: impl serde::Serialize) -> Result<String, minijinja::Error> {
     env().get_template(name)?.render(ctx)
 }

@@ -48,6 +48,11 @@ pub enum Mailer {
 }
 
 impl Mailer {
+    /// The mail backend the settings name.
+    ///
+    /// # Errors
+    /// When the sender address is invalid, the SMTP settings are unusable, or
+    /// the mail folder cannot be created.
     pub fn from_settings(s: &Mail) -> anyhow::Result<Self> {
         let from = s.from.clone();
         from.parse::<lettre::message::Mailbox>()
@@ -97,6 +102,10 @@ impl Mailer {
     }
 
     /// Builds and sends one message with the given Message-ID (without angle brackets).
+    ///
+    /// # Errors
+    /// [`MailError::Transient`] when the relay or the disk may accept it later,
+    /// [`MailError::Permanent`] when it never will (a bad address).
     pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Result<(), MailError> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::File { from, .. } | Mailer::Memory { from, .. } => from,

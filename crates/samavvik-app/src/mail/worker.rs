@@ -93,6 +93,9 @@ pub fn spawn_worker(
 /// Claims and processes one batch. Returns how many jobs were claimed.
 /// Sent jobs are marked together at the end, so a crash halfway through a
 /// batch resends (same Message-ID) what was sent but not yet marked.
+///
+/// # Errors
+/// When the store cannot claim or mark jobs.
 pub async fn run_once(
     store: &AnyStore,
     mailer: &Mailer,
@@ -171,7 +174,7 @@ async fn process(
             store.mark_mail_failed(job.id, worker, &summary, retry_at).await?;
             match retry_at {
                 Some(at) => {
-                    tracing::warn!(case = %case, job = job.id, attempts, retry_at = %at, "mail not sent; will retry")
+                    tracing::warn!(case = %case, job = job.id, attempts, retry_at = %at, "mail not sent; will retry");
                 }
                 None => tracing::error!(case = %case, job = job.id, attempts, "mail dead-lettered"),
             }

@@ -21,6 +21,10 @@ pub enum BenchCommand {
     Idle(idle::IdleArgs),
 }
 
+/// Runs one benchmark and prints its figures.
+///
+/// # Errors
+/// When the benchmark cannot set up its server or database.
 pub async fn run(settings: Settings, command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Intake(args) => intake::run(settings, args).await,

@@ -62,7 +62,7 @@ impl FormView<'_> {
                 .entry(e.field)
                 .and_modify(|m| {
                     m.push(' ');
-                    m.push_str(&e.message)
+                    m.push_str(&e.message);
                 })
                 .or_insert_with(|| e.message.clone());
         }

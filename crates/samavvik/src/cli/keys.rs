@@ -18,11 +18,11 @@ pub enum KeysCommand {
     },
 }
 
-pub fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<ExitCode> {
+pub fn run(settings: &Settings, command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
         KeysCommand::Generate { dir } => {
             let dir = dir.unwrap_or(settings.keys.dir.clone());
-            let made = generate_missing(&settings, &dir)?;
+            let made = generate_missing(settings, &dir)?;
             println!("Laget {made} nye nøkkelfiler i {}.", dir.display());
             Ok(ExitCode::SUCCESS)
         }

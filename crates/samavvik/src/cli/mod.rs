@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => serve::migrate(settings()?).await,
         Command::Worker => serve::worker(settings()?).await,
         Command::Demo(args) => demo::demo(settings()?, args).await,
-        Command::Keys { command } => keys::run(settings()?, command),
+        Command::Keys { command } => keys::run(&settings()?, command),
         Command::Directory { command } => directory::run(settings()?, command).await,
         Command::Report(args) => report::run(settings()?, args).await,
         Command::Bench { command } => samavvik_bench::cli::run(settings()?, command).await,
