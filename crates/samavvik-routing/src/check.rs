@@ -2,88 +2,36 @@
 //! wrong, each with its line.
 //!
 //! [`check`] is what `samavvik directory check` prints; loading a
-//! [`Directory`] runs the same checks and refuses a file with any problem,
+//! [`Directory`](crate::Directory) runs the same checks and refuses a file with any problem,
 //! so the server never routes with a directory that `check` would reject.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use samavvik_core::{Category, OrgId, UnitId};
-use serde::Serialize;
 
-use crate::directory::Directory;
 use crate::matching::{Field, Target, org_terms, unit_terms};
 use crate::model::{OrgKind, Organisation, Unit, UnitKind};
 use crate::normalise::fold;
+use crate::problem::{self, Problem};
 use crate::raw::{self, Draft, OrgLines, UnitLines};
-
-/// One thing wrong with a directory file.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
-pub struct Problem {
-    /// The file's name as given to [`check`], for messages.
-    pub source: String,
-    /// 1-based line of the offending value, when it has one.
-    pub line: Option<usize>,
-    /// What is wrong, in bokmål, for the system owner.
-    pub message: String,
-}
-
-impl Problem {
-    pub(crate) fn at(line: usize, message: String) -> Self {
-        Problem {
-            source: String::new(),
-            line: Some(line),
-            message,
-        }
-    }
-
-    fn whole_file(message: String) -> Self {
-        Problem {
-            source: String::new(),
-            line: None,
-            message,
-        }
-    }
-}
-
-impl fmt::Display for Problem {
-    /// `file:line: message`, the form editors and terminals link to.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.message),
-            None => write!(f, "{}: {}", self.source, self.message),
-        }
-    }
-}
 
 /// Every problem in the directory file `text`; empty when it is usable.
 /// `source_name` (usually the path) is put in each problem.
 pub fn check(text: &str, source_name: &str) -> Vec<Problem> {
-    parse(text, source_name).err().unwrap_or_default()
+    read_checked(text, source_name).err().unwrap_or_default()
 }
 
-/// Reads and checks `text`; the directory only when nothing is wrong.
-pub(crate) fn parse(text: &str, source_name: &str) -> Result<Directory, Vec<Problem>> {
+/// Reads `text` and checks it across entries; the entries only when
+/// nothing is wrong, else every problem, finished for the system owner.
+pub(crate) fn read_checked(text: &str, source_name: &str) -> Result<Draft, Vec<Problem>> {
     let mut problems = Vec::new();
     if let Some(draft) = raw::read(text, &mut problems) {
         cross_check(&draft, &mut problems);
         if problems.is_empty() {
-            let orgs = draft.orgs.into_iter().map(|(o, _)| o).collect();
-            let units = draft.units.into_iter().map(|(u, _)| u).collect();
-            match Directory::build(orgs, units, text) {
-                Some(dir) => return Ok(dir),
-                // cross_check demands a triage unit; this is a safety net.
-                None => problems.push(Problem::whole_file("Katalogen har ingen triage-enhet.".into())),
-            }
+            return Ok(draft);
         }
     }
-    // Sorted by line so the list reads top to bottom; the sort is stable,
-    // so problems on one line keep the order they were found in.
-    problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
-    for p in &mut problems {
-        p.source = source_name.to_owned();
-    }
-    Err(problems)
+    Err(problem::finish(problems, source_name))
 }
 
 fn cross_check(draft: &Draft, problems: &mut Vec<Problem>) {

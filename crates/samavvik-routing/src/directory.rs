@@ -18,9 +18,10 @@ use chrono::NaiveDate;
 use samavvik_core::{OrgId, UnitId};
 use serde::Serialize;
 
-use crate::check::{self, Problem};
+use crate::check;
 use crate::matching::{self, Term};
 use crate::model::{Organisation, Unit, UnitKind};
+use crate::problem::{self, Problem};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Directory {
@@ -53,7 +54,14 @@ impl Directory {
     /// Parses and checks a directory file. `source_name` names the file in
     /// problems. Any problem at all refuses the whole file.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Directory, Vec<Problem>> {
-        check::parse(text, source_name)
+        let draft = check::read_checked(text, source_name)?;
+        let organisations = draft.orgs.into_iter().map(|(o, _)| o).collect();
+        let units = draft.units.into_iter().map(|(u, _)| u).collect();
+        Self::build(organisations, units, text).ok_or_else(|| {
+            // read_checked demands a triage unit; this is a safety net.
+            let missing = Problem::whole_file("Katalogen har ingen triage-enhet.".into());
+            problem::finish(vec![missing], source_name)
+        })
     }
 
     /// Reads and checks the directory file at `path`.
@@ -69,7 +77,7 @@ impl Directory {
     }
 
     /// Assembles checked entries; `None` without a triage unit.
-    pub(crate) fn build(organisations: Vec<Organisation>, units: Vec<Unit>, text: &str) -> Option<Directory> {
+    fn build(organisations: Vec<Organisation>, units: Vec<Unit>, text: &str) -> Option<Directory> {
         let triage = units.iter().position(|u| u.kind == UnitKind::Triage)?;
         let terms = matching::index(&organisations, &units);
         Some(Directory {

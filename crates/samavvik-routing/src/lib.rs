@@ -17,14 +17,16 @@ mod explain;
 mod matching;
 mod model;
 mod normalise;
+mod problem;
 mod raw;
 mod route;
 mod shape;
 mod table;
 
-pub use check::{Problem, check};
+pub use check::check;
 pub use decision::{Decision, Refusal, RouteRequest, Rule, UnknownRule};
 pub use directory::{Directory, LoadError};
 pub use model::{OrgKind, Organisation, Unit, UnitKind};
+pub use problem::Problem;
 pub use route::{direction, route};
 pub use table::format_table;

@@ -15,8 +15,8 @@ use samavvik_core::{Category, OrgId, UnitId};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::Problem;
 use crate::model::{OrgKind, Organisation, Unit, UnitKind};
+use crate::problem::Problem;
 use crate::shape::{plausible_age_recipient, plausible_email};
 
 type Text = Spanned<String>;
