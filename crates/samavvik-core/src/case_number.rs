@@ -19,6 +19,12 @@ pub struct CaseNumber {
 pub struct InvalidCaseNumber;
 
 impl CaseNumber {
+    /// The case number `SA-{year}-{seq:05}`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidCaseNumber`] when `year` is outside 2000–9999 or `seq` is 0
+    /// (numbering starts at 1 each year).
     pub fn new(year: i32, seq: u32) -> Result<Self, InvalidCaseNumber> {
         if (2000..=9999).contains(&year) && seq >= 1 {
             Ok(Self { year, seq })

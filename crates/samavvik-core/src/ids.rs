@@ -29,6 +29,13 @@ macro_rules! slug_id {
         pub struct $name(String);
 
         impl $name {
+            /// The id `s`, if it is a slug.
+            ///
+            /// # Errors
+            ///
+            /// [`InvalidId`] when `s` is empty, longer than 64 bytes, has
+            /// anything but lowercase ASCII letters, digits and `-`, or
+            /// starts or ends with `-`.
             pub fn new(s: impl Into<String>) -> Result<Self, InvalidId> {
                 let s = s.into();
                 check_slug(&s)?;

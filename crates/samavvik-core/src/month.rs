@@ -34,6 +34,12 @@ pub const MONTHS_NB: [&str; 12] = [
 ];
 
 impl EventMonth {
+    /// The month `month` (1–12) of `year`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidMonth`] when `year` is outside 2000–9999 or `month` is not
+    /// 1–12.
     pub fn new(year: i32, month: u32) -> Result<Self, InvalidMonth> {
         if (2000..=9999).contains(&year) && (1..=12).contains(&month) {
             Ok(Self { year, month })

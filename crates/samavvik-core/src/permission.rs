@@ -145,6 +145,14 @@ pub fn side(state: CaseState, leads_sender: bool, leads_receiver: bool, secretar
 }
 
 /// Whether `side` may do `action` to a case in `state` now.
+///
+/// # Errors
+///
+/// [`Refusal::NotYours`] when `side` may never do `action` (the case is not
+/// yet sent on and `side` is not the sender, or the action belongs to
+/// another side); [`Refusal::WrongState`] when the side may, but not with
+/// the case in `state` (a transition that `state` does not allow, or a
+/// message on a case that is not open for handling).
 pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: bool) -> Result<(), Refusal> {
     use Transition as T;
     let sees = side == Side::Sender || sent_on(state);

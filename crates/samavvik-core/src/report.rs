@@ -186,6 +186,12 @@ fn plausible_email(s: &str) -> bool {
 }
 
 /// Checks a submitted form. `today` is the reporter's date (Europe/Oslo).
+///
+/// # Errors
+///
+/// Every [`FieldError`] found, when any field is missing, out of range or
+/// malformed (for example an event month after `today`), sorted in the
+/// form's field order so the error summary reads top to bottom.
 pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Vec<FieldError>> {
     let mut c = Checker { errors: Vec::new() };
     let event_month = c.event_month(&raw.event_month, today);

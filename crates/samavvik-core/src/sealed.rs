@@ -60,6 +60,13 @@ impl SealedContent {
     }
 
     /// Parses a decrypted document and checks it belongs to `expected`.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Malformed`] when `bytes` is not a sealed document,
+    /// [`OpenError::UnknownVersion`] when it was written in a format this
+    /// version does not read, and [`OpenError::WrongCase`] when it names
+    /// another case than `expected` (a ciphertext moved between rows).
     pub fn from_plaintext(bytes: &[u8], expected: CaseNumber) -> Result<Self, OpenError> {
         let content: SealedContent = serde_json::from_slice(bytes).map_err(|_| OpenError::Malformed)?;
         if content.version != Self::VERSION {
@@ -109,6 +116,13 @@ impl HandlingNote {
     }
 
     /// Parses a decrypted note and checks it belongs to `expected`.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Malformed`] when `bytes` is not a handling note,
+    /// [`OpenError::UnknownVersion`] when it was written in a format this
+    /// version does not read, and [`OpenError::WrongCase`] when it names
+    /// another case than `expected` (a ciphertext moved between rows).
     pub fn from_plaintext(bytes: &[u8], expected: CaseNumber) -> Result<Self, OpenError> {
         let note: HandlingNote = serde_json::from_slice(bytes).map_err(|_| OpenError::Malformed)?;
         if note.version != SealedContent::VERSION {

@@ -137,6 +137,11 @@ pub struct InvalidTransition {
 
 impl CaseState {
     /// The state after `t`, or why `t` is not possible now.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidTransition`] when the case workflow has no edge `t` out of
+    /// this state (for example answering a case not yet acknowledged).
     pub fn apply(self, t: Transition) -> Result<CaseState, InvalidTransition> {
         use CaseState as S;
         use Transition as T;
