@@ -44,6 +44,12 @@ impl UnitIdentity {
 
 /// Reads the first identity in `path`. On Unix, refuses files that group or
 /// others can read: a leaked unit key opens every case of that unit.
+///
+/// # Errors
+///
+/// [`KeyError::Read`] when the file cannot be read, [`KeyError::TooOpen`]
+/// when its mode lets group or others read it (Unix only), and
+/// [`KeyError::NoIdentity`] when no line holds an X25519 age identity.
 pub fn load_identity_file(path: &Path) -> Result<UnitIdentity, KeyError> {
     #[cfg(unix)]
     {
@@ -70,6 +76,12 @@ pub fn load_identity_file(path: &Path) -> Result<UnitIdentity, KeyError> {
 
 /// Creates a new identity file at `path` with mode 0600 and returns it.
 /// Never overwrites: replacing a key would make existing cases unreadable.
+///
+/// # Errors
+///
+/// [`KeyError::Exists`] when a file is already at `path`;
+/// [`KeyError::Write`] when the file cannot be created, written or synced
+/// to disk.
 pub fn generate_identity_file(path: &Path, comment: &str) -> Result<UnitIdentity, KeyError> {
     let identity = UnitIdentity::generate();
     let mut options = fs::OpenOptions::new();

@@ -38,6 +38,12 @@ pub enum SealError {
 pub struct Recipient(age::x25519::Recipient);
 
 impl Recipient {
+    /// Parses an X25519 recipient, ignoring surrounding whitespace.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::InvalidRecipient`], with the trimmed text, when `s` is not
+    /// an `age1…` X25519 public key.
     pub fn parse(s: &str) -> Result<Self, SealError> {
         age::x25519::Recipient::from_str(s.trim())
             .map(Recipient)
@@ -95,12 +101,24 @@ impl Recipients {
 }
 
 /// Encrypts `content` to every recipient. The output is binary age format.
+///
+/// # Errors
+///
+/// As [`seal_bytes`]: [`SealError::NoRecipients`] when `recipients` is
+/// empty, [`SealError::Encrypt`] when age fails to encrypt.
 pub fn seal(content: &SealedContent, recipients: &Recipients) -> Result<Vec<u8>, SealError> {
     seal_bytes(&content.to_plaintext(), recipients)
 }
 
 /// Decrypts a case document with one unit's identity and checks that it
 /// belongs to `expected`.
+///
+/// # Errors
+///
+/// As [`open_bytes`] ([`SealError::NotARecipient`] when `identity` is not
+/// one the document was sealed to, [`SealError::Decrypt`] when it is not a
+/// readable age document), and [`SealError::Content`] when the plaintext is
+/// not a sealed document of a known version for `expected`.
 pub fn open(ciphertext: &[u8], identity: &UnitIdentity, expected: CaseNumber) -> Result<SealedContent, SealError> {
     Ok(SealedContent::from_plaintext(
         &open_bytes(ciphertext, identity)?,
@@ -110,6 +128,12 @@ pub fn open(ciphertext: &[u8], identity: &UnitIdentity, expected: CaseNumber) ->
 
 /// Encrypts any plaintext (a handling note, a message) to every recipient.
 /// Callers bind the case number inside the plaintext themselves.
+///
+/// # Errors
+///
+/// [`SealError::NoRecipients`] when `recipients` is empty (a document no
+/// one can open is never written); [`SealError::Encrypt`] when age fails
+/// to set up the encryption or to write the output.
 pub fn seal_bytes(plaintext: &[u8], recipients: &Recipients) -> Result<Vec<u8>, SealError> {
     if recipients.is_empty() {
         return Err(SealError::NoRecipients);
@@ -128,6 +152,12 @@ pub fn seal_bytes(plaintext: &[u8], recipients: &Recipients) -> Result<Vec<u8>, 
 }
 
 /// Decrypts any sealed document with one unit's identity.
+///
+/// # Errors
+///
+/// [`SealError::NotARecipient`] when the document was not sealed to
+/// `identity`; [`SealError::Decrypt`] when `ciphertext` is not an age
+/// document or is damaged (age checks its integrity while reading).
 pub fn open_bytes(ciphertext: &[u8], identity: &UnitIdentity) -> Result<Vec<u8>, SealError> {
     let decryptor = age::Decryptor::new(ciphertext).map_err(|e| SealError::Decrypt(e.to_string()))?;
     let mut reader = decryptor
