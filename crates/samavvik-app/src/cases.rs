@@ -152,3 +152,23 @@ pub fn oslo_minute(t: chrono::DateTime<chrono::Utc>) -> String {
         .format("%d.%m.%Y %H:%M")
         .to_string()
 }
+
+/// The content-free notice about case `number` from `sender` to
+/// `receiver`, with `deadline` and a link to the case page.
+pub fn case_notice(
+    app: &App,
+    catalog: &Catalog,
+    number: CaseNumber,
+    sender: &UnitId,
+    receiver: &UnitId,
+    deadline: NaiveDate,
+) -> crate::mail::Notice {
+    crate::mail::Notice {
+        case_number: number.to_string(),
+        receiving_unit: unit_name(catalog, receiver),
+        sending_unit: unit_name(catalog, sender),
+        deadline: samavvik_core::deadline::format_date_nb(deadline),
+        link: app.link(&format!("saker/{number}")),
+        stage: None,
+    }
+}

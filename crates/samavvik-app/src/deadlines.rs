@@ -7,7 +7,7 @@
 //! sent; earlier stages are not sent late.
 
 use chrono::{Days, NaiveDate};
-use samavvik_core::deadline::{format_date_nb, is_working_day};
+use samavvik_core::deadline::is_working_day;
 use samavvik_core::{CaseState, UnitId};
 use samavvik_store::{CaseFilter, CaseRecord, DeadlineStore, HandlingStore, NewMailJob};
 
@@ -131,13 +131,6 @@ fn notice_mail(
     deadline: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<NewMailJob> {
-    let name = |u: &UnitId| {
-        catalog
-            .directory
-            .unit(u)
-            .map(|x| x.name.clone())
-            .unwrap_or_else(|| u.to_string())
-    };
     let base = app.settings.server.base_url.trim_end_matches('/');
     let (to, template, link) = match stage {
         Stage::Escalation => (
@@ -152,12 +145,16 @@ fn notice_mail(
         ),
     };
     let notice = Notice {
-        case_number: case.number.to_string(),
-        receiving_unit: name(&case.receiver_unit),
-        sending_unit: name(&case.sender_unit),
-        deadline: format_date_nb(deadline),
         link,
         stage: Some(key.to_owned()),
+        ..crate::cases::case_notice(
+            app,
+            catalog,
+            case.number,
+            &case.sender_unit,
+            &case.receiver_unit,
+            deadline,
+        )
     };
     let tag = format!("{key}.{deadline}");
     crate::mail::notice_jobs(to, template, &notice, &tag, &app.settings.mail.message_id_domain, now)

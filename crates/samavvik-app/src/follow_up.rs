@@ -14,7 +14,7 @@ use samavvik_store::{
 use crate::app::App;
 use crate::catalog::Catalog;
 use crate::error::{Error, internal};
-use crate::mail::{Notice, TEMPLATE_NEW_MESSAGE, TEMPLATE_REVIEW_REQUESTED};
+use crate::mail::{TEMPLATE_NEW_MESSAGE, TEMPLATE_REVIEW_REQUESTED};
 use crate::tokens;
 
 use samavvik_core::limits::REPORTER_ADDITION as MAX_ADDITION;
@@ -142,49 +142,8 @@ pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), 
     }
     let catalog = app.catalog.current();
     let now = app.clock.now();
-    let triage = catalog.directory.triage_unit().id.clone();
-    let recipients = catalog
-        .keyring
-        .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
-    let note = HandlingNote::new(case.number, NoteKind::ReporterAddition.slug(), text, Vec::new());
-    let ct = app
-        .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
-        .await??;
-    let item = NewSealedItem {
-        kind: NoteKind::ReporterAddition.slug().into(),
-        at: now,
-        actor: "melder".into(),
-        shareable: false,
-        ciphertext: Ciphertext(ct),
-    };
-    let name = |u: &samavvik_core::UnitId| {
-        catalog
-            .directory
-            .unit(u)
-            .map(|x| x.name.clone())
-            .unwrap_or_else(|| u.to_string())
-    };
-    let leaders = |u: &samavvik_core::UnitId, postmottak: bool| catalog.recipients(u, true, postmottak);
-    let notice = Notice {
-        case_number: case.number.to_string(),
-        receiving_unit: name(&case.receiver_unit),
-        sending_unit: name(&case.sender_unit),
-        deadline: format_date_nb(case.ack_deadline),
-        link: format!(
-            "{}/saker/{}",
-            app.settings.server.base_url.trim_end_matches('/'),
-            case.number
-        ),
-        stage: None,
-    };
-    let (to, template) = match case.state {
-        CaseState::Submitted | CaseState::SenderReview => {
-            (leaders(&case.sender_unit, false), TEMPLATE_REVIEW_REQUESTED)
-        }
-        _ => (leaders(&case.receiver_unit, true), TEMPLATE_NEW_MESSAGE),
-    };
-    let tag = format!("addition.{}", now.timestamp_millis());
-    let mail = crate::mail::notice_jobs(to, template, &notice, &tag, &app.settings.mail.message_id_domain, now);
+    let item = seal_addition(app, &catalog, case, text, now).await?;
+    let mail = addition_mail(app, &catalog, case, now);
     if case.state == CaseState::Submitted {
         let to_state = CaseState::Submitted
             .apply(Transition::StartReview)
@@ -220,4 +179,59 @@ pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), 
     app.wake_worker();
     tracing::info!(case = %case.number, "reporter added information");
     Ok(Ok(()))
+}
+
+/// The addition as a sealed note to both units (and the secretariat).
+async fn seal_addition(
+    app: &App,
+    catalog: &Catalog,
+    case: &CaseRecord,
+    text: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<NewSealedItem, Error> {
+    let triage = catalog.directory.triage_unit().id.clone();
+    let recipients = catalog
+        .keyring
+        .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
+    let note = HandlingNote::new(case.number, NoteKind::ReporterAddition.slug(), text, Vec::new());
+    let ct = app
+        .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
+        .await??;
+    Ok(NewSealedItem {
+        kind: NoteKind::ReporterAddition.slug().into(),
+        at: now,
+        actor: "melder".into(),
+        shareable: false,
+        ciphertext: Ciphertext(ct),
+    })
+}
+
+/// Who hears of an addition: the sender's leaders while the report is in
+/// review (to review it again), else whoever handles the case now.
+fn addition_mail(
+    app: &App,
+    catalog: &Catalog,
+    case: &CaseRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<samavvik_store::NewMailJob> {
+    let notice = crate::cases::case_notice(
+        app,
+        catalog,
+        case.number,
+        &case.sender_unit,
+        &case.receiver_unit,
+        case.ack_deadline,
+    );
+    let (to, template) = match case.state {
+        CaseState::Submitted | CaseState::SenderReview => (
+            catalog.recipients(&case.sender_unit, true, false),
+            TEMPLATE_REVIEW_REQUESTED,
+        ),
+        _ => (
+            catalog.recipients(&case.receiver_unit, true, true),
+            TEMPLATE_NEW_MESSAGE,
+        ),
+    };
+    let tag = format!("addition.{}", now.timestamp_millis());
+    crate::mail::notice_jobs(to, template, &notice, &tag, &app.settings.mail.message_id_domain, now)
 }

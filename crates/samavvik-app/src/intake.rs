@@ -156,17 +156,14 @@ pub async fn store_draft(
 
     let ack_deadline = add_working_days(today, app.settings.deadlines.acknowledge_working_days);
     let answer_deadline = add_calendar_days(today, app.settings.deadlines.answer_days);
-    let notice = Notice {
-        case_number: number.to_string(),
-        receiving_unit: dir
-            .unit(&decision.unit)
-            .map(|u| u.name.clone())
-            .unwrap_or_else(|| decision.unit.to_string()),
-        sending_unit: sender.name.clone(),
-        deadline: samavvik_core::deadline::format_date_nb(ack_deadline),
-        link: format!("{}/saker/{number}", app.settings.server.base_url.trim_end_matches('/')),
-        stage: None,
-    };
+    let notice = crate::cases::case_notice(
+        app,
+        &catalog,
+        number,
+        &report.clear.sender_unit,
+        &decision.unit,
+        ack_deadline,
+    );
     // The procedure: the reporter's nearest leader makes sure the report is
     // complete before it goes out, where the organisation asks for it. A
     // unit without a leader in the directory cannot review, so its reports

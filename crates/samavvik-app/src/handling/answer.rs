@@ -1,0 +1,132 @@
+//! The receiving side answers with measures (or a reasoned "no measures"),
+//! then closes the case with a learning point.
+
+use chrono::NaiveDate;
+use samavvik_core::limits::{HANDLING_TEXT, MEASURE_RESPONSIBLE};
+use samavvik_core::sealed::PlannedMeasure;
+use samavvik_core::{CaseState, MeasureCategory, NoteKind, Transition};
+use samavvik_store::{HandlingStore, TransitionWrite};
+
+use super::{Ctx, Errors, MEASURE_ROWS};
+use crate::error::Error;
+use crate::mail::TEMPLATE_CASE_ANSWERED;
+
+impl Ctx<'_> {
+    pub(super) async fn answer(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
+        let mut errors = Errors::new();
+        let text = self.required_text("answer_text", "Skriv svaret til den som meldte.", &mut errors);
+        let mut measures = Vec::new();
+        for i in 1..=MEASURE_ROWS {
+            let cat = self.text(&format!("measure_category_{i}"));
+            if cat.is_empty() {
+                continue;
+            }
+            let Some(category) = MeasureCategory::from_slug(&cat) else {
+                errors.push((format!("measure_category_{i}"), "Velg et tiltak fra listen.".into()));
+                continue;
+            };
+            let responsible = self.text(&format!("measure_responsible_{i}"));
+            if category != MeasureCategory::IngenTiltak && responsible.is_empty() {
+                errors.push((
+                    format!("measure_responsible_{i}"),
+                    format!("Skriv hvem som er ansvarlig for tiltak {i}."),
+                ));
+            } else if responsible.chars().count() > MEASURE_RESPONSIBLE {
+                errors.push((
+                    format!("measure_responsible_{i}"),
+                    format!("Ansvarlig kan være høyst {MEASURE_RESPONSIBLE} tegn."),
+                ));
+            }
+            let due = match self.text(&format!("measure_due_{i}")).as_str() {
+                "" => None,
+                d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        errors.push((
+                            format!("measure_due_{i}"),
+                            "Skriv fristen som en dato, for eksempel 2027-01-31.".into(),
+                        ));
+                        None
+                    }
+                },
+            };
+            measures.push(PlannedMeasure {
+                category,
+                responsible,
+                due,
+            });
+        }
+        if measures.is_empty() {
+            errors.push((
+                "measure_category_1".into(),
+                "Velg minst ett tiltak, eller «Ingen tiltak nødvendig» med en begrunnelse.".into(),
+            ));
+        }
+        let no_measure_reason = self.text("no_measure_reason");
+        if no_measure_reason.chars().count() > HANDLING_TEXT {
+            errors.push((
+                "no_measure_reason".into(),
+                format!("Teksten kan være høyst {HANDLING_TEXT} tegn."),
+            ));
+        } else if measures.iter().any(|m| m.category == MeasureCategory::IngenTiltak) && no_measure_reason.is_empty() {
+            errors.push((
+                "no_measure_reason".into(),
+                "Begrunn hvorfor ingen tiltak er nødvendig.".into(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let body = if no_measure_reason.is_empty() {
+            text
+        } else {
+            format!("{text}\n\nBegrunnelse for ingen tiltak: {no_measure_reason}")
+        };
+        let categories: Vec<MeasureCategory> = {
+            let mut c: Vec<_> = measures.iter().map(|m| m.category).collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let shareable = self.form.contains_key("shareable");
+        let item = self
+            .note(NoteKind::Answer, body, measures, &self.case.receiver_unit, shareable)
+            .await?;
+        let mut w = self.base(Transition::Answer, to, "Besvart med tiltak".into());
+        w.answered_at = Some(self.now);
+        w.new_items.push(item);
+        w.measures = Some(categories);
+        let notice = self.notice(&self.case.receiver_unit, self.case.answer_deadline);
+        w.mail = self.mail_to(
+            self.unit_addresses(&self.case.sender_unit, false),
+            TEMPLATE_CASE_ANSWERED,
+            &notice,
+        );
+        Ok(Ok(w))
+    }
+
+    pub(super) async fn close(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
+        let mut errors = Errors::new();
+        let lesson = self.required_text(
+            "lesson",
+            "Skriv hva dere har lært av saken (læringspunkt).",
+            &mut errors,
+        );
+        if self.app.store.case_measures(self.case.number).await?.is_empty() {
+            errors.push((
+                "handling".into(),
+                "Saken kan ikke lukkes før den er besvart med tiltak eller en begrunnelse for ingen tiltak.".into(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let item = self
+            .note(NoteKind::Lesson, lesson, Vec::new(), &self.case.receiver_unit, false)
+            .await?;
+        let mut w = self.base(Transition::Close, to, "Lukket med læringspunkt".into());
+        w.closed_at = Some(self.now);
+        w.new_items.push(item);
+        Ok(Ok(w))
+    }
+}

@@ -1,0 +1,109 @@
+//! What every action needs: reading the form, the transition's base
+//! write, sealing a note to the case's readers, and content-free notices.
+
+use chrono::NaiveDate;
+use samavvik_core::limits::HANDLING_TEXT;
+use samavvik_core::sealed::{HandlingNote, PlannedMeasure};
+use samavvik_core::{CaseState, NoteKind, Transition, UnitId};
+use samavvik_store::{Ciphertext, NewEvent, NewMailJob, NewSealedItem, TransitionWrite};
+
+use super::{Ctx, Errors};
+use crate::error::Error;
+use crate::mail::Notice;
+
+impl Ctx<'_> {
+    pub(super) fn text(&self, field: &str) -> String {
+        self.form.get(field).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    pub(super) fn required_text(&self, field: &str, missing: &str, errors: &mut Errors) -> String {
+        let t = self.text(field);
+        if t.is_empty() {
+            errors.push((field.into(), missing.into()));
+        } else if t.chars().count() > HANDLING_TEXT {
+            errors.push((field.into(), format!("Teksten kan være høyst {HANDLING_TEXT} tegn.")));
+        }
+        t
+    }
+
+    pub(super) fn base(&self, transition: Transition, to: CaseState, reason: String) -> TransitionWrite {
+        TransitionWrite {
+            number: self.case.number,
+            from: self.case.state,
+            to,
+            event: NewEvent {
+                at: self.now,
+                actor: self.person.principal.clone(),
+                from_state: Some(self.case.state),
+                to_state: to,
+                reason,
+            },
+            acknowledged_at: (transition == Transition::Acknowledge).then_some(self.now),
+            answered_at: None,
+            closed_at: None,
+            clear_closed_at: false,
+            clear_acknowledged_and_answered: false,
+            reroute: None,
+            deadlines: None,
+            new_items: Vec::new(),
+            measures: None,
+            mail: Vec::new(),
+        }
+    }
+
+    /// Seals a note to the case's current readers (sender, receiver, secretariat).
+    pub(super) async fn note(
+        &self,
+        kind: NoteKind,
+        text: String,
+        measures: Vec<PlannedMeasure>,
+        receiver: &UnitId,
+        share_chosen: bool,
+    ) -> Result<NewSealedItem, Error> {
+        let triage = self.catalog.directory.triage_unit().id.clone();
+        let recipients = self
+            .catalog
+            .keyring
+            .recipients_for(&[&self.case.sender_unit, receiver, &triage]);
+        let note = HandlingNote::new(self.case.number, kind.slug(), text, measures);
+        let ct = self
+            .app
+            .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
+            .await?
+            .map_err(|e| Error::Internal(e.into()))?;
+        Ok(NewSealedItem {
+            kind: kind.slug().into(),
+            at: self.now,
+            actor: self.person.principal.clone(),
+            shareable: kind.shareable(share_chosen),
+            ciphertext: Ciphertext(ct),
+        })
+    }
+
+    pub(super) fn notice(&self, receiver: &UnitId, deadline: NaiveDate) -> Notice {
+        crate::cases::case_notice(
+            self.app,
+            self.catalog,
+            self.case.number,
+            &self.case.sender_unit,
+            receiver,
+            deadline,
+        )
+    }
+
+    pub(super) fn mail_to(&self, addresses: Vec<String>, template: &str, notice: &Notice) -> Vec<NewMailJob> {
+        let tag = format!("{template}.{}", self.now.timestamp_millis());
+        crate::mail::notice_jobs(
+            addresses,
+            template,
+            notice,
+            &tag,
+            &self.app.settings.mail.message_id_domain,
+            self.now,
+        )
+    }
+
+    pub(super) fn unit_addresses(&self, unit: &UnitId, with_postmottak: bool) -> Vec<String> {
+        self.catalog.recipients(unit, true, with_postmottak)
+    }
+}

@@ -1,0 +1,109 @@
+//! Sending a case on to another unit, re-sealed to its new readers.
+
+use samavvik_core::deadline::{add_calendar_days, add_working_days};
+use samavvik_core::{CaseState, NoteKind, Transition, UnitId};
+use samavvik_store::{Ciphertext, Reroute, SealedRef, TransitionWrite};
+
+use super::{Ctx, Errors};
+use crate::cases::{open_case, opening_unit, unit_name};
+use crate::error::{Error, internal};
+use crate::mail::TEMPLATE_CASE_REROUTED;
+
+impl Ctx<'_> {
+    /// Sends the case to another unit. Every sealed document is opened with
+    /// the key of the side acting and sealed again to the new readers, so
+    /// the previous receiving unit cannot open the case from now on.
+    pub(super) async fn reroute(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
+        let mut errors = Errors::new();
+        let reason = self.required_text("reroute_reason", "Skriv hvorfor saken sendes videre.", &mut errors);
+        let today = self.app.clock.today_oslo();
+        let target = UnitId::new(self.text("target_unit"))
+            .ok()
+            .and_then(|id| self.catalog.directory.unit(&id).cloned());
+        match &target {
+            None => errors.push(("target_unit".into(), "Velg enheten saken skal sendes til.".into())),
+            Some(t) if t.id == self.case.receiver_unit => {
+                errors.push(("target_unit".into(), "Saken er allerede hos denne enheten.".into()));
+            }
+            Some(t) if t.organisation == self.case.sender_org => errors.push((
+                "target_unit".into(),
+                "Saken kan ikke sendes til organisasjonen som meldte den.".into(),
+            )),
+            Some(t) if !t.valid_on(today) => errors.push((
+                "target_unit".into(),
+                "Enheten er ikke lenger i bruk. Velg en annen.".into(),
+            )),
+            Some(_) => {}
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let target = target.expect("checked");
+        let opened = open_case(
+            self.app,
+            self.catalog,
+            self.case,
+            &opening_unit(self.catalog, self.case, self.side),
+        )
+        .await?;
+        let triage = self.catalog.directory.triage_unit().id.clone();
+        let recipients = self
+            .catalog
+            .keyring
+            .recipients_for(&[&self.case.sender_unit, &target.id, &triage]);
+        let report = opened.report;
+        let notes: Vec<(i64, Vec<u8>)> = opened
+            .notes
+            .iter()
+            .map(|(item, note)| (item.id, note.to_plaintext()))
+            .collect();
+        let resealed = self
+            .app
+            .cpu(
+                move || -> Result<Vec<(SealedRef, Ciphertext)>, samavvik_seal::SealError> {
+                    let mut out = vec![(
+                        SealedRef::Report,
+                        Ciphertext(samavvik_seal::seal(&report, &recipients)?),
+                    )];
+                    for (id, plain) in notes {
+                        out.push((
+                            SealedRef::Item(id),
+                            Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
+                        ));
+                    }
+                    Ok(out)
+                },
+            )
+            .await?
+            .map_err(|e| Error::Internal(e.into()))?;
+        let item = self
+            .note(NoteKind::Reroute, reason, Vec::new(), &target.id, false)
+            .await?;
+        let old = unit_name(self.catalog, &self.case.receiver_unit);
+        let ack_deadline = add_working_days(today, self.app.settings.deadlines.acknowledge_working_days);
+        let answer_deadline = add_calendar_days(today, self.app.settings.deadlines.answer_days);
+        let mut w = self.base(
+            Transition::Reroute,
+            to,
+            format!("Sendt videre fra {old} til {}", target.name),
+        );
+        w.clear_acknowledged_and_answered = true;
+        let direction =
+            samavvik_routing::direction(&self.catalog.directory, &self.case.sender_org, &target.organisation)
+                .ok_or_else(|| internal(format!("no direction to {}", target.organisation)))?;
+        w.reroute = Some(Reroute {
+            receiver_unit: target.id.clone(),
+            receiver_org: target.organisation.clone(),
+            direction,
+            routing_rule: "manual-reroute".into(),
+            routing_explanation: format!("Sendt videre til {} av {old}.", target.name),
+            ack_deadline,
+            answer_deadline,
+            resealed,
+        });
+        w.new_items.push(item);
+        let notice = self.notice(&target.id, ack_deadline);
+        w.mail = self.mail_to(self.unit_addresses(&target.id, true), TEMPLATE_CASE_REROUTED, &notice);
+        Ok(Ok(w))
+    }
+}
