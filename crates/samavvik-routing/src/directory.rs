@@ -53,6 +53,14 @@ fn list(problems: &[Problem]) -> String {
 impl Directory {
     /// Parses and checks a directory file. `source_name` names the file in
     /// problems. Any problem at all refuses the whole file.
+    ///
+    /// # Errors
+    ///
+    /// Every [`Problem`] that [`check`](crate::check()) finds, in line
+    /// order: the text is not TOML of the directory's shape, a value is
+    /// empty or malformed, ids repeat, references or successor chains
+    /// break, a name leads to two places, or the triage unit or a
+    /// postmottak is missing.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Directory, Vec<Problem>> {
         let draft = check::read_checked(text, source_name)?;
         let organisations = draft.orgs.into_iter().map(|(o, _)| o).collect();
@@ -65,6 +73,12 @@ impl Directory {
     }
 
     /// Reads and checks the directory file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Io`] when the file cannot be read (missing, not
+    /// permitted, not UTF-8); [`LoadError::Invalid`] with every problem, as
+    /// [`Directory::from_toml_str`], when it can be read but not used.
     pub fn load(path: &Path) -> Result<Directory, LoadError> {
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
             path: path.to_owned(),
@@ -145,6 +159,12 @@ impl Directory {
     /// `Ok` holds the chain from `unit` to the unit in use (just `[unit]`
     /// when it is in use itself); `Err` the chain up to the unit that is
     /// not in use and has no successor to go to.
+    ///
+    /// # Errors
+    ///
+    /// The chain so far, ending at a unit that is not in use on `date` and
+    /// cannot be followed further: it has not started yet, has no
+    /// successor, or names one that is not in the directory.
     pub fn resolve<'a>(&'a self, unit: &'a Unit, date: NaiveDate) -> Result<Vec<&'a Unit>, Vec<&'a Unit>> {
         let mut chain = vec![unit];
         let mut current = unit;

@@ -37,6 +37,15 @@ const MAX_HINT_WORDS: usize = 100;
 
 /// Decides where the report described by `req` goes. Pure and
 /// deterministic: the same directory and request give the same answer.
+/// A report that cannot be routed with confidence is not an error: it goes
+/// to triage, with a [`Rule`] that says why.
+///
+/// # Errors
+///
+/// [`Refusal::UnknownSender`] when the sending unit or its organisation is
+/// not in the directory; [`Refusal::SameOrganisation`] when the receiver
+/// the reporter named belongs to the sender's own organisation (internal
+/// deviations go to the organisation's own system).
 pub fn route(dir: &Directory, req: &RouteRequest) -> Result<Decision, Refusal> {
     let sender = dir.unit(&req.sender).ok_or(Refusal::UnknownSender)?;
     let sender_org = dir.organisation(&sender.organisation).ok_or(Refusal::UnknownSender)?;
@@ -101,10 +110,10 @@ impl<'a> Router<'a> {
             return self.chosen_org(id, &matches);
         }
         if hint.is_empty() {
-            return Ok(self.triage(Rule::TriageNoReceiver, explain::no_receiver()));
+            return Ok(self.triage(Rule::TriageNoReceiver, &explain::no_receiver()));
         }
         if matches.is_empty() {
-            return Ok(self.triage(Rule::TriageUnknown, explain::unknown_text()));
+            return Ok(self.triage(Rule::TriageUnknown, &explain::unknown_text()));
         }
         let elsewhere: Vec<Match<'a>> = matches
             .iter()
@@ -119,7 +128,7 @@ impl<'a> Router<'a> {
 
     fn chosen_unit(&self, id: &UnitId) -> Result<Decision, Refusal> {
         let Some(unit) = self.dir.unit(id) else {
-            return Ok(self.triage(Rule::TriageUnknown, explain::unknown_unit()));
+            return Ok(self.triage(Rule::TriageUnknown, &explain::unknown_unit()));
         };
         if unit.organisation == self.sender_org.id {
             return Err(self.same_organisation());
@@ -130,12 +139,12 @@ impl<'a> Router<'a> {
         {
             let unit_org_name = unit_org.map_or(unit.organisation.as_str(), |o| o.name.as_str());
             let because = explain::unit_conflict(unit, unit_org_name, self.dir.organisation(chosen));
-            return Ok(self.triage(Rule::TriageConflict, because));
+            return Ok(self.triage(Rule::TriageConflict, &because));
         }
         match (unit.kind, unit_org) {
             (UnitKind::ServiceArea, Some(org)) => Ok(match self.postmottak(org) {
-                Some(pm) => self.decision(pm, Rule::ServiceAreaPostmottak, explain::service_area(org, unit)),
-                None => self.triage(Rule::TriageUnitNotValid, explain::no_postmottak(org, self.req.date)),
+                Some(pm) => self.decision(pm, Rule::ServiceAreaPostmottak, &explain::service_area(org, unit)),
+                None => self.triage(Rule::TriageUnitNotValid, &explain::no_postmottak(org, self.req.date)),
             }),
             _ => Ok(self.to_unit(unit, How::Chosen)),
         }
@@ -143,7 +152,7 @@ impl<'a> Router<'a> {
 
     fn chosen_org(&self, id: &OrgId, matches: &[Match<'a>]) -> Result<Decision, Refusal> {
         let Some(org) = self.dir.organisation(id) else {
-            return Ok(self.triage(Rule::TriageUnknown, explain::unknown_org()));
+            return Ok(self.triage(Rule::TriageUnknown, &explain::unknown_org()));
         };
         if org.id == self.sender_org.id {
             return Err(self.same_organisation());
@@ -158,7 +167,7 @@ impl<'a> Router<'a> {
         }
         if !matches.is_empty() {
             let names: Vec<String> = self.candidates(matches).iter().map(|c| self.name_of(&c.key)).collect();
-            return Ok(self.triage(Rule::TriageConflict, explain::org_conflict(org, &names)));
+            return Ok(self.triage(Rule::TriageConflict, &explain::org_conflict(org, &names)));
         }
         Ok(self.to_org(org, None))
     }
@@ -227,14 +236,14 @@ impl<'a> Router<'a> {
     fn choose_among(&self, matches: &[Match<'a>]) -> Decision {
         let candidates = self.candidates(matches);
         match candidates.as_slice() {
-            [] => self.triage(Rule::TriageUnknown, explain::unknown_text()),
+            [] => self.triage(Rule::TriageUnknown, &explain::unknown_text()),
             [one] => match one.subject {
                 Subject::Unit(unit) => self.to_unit(unit, How::Named(one.term)),
                 Subject::Org(org) => self.to_org(org, Some(one.term)),
             },
             many => {
                 let names: Vec<String> = many.iter().map(|c| self.name_of(&c.key)).collect();
-                self.triage(Rule::TriageAmbiguous, explain::ambiguous(&names))
+                self.triage(Rule::TriageAmbiguous, &explain::ambiguous(&names))
             }
         }
     }
@@ -247,18 +256,18 @@ impl<'a> Router<'a> {
                     How::Named(t) => Some(t.text.as_str()),
                 };
                 let last = chain[chain.len() - 1];
-                self.decision(last, Rule::Successor, explain::successor(term, &chain))
+                self.decision(last, Rule::Successor, &explain::successor(term, &chain))
             }
             Ok(_) => match how {
-                How::Chosen => self.decision(unit, Rule::ExplicitUnit, explain::explicit()),
+                How::Chosen => self.decision(unit, Rule::ExplicitUnit, &explain::explicit()),
                 How::Named(t) if t.field == Field::Name => {
-                    self.decision(unit, Rule::KlinikkName, explain::mentions(&t.text))
+                    self.decision(unit, Rule::KlinikkName, &explain::mentions(&t.text))
                 }
-                How::Named(t) => self.decision(unit, Rule::KlinikkAlias, explain::klinikk_alias(&t.text)),
+                How::Named(t) => self.decision(unit, Rule::KlinikkAlias, &explain::klinikk_alias(&t.text)),
             },
             Err(chain) => {
                 let last = chain.last().copied().unwrap_or(unit);
-                self.triage(Rule::TriageUnitNotValid, explain::not_valid(last, self.req.date))
+                self.triage(Rule::TriageUnitNotValid, &explain::not_valid(last, self.req.date))
             }
         }
     }
@@ -267,7 +276,7 @@ impl<'a> Router<'a> {
         match org.kind {
             OrgKind::Kommune => {
                 let Some(pm) = self.postmottak(org) else {
-                    return self.triage(Rule::TriageUnitNotValid, explain::no_postmottak(org, self.req.date));
+                    return self.triage(Rule::TriageUnitNotValid, &explain::no_postmottak(org, self.req.date));
                 };
                 let (rule, because) = match term {
                     None => (Rule::KommuneOrganisation, explain::kommune_chosen(org)),
@@ -278,17 +287,17 @@ impl<'a> Router<'a> {
                         Field::Number(_) => (Rule::KommuneNumber, explain::kommune_number(&t.text, org)),
                     },
                 };
-                self.decision(pm, rule, because)
+                self.decision(pm, rule, &because)
             }
             OrgKind::Hospital => self.by_category(org).unwrap_or_else(|| {
                 self.triage(
                     Rule::TriageHospitalWithoutKlinikk,
-                    explain::hospital_without_klinikk(org),
+                    &explain::hospital_without_klinikk(org),
                 )
             }),
             OrgKind::Secretariat => {
                 let because = term.map_or_else(|| explain::secretariat_chosen(org), |t| explain::mentions(&t.text));
-                self.decision(self.dir.triage_unit(), Rule::Secretariat, because)
+                self.decision(self.dir.triage_unit(), Rule::Secretariat, &because)
             }
         }
     }
@@ -309,7 +318,7 @@ impl<'a> Router<'a> {
         }
         match found.as_slice() {
             [(unit, category)] => {
-                Some(self.decision(unit, Rule::KlinikkCategory, explain::category(org, category.label())))
+                Some(self.decision(unit, Rule::KlinikkCategory, &explain::category(org, category.label())))
             }
             _ => None,
         }
@@ -345,7 +354,7 @@ impl<'a> Router<'a> {
         }
     }
 
-    fn decision(&self, unit: &Unit, rule: Rule, because: String) -> Decision {
+    fn decision(&self, unit: &Unit, rule: Rule, because: &str) -> Decision {
         let organisation_name = self
             .dir
             .organisation(&unit.organisation)
@@ -357,11 +366,11 @@ impl<'a> Router<'a> {
             organisation: unit.organisation.clone(),
             organisation_name,
             rule,
-            explanation: explain::sentence(&unit.name, &because, rule.is_triage()),
+            explanation: explain::sentence(&unit.name, because, rule.is_triage()),
         }
     }
 
-    fn triage(&self, rule: Rule, because: String) -> Decision {
+    fn triage(&self, rule: Rule, because: &str) -> Decision {
         self.decision(self.dir.triage_unit(), rule, because)
     }
 

@@ -4,6 +4,9 @@
 //! problem; the base itself must have none, or every test would pass for
 //! the wrong reason.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use samavvik_routing::{Directory, LoadError, Problem, check};
 
 const BASE: &str = r#"

@@ -2,6 +2,9 @@
 //! answers with a unit of the directory or a refusal, gives the same answer
 //! twice, and never lets the reporter's own words into the explanation.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use samavvik_core::{Category, OrgId, UnitId};

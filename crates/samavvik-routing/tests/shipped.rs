@@ -2,6 +2,9 @@
 //! every name, former name and number the Vestfold file lists must route
 //! where it should, in the spellings staff actually type.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::NaiveDate;
 use samavvik_core::{Category, Direction, OrgId, UnitId};
 use samavvik_routing::{
