@@ -84,10 +84,9 @@ impl App {
     }
 
     /// Runs CPU-heavy work (sealing, PDF) off the async runtime, at most one
-    /// job per core at a time. Unbounded, 64 reports sealing at once meant 64
-    /// runnable threads, and the threads that must run promptly — the
-    /// store's single SQLite writer, the runtime's workers — got a 1/70th
-    /// share of the CPU and every commit waited (`samavvik bench intake`).
+    /// job per core at a time, so the threads that must run promptly (the
+    /// store's SQLite writer, the runtime's workers) keep their share of the
+    /// CPU under load (docs/PERFORMANCE.md has the measurements).
     ///
     /// # Errors
     /// Only if the blocking task panicked.

@@ -14,9 +14,9 @@ pub const CSRF_SLOT: &str = "@@csrf_token@@";
 pub const KEY_SLOT: &str = "@@idempotency_key@@";
 
 /// The blank report form, rendered once per directory and day and then only
-/// given each visitor's tokens. It is the page every report starts from;
-/// rendering the whole directory's unit lists for every visitor made the GET
-/// take 10 ms (p50) under `samavvik bench intake`, 2.4 ms with the cache.
+/// given each visitor's tokens: it is the page every report starts from, and
+/// rendering the whole directory's unit lists for every visitor was the
+/// form's main cost under load (docs/PERFORMANCE.md).
 #[derive(Default)]
 pub struct BlankForm(Mutex<Option<Rendered>>);
 
