@@ -41,12 +41,23 @@ impl AnyStore {
     /// `sqlite:…` opens SQLite; `postgres:…` or `postgresql:…` connects to
     /// PostgreSQL; both with [`StoreOptions::default`]. Anything else is
     /// [`StoreError::UnsupportedUrl`]. Does not migrate.
+    ///
+    /// # Errors
+    ///
+    /// As [`AnyStore::connect_with`].
     pub async fn connect(url: &str) -> Result<AnyStore> {
         Self::connect_with(url, &StoreOptions::default()).await
     }
 
     /// Like [`AnyStore::connect`], with the pool size and SQLite durability
     /// from `options` (the `database` settings).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnsupportedUrl`] when the scheme is neither SQLite nor
+    /// PostgreSQL; otherwise what the engine's own `connect` gives when the
+    /// database cannot be opened or reached (see [`SqliteStore::connect_with`]
+    /// and [`PgStore::connect`]).
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<AnyStore> {
         match url.split_once(':').map(|(scheme, _)| scheme) {
             Some("sqlite") => {

@@ -142,7 +142,7 @@ pub(crate) struct CaseRow {
 impl CaseRow {
     /// `categories` are the case's `case_categories` slugs; they come back in
     /// vocabulary order, which is the order validation produces.
-    pub(crate) fn into_record(self, categories: Vec<String>) -> Result<CaseRecord> {
+    pub(crate) fn into_record(self, categories: &[String]) -> Result<CaseRecord> {
         let mut cats = categories
             .iter()
             .map(|c| slug("category", c, Category::from_slug))

@@ -248,11 +248,11 @@ macro_rules! impl_store {
 
                 async fn record(&self, row: Option<CaseRow>) -> Result<Option<CaseRecord>> {
                     let Some(row) = row else { return Ok(None) };
-                    let categories = sqlx::query_scalar(sql::CATEGORIES)
+                    let categories: Vec<String> = sqlx::query_scalar(sql::CATEGORIES)
                         .bind(row.id)
                         .fetch_all(self.read_pool())
                         .await?;
-                    row.into_record(categories).map(Some)
+                    row.into_record(&categories).map(Some)
                 }
             }
 

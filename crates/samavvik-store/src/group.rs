@@ -126,8 +126,8 @@ impl IntakeQueue {
             .spawn(move || {
                 runtime.block_on(async move {
                     tokio::spawn(beside);
-                    run(writer, rx, counters, 1).await
-                })
+                    run(writer, rx, counters, 1).await;
+                });
             })?;
         Ok(queue)
     }

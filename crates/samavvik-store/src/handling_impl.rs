@@ -149,7 +149,7 @@ macro_rules! impl_handling_store {
                         .into_iter()
                         .map(|row| {
                             let cats = categories.remove(&row.id).unwrap_or_default();
-                            row.into_record(cats)
+                            row.into_record(&cats)
                         })
                         .collect::<Result<Vec<_>>>()?;
                     Ok((records, q::count(total)))
@@ -160,7 +160,7 @@ macro_rules! impl_handling_store {
                         .bind(number.to_string())
                         .fetch_all(self.read_pool())
                         .await?;
-                    q::measures(codec::children(number, slugs, Ok)?)
+                    q::measures(&codec::children(number, slugs, Ok)?)
                 }
 
                 #[cfg(any(test, feature = "test-support"))]

@@ -313,7 +313,7 @@ pub(crate) fn sealed_item((id, kind, at, actor, shareable, ciphertext): ItemRow)
 }
 
 /// Measure slugs in vocabulary order.
-pub(crate) fn measures(slugs: Vec<String>) -> Result<Vec<MeasureCategory>> {
+pub(crate) fn measures(slugs: &[String]) -> Result<Vec<MeasureCategory>> {
     let mut out = slugs
         .iter()
         .map(|s| MeasureCategory::from_slug(s).ok_or_else(|| StoreError::Corrupt(format!("measure: {s:?}"))))

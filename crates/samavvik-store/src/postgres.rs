@@ -26,7 +26,13 @@ pub struct PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host/db`) with a pool of at most
-    /// `max_connections`.
+    /// `max_connections`. Does not migrate.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`](crate::StoreError::Database) when `url` is
+    /// malformed or the first connection fails: the server is down or
+    /// unreachable, refuses the user, or has no such database.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))

@@ -7,6 +7,13 @@ use crate::{Result, StoreError};
 
 /// Creates an empty database named `<prefix>_<random hex>` on the server
 /// behind `admin_url` and returns its URL.
+///
+/// # Errors
+///
+/// [`StoreError::Corrupt`] when `prefix` has anything but lowercase ASCII
+/// letters and `_` (it becomes part of an unquoted SQL name);
+/// [`StoreError::Database`] when the admin connection fails or the server
+/// refuses to create the database (the admin user lacks `CREATEDB`).
 pub async fn create_postgres(admin_url: &str, prefix: &str) -> Result<String> {
     if !prefix.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
         return Err(StoreError::Corrupt(format!("database prefix {prefix:?}")));
@@ -21,6 +28,12 @@ pub async fn create_postgres(admin_url: &str, prefix: &str) -> Result<String> {
 }
 
 /// Drops the database `url` names, closing any connection still open to it.
+///
+/// # Errors
+///
+/// [`StoreError::UnsupportedUrl`] when `url` does not end in a plain
+/// database name (letters, digits and `_`); [`StoreError::Database`] when
+/// the admin connection fails or the server refuses the drop.
 pub async fn drop_postgres(admin_url: &str, url: &str) -> Result<()> {
     let name = url
         .rsplit('/')

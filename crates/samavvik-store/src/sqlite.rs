@@ -98,10 +98,23 @@ impl std::ops::DerefMut for WriteTx {
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url`, e.g.
     /// `sqlite://data/samavvik.db`, with [`SqliteTuning::default`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SqliteStore::connect_with`].
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with(url, SqliteTuning::default()).await
     }
 
+    /// Like [`SqliteStore::connect`], with the durability, lock wait and
+    /// pool size of `tuning`. Does not migrate.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when `url` is not a SQLite URL, the file's
+    /// folder cannot be created, the file cannot be opened or created (no
+    /// permission, not a database), or the writer's thread cannot be
+    /// started.
     pub async fn connect_with(url: &str, tuning: SqliteTuning) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)

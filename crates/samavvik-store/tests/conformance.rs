@@ -6,6 +6,9 @@
 //! of its own. Without a server the PostgreSQL half is skipped loudly, unless
 //! `CI` is set, where it fails.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use chrono::Duration;
@@ -762,14 +765,14 @@ async fn sqlite_checkpoints_the_wal_in_the_background() {
 /// The intake spawns store calls on a multi-threaded runtime, so the
 /// concrete engines' futures must be `Send`. This only has to compile.
 #[allow(dead_code)]
-fn any_store_futures_are_send(s: AnyStore, case: samavvik_store::NewCase) {
+fn any_store_futures_are_send(s: &AnyStore, case: &samavvik_store::NewCase) {
     fn send<T: Send>(_: T) {}
     let h = random_hash();
     let n = case.number;
     send(s.migrate());
     send(s.find_by_idempotency(&h));
     send(s.allocate_case_number(2026));
-    send(s.insert_case(&case));
+    send(s.insert_case(case));
     send(s.case_by_number(n));
     send(s.case_by_follow_up(&h));
     send(s.sealed_document(n));

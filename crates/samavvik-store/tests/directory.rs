@@ -1,5 +1,8 @@
 //! Conformance of directory imports on both engines.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 #[allow(dead_code)] // shared with the conformance suite, which uses the rest
 mod support;
 

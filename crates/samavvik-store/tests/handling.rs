@@ -1,6 +1,9 @@
 //! Conformance of case handling (`HandlingStore`) on both engines: sign-in
 //! tokens, sessions, the audit log, work lists, transitions and sealed items.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 #[allow(dead_code)] // shared with the conformance suite, which uses the rest
 mod support;
 

@@ -1,6 +1,9 @@
 //! Statistics and synthetic cases, on both engines: the same hand-computed
 //! counts on SQLite and PostgreSQL, so a report is the same on either.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 #[allow(dead_code)]
 mod support;
 
