@@ -183,7 +183,7 @@ impl Builder<'_> {
     }
 
     /// A one-column table of counts with a "Totalt" row.
-    fn one_dim(&mut self, id: &str, title: &str, header: &str, items: Vec<(String, u64)>, chart: Chart) -> Table {
+    fn one_dim(&mut self, id: &str, title: &str, header: &str, items: &[(String, u64)], chart: Chart) -> Table {
         let n = items.len();
         let grid = Grid::new(1, n, items.iter().map(|(_, v)| *v).collect(), true, false);
         let (marks, withheld) = self.protect(title, &grid, &[], false);

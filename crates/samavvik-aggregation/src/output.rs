@@ -23,7 +23,13 @@ pub enum OutputError {
 }
 
 impl Format {
-    /// A comma-separated list, e.g. "html,json,csv".
+    /// A comma-separated list, e.g. "html,json,csv". Case and spaces do
+    /// not matter; empty items and repeats are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::UnknownFormat`] with the first item that is not one
+    /// of html, pdf, json, csv or xlsx.
     pub fn parse_list(text: &str) -> Result<Vec<Format>, OutputError> {
         let mut out = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -69,6 +75,12 @@ pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Writes the files under `dir` and returns their paths.
+///
+/// # Errors
+///
+/// [`OutputError::Io`], naming the file, when a folder cannot be created
+/// or a file cannot be written (no space, no permission). Files written
+/// before the failure are left in place.
 pub fn write(report: &Report, formats: &[Format], dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     let mut written = Vec::new();
     for (name, bytes) in files(report, formats) {

@@ -16,6 +16,11 @@ pub struct InvalidPeriod(pub String);
 
 impl Period {
     /// `2026`, `2026-H1` or `2026-H2`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidPeriod`] with the text when it has another form, or the
+    /// year is outside what an [`EventMonth`] allows (2000–9999).
     pub fn parse(text: &str) -> Result<Self, InvalidPeriod> {
         let bad = || InvalidPeriod(text.to_owned());
         let (year, half) = match text.split_once('-') {
@@ -35,6 +40,11 @@ impl Period {
         })
     }
 
+    /// The months from `from` to `to`, both included.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidPeriod`] when `from` is after `to`.
     pub fn range(from: EventMonth, to: EventMonth) -> Result<Self, InvalidPeriod> {
         if from > to {
             return Err(InvalidPeriod(format!("{from}–{to}")));

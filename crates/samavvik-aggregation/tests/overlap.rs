@@ -2,6 +2,9 @@
 //! report is checked cell by cell, with the exact auditor, for cells that
 //! can be found by subtraction; the same report again is not flagged.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{TimeZone, Utc};
 use samavvik_aggregation::overlap::{self, Earlier};
 use samavvik_aggregation::{Names, Params, Period, Report, build};

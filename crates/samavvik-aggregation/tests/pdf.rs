@@ -1,6 +1,9 @@
 //! The PDF for the meeting papers: every table's title in it, numbered
 //! pages, byte-identical for the same report.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{TimeZone, Utc};
 use samavvik_aggregation::output::{Format, files};
 use samavvik_aggregation::{Names, Params, Period, build};

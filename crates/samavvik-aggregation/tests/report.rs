@@ -2,6 +2,9 @@
 //! every published table (checked by the auditor), HTML structure, CSV
 //! against JSON, determinism, and that this crate cannot see sealed data.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use samavvik_aggregation::output::{Format, files};

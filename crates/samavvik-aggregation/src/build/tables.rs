@@ -18,8 +18,8 @@ pub(super) fn month_count(stats: &CaseStatistics, m: EventMonth) -> u64 {
 }
 
 /// Cases with the one-dimensional value `v`.
-fn count_of(stats: &CaseStatistics, v: DimValue) -> u64 {
-    stats.dims.iter().find(|d| d.value == v).map_or(0, |d| d.cases)
+fn count_of(stats: &CaseStatistics, v: &DimValue) -> u64 {
+    stats.dims.iter().find(|d| d.value == *v).map_or(0, |d| d.cases)
 }
 
 /// A count, or "<t" if it is small.
@@ -203,7 +203,7 @@ impl Builder<'_> {
         ];
         let dir_items: Vec<(String, u64)> = dirs.iter().map(|(d, l)| ((*l).to_owned(), by_dir(*d))).collect();
         let dir_grid = Grid::new(1, 3, dir_items.iter().map(|i| i.1).collect(), true, false);
-        let table = self.one_dim("retning", "Saker etter retning", "Retning", dir_items, Chart::Bars);
+        let table = self.one_dim("retning", "Saker etter retning", "Retning", &dir_items, Chart::Bars);
         let hidden = |i: usize| table.rows[i].cells[0].number().is_none() && dir_grid.value((0, i)) >= self.t;
         let hidden = DirectionHidden {
             k2s: hidden(0),
@@ -239,44 +239,44 @@ impl Builder<'_> {
     /// Type, consequence, patient group, month and category.
     pub(super) fn dimensions(&mut self, stats: &CaseStatistics) -> Vec<Table> {
         let mut tables = Vec::new();
-        let kinds = Kind::ALL
+        let kinds: Vec<(String, u64)> = Kind::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Kind(k))))
+            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Kind(k))))
             .collect();
-        tables.push(self.one_dim("type", "Saker etter type", "Type", kinds, Chart::Bars));
-        let cons = Consequence::ALL
+        tables.push(self.one_dim("type", "Saker etter type", "Type", &kinds, Chart::Bars));
+        let cons: Vec<(String, u64)> = Consequence::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Consequence(k))))
+            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Consequence(k))))
             .collect();
         tables.push(self.one_dim(
             "konsekvens",
             "Saker etter konsekvens for pasienten",
             "Konsekvens",
-            cons,
+            &cons,
             Chart::Bars,
         ));
-        let groups = PatientGroup::ALL
+        let groups: Vec<(String, u64)> = PatientGroup::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::PatientGroup(k))))
+            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::PatientGroup(k))))
             .collect();
         tables.push(self.one_dim(
             "pasientgruppe",
             "Saker etter pasientgruppe",
             "Pasientgruppe",
-            groups,
+            &groups,
             Chart::Bars,
         ));
-        let months = self
+        let months: Vec<(String, u64)> = self
             .p
             .period
             .months()
             .into_iter()
             .map(|m| (m.label_nb(), month_count(stats, m)))
             .collect();
-        tables.push(self.one_dim("maned", "Saker per hendelsesmåned", "Måned", months, Chart::Columns));
+        tables.push(self.one_dim("maned", "Saker per hendelsesmåned", "Måned", &months, Chart::Columns));
         let cats = Category::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Category(k))))
+            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Category(k))))
             .collect();
         tables.push(self.no_totals(
             "kategori",
@@ -407,7 +407,7 @@ impl Builder<'_> {
     pub(super) fn measures(&mut self, stats: &CaseStatistics) -> Table {
         let measures = MeasureCategory::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, DimValue::Measure(k))))
+            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Measure(k))))
             .collect();
         self.no_totals(
             "tiltak",

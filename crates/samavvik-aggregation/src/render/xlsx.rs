@@ -8,6 +8,13 @@ use crate::build::Report;
 use crate::table::Cell;
 
 /// Sheet names: at most 31 characters, unique; the table ids are both.
+///
+/// # Errors
+///
+/// The [`XlsxError`] of the first step `rust_xlsxwriter` refuses: a sheet
+/// name that is too long, repeated or has a forbidden character (a table
+/// id breaking the rule above), a period end it cannot store as a date,
+/// or a failure assembling the zip container.
 pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let (y, m) = (report.period.to.year(), report.period.to.month());
