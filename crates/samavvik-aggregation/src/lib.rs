@@ -10,7 +10,6 @@
 
 pub mod audit;
 pub mod build;
-pub mod disclosure;
 pub mod output;
 pub mod overlap;
 pub mod period;
