@@ -1,6 +1,7 @@
-//! Support for the end-to-end tests: a real server on a free port over
-//! SQLite or PostgreSQL, a real SMTP peer (Python's aiosmtpd), a browser-like
-//! HTTP client, and a capture of every log line the server writes.
+//! Support for the end-to-end tests: a real server over a fresh SQLite or
+//! PostgreSQL database ([`spawn_app`]), a real SMTP peer (Python's aiosmtpd),
+//! a browser-like HTTP client, and a capture of every log line the server
+//! writes. Every port is picked by the system (bind port 0, read it back).
 
 pub mod db;
 pub mod logs;
@@ -8,7 +9,7 @@ pub mod server;
 pub mod smtp;
 
 pub use db::Engine;
-pub use server::{TestApp, valid_report};
+pub use server::{TestApp, spawn_app, valid_report};
 pub use smtp::SmtpSink;
 
 /// Polls `check` every 50 ms until it is true or `secs` have passed.
@@ -21,15 +22,6 @@ pub async fn eventually(secs: u64, mut check: impl AsyncFnMut() -> bool) -> bool
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     check().await
-}
-
-/// A free TCP port on loopback (bound, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 /// A string that appears nowhere unless the test typed it.

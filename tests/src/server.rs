@@ -1,11 +1,19 @@
-//! The real Samavvik server, started in this process on a free port, and a
-//! client that behaves like a browser (cookies, form fields).
+//! The real Samavvik server over a fresh database, listening on a port the
+//! system picks, and a client that behaves like a browser (cookies, form
+//! fields).
+//!
+//! [`spawn_app`] is the one way to start it; [`TestApp::builder`] changes
+//! the settings, the clock or the mail server first. Without an SMTP sink
+//! the app keeps its mail in memory.
 
 use samavvik_app::clock::Clock;
 use samavvik_app::settings::{MailBackend, Settings, SmtpTls};
+use samavvik_app::{App, tokens};
+use samavvik_store::HandlingStore;
 use samavvik_web::Running;
 
 use crate::db::{Engine, fresh_postgres};
+use crate::smtp::SmtpSink;
 
 pub struct TestApp {
     pub engine: Engine,
@@ -16,62 +24,137 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-impl TestApp {
-    /// Starts the server on `engine`, sending mail by SMTP to `smtp_port`.
-    /// Returns `None` only when PostgreSQL is unreachable outside CI.
-    pub async fn start(engine: Engine, smtp_port: u16) -> Option<TestApp> {
-        Self::start_with(engine, smtp_port, |_| {}).await
+/// Starts the server on `engine` over a fresh database. Returns `None`
+/// only when PostgreSQL is unreachable outside CI.
+pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
+    TestApp::builder(engine).spawn().await
+}
+
+type Tweak = Box<dyn FnOnce(&mut Settings) + Send>;
+
+/// What to change before [`Builder::spawn`] starts the app.
+pub struct Builder {
+    engine: Engine,
+    clock: Clock,
+    smtp_port: Option<u16>,
+    tweaks: Vec<Tweak>,
+}
+
+impl Builder {
+    /// Sends mail by SMTP to `sink` (otherwise mail stays in memory).
+    pub fn smtp(self, sink: &SmtpSink) -> Self {
+        Self {
+            smtp_port: Some(sink.port),
+            ..self
+        }
     }
 
-    pub async fn start_with(engine: Engine, smtp_port: u16, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-        Self::start_at(engine, smtp_port, Clock::system(), tweak).await
+    /// Runs on a clock the test controls.
+    pub fn clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
     }
 
-    /// Like [`TestApp::start_with`], on a clock the test controls.
-    pub async fn start_at(
-        engine: Engine,
-        smtp_port: u16,
-        clock: Clock,
-        tweak: impl FnOnce(&mut Settings),
-    ) -> Option<TestApp> {
+    /// Changes the settings after the harness has set its own.
+    pub fn settings(mut self, tweak: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    /// Binds port 0, loads the app with its real address as base URL, and
+    /// serves. Returns `None` only when PostgreSQL is unreachable outside CI.
+    pub async fn spawn(self) -> Option<TestApp> {
         crate::logs::install();
         let dir = tempfile::tempdir().expect("tempdir");
-        let db_url = match engine {
+        let db_url = match self.engine {
             Engine::Sqlite => format!("sqlite://{}/samavvik.db", dir.path().display()),
             Engine::Postgres => fresh_postgres().await?,
         };
-        let port = crate::free_port();
+        // Bound first, so the links in mail carry the address the server has.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let mut s = Settings::default();
-        s.server.bind = format!("127.0.0.1:{port}");
-        s.server.base_url = format!("http://127.0.0.1:{port}");
+        s.server.bind = addr.to_string();
+        s.server.base_url = format!("http://{addr}");
         s.database.url = db_url.clone();
         s.directory.path = crate::workspace_root().join("deploy/directory.toml");
         s.keys.dir = dir.path().join("keys");
         s.security.secret_file = dir.path().join("secret.key");
-        s.mail.backend = MailBackend::Smtp;
-        s.mail.smtp_host = "127.0.0.1".into();
-        s.mail.smtp_port = smtp_port;
-        s.mail.smtp_tls = SmtpTls::None;
-        s.mail.smtp_timeout_secs = 5;
+        match self.smtp_port {
+            Some(port) => {
+                s.mail.backend = MailBackend::Smtp;
+                s.mail.smtp_host = "127.0.0.1".into();
+                s.mail.smtp_port = port;
+                s.mail.smtp_tls = SmtpTls::None;
+                s.mail.smtp_timeout_secs = 5;
+            }
+            None => s.mail.backend = MailBackend::Memory,
+        }
         s.outbox.poll_interval_ms = 100;
         s.outbox.backoff_base_secs = 1;
         s.outbox.backoff_max_secs = 1;
-        tweak(&mut s);
+        for tweak in self.tweaks {
+            tweak(&mut s);
+        }
         samavvik_app::keyring::generate_missing(&s, &s.keys.dir.clone()).expect("demo keys");
-        let running = samavvik_web::start(s, clock, None).await.expect("server starts");
+        let app = App::load(s, self.clock, None).await.expect("app loads");
+        let running = samavvik_web::serve(app, listener).expect("server starts");
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
         Some(TestApp {
-            engine,
-            base: format!("http://{}", running.addr),
+            engine: self.engine,
+            base: format!("http://{addr}"),
             db_url,
             running,
             client,
             _dir: dir,
         })
+    }
+}
+
+impl TestApp {
+    /// A server with the harness's settings until the builder changes them.
+    pub fn builder(engine: Engine) -> Builder {
+        Builder {
+            engine,
+            clock: Clock::system(),
+            smtp_port: None,
+            tweaks: Vec::new(),
+        }
+    }
+
+    /// The same router the server runs, over the same app, for requests
+    /// sent with `tower::ServiceExt::oneshot` (no socket).
+    pub fn router(&self) -> axum::Router {
+        samavvik_web::router(samavvik_web::AppState::new(self.running.app.clone()))
+    }
+
+    /// A session for the person the directory knows by `email`, made in the
+    /// store as signing in by mail would; the token is the session cookie's value.
+    pub async fn session_for(&self, email: &str) -> String {
+        let app = &self.running.app;
+        let principal = app
+            .catalog
+            .current()
+            .people
+            .by_email(email)
+            .unwrap_or_else(|| panic!("{email} is not in the directory"))
+            .principal
+            .clone();
+        let token = tokens::long_token();
+        let now = app.clock.now();
+        app.store
+            .create_session(
+                &tokens::hash("session", &token),
+                &principal,
+                now,
+                now + chrono::Duration::hours(1),
+            )
+            .await
+            .expect("create session");
+        token
     }
 
     /// GETs the form and returns its hidden (csrf_token, idempotency_key).
@@ -113,6 +196,15 @@ impl TestApp {
 
     pub fn store(&self) -> &samavvik_store::AnyStore {
         &self.running.app.store
+    }
+
+    /// True once the outbox has sent (or given up on) every job. Jobs are
+    /// written with the change that causes them, so from then on nothing
+    /// the test did so far can still send mail: a test that asserts "no
+    /// more mail" waits for this first.
+    pub async fn outbox_empty(&self) -> bool {
+        use samavvik_store::Store;
+        self.store().counts().await.expect("counts").mail_pending == 0
     }
 
     /// Stops the server and, on PostgreSQL, drops the test's database so

@@ -1,41 +1,77 @@
-//! A real SMTP server for the tests: `tests/support/smtp_sink.py` (aiosmtpd).
+//! A real SMTP server for the tests: `tests/support/smtp_sink.py` (aiosmtpd)
+//! on a port the system picks, which the sink reports on its first line.
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
 
 pub struct SmtpSink {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl SmtpSink {
-    /// Starts the sink on `port` and waits until it listens.
-    pub async fn start(port: u16) -> SmtpSink {
+    /// Starts the sink and waits until it listens.
+    pub async fn start() -> SmtpSink {
+        let mut sink = Self::spawn(false).await;
+        sink.expect_ready().await;
+        sink
+    }
+
+    /// A sink whose port is taken but refuses connections, like a mail
+    /// server that is down, until [`SmtpSink::come_up`].
+    pub async fn start_down() -> SmtpSink {
+        Self::spawn(true).await
+    }
+
+    /// Starts listening on the port held since [`SmtpSink::start_down`].
+    pub async fn come_up(&mut self) {
+        let stdin = self.child.stdin.as_mut().expect("a sink started down");
+        stdin.write_all(b"up\n").await.expect("tell the sink to listen");
+        stdin.flush().await.expect("flush");
+        self.expect_ready().await;
+    }
+
+    async fn spawn(down: bool) -> SmtpSink {
         let dir = tempfile::tempdir().expect("tempdir");
         let script = crate::workspace_root().join("tests/support/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--dir")
-            .arg(dir.path())
+        let mut command = Command::new("python3");
+        command.arg(&script).arg("--dir").arg(dir.path());
+        if down {
+            command.arg("--down");
+        }
+        let mut child = command
+            .stdin(if down { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
             .expect("python3 must be installed (with aiosmtpd) to run the end-to-end tests");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await;
-        assert!(
-            matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"),
-            "SMTP sink did not start (is aiosmtpd installed? pip install aiosmtpd): {ready:?}"
-        );
-        SmtpSink { port, dir, child }
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = next_line(&mut lines).await;
+        let port = first
+            .as_deref()
+            .and_then(|l| l.strip_prefix("port "))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| {
+                panic!("SMTP sink did not start (is aiosmtpd installed? pip install aiosmtpd): {first:?}")
+            });
+        SmtpSink {
+            port,
+            dir,
+            child,
+            lines,
+        }
+    }
+
+    async fn expect_ready(&mut self) {
+        let line = next_line(&mut self.lines).await;
+        assert_eq!(line.as_deref(), Some("ready"), "SMTP sink did not start listening");
     }
 
     /// The raw messages received so far, in arrival order.
@@ -55,4 +91,13 @@ impl SmtpSink {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// The sink's next line on stdout, or `None` if it ended or took too long.
+async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>) -> Option<String> {
+    tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten()
 }

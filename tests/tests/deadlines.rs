@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use samavvik_app::clock::Clock;
 use samavvik_core::{CaseNumber, CaseState};
 use samavvik_store::{HandlingStore, NewEvent, Store, TransitionWrite};
-use samavvik_tests::{Engine, SmtpSink, TestApp, eventually, free_port, valid_report};
+use samavvik_tests::{Engine, SmtpSink, TestApp, eventually, valid_report};
 
 samavvik_tests::on_both_engines!(reminders_and_escalation_fire_once_each);
 
@@ -22,18 +22,22 @@ async fn sweep_on(app: &TestApp, when: &str) -> usize {
 }
 
 async fn reminders_and_escalation_fire_once_each(engine: Engine) {
-    let sink = SmtpSink::start(free_port()).await;
+    let sink = SmtpSink::start().await;
     // Monday 23 November 2026, 10:00 in Oslo. The periodic sweep is slowed
     // down so only the test's own sweeps count.
     let clock = Clock::fixed(at("2026-11-23T09:00:00Z"));
     // Straight to the receiver (no sender-side review), so its deadlines run from today.
     let tmp = tempfile::tempdir().unwrap();
     let directory = samavvik_tests::server::directory_without_review(tmp.path());
-    let Some(app) = TestApp::start_at(engine, sink.port, clock, |s| {
-        s.deadlines.sweep_interval_secs = 86_400;
-        s.directory.path = directory;
-    })
-    .await
+    let Some(app) = TestApp::builder(engine)
+        .smtp(&sink)
+        .clock(clock)
+        .settings(|s| {
+            s.deadlines.sweep_interval_secs = 86_400;
+            s.directory.path = directory;
+        })
+        .spawn()
+        .await
     else {
         return;
     };
@@ -120,18 +124,26 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
     };
     let secretariat = "samhandlingssjef@helsefellesskapet.example.no";
     let klinikk = "klinikkledelse.med@siv.example.no";
+    let stages = [
+        ("ack-escalation", secretariat),
+        ("answer-escalation", secretariat),
+        ("ack-reminder", klinikk),
+        ("ack-due", klinikk),
+        ("answer-reminder", klinikk),
+        ("answer-due", klinikk),
+    ];
+    // Wait until every notice has arrived and the outbox has nothing left,
+    // so the counts below are final.
     assert!(
         eventually(20, async || {
-            count("ack-escalation", secretariat) == 1
-                && count("answer-escalation", secretariat) == 1
-                && count("ack-reminder", klinikk) == 1
-                && count("ack-due", klinikk) == 1
-                && count("answer-reminder", klinikk) == 1
-                && count("answer-due", klinikk) == 1
+            stages.iter().all(|(stage, to)| count(stage, to) >= 1) && app.outbox_empty().await
         })
         .await,
-        "escalations to the secretariat and reminders to the klinikk, once each"
+        "escalations to the secretariat and reminders to the klinikk arrive"
     );
+    for (stage, to) in stages {
+        assert_eq!(count(stage, to), 1, "{stage} to {to} once");
+    }
     assert_eq!(
         count("escalation", klinikk),
         0,

@@ -4,7 +4,7 @@
 
 use samavvik_core::CaseNumber;
 use samavvik_store::{AuditFilter, HandlingStore, Store};
-use samavvik_tests::{Engine, SmtpSink, TestApp, canary, eventually, free_port, logs, valid_report};
+use samavvik_tests::{Engine, SmtpSink, TestApp, canary, eventually, logs, valid_report};
 
 samavvik_tests::on_both_engines!(
     full_flow_with_sign_in_by_mail,
@@ -131,8 +131,8 @@ async fn audit_count(app: &TestApp, action: &str, n: CaseNumber) -> u64 {
 }
 
 async fn full_flow_with_sign_in_by_mail(engine: Engine) {
-    let sink = SmtpSink::start(free_port()).await;
-    let Some(app) = TestApp::start(engine, sink.port).await else {
+    let sink = SmtpSink::start().await;
+    let Some(app) = TestApp::builder(engine).smtp(&sink).spawn().await else {
         return;
     };
     let secret = canary("H");
@@ -449,6 +449,8 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
         "the receiver reads why"
     );
 
+    // Every notice the flow queued has been sent before the mail is read.
+    assert!(eventually(20, async || app.outbox_empty().await).await);
     for m in sink.messages() {
         assert!(
             !m.contains(&secret) && !m.contains("Vi har endret rutinen"),
@@ -461,9 +463,13 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
 }
 
 async fn sign_in_sign_out_and_the_audit_log(engine: Engine) {
-    let sink = SmtpSink::start(free_port()).await;
+    let sink = SmtpSink::start().await;
     let admin = "systemeier@samavvik.example.no";
-    let Some(app) = TestApp::start_with(engine, sink.port, |s| s.security.admin_emails = vec![admin.into()]).await
+    let Some(app) = TestApp::builder(engine)
+        .smtp(&sink)
+        .settings(|s| s.security.admin_emails = vec![admin.into()])
+        .spawn()
+        .await
     else {
         return;
     };
@@ -518,8 +524,9 @@ async fn sign_in_sign_out_and_the_audit_log(engine: Engine) {
             .filter(|m| m.contains(KIR) && m.contains("/logg-inn/"))
             .count()
     };
-    assert!(eventually(20, async || links_to_kir() >= 3).await);
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Every link asked for is written to the outbox before the answer; once
+    // the outbox is empty, no further link can still be on its way.
+    assert!(eventually(20, async || links_to_kir() >= 3 && app.outbox_empty().await).await);
     assert_eq!(links_to_kir(), 3, "at most three links in a quarter of an hour");
     let unsigned = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -568,8 +575,8 @@ async fn sign_in_sign_out_and_the_audit_log(engine: Engine) {
 }
 
 async fn secretariat_downloads_the_report(engine: Engine) {
-    let sink = SmtpSink::start(free_port()).await;
-    let Some(app) = TestApp::start(engine, sink.port).await else {
+    let sink = SmtpSink::start().await;
+    let Some(app) = TestApp::builder(engine).smtp(&sink).spawn().await else {
         return;
     };
     let (csrf, key) = app.open_form().await;

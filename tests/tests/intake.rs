@@ -3,7 +3,7 @@
 
 use samavvik_core::CaseNumber;
 use samavvik_store::Store;
-use samavvik_tests::{Engine, SmtpSink, TestApp, canary, db, eventually, free_port, logs, valid_report};
+use samavvik_tests::{Engine, SmtpSink, TestApp, canary, db, eventually, logs, spawn_app, valid_report};
 
 samavvik_tests::on_both_engines!(
     report_is_sealed_routed_and_notified_without_content,
@@ -30,20 +30,53 @@ fn follow_up_link(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-/// Expected notifications for Horten hjemmetjeneste → SiV Medisinsk klinikk:
-/// the klinikk's postmottak and leaders, and the sending unit's leaders.
-async fn expected_mail_count(app: &TestApp, n: CaseNumber) -> usize {
-    let _ = n;
-    let counts = app.store().counts().await.unwrap();
-    (counts.mail_pending + counts.mail_sent) as usize
+/// Who `deploy/directory.toml` says is told of a report from Horten
+/// hjemmetjeneste to SiV Medisinsk klinikk that needs no review: the
+/// klinikk's postmottak and its leader, and the sending unit's leader.
+const NOTIFIED_WITHOUT_REVIEW: [&str; 3] = [
+    "postmottak@siv.example.no",
+    "klinikkledelse.med@siv.example.no",
+    "leder.hjemmetjenesten@horten.example.no",
+];
+
+/// Who is told of the same report where Horten asks for review (the
+/// shipped directory): only the sending unit's leader, to review it.
+const NOTIFIED_FOR_REVIEW: [&str; 1] = ["leder.hjemmetjenesten@horten.example.no"];
+
+/// The `To:` address of a raw message.
+fn recipient(mail: &str) -> String {
+    let line = mail
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("to:"))
+        .unwrap_or_else(|| panic!("no To: in {mail}"));
+    let to = line[3..].trim();
+    to.rsplit('<').next().unwrap_or(to).trim_end_matches('>').to_owned()
+}
+
+/// The recipients of `mails`, sorted.
+fn recipients(mails: &[String]) -> Vec<String> {
+    let mut to: Vec<String> = mails.iter().map(|m| recipient(m)).collect();
+    to.sort();
+    to
+}
+
+fn sorted(addresses: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+    out.sort();
+    out
 }
 
 async fn report_is_sealed_routed_and_notified_without_content(engine: Engine) {
-    let sink = SmtpSink::start(free_port()).await;
+    let sink = SmtpSink::start().await;
     // Straight to the receiver: this directory asks for no sender-side review.
     let tmp = tempfile::tempdir().unwrap();
     let directory = samavvik_tests::server::directory_without_review(tmp.path());
-    let Some(app) = TestApp::start_with(engine, sink.port, |s| s.directory.path = directory).await else {
+    let Some(app) = TestApp::builder(engine)
+        .smtp(&sink)
+        .settings(|s| s.directory.path = directory)
+        .spawn()
+        .await
+    else {
         return;
     };
     let secret = canary("A");
@@ -76,15 +109,20 @@ async fn report_is_sealed_routed_and_notified_without_content(engine: Engine) {
     );
 
     // Mail: every job delivered once, none with content.
-    let expected = expected_mail_count(&app, number).await;
-    assert!(expected >= 2, "receiver and sender are both notified");
+    let expected = NOTIFIED_WITHOUT_REVIEW.len();
     assert!(
-        eventually(20, async || sink.messages().len() >= expected).await,
-        "mail arrives"
+        eventually(20, async || sink.messages().len() >= expected
+            && app.outbox_empty().await)
+        .await,
+        "mail arrives and the outbox has nothing more to send"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let mails = sink.messages();
     assert_eq!(mails.len(), expected, "each notification arrives once");
+    assert_eq!(
+        recipients(&mails),
+        sorted(&NOTIFIED_WITHOUT_REVIEW),
+        "receiver and sender are both notified"
+    );
     let mut ids: Vec<String> = mails
         .iter()
         .map(|m| {
@@ -147,8 +185,8 @@ async fn report_is_sealed_routed_and_notified_without_content(engine: Engine) {
 }
 
 async fn mail_server_down_at_submit_delivers_exactly_once_later(engine: Engine) {
-    let port = free_port();
-    let Some(app) = TestApp::start(engine, port).await else {
+    let mut sink = SmtpSink::start_down().await;
+    let Some(app) = TestApp::builder(engine).smtp(&sink).spawn().await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -164,16 +202,19 @@ async fn mail_server_down_at_submit_delivers_exactly_once_later(engine: Engine) 
         .await,
         "a delivery was attempted and will be retried"
     );
-    let expected = expected_mail_count(&app, number).await;
+    // The shipped directory asks Horten's leader to review first: one notice.
+    let expected = NOTIFIED_FOR_REVIEW.len();
     assert_eq!(app.store().counts().await.unwrap().mail_sent, 0);
 
-    let sink = SmtpSink::start(port).await;
+    sink.come_up().await;
     assert!(
-        eventually(30, async || sink.messages().len() >= expected).await,
-        "mail is delivered when SMTP is back"
+        eventually(30, async || sink.messages().len() >= expected
+            && app.outbox_empty().await)
+        .await,
+        "mail is delivered when SMTP is back, and nothing is left to send"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(sink.messages().len(), expected, "exactly once");
+    assert_eq!(recipients(&sink.messages()), sorted(&NOTIFIED_FOR_REVIEW));
     let counts = app.store().counts().await.unwrap();
     assert_eq!(
         (counts.mail_pending, counts.mail_sent as usize, counts.mail_dead),
@@ -184,7 +225,7 @@ async fn mail_server_down_at_submit_delivers_exactly_once_later(engine: Engine) 
 }
 
 async fn missing_fields_come_back_with_messages_and_values_kept(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -222,7 +263,7 @@ async fn missing_fields_come_back_with_messages_and_values_kept(engine: Engine) 
 }
 
 async fn oversize_body_gets_a_413_page(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -237,7 +278,7 @@ async fn oversize_body_gets_a_413_page(engine: Engine) {
 }
 
 async fn unknown_unit_is_refused_with_a_message(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -258,7 +299,7 @@ async fn unknown_unit_is_refused_with_a_message(engine: Engine) {
 }
 
 async fn wrong_csrf_token_keeps_what_was_typed(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (_csrf, key) = app.open_form().await;
@@ -290,7 +331,7 @@ async fn wrong_csrf_token_keeps_what_was_typed(engine: Engine) {
 }
 
 async fn resubmission_and_double_click_make_one_case(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -328,7 +369,7 @@ async fn resubmission_and_double_click_make_one_case(engine: Engine) {
 }
 
 async fn same_organisation_is_refused(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -350,8 +391,8 @@ async fn same_organisation_is_refused(engine: Engine) {
 }
 
 async fn report_waits_for_the_leaders_review_where_the_directory_asks(engine: Engine) {
-    let sink = SmtpSink::start(free_port()).await;
-    let Some(app) = TestApp::start(engine, sink.port).await else {
+    let sink = SmtpSink::start().await;
+    let Some(app) = TestApp::builder(engine).smtp(&sink).spawn().await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -364,10 +405,13 @@ async fn report_waits_for_the_leaders_review_where_the_directory_asks(engine: En
     let number = case_number_in(&html);
     let case = app.store().case_by_number(number).await.unwrap().unwrap();
     assert_eq!(case.state.slug(), "sender_review");
-    assert!(eventually(20, async || !sink.messages().is_empty()).await);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        eventually(20, async || !sink.messages().is_empty() && app.outbox_empty().await).await,
+        "the review notice arrives and nothing else is queued"
+    );
     let mails = sink.messages();
     assert_eq!(mails.len(), 1, "only the sending unit's leader is told, to review");
+    assert_eq!(recipients(&mails), sorted(&NOTIFIED_FOR_REVIEW));
     assert!(mails[0].contains("leder.hjemmetjenesten@horten.example.no"));
     assert!(
         !mails.iter().any(|m| m.contains("postmottak@siv.example.no")),

@@ -2,7 +2,7 @@
 //! before sending, and a directory change that leaves existing cases alone.
 
 use samavvik_store::{DirectoryStore, Store};
-use samavvik_tests::{Engine, TestApp, canary, free_port, logs, valid_report};
+use samavvik_tests::{Engine, TestApp, canary, logs, spawn_app, valid_report};
 
 samavvik_tests::on_both_engines!(
     free_text_routes_to_the_kommune_and_says_why,
@@ -30,7 +30,7 @@ fn case_number_in(html: &str) -> samavvik_core::CaseNumber {
 }
 
 async fn free_text_routes_to_the_kommune_and_says_why(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, key) = app.open_form().await;
@@ -68,7 +68,7 @@ async fn free_text_routes_to_the_kommune_and_says_why(engine: Engine) {
 }
 
 async fn preview_shows_the_decision_before_sending(engine: Engine) {
-    let Some(app) = TestApp::start(engine, free_port()).await else {
+    let Some(app) = spawn_app(engine).await else {
         return;
     };
     let (csrf, _) = app.open_form().await;
@@ -107,7 +107,11 @@ async fn directory_change_leaves_existing_cases_alone(engine: Engine) {
     let original = std::fs::read_to_string(samavvik_tests::workspace_root().join("deploy/directory.toml")).unwrap();
     std::fs::write(&path, &original).unwrap();
     let p = path.clone();
-    let Some(app) = TestApp::start_with(engine, free_port(), move |s| s.directory.path = p).await else {
+    let Some(app) = TestApp::builder(engine)
+        .settings(move |s| s.directory.path = p)
+        .spawn()
+        .await
+    else {
         return;
     };
     let (csrf, key) = app.open_form().await;
