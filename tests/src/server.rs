@@ -147,7 +147,7 @@ impl TestApp {
         let now = app.clock.now();
         app.store
             .create_session(
-                &tokens::hash("session", &token),
+                &app.secret.token_hash("session", &token),
                 &principal,
                 now,
                 now + chrono::Duration::hours(1),

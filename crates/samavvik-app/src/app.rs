@@ -27,9 +27,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Tells the outbox worker there is new mail (see [`App::wake_worker`]).
     pub wake: Arc<Notify>,
-    /// Recent sign-in links per principal, to stop anyone flooding a
-    /// leader's mailbox by asking for links again and again.
-    sign_in_requests: std::sync::Mutex<std::collections::HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>>,
+    /// Reports per client address, per process (see [`crate::security`]).
+    pub report_limiter: crate::security::LocalLimiter,
     /// One permit per core for CPU-heavy work; see [`App::cpu`].
     cpu_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -58,7 +57,7 @@ impl App {
             mailer,
             clock,
             wake: Arc::new(Notify::new()),
-            sign_in_requests: std::sync::Mutex::default(),
+            report_limiter: crate::security::LocalLimiter::default(),
             cpu_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
@@ -76,6 +75,7 @@ impl App {
         let catalog = Catalog::load(&settings)?;
         crate::catalog::import_directory(&store, &catalog.directory).await?;
         let secret = Secret::load_or_create(&settings.security.secret_file)?;
+        rewrap_legacy_tokens(&store, &secret).await?;
         let mailer = match mailer {
             Some(m) => m,
             None => Mailer::from_settings(&settings.mail)?,
@@ -95,24 +95,6 @@ impl App {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| Error::Internal(e.into()))
-    }
-
-    /// Whether another sign-in link may be sent to `principal` now: at most
-    /// `SIGN_IN_LINKS` in any window of `SIGN_IN_WINDOW_MINUTES`. Per
-    /// process, which is enough to stop a flood.
-    pub fn allow_sign_in_link(&self, principal: &str) -> bool {
-        use samavvik_core::limits::{SIGN_IN_LINKS as MAX, SIGN_IN_WINDOW_MINUTES};
-        let window = chrono::Duration::minutes(SIGN_IN_WINDOW_MINUTES);
-        let now = self.clock.now();
-        let mut map = self.sign_in_requests.lock().expect("sign-in limiter lock");
-        map.retain(|_, times| times.iter().any(|t| *t > now - window));
-        let times = map.entry(principal.to_owned()).or_default();
-        times.retain(|t| *t > now - window);
-        if times.len() >= MAX {
-            return false;
-        }
-        times.push(now);
-        true
     }
 
     /// Tells the outbox worker there is new mail, so it does not wait for its next poll.
@@ -150,6 +132,23 @@ impl App {
         tracing::info!(version = %self.catalog.current().directory.version(), "directory reloaded");
         Ok(())
     }
+}
+
+/// Keys the follow-up hashes stored before migration 0009 with the server
+/// secret (see [`crate::tokens`]), so their links keep working and a plain
+/// SHA-256 in the database matches nothing.
+///
+/// # Errors
+/// When the store cannot be read or written.
+pub async fn rewrap_legacy_tokens(store: &AnyStore, secret: &Secret) -> anyhow::Result<()> {
+    use samavvik_store::SecurityStore;
+    let rewrapped = store
+        .rewrap_legacy_follow_ups(&|old| secret.rewrap("follow-up", old))
+        .await?;
+    if rewrapped > 0 {
+        tracing::info!(rewrapped, "follow-up link hashes keyed with the server secret");
+    }
+    Ok(())
 }
 
 /// Connects to the configured database and applies migrations.

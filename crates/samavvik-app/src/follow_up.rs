@@ -27,10 +27,23 @@ pub async fn case_for(app: &App, token: &str) -> Result<CaseRecord, Error> {
     if !tokens::is_long_token(token) {
         return Err(Error::NotFound);
     }
-    app.store
-        .case_by_follow_up(&tokens::hash("follow-up", token))
-        .await?
-        .ok_or(Error::NotFound)
+    let case = app
+        .store
+        .case_by_follow_up(&app.secret.token_hash("follow-up", token))
+        .await?;
+    match case {
+        Some(case) => Ok(case),
+        None => {
+            crate::security::record(
+                app,
+                crate::security::ANONYMOUS,
+                AuditAction::FollowUpRefused,
+                "unknown link",
+            )
+            .await?;
+            Err(Error::NotFound)
+        }
+    }
 }
 
 /// Whether the reporter may still add information.

@@ -23,7 +23,6 @@ use crate::app::App;
 use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::mail::{Notice, TEMPLATE_NEW_CASE_RECEIVER, TEMPLATE_NEW_CASE_SENDER, TEMPLATE_REVIEW_REQUESTED};
-use crate::tokens;
 
 pub enum Outcome {
     Receipt(Box<Receipt>),
@@ -43,7 +42,7 @@ pub struct Receipt {
 /// When the store or sealing fails; validation problems are
 /// [`Outcome::Invalid`].
 pub async fn submit(app: &App, raw: &RawReport, idempotency_key: &str) -> Result<Outcome, Error> {
-    let idempotency_hash = tokens::hash("idempotency", idempotency_key);
+    let idempotency_hash = app.secret.token_hash("idempotency", idempotency_key);
     let follow_up_token = app.secret.follow_up_token(idempotency_key);
     if let Some(existing) = app.store.find_by_idempotency(&idempotency_hash).await? {
         return existing_receipt(app, existing, follow_up_token).await;
@@ -52,7 +51,7 @@ pub async fn submit(app: &App, raw: &RawReport, idempotency_key: &str) -> Result
         Ok(d) => d,
         Err(errors) => return Ok(Outcome::Invalid(errors)),
     };
-    let follow_up_hash = tokens::hash("follow-up", &follow_up_token);
+    let follow_up_hash = app.secret.token_hash("follow-up", &follow_up_token);
     match store_draft(app, draft, idempotency_hash, follow_up_hash).await? {
         Stored::Created { record, .. } => Ok(Outcome::Receipt(Box::new(Receipt {
             case: *record,

@@ -35,6 +35,11 @@ pub enum KeyringError {
     Recovery(samavvik_seal::SealError),
     #[error("units without any age recipient (no key file in {dir} and none in the directory): {units}")]
     Missing { dir: String, units: String },
+    #[error(
+        "units that get mail (a postmottak or leaders) but have no key file in {dir}: {units}. \
+         Their leaders could not open their cases. Run `samavvik keys generate` or put the units' key files there"
+    )]
+    NoIdentity { dir: String, units: String },
 }
 
 impl Keyring {
@@ -43,11 +48,14 @@ impl Keyring {
     ///
     /// # Errors
     /// A key file that cannot be read, is readable by others, or does not
-    /// belong to its unit; a unit without any recipient; a bad recovery recipient.
+    /// belong to its unit; a unit without any recipient; a unit that gets
+    /// mail (postmottak or leaders) but has no key file, so its leaders could
+    /// not open its cases; a bad recovery recipient.
     pub fn load(directory: &Directory, dir: &Path, recovery: Option<&str>) -> Result<Self, KeyringError> {
         let mut identities = HashMap::new();
         let mut recipients: HashMap<UnitId, Vec<Recipient>> = HashMap::new();
         let mut missing = Vec::new();
+        let mut unopenable = Vec::new();
         for unit in directory.units() {
             let mut list = Vec::new();
             for r in &unit.age_recipients {
@@ -67,6 +75,10 @@ impl Keyring {
             }
             if list.is_empty() {
                 missing.push(unit.id.to_string());
+            } else if !identities.contains_key(&unit.id)
+                && (unit.postmottak_email.is_some() || !unit.leader_emails.is_empty())
+            {
+                unopenable.push(unit.id.to_string());
             }
             recipients.insert(unit.id.clone(), list);
         }
@@ -74,6 +86,12 @@ impl Keyring {
             return Err(KeyringError::Missing {
                 dir: dir.display().to_string(),
                 units: missing.join(", "),
+            });
+        }
+        if !unopenable.is_empty() {
+            return Err(KeyringError::NoIdentity {
+                dir: dir.display().to_string(),
+                units: unopenable.join(", "),
             });
         }
         let recovery = recovery
@@ -114,12 +132,7 @@ impl Keyring {
 /// When the directory cannot be loaded or a file cannot be written.
 pub fn generate_missing(settings: &crate::settings::Settings, dir: &std::path::Path) -> anyhow::Result<usize> {
     let directory = settings.directory.load()?;
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
+    crate::files::private_dir(dir)?;
     let mut made = 0;
     for unit in directory.units() {
         let path = dir.join(format!("{}.key", unit.id));

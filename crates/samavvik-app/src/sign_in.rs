@@ -1,9 +1,13 @@
 //! Sign-in by a single-use link sent to a work e-mail the directory knows,
 //! and the sessions it starts.
 //!
-//! The answer to "send me a link" is the same whether or not the address is
-//! known; the web layer shows a confirmation button before the link is
-//! used, because mail scanners open links too.
+//! The answer to "send me a link" is the same, and comes as fast, whether or
+//! not the address is known: the lookup and the mail happen after the
+//! answer. Limits per client address and for everyone stop floods; the
+//! per-address limit only decides whether another link is mailed, so
+//! nobody can lock a leader out, and a link already sent always works. The
+//! web layer shows a confirmation button before the link is used, because
+//! mail scanners open links too.
 
 use samavvik_core::AuditAction;
 use samavvik_store::{AuditEntry, HandlingStore, NewMailJob};
@@ -12,20 +16,80 @@ use crate::app::App;
 use crate::error::Error;
 use crate::mail::{Payload, SignInLink, TEMPLATE_SIGN_IN};
 use crate::people::Person;
+use crate::security;
 use crate::tokens::{self, random_key};
 
+/// What happened to a request for a sign-in link, as far as the asker may know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRequest {
+    /// Taken: a link goes out if the address is known (said the same either way).
+    Accepted,
+    /// Too many requests from this client or from everyone; nothing was looked up.
+    TooMany,
+}
+
+/// Takes a request for a sign-in link. The limits per client address and
+/// for everyone are checked first (the same work for any address); then the
+/// answer is given at once and the lookup, the per-address limit and the
+/// mail are done afterwards in a task of their own, so a known and an
+/// unknown address take the same time to answer.
+///
+/// # Errors
+/// When the store cannot write the limit counters.
+pub async fn request_link(app: &App, email: &str, client: &str) -> Result<LinkRequest, Error> {
+    use samavvik_core::limits::{SIGN_IN_GLOBAL, SIGN_IN_PER_CLIENT, SIGN_IN_WINDOW_MINUTES};
+    if !security::within_limit(
+        app,
+        "sign-in:client",
+        client,
+        SIGN_IN_PER_CLIENT,
+        SIGN_IN_WINDOW_MINUTES,
+    )
+    .await?
+        || !security::within_limit(app, "sign-in:global", "global", SIGN_IN_GLOBAL, SIGN_IN_WINDOW_MINUTES).await?
+    {
+        return Ok(LinkRequest::TooMany);
+    }
+    let app = app.clone();
+    let email = email.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = send_link(&app, &email).await {
+            tracing::error!(error = %e, "sign-in link not queued");
+        }
+    });
+    Ok(LinkRequest::Accepted)
+}
+
 /// Queues a sign-in link for `email` if it belongs to someone in the
-/// directory and they have not asked too often. Says nothing about which.
+/// directory and they have not asked too often; audits the request under
+/// a keyed hash of the address either way.
 ///
 /// # Errors
 /// When the store cannot write.
-pub async fn request_link(app: &App, email: &str) -> Result<(), Error> {
+pub async fn send_link(app: &App, email: &str) -> Result<(), Error> {
+    use samavvik_core::limits::{SIGN_IN_LINKS, SIGN_IN_WINDOW_MINUTES};
     let catalog = app.catalog.current();
     let Some(person) = catalog.people.by_email(email) else {
         tracing::info!("sign-in link requested for an address not in the directory");
-        return Ok(());
+        let actor = app.secret.principal(email);
+        return security::record(app, &actor, AuditAction::SignInLinkRequested, "unknown address").await;
     };
-    if !app.allow_sign_in_link(&person.principal) {
+    security::record(
+        app,
+        &person.principal,
+        AuditAction::SignInLinkRequested,
+        "known address",
+    )
+    .await?;
+    if !security::within_limit(
+        app,
+        "sign-in:address",
+        &person.principal,
+        SIGN_IN_LINKS,
+        SIGN_IN_WINDOW_MINUTES,
+    )
+    .await?
+    {
         tracing::warn!(principal = %person.principal, "sign-in link not sent: too many requests");
         return Ok(());
     }
@@ -45,7 +109,13 @@ pub async fn request_link(app: &App, email: &str) -> Result<(), Error> {
     };
     let expires = now + chrono::Duration::minutes(minutes);
     app.store
-        .create_login_token(&tokens::hash("sign-in", &token), &person.principal, now, expires, &mail)
+        .create_login_token(
+            &app.secret.token_hash("sign-in", &token),
+            &person.principal,
+            now,
+            expires,
+            &mail,
+        )
         .await?;
     app.wake_worker();
     tracing::info!(principal = %person.principal, "sign-in link queued");
@@ -61,18 +131,25 @@ pub async fn confirm(app: &App, token: &str) -> Result<Option<String>, Error> {
     let now = app.clock.now();
     let principal = if tokens::is_long_token(token) {
         app.store
-            .consume_login_token(&tokens::hash("sign-in", token), now)
+            .consume_login_token(&app.secret.token_hash("sign-in", token), now)
             .await?
     } else {
         None
     };
     let Some(principal) = principal.filter(|p| app.catalog.current().people.get(p).is_some()) else {
+        security::record(
+            app,
+            security::ANONYMOUS,
+            AuditAction::SignInFailed,
+            "link unknown, used or expired",
+        )
+        .await?;
         return Ok(None);
     };
     let session = tokens::long_token();
     let expires = now + chrono::Duration::hours(app.settings.security.session_max_hours);
     app.store
-        .create_session(&tokens::hash("session", &session), &principal, now, expires)
+        .create_session(&app.secret.token_hash("session", &session), &principal, now, expires)
         .await?;
     app.audit(AuditEntry {
         at: now,
@@ -97,7 +174,7 @@ pub async fn session_person(app: &App, token: &str) -> Result<Option<Person>, Er
     let idle = chrono::Duration::minutes(app.settings.security.session_idle_minutes);
     let Some(principal) = app
         .store
-        .touch_session(&tokens::hash("session", token), now, now - idle)
+        .touch_session(&app.secret.token_hash("session", token), now, now - idle)
         .await?
     else {
         return Ok(None);
@@ -110,6 +187,11 @@ pub async fn session_person(app: &App, token: &str) -> Result<Option<Person>, Er
 /// # Errors
 /// When the store cannot write.
 pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
-    app.store.delete_session(&tokens::hash("session", token)).await?;
+    if let Some(person) = session_person(app, token).await? {
+        security::record(app, &person.principal, AuditAction::SignOut, "session ended").await?;
+    }
+    app.store
+        .delete_session(&app.secret.token_hash("session", token))
+        .await?;
     Ok(())
 }

@@ -9,7 +9,20 @@
 //!
 //! The follow-up token is derived from the form's idempotency key
 //! (`HMAC(secret, "follow-up" | key)`), so a double click or a resubmit after
-//! Back shows the very same receipt and link. Only its SHA-256 is stored.
+//! Back shows the very same receipt and link.
+//!
+//! Every token the server later recognises (sessions, sign-in links,
+//! follow-up links, idempotency keys) is stored only as
+//! [`Secret::token_hash`]: `HMAC-SHA256(secret, purpose | SHA-256(purpose | token))`.
+//! Whoever can write the database but does not hold the secret file cannot
+//! make a row that a token they know would match, so a database writer
+//! cannot mint a session for a leader or a link to a case. The inner
+//! SHA-256 is the hash stored before migration 0009, so those rows could be
+//! re-wrapped with the secret ([`Secret::rewrap`]) and old follow-up links
+//! keep working. The stored value is looked up by equality in an index; an
+//! attacker cannot steer the HMAC's bytes, so the lookup's timing says
+//! nothing about a token. Where a token is compared in memory (CSRF) the
+//! comparison is constant-time.
 
 use std::io::Write;
 use std::path::Path;
@@ -28,20 +41,25 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Secret([u8; 32]);
 
 impl Secret {
-    /// Reads the secret file, creating it (0600) with fresh random bytes if missing.
+    /// Reads the secret file, creating it (0600, its directory 0700) with
+    /// fresh random bytes if missing.
     ///
     /// # Errors
-    /// When the file cannot be read or created, or is shorter than 32 bytes.
+    /// When the file cannot be read or created, is readable by group or
+    /// others (like a unit key), or is shorter than 32 bytes.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        if let Ok(bytes) = std::fs::read(path) {
+        if path.exists() {
+            samavvik_seal::check_private(path)?;
+            let bytes =
+                std::fs::read(path).map_err(|e| anyhow::anyhow!("reading secret file {}: {e}", path.display()))?;
             let key: [u8; 32] = bytes
                 .get(..32)
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| anyhow::anyhow!("secret file {} is shorter than 32 bytes", path.display()))?;
             return Ok(Self(key));
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::private_dir(dir)?;
         }
         let mut key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut key);
@@ -93,6 +111,23 @@ impl Secret {
         )
     }
 
+    /// What is stored for a token: `HMAC(secret, purpose | SHA-256(purpose | token))`.
+    pub fn token_hash(&self, purpose: &str, token: &str) -> TokenHash {
+        self.rewrap(purpose, &unkeyed_hash(purpose, token))
+    }
+
+    /// The keyed form of a hash stored before migration 0009 (a plain
+    /// `SHA-256(purpose | token)`), so that row matches [`Self::token_hash`].
+    pub fn rewrap(&self, purpose: &str, legacy: &TokenHash) -> TokenHash {
+        TokenHash(self.mac(&format!("token|{purpose}"), &legacy.0))
+    }
+
+    /// A keyed, truncated hash for a value that must not be stored or
+    /// logged as it is (a client address) but must be recognised again.
+    pub fn pseudonym(&self, purpose: &str, value: &str) -> String {
+        hex::encode(&self.mac(purpose, value.as_bytes())[..10])
+    }
+
     /// The private follow-up token (256 bits, URL-safe) for an idempotency key.
     pub fn follow_up_token(&self, idempotency_key: &str) -> String {
         URL_SAFE_NO_PAD.encode(self.mac("follow-up", idempotency_key.as_bytes()))
@@ -124,8 +159,9 @@ pub fn is_key(s: &str) -> bool {
 }
 
 /// SHA-256 of a token, with a purpose prefix so hashes of one kind of token
-/// can never be confused with another.
-pub fn hash(purpose: &str, token: &str) -> TokenHash {
+/// can never be confused with another. Never stored as it is since
+/// migration 0009: [`Secret::token_hash`] keys it.
+fn unkeyed_hash(purpose: &str, token: &str) -> TokenHash {
     let mut h = Sha256::new();
     h.update(purpose.as_bytes());
     h.update(b"|");
@@ -155,7 +191,36 @@ mod tests {
         assert_eq!(s.follow_up_token(&k), s.follow_up_token(&k));
         assert_eq!(s.follow_up_token(&k).len(), 43, "256 bits base64url");
         assert_ne!(s.follow_up_token(&k), Secret::from_bytes([2; 32]).follow_up_token(&k));
-        assert_ne!(hash("follow-up", "x"), hash("idempotency", "x"));
+        assert_ne!(s.token_hash("follow-up", "x"), s.token_hash("idempotency", "x"));
+    }
+
+    #[test]
+    fn stored_token_hash_needs_the_secret_and_old_hashes_rewrap_to_it() {
+        let s = Secret::from_bytes([1; 32]);
+        let token = long_token();
+        let stored = s.token_hash("session", &token);
+        // What the database held before: a writer who knows a token can
+        // compute this, but it no longer matches anything.
+        assert_ne!(stored, unkeyed_hash("session", &token));
+        assert_ne!(stored, Secret::from_bytes([2; 32]).token_hash("session", &token));
+        assert_eq!(
+            s.rewrap("follow-up", &unkeyed_hash("follow-up", &token)),
+            s.token_hash("follow-up", &token)
+        );
+    }
+
+    #[test]
+    fn secret_file_readable_by_others_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        Secret::load_or_create(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = Secret::load_or_create(&path).err().expect("refused");
+            assert!(e.to_string().contains("group or others"), "{e}");
+        }
     }
 
     #[test]

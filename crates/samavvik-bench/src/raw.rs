@@ -90,8 +90,8 @@ async fn worker(state: App, raw: RawReport, measure_from: Instant, end: Instant)
                 store_draft(
                     &state,
                     draft,
-                    tokens::hash("idempotency", &key),
-                    tokens::hash("follow-up", &follow_up),
+                    state.secret.token_hash("idempotency", &key),
+                    state.secret.token_hash("follow-up", &follow_up),
                 )
                 .await
                 .map_err(|e| e.to_string())

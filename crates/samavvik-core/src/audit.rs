@@ -18,6 +18,19 @@ pub enum AuditAction {
     Export,
     /// Signed in with a link.
     SignIn,
+    /// Asked for a sign-in link (actor: a keyed hash of the address, also
+    /// for addresses the directory does not know; detail says which).
+    SignInLinkRequested,
+    /// Used a sign-in link that is unknown, already used or expired.
+    SignInFailed,
+    /// Signed out; the server-side session is gone.
+    SignOut,
+    /// Sent a form whose CSRF token did not match (detail: the route).
+    CsrfFailed,
+    /// Was refused by a rate limit (detail: which limit).
+    RateLimited,
+    /// Opened a follow-up link that leads nowhere.
+    FollowUpRefused,
 }
 
 impl AuditAction {
@@ -37,10 +50,17 @@ impl AuditAction {
         AuditAction::Message,
         AuditAction::Export,
         AuditAction::SignIn,
+        AuditAction::SignInLinkRequested,
+        AuditAction::SignInFailed,
+        AuditAction::SignOut,
+        AuditAction::CsrfFailed,
+        AuditAction::RateLimited,
+        AuditAction::FollowUpRefused,
     ];
 
     /// The stored text: `denied`, `view-sealed`, `transition:<slug>`,
-    /// `message`, `export`, `sign-in`.
+    /// `message`, `export`, `sign-in`, `sign-in-link`, `sign-in-failed`,
+    /// `sign-out`, `csrf-failed`, `rate-limited`, `follow-up-refused`.
     pub fn as_str(self) -> &'static str {
         use Transition as T;
         match self {
@@ -61,6 +81,12 @@ impl AuditAction {
             AuditAction::Message => "message",
             AuditAction::Export => "export",
             AuditAction::SignIn => "sign-in",
+            AuditAction::SignInLinkRequested => "sign-in-link",
+            AuditAction::SignInFailed => "sign-in-failed",
+            AuditAction::SignOut => "sign-out",
+            AuditAction::CsrfFailed => "csrf-failed",
+            AuditAction::RateLimited => "rate-limited",
+            AuditAction::FollowUpRefused => "follow-up-refused",
         }
     }
 
@@ -85,7 +111,20 @@ mod tests {
         let texts: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
         let mut expected = vec!["denied".to_owned(), "view-sealed".to_owned()];
         expected.extend(Transition::ALL.iter().map(|t| format!("transition:{}", t.slug())));
-        expected.extend(["message", "export", "sign-in"].map(String::from));
+        expected.extend(
+            [
+                "message",
+                "export",
+                "sign-in",
+                "sign-in-link",
+                "sign-in-failed",
+                "sign-out",
+                "csrf-failed",
+                "rate-limited",
+                "follow-up-refused",
+            ]
+            .map(String::from),
+        );
         assert_eq!(texts, expected);
         for &a in AuditAction::ALL {
             assert_eq!(AuditAction::from_stored(a.as_str()), Some(a));

@@ -29,9 +29,21 @@ pub const MEASURE_RESPONSIBLE: usize = 200;
 pub const REPORTER_ADDITION: usize = 5_000;
 
 /// Sign-in links sent to one person within [`SIGN_IN_WINDOW_MINUTES`].
-pub const SIGN_IN_LINKS: usize = 3;
-/// The sliding window for [`SIGN_IN_LINKS`], in minutes.
+pub const SIGN_IN_LINKS: u64 = 3;
+/// The fixed window for [`SIGN_IN_LINKS`], in minutes.
 pub const SIGN_IN_WINDOW_MINUTES: i64 = 15;
+
+/// Sign-in link requests from one client address within [`SIGN_IN_WINDOW_MINUTES`].
+pub const SIGN_IN_PER_CLIENT: u64 = 20;
+/// Sign-in link requests from everyone together within
+/// [`SIGN_IN_WINDOW_MINUTES`]: a ceiling on the mail a flood can cause.
+/// Links already sent and sessions keep working when it is reached.
+pub const SIGN_IN_GLOBAL: u64 = 600;
+/// Reports from one client address within [`REPORT_WINDOW_MINUTES`].
+/// Generous: a ward's shared PC sends many reports from one address.
+pub const REPORTS_PER_CLIENT: u64 = 60;
+/// The window for [`REPORTS_PER_CLIENT`], in minutes.
+pub const REPORT_WINDOW_MINUTES: i64 = 10;
 
 /// Counts from 1 to this − 1 are shown as "<5" in published reports,
 /// unless the person making the report chooses another threshold.

@@ -51,6 +51,28 @@ impl UnitIdentity {
 /// when its mode lets group or others read it (Unix only), and
 /// [`KeyError::NoIdentity`] when no line holds an X25519 age identity.
 pub fn load_identity_file(path: &Path) -> Result<UnitIdentity, KeyError> {
+    check_private(path)?;
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .find_map(|l| age::x25519::Identity::from_str(l).ok())
+        .map(UnitIdentity)
+        .ok_or_else(|| KeyError::NoIdentity(path.to_owned()))
+}
+
+/// Checks that only the owner may read or write `path` (Unix: no group or
+/// other bits). Every file holding a key or a secret is checked with this
+/// before it is used.
+///
+/// # Errors
+///
+/// [`KeyError::Read`] when the file's metadata cannot be read,
+/// [`KeyError::TooOpen`] when group or others have any access to it.
+pub fn check_private(path: &Path) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -62,16 +84,9 @@ pub fn load_identity_file(path: &Path) -> Result<UnitIdentity, KeyError> {
             return Err(KeyError::TooOpen(path.to_owned()));
         }
     }
-    let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .find_map(|l| age::x25519::Identity::from_str(l).ok())
-        .map(UnitIdentity)
-        .ok_or_else(|| KeyError::NoIdentity(path.to_owned()))
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Creates a new identity file at `path` with mode 0600 and returns it.

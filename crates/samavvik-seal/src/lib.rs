@@ -15,7 +15,7 @@ use std::str::FromStr;
 use samavvik_core::CaseNumber;
 use samavvik_core::sealed::{OpenError, SealedContent};
 
-pub use keys::{KeyError, UnitIdentity, generate_identity_file, load_identity_file};
+pub use keys::{KeyError, UnitIdentity, check_private, generate_identity_file, load_identity_file};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {

@@ -322,3 +322,13 @@ impl crate::DeadlineStore for AnyStore {
         delegate!(self.record_deadline_notice(number, stage, deadline, at, mail))
     }
 }
+
+impl crate::SecurityStore for AnyStore {
+    async fn rewrap_legacy_follow_ups(&self, rewrap: &(dyn Fn(&TokenHash) -> TokenHash + Sync)) -> Result<u64> {
+        delegate!(self.rewrap_legacy_follow_ups(rewrap))
+    }
+
+    async fn hit_rate_limit(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u64> {
+        delegate!(self.hit_rate_limit(key, now, window_secs))
+    }
+}

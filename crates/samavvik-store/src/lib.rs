@@ -28,6 +28,7 @@ mod inserts;
 mod model;
 mod postgres;
 pub mod scratch;
+mod security;
 mod sql;
 mod sqlite;
 mod stats;
@@ -42,6 +43,7 @@ pub use handling::{
 };
 pub use model::*;
 pub use postgres::PgStore;
+pub use security::SecurityStore;
 pub use sqlite::{SqliteStore, SqliteTuning};
 pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,

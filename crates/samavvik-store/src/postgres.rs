@@ -138,3 +138,4 @@ crate::common::impl_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
 crate::deadlines::impl_deadline_store!(PgStore);
 crate::handling_impl::impl_handling_store!(PgStore);
+crate::security::impl_security_store!(PgStore);

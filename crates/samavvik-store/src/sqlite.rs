@@ -293,3 +293,4 @@ crate::common::impl_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
 crate::deadlines::impl_deadline_store!(SqliteStore);
 crate::handling_impl::impl_handling_store!(SqliteStore);
+crate::security::impl_security_store!(SqliteStore);

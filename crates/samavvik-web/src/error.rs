@@ -11,6 +11,12 @@ pub enum AppError {
     NotFound,
     #[error("request body too large")]
     PayloadTooLarge { limit: usize },
+    /// Text that is not UTF-8 or holds NUL, in a form, query or path.
+    #[error("text is not UTF-8 or holds NUL")]
+    BadText,
+    /// Too many requests from this client (a rate limit).
+    #[error("too many requests")]
+    TooMany,
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -67,6 +73,19 @@ impl IntoResponse for AppError {
                     format!("Skjemaet kan være på høyst {} kB. Det du sendte, var større, så meldingen er ikke sendt.", limit / 1024),
                     "Gå tilbake med nettleserens tilbakeknapp. Det du skrev, ligger der fortsatt. Kort ned de lengste tekstfeltene og send igjen.".into(),
                 ],
+            ),
+            AppError::BadText => error_page(
+                StatusCode::BAD_REQUEST,
+                "Teksten kunne ikke leses",
+                vec![
+                    "Noe av det som ble sendt, inneholdt tegn vi ikke kan lese (ugyldig tegnkoding eller et nulltegn), så ingenting er lagret.".into(),
+                    "Gå tilbake med nettleserens tilbakeknapp, fjern tegn som er limt inn fra andre programmer, og send igjen.".into(),
+                ],
+            ),
+            AppError::TooMany => error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "For mange forespørsler",
+                vec!["Det er sendt veldig mange forespørsler herfra den siste tiden. Vent noen minutter og prøv igjen.".into()],
             ),
             AppError::Unavailable(detail) => {
                 tracing::error!(error = %detail, "service unavailable");

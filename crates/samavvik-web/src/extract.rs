@@ -34,6 +34,23 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// The client's address as the server saw the connection (a proxy's, behind
+/// one), or `None` where there is no connection (`oneshot` in tests).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 /// A urlencoded form body within `server.max_body_bytes`, and whether its
 /// CSRF token matches the visitor's cookie.
 pub struct CsrfForm {
@@ -60,8 +77,33 @@ impl FromRequest<AppState> for CsrfForm {
         if bytes.len() > limit {
             return Err(AppError::PayloadTooLarge { limit }.into_response());
         }
-        let fields = crate::routes::form_pairs(&bytes);
+        let fields = crate::routes::form_pairs(&bytes).map_err(IntoResponse::into_response)?;
         let csrf_ok = state.csrf_ok(&parts.headers, &fields);
+        if !csrf_ok {
+            let route = parts
+                .extensions
+                .get::<axum::extract::MatchedPath>()
+                .map_or("unmatched", |p| p.as_str());
+            audit_csrf_failure(state, &parts.headers, route).await;
+        }
         Ok(Self { fields, csrf_ok })
+    }
+}
+
+/// Records a failed CSRF check: the route (never the path, which may hold
+/// a token) and who, if a session says so.
+pub async fn audit_csrf_failure(state: &AppState, headers: &axum::http::HeaderMap, route: &str) {
+    let actor = match crate::routes::cookie(headers, state.session_cookie_name()) {
+        Some(token) => samavvik_app::sign_in::session_person(state, token)
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.principal),
+        None => None,
+    }
+    .unwrap_or_else(|| samavvik_app::security::ANONYMOUS.to_owned());
+    tracing::info!(route, "CSRF check failed");
+    if let Err(e) = samavvik_app::security::record(state, &actor, samavvik_core::AuditAction::CsrfFailed, route).await {
+        tracing::error!(error = %e, "CSRF failure not audited");
     }
 }

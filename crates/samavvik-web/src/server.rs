@@ -73,7 +73,7 @@ pub fn serve(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let (shutdown, mut stop) = watch::channel(false);
     let routes = router(AppState::new(app.clone()));
     let server = tokio::spawn(async move {
-        axum::serve(listener, routes)
+        axum::serve(listener, routes.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|s| *s).await;
             })

@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{NaiveDate, TimeZone};
+use samavvik_core::AuditAction;
 use samavvik_store::{AuditEntry, AuditFilter, HandlingStore};
 use serde_json::json;
 
@@ -25,6 +26,7 @@ pub async fn show(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     if !person.admin {
+        samavvik_app::security::record(&state, &person.principal, AuditAction::Denied, "/admin/logg").await?;
         return Err(AppError::NotFound);
     }
     let catalog = state.catalog.current();

@@ -20,6 +20,7 @@ use super::cookie;
 use super::form_view::FormView;
 use crate::blank_form::{CSRF_SLOT, KEY_SLOT};
 use crate::error::AppError;
+use crate::extract::ClientAddr;
 use crate::state::AppState;
 
 /// Bodies up to this size are read to the end before a 413 is sent, so the
@@ -38,11 +39,12 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 
 pub async fn submit_report(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
     let bytes = read_limited(body, state.settings.server.max_body_bytes).await?;
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let pairs = super::form_list(&bytes)?;
     let raw = RawReport::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let value = |name: &str| {
         pairs
@@ -57,6 +59,7 @@ pub async fn submit_report(
         .is_some_and(|nonce| state.secret.csrf_valid(nonce, value("csrf_token")));
     if !csrf_ok {
         tracing::info!("report form refused: CSRF token missing or stale");
+        crate::extract::audit_csrf_failure(&state, &headers, "/meld").await;
         let key = if is_key(key) { key.to_owned() } else { random_key() };
         let notice = "Av sikkerhetshensyn må skjemaet sendes på nytt. Det du skrev, er tatt vare på. Se over og trykk «Send meldingen» igjen.";
         return render_form(
@@ -79,6 +82,19 @@ pub async fn submit_report(
             random_key(),
             Some(notice.into()),
             StatusCode::BAD_REQUEST,
+        );
+    }
+    let client = samavvik_app::security::client_id(&state, client.0);
+    if !samavvik_app::security::report_within_limit(&state, &client).await? {
+        let notice = "Det er sendt veldig mange meldinger fra denne maskinen den siste tiden, så denne er ikke sendt ennå. Det du skrev, er tatt vare på. Vent noen minutter og trykk «Send meldingen» igjen.";
+        return render_form(
+            &state,
+            &headers,
+            &raw,
+            &[],
+            key.to_owned(),
+            Some(notice.into()),
+            StatusCode::TOO_MANY_REQUESTS,
         );
     }
     match submit(&state, &raw, key).await.map_err(AppError::from) {

@@ -35,6 +35,13 @@ pub async fn show(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     if !person.secretariat && !person.admin {
+        samavvik_app::security::record(
+            &state,
+            &person.principal,
+            samavvik_core::AuditAction::Denied,
+            "/rapporter",
+        )
+        .await?;
         return Err(AppError::NotFound);
     }
     let year = state.clock.today_oslo().year();

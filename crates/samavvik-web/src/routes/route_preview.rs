@@ -19,9 +19,19 @@ const MAX_BODY: usize = 4 * 1024;
 
 pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     if body.len() > MAX_BODY {
-        return answer(false, "Forespørselen er for stor.");
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({"ok": false, "message": "Forespørselen er for stor."})),
+        )
+            .into_response();
     }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let Ok(pairs) = super::form_list(&body) else {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({"ok": false, "message": "Teksten inneholder tegn vi ikke kan lese."})),
+        )
+            .into_response();
+    };
     let value = |name: &str| {
         pairs
             .iter()
@@ -32,6 +42,7 @@ pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: ax
     let csrf_ok = cookie(&headers, state.csrf_cookie_name())
         .is_some_and(|nonce| state.secret.csrf_valid(nonce, value("csrf_token")));
     if !csrf_ok {
+        crate::extract::audit_csrf_failure(&state, &headers, "/api/ruting").await;
         return (
             axum::http::StatusCode::FORBIDDEN,
             Json(json!({"ok": false, "message": ""})),

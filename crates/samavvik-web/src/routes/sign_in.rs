@@ -7,12 +7,13 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use samavvik_app::sign_in::LinkRequest;
 use samavvik_app::tokens;
 use serde_json::json;
 
 use super::cookie;
 use crate::error::AppError;
-use crate::extract::CsrfForm;
+use crate::extract::{ClientAddr, CsrfForm};
 use crate::render::render as page;
 use crate::state::AppState;
 
@@ -28,6 +29,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 
 pub async fn request_link(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     form: CsrfForm,
 ) -> Result<Response, AppError> {
@@ -42,7 +44,12 @@ pub async fn request_link(
             "error": "Skriv e-postadressen din på jobb, for eksempel navn@kommune.no."});
         return page(&state, &headers, "sign_in.html", ctx, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    samavvik_app::sign_in::request_link(&state, &email).await?;
+    let client = samavvik_app::security::client_id(&state, client.0);
+    if samavvik_app::sign_in::request_link(&state, &email, &client).await? == LinkRequest::TooMany {
+        let ctx = json!({"title": "For mange forespørsler – Logg inn", "email": email,
+            "notice": "Det er bedt om veldig mange innloggingslenker den siste tiden. Vent et kvarter og prøv igjen. En lenke du allerede har fått, virker fortsatt."});
+        return page(&state, &headers, "sign_in.html", ctx, StatusCode::TOO_MANY_REQUESTS);
+    }
     page(
         &state,
         &headers,
