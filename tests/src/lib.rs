@@ -5,6 +5,7 @@
 
 pub mod db;
 pub mod logs;
+pub mod proxy;
 pub mod server;
 pub mod smtp;
 

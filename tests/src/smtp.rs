@@ -18,7 +18,15 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts the sink and waits until it listens.
     pub async fn start() -> SmtpSink {
-        let mut sink = Self::spawn(false).await;
+        let mut sink = Self::spawn(false, 0.0).await;
+        sink.expect_ready().await;
+        sink
+    }
+
+    /// A slow relay: each message is kept and answered `secs` after its
+    /// data. A client that hangs up before then has not delivered it.
+    pub async fn start_slow(secs: f64) -> SmtpSink {
+        let mut sink = Self::spawn(false, secs).await;
         sink.expect_ready().await;
         sink
     }
@@ -26,7 +34,7 @@ impl SmtpSink {
     /// A sink whose port is taken but refuses connections, like a mail
     /// server that is down, until [`SmtpSink::come_up`].
     pub async fn start_down() -> SmtpSink {
-        Self::spawn(true).await
+        Self::spawn(true, 0.0).await
     }
 
     /// Starts listening on the port held since [`SmtpSink::start_down`].
@@ -37,13 +45,16 @@ impl SmtpSink {
         self.expect_ready().await;
     }
 
-    async fn spawn(down: bool) -> SmtpSink {
+    async fn spawn(down: bool, delay: f64) -> SmtpSink {
         let dir = tempfile::tempdir().expect("tempdir");
         let script = crate::workspace_root().join("tests/support/smtp_sink.py");
         let mut command = Command::new("python3");
         command.arg(&script).arg("--dir").arg(dir.path());
         if down {
             command.arg("--down");
+        }
+        if delay > 0.0 {
+            command.arg("--delay").arg(delay.to_string());
         }
         let mut child = command
             .stdin(if down { Stdio::piped() } else { Stdio::null() })

@@ -2,7 +2,7 @@
 """A real SMTP peer for end-to-end tests: accepts every message on
 127.0.0.1 and writes each one, as received, to <dir>/<n>.eml.
 
-Usage: smtp_sink.py --dir DIR [--down]
+Usage: smtp_sink.py --dir DIR [--down] [--delay SECONDS]
 
 The sink binds a port the system picks and prints "port <n>" on stdout
 first, so the tests never guess a free port (and never race another
@@ -11,6 +11,10 @@ process for it). Then it listens and prints "ready".
 With --down it holds the port bound but does not listen, so connections
 are refused as by a mail server that is down, until a line "up" arrives on
 stdin; then it listens and prints "ready".
+
+With --delay it waits that long after the data before it keeps the message
+and answers, like a slow relay. A client that hangs up meanwhile cancels
+the wait: that message was never accepted and is not kept.
 """
 import argparse
 import asyncio
@@ -24,11 +28,14 @@ from aiosmtpd.smtp import SMTP
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, delay):
         self.directory = directory
+        self.delay = delay
         self.counter = itertools.count(1)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         n = next(self.counter)
         tmp = os.path.join(self.directory, f".{n}.tmp")
         with open(tmp, "wb") as f:
@@ -63,13 +70,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
     parser.add_argument("--down", action="store_true")
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     # Bound but not yet listening: Linux refuses connections to it.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     print(f"port {sock.getsockname()[1]}", flush=True)
-    asyncio.run(serve(sock, Sink(args.dir), args.down))
+    asyncio.run(serve(sock, Sink(args.dir, args.delay), args.down))
 
 
 if __name__ == "__main__":

@@ -171,6 +171,7 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     let options = StoreOptions {
         max_connections: settings.database.max_connections,
         sqlite_synchronous_full: synchronous_full,
+        acquire_timeout: std::time::Duration::from_secs(settings.database.acquire_timeout_secs),
     };
     let store = AnyStore::connect_with(url, &options)
         .await

@@ -84,8 +84,10 @@ pub enum Stored {
 /// Validation and routing: pure work against the current directory.
 ///
 /// # Errors
-/// Only for a directory that cannot give a direction between the two
-/// organisations (a bug); bad input is `Ok(Err(field errors))`.
+/// None today: every problem, including a pair of organisations with no
+/// direction between them, is bad input, answered as `Ok(Err(field
+/// errors))`. The `Result` leaves room for failures that are not the
+/// reporter's.
 pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldError>>, Error> {
     let now = app.clock.now();
     let today = app.clock.today_oslo();
@@ -101,12 +103,15 @@ pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldErro
     };
     let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
     let sender_org = sender.organisation.clone();
-    let direction = samavvik_routing::direction(dir, &sender_org, &report.clear.receiver_org).ok_or_else(|| {
-        Error::Internal(anyhow::anyhow!(
-            "no direction for {sender_org} → {}",
-            report.clear.receiver_org
-        ))
-    })?;
+    // `route` refuses every pair the form can send that has no direction;
+    // this is the backstop, so bad input is never a 500.
+    let Some(direction) = samavvik_routing::direction(dir, &sender_org, &report.clear.receiver_org) else {
+        tracing::warn!(sender_unit = %report.clear.sender_unit, receiver_org = %report.clear.receiver_org, "no direction between the organisations; asked the reporter to choose again");
+        return Ok(Err(vec![FieldError {
+            field: field::RECEIVER_ORG,
+            message: "Meldingen kan ikke sendes til denne mottakeren fra enheten din. Velg en annen kommune eller Sykehuset i Vestfold.".into(),
+        }]));
+    };
     Ok(Ok(Draft {
         report,
         decision,
@@ -268,13 +273,26 @@ fn route(
             message: "Velg en kommune eller Sykehuset i Vestfold fra listen.".into(),
         });
     }
-    if let Some(unit) = &clear.receiver_unit
-        && dir.unit(unit).is_none()
-    {
-        errors.push(FieldError {
-            field: field::RECEIVER_UNIT,
-            message: "Enheten finnes ikke i katalogen. Velg fra listen, eller velg «Vet ikke».".into(),
-        });
+    if let Some(unit) = &clear.receiver_unit {
+        match dir.unit(unit) {
+            None => errors.push(FieldError {
+                field: field::RECEIVER_UNIT,
+                message: "Enheten finnes ikke i katalogen. Velg fra listen, eller velg «Vet ikke».".into(),
+            }),
+            // Without JavaScript the form offers every unit whatever the
+            // receiver; a unit of another organisation than the one chosen
+            // is a contradiction only the reporter can resolve.
+            Some(u) if u.organisation != clear.receiver_org => {
+                let org = dir
+                    .organisation(&clear.receiver_org)
+                    .map_or_else(|| "mottakeren".to_owned(), |o| o.name.clone());
+                errors.push(FieldError {
+                    field: field::RECEIVER_UNIT,
+                    message: format!("Enheten hører ikke til {org}. Velg en enhet hos {org}, eller velg «Vet ikke»."),
+                });
+            }
+            Some(_) => {}
+        }
     }
     if !errors.is_empty() {
         return Err(errors);

@@ -38,6 +38,10 @@ pub struct Database {
     /// `sqlite://data/samavvik.db` or `postgres://user@host/db`.
     pub url: String,
     pub max_connections: u32,
+    /// How long a request waits for a database connection before it is
+    /// answered with "try again" (503). Bounds every wait while the
+    /// database is down or overloaded.
+    pub acquire_timeout_secs: u64,
     /// SQLite only: `full` (every commit reaches the disk) or `normal`
     /// (faster; a power cut may lose the last commits, a crash does not).
     pub sqlite_synchronous: String,
@@ -144,6 +148,9 @@ pub struct Mail {
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password_file: Option<PathBuf>,
+    /// The most one message may take with the relay, all of it: connect,
+    /// greeting, every command and the data. A relay that accepts the
+    /// connection and then says nothing is given up on after this long.
     pub smtp_timeout_secs: u64,
 }
 
@@ -154,7 +161,13 @@ pub struct Outbox {
     /// After a new report wakes the worker, how long it waits for more
     /// before claiming, so a burst of reports makes few batches.
     pub gather_ms: u64,
+    /// How many jobs a worker claims at once and sends side by side, each
+    /// marked sent the moment the relay accepts it.
     pub batch_size: u32,
+    /// How long a claimed job is the worker's alone. Never less than twice
+    /// `mail.smtp_timeout_secs` plus 2 s (the worker raises it), so a send
+    /// and the retried marking of it always end before another worker may
+    /// take the job.
     pub lease_secs: i64,
     /// After this many failed attempts a job is dead-lettered.
     pub max_attempts: u32,
@@ -231,6 +244,7 @@ impl Default for Database {
         Self {
             url: "sqlite://data/samavvik.db".into(),
             max_connections: 8,
+            acquire_timeout_secs: 5,
             sqlite_synchronous: "full".into(),
         }
     }
@@ -276,7 +290,7 @@ impl Default for Outbox {
         Self {
             poll_interval_ms: 2000,
             gather_ms: 200,
-            batch_size: 20,
+            batch_size: 8,
             lease_secs: 120,
             max_attempts: 12,
             backoff_base_secs: 30,

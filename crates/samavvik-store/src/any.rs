@@ -19,6 +19,10 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// SQLite only: `synchronous = FULL` when true, `NORMAL` when false.
     pub sqlite_synchronous_full: bool,
+    /// How long a caller waits for a pooled connection (both engines)
+    /// before the call fails. While the database is down, this is how long
+    /// a reporter waits for the page that says so.
+    pub acquire_timeout: std::time::Duration,
 }
 
 impl Default for StoreOptions {
@@ -27,6 +31,7 @@ impl Default for StoreOptions {
         Self {
             max_connections: sqlite.max_connections,
             sqlite_synchronous_full: sqlite.synchronous_full,
+            acquire_timeout: sqlite.acquire_timeout,
         }
     }
 }
@@ -57,19 +62,20 @@ impl AnyStore {
     /// [`StoreError::UnsupportedUrl`] when the scheme is neither SQLite nor
     /// PostgreSQL; otherwise what the engine's own `connect` gives when the
     /// database cannot be opened or reached (see [`SqliteStore::connect_with`]
-    /// and [`PgStore::connect`]).
+    /// and [`PgStore::connect_with`]).
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<AnyStore> {
         match url.split_once(':').map(|(scheme, _)| scheme) {
             Some("sqlite") => {
                 let tuning = SqliteTuning {
                     synchronous_full: options.sqlite_synchronous_full,
                     max_connections: options.max_connections,
+                    acquire_timeout: options.acquire_timeout,
                     ..SqliteTuning::default()
                 };
                 Ok(AnyStore::Sqlite(SqliteStore::connect_with(url, tuning).await?))
             }
             Some("postgres" | "postgresql") => Ok(AnyStore::Postgres(
-                PgStore::connect(url, options.max_connections).await?,
+                PgStore::connect_with(url, options.max_connections, options.acquire_timeout).await?,
             )),
             _ => Err(StoreError::UnsupportedUrl),
         }
@@ -165,7 +171,6 @@ impl Store for AnyStore {
         delegate!(self.claim_mail_jobs(worker, now, lease, limit))
     }
 
-    #[cfg(any(test, feature = "test-support"))]
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
         delegate!(self.mark_mail_sent(id, worker, now))
     }
@@ -186,6 +191,10 @@ impl Store for AnyStore {
 
     async fn counts(&self) -> Result<Counts> {
         delegate!(self.counts())
+    }
+
+    async fn check_writable(&self, now: DateTime<Utc>) -> Result<()> {
+        delegate!(self.check_writable(now))
     }
 
     async fn statistics_cutoff(&self, from: EventMonth, to: EventMonth) -> Result<Option<DateTime<Utc>>> {

@@ -394,7 +394,6 @@ macro_rules! impl_store {
                     codec::jobs_by_id(self.claim(worker, now, lease, limit).await?)
                 }
 
-                #[cfg(any(test, feature = "test-support"))]
                 async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
                     self.mark_mail_sent_many(&[id], worker, now).await
                 }
@@ -446,6 +445,17 @@ macro_rules! impl_store {
                 async fn counts(&self) -> Result<Counts> {
                     let row: CountsRow = sqlx::query_as(sql::COUNTS).fetch_one(self.read_pool()).await?;
                     Ok(row.into())
+                }
+
+                async fn check_writable(&self, now: DateTime<Utc>) -> Result<()> {
+                    self.has_room()?;
+                    let mut tx = self.write().await?;
+                    sqlx::query(sql::READINESS_PROBE)
+                        .bind(Ts::new(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 async fn statistics_cutoff(

@@ -62,6 +62,13 @@ pub(crate) trait Engine: Sized {
     /// Starts a write transaction.
     fn write(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
 
+    /// Whether the disk under the database has room for writes; checked
+    /// by `Store::check_writable` before its probe write. An engine whose
+    /// disk is not ours to watch (PostgreSQL) has nothing to check.
+    fn has_room(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Claims up to `limit` due mail jobs for `worker` until `now + lease`
     /// (see `Store::claim_mail_jobs`), in whatever way this engine keeps
     /// two claimers apart.

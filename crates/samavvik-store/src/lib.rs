@@ -149,9 +149,11 @@ pub trait Store {
         limit: u32,
     ) -> Result<Vec<MailJob>>;
 
-    /// [`Store::mark_mail_sent_many`] for one job. Test support: the worker
-    /// marks its batch at once.
-    #[cfg(any(test, feature = "test-support"))]
+    /// [`Store::mark_mail_sent_many`] for one job: the worker marks each
+    /// mail in its own transaction the moment the relay has accepted it, so
+    /// a crash can repeat at most the mails in flight, never a whole batch.
+    /// Marking again a job this worker already marked (a commit whose
+    /// answer was lost) is harmless.
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()>;
 
     /// Marks jobs sent, in **one** transaction: a worker finishing a batch
@@ -170,6 +172,12 @@ pub trait Store {
 
     /// Counts for health checks, benchmarks and tests.
     async fn counts(&self) -> Result<Counts>;
+
+    /// Writes and commits one small row (the readiness probe), so a
+    /// database that answers reads but cannot take a write (a full disk, a
+    /// read-only file, a standby) is found out. Takes this process's write
+    /// turn on SQLite, like any write.
+    async fn check_writable(&self, now: DateTime<Utc>) -> Result<()>;
 
     /// The latest recorded instant (created, acknowledged, answered, closed)
     /// among cases with event months `from..=to`; `None` when there are none.

@@ -5,6 +5,8 @@
 //! statements are written so that is enough (single-statement sequence bump,
 //! `ON CONFLICT` for the idempotency key, row locks for claims).
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
@@ -16,6 +18,11 @@ use crate::engine::Engine;
 use crate::group::IntakeQueue;
 use crate::sql::{StatsSql, due_at_1, job_columns};
 
+/// How long a call waits for a pooled connection unless told otherwise
+/// (sqlx's own default is 30 s, which is how long every report waited for
+/// its answer while the database was down).
+pub(crate) const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
@@ -26,16 +33,30 @@ pub struct PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host/db`) with a pool of at most
-    /// `max_connections`. Does not migrate.
+    /// `max_connections`, waiting at most 5 s for a connection. Does not
+    /// migrate.
+    ///
+    /// # Errors
+    ///
+    /// As [`PgStore::connect_with`].
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// Like [`PgStore::connect`]; a call that waits longer than
+    /// `acquire_timeout` for a connection (the server is down, every
+    /// connection is busy) fails instead of waiting on, so a reporter gets
+    /// an answer while the database is away.
     ///
     /// # Errors
     ///
     /// [`StoreError::Database`](crate::StoreError::Database) when `url` is
     /// malformed or the first connection fails: the server is down or
     /// unreachable, refuses the user, or has no such database.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
+            .acquire_timeout(acquire_timeout)
             .connect(url)
             .await?;
         let store = Self { pool, intake: None };

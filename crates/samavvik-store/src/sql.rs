@@ -56,9 +56,16 @@ macro_rules! job_columns {
 }
 pub(crate) use job_columns;
 
-/// Only the lease holder may finish a job; see `Store::mark_mail_sent`.
-pub(crate) const MARK_SENT: &str = "UPDATE mail_outbox SET status = 'sent', sent_at = $3, lease_owner = NULL, lease_until = NULL \
-     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
+/// Only the lease holder may finish a job; see `Store::mark_mail_sent`. A
+/// sent job keeps `lease_owner` (the worker that sent it), so marking it
+/// again after a commit whose answer was lost finds the row and changes
+/// nothing that matters, instead of looking like a lost lease.
+pub(crate) const MARK_SENT: &str = "UPDATE mail_outbox SET status = 'sent', sent_at = COALESCE(sent_at, $3), lease_until = NULL \
+     WHERE id = $1 AND lease_owner = $2 AND status IN ('pending', 'sent')";
+
+/// Rewrites the readiness row (see `Store::check_writable`).
+pub(crate) const READINESS_PROBE: &str = "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
+     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
 
 pub(crate) const MARK_RETRY: &str = "UPDATE mail_outbox \
      SET attempts = attempts + 1, last_error = $3, not_before = $4, lease_owner = NULL, lease_until = NULL \

@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::codec::{JobRow, Ts};
@@ -41,6 +41,8 @@ pub struct SqliteTuning {
     pub busy_timeout: Duration,
     /// Pool size. WAL lets readers run beside the one writer.
     pub max_connections: u32,
+    /// How long a call waits for a pooled connection before it fails.
+    pub acquire_timeout: Duration,
 }
 
 impl Default for SqliteTuning {
@@ -49,6 +51,7 @@ impl Default for SqliteTuning {
             synchronous_full: true,
             busy_timeout: Duration::from_secs(10),
             max_connections: 8,
+            acquire_timeout: crate::postgres::DEFAULT_ACQUIRE_TIMEOUT,
         }
     }
 }
@@ -63,6 +66,8 @@ pub struct SqliteStore {
     /// New numbers and cases, written in groups (`group.rs`). `None` in the
     /// group writer's own copy, which writes directly.
     intake: Option<IntakeQueue>,
+    /// The database file, for the free-space check (`Engine::has_room`).
+    file: std::path::PathBuf,
 }
 
 /// A write transaction holding this process's turn to write. Derefs to the
@@ -133,8 +138,10 @@ impl SqliteStore {
                 .await
                 .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        let file = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(tuning.max_connections.max(1))
+            .acquire_timeout(tuning.acquire_timeout)
             .connect_with(options.clone())
             .await?;
         // Every write of this process goes through one connection. SQLite
@@ -149,8 +156,28 @@ impl SqliteStore {
         // copies them back and syncs the file, tens of milliseconds that
         // every report queued behind it waited for). A background task
         // checkpoints instead, beside the writer; see `checkpoint_wal`.
+        //
+        // A write that fails inside SQLite (SQLITE_FULL, an I/O error) may
+        // roll the transaction back on SQLite's side while sqlx still
+        // counts it as open; every later write on that connection then
+        // fails ("begin_with at non-zero transaction depth") until a
+        // restart. So a connection coming back in that state is closed and
+        // the next write opens a fresh one: the store recovers by itself
+        // once the disk has room again.
         let write_pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(tuning.acquire_timeout)
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    // The ping waits for a rollback queued on drop to run.
+                    conn.ping().await?;
+                    let healthy = !conn.is_in_transaction();
+                    if !healthy {
+                        tracing::warn!("SQLite writer connection left inside a failed transaction; reopening it");
+                    }
+                    Ok(healthy)
+                })
+            })
             .connect_with(options.pragma("cache_size", "-32768").pragma("wal_autocheckpoint", "0"))
             .await?;
         let store = Self {
@@ -158,6 +185,7 @@ impl SqliteStore {
             write_pool,
             writer: Default::default(),
             intake: None,
+            file,
         };
         // One group at a time (SQLite has one writer anyway), on a thread
         // of its own (see `IntakeQueue::spawn_on_own_thread`), with the
@@ -183,6 +211,11 @@ impl SqliteStore {
         self.pool.close().await;
     }
 }
+
+/// Less free space than this under the database file and the store is not
+/// ready: a small row may still fit into the WAL's slack while new cases
+/// and the checkpoints into the database file already fail.
+const MIN_FREE_BYTES: u64 = 1024 * 1024;
 
 /// How often the WAL is checkpointed into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -249,6 +282,24 @@ impl Engine for SqliteStore {
 
     fn intake(&self) -> Option<&IntakeQueue> {
         self.intake.as_ref()
+    }
+
+    #[cfg(unix)]
+    fn has_room(&self) -> Result<()> {
+        let dir = self
+            .file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let stat = rustix::fs::statvfs(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e.into())))?;
+        let free = stat.f_bavail.saturating_mul(stat.f_frsize);
+        if free < MIN_FREE_BYTES {
+            return Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!("{free} bytes free under the database file"),
+            ))));
+        }
+        Ok(())
     }
 
     /// See the module doc for why every write takes the lock up front.

@@ -1,10 +1,19 @@
 //! Where mail goes: an SMTP relay, `.eml` files (demo), or memory (tests).
+//!
+//! Every send is bounded as a whole: lettre's own timeout covers the TCP
+//! connect and each read, but a relay that accepts the connection and then
+//! never says a word held a worker for as long as the socket lived. So the
+//! whole exchange (connect, greeting, every command, the data) runs under
+//! one `tokio::time::timeout` of `mail.smtp_timeout_secs`. Connections are
+//! pooled (lettre's pool), so a burst pays the greeting and TLS once per
+//! connection, not once per message.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -31,11 +40,19 @@ pub struct SentMail {
     pub raw: String,
 }
 
+/// Most SMTP connections kept open to the relay.
+const POOL_SIZE: u32 = 16;
+
+/// The bound on writing one message to a file (the demo backend).
+const FILE_TIMEOUT: Duration = Duration::from_secs(10);
+
 #[derive(Clone)]
 pub enum Mailer {
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: String,
+        /// The bound on one whole exchange with the relay.
+        timeout: Duration,
     },
     File {
         dir: PathBuf,
@@ -93,9 +110,19 @@ impl Mailer {
                         .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
                     builder = builder.credentials(Credentials::new(user.clone(), password.trim_end().to_owned()));
                 }
+                let timeout = Duration::from_secs(s.smtp_timeout_secs.max(1));
                 Mailer::Smtp {
-                    transport: builder.build(),
+                    // One pooled connection per message sent side by side
+                    // (`outbox.batch_size`, 8 by default), kept open a minute.
+                    transport: builder
+                        .pool_config(
+                            PoolConfig::new()
+                                .max_size(POOL_SIZE)
+                                .idle_timeout(Duration::from_secs(60)),
+                        )
+                        .build(),
                     from,
+                    timeout,
                 }
             }
         })
@@ -124,13 +151,19 @@ impl Mailer {
             .body(body.to_owned())
             .map_err(|e| MailError::Permanent(format!("building message: {e}")))?;
         match self {
-            Mailer::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| {
-                if e.is_permanent() {
-                    MailError::Permanent(e.to_string())
-                } else {
-                    MailError::Transient(e.to_string())
+            Mailer::Smtp { transport, timeout, .. } => {
+                match tokio::time::timeout(*timeout, transport.send(message)).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
+                    Ok(Err(e)) => Err(MailError::Transient(e.to_string())),
+                    // Dropping the send drops its connection too: it never goes
+                    // back to the pool half-way through a message.
+                    Err(_) => Err(MailError::Transient(format!(
+                        "the relay did not finish within {} s",
+                        timeout.as_secs()
+                    ))),
                 }
-            }),
+            }
             Mailer::File { dir, .. } => {
                 // The file name comes from the deterministic Message-ID, so a
                 // resend after a crash overwrites instead of duplicating.
@@ -147,12 +180,17 @@ impl Mailer {
                 let tmp = dir.join(format!(".{name}.tmp"));
                 let path = dir.join(format!("{name}.eml"));
                 let bytes = message.formatted();
-                tokio::fs::write(&tmp, &bytes)
+                let write = async {
+                    tokio::fs::write(&tmp, &bytes)
+                        .await
+                        .map_err(|e| MailError::Transient(format!("writing mail file: {e}")))?;
+                    tokio::fs::rename(&tmp, &path)
+                        .await
+                        .map_err(|e| MailError::Transient(format!("renaming mail file: {e}")))
+                };
+                tokio::time::timeout(FILE_TIMEOUT, write)
                     .await
-                    .map_err(|e| MailError::Transient(format!("writing mail file: {e}")))?;
-                tokio::fs::rename(&tmp, &path)
-                    .await
-                    .map_err(|e| MailError::Transient(format!("renaming mail file: {e}")))
+                    .unwrap_or_else(|_| Err(MailError::Transient("writing mail file took too long".into())))
             }
             Mailer::Memory { sent, .. } => {
                 let raw = String::from_utf8_lossy(&message.formatted()).into_owned();
@@ -165,6 +203,14 @@ impl Mailer {
                 });
                 Ok(())
             }
+        }
+    }
+
+    /// The most one [`Mailer::send`] may take before it gives up.
+    pub fn send_timeout(&self) -> Duration {
+        match self {
+            Mailer::Smtp { timeout, .. } => *timeout,
+            Mailer::File { .. } | Mailer::Memory { .. } => FILE_TIMEOUT,
         }
     }
 

@@ -6,7 +6,7 @@ mod templates;
 mod worker;
 
 pub use backend::{MailError, Mailer, SentMail};
-pub use worker::{WorkerHandle, run_once, spawn_worker};
+pub use worker::{WorkerHandle, lease_for, run_once, spawn_worker};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,16 +1,33 @@
 //! The outbox worker: claims due jobs, sends them, retries with backoff and
 //! dead-letters after `max_attempts`.
 //!
-//! Delivery is at least once: if the process dies between the relay's "250
-//! OK" and `mark_mail_sent`, the job is sent again after its lease runs out.
-//! The Message-ID is deterministic, so receiving systems see the same
-//! message twice, not two messages.
+//! Each mail is sent once as far as the receiving side can tell, with any
+//! number of workers on one database:
+//!
+//! - A worker claims up to `batch_size` jobs, sends them side by side, and
+//!   marks each one sent **in its own transaction the moment the relay has
+//!   accepted it**. A crash repeats at most the mails in flight, never the
+//!   rest of a batch (those wait for their lease to run out, unsent).
+//! - Every send is bounded (`mail.smtp_timeout_secs`, the whole exchange),
+//!   and the lease is at least twice that plus 2 s ([`lease_for`]), so a
+//!   send and the marking of it end before any other worker may claim the
+//!   job: workers never steal each other's jobs however slow the relay.
+//! - When marking fails after the relay accepted (the database is away for
+//!   a moment), the worker keeps trying until just before its lease runs
+//!   out, instead of letting the job be sent again.
+//! - "mail sent" is logged only once the mark has committed.
+//!
+//! One window is left: a crash (or a database outage longer than the
+//! lease) after the relay's "250 OK" and before the mark commits. That job
+//! is sent again after its lease, with the same deterministic Message-ID,
+//! so a relay or mail client that drops repeated Message-IDs shows it once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use samavvik_store::{AnyStore, MailJob, Store};
 use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
 
 use super::{MailError, Mailer, Payload, render};
 use crate::catalog::SharedCatalog;
@@ -49,6 +66,14 @@ pub fn spawn_worker(
         crate::tokens::random_key().get(..8).unwrap_or("0")
     );
     let task = tokio::spawn(async move {
+        let lease = lease_for(&settings, &mailer);
+        if lease.num_seconds() > settings.lease_secs {
+            tracing::info!(
+                worker = %worker_id,
+                lease_secs = lease.num_seconds(),
+                "outbox lease raised to twice the SMTP timeout plus 2 s"
+            );
+        }
         tracing::info!(worker = %worker_id, "outbox worker started");
         loop {
             let claimed = match run_once(&store, &mailer, &settings, &worker_id, &clock, &catalog).await {
@@ -58,21 +83,21 @@ pub fn spawn_worker(
                     0
                 }
             };
-            if claimed >= settings.batch_size as usize {
-                // More are due. A short pause first: the intake needs the
-                // same write turn, and reports matter more than how soon
-                // their notices leave (up to `batch_size` per `gather_ms`).
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(settings.gather_ms)) => continue,
-                    _ = stopped.changed() => break,
+            if claimed >= settings.batch_size.max(1) as usize {
+                // More are due: claim again at once. Every claim and mark
+                // queues for the write turn like a report does, so reports
+                // are not starved by a backlog.
+                if *stopped.borrow() {
+                    break;
                 }
+                continue;
             }
             tokio::select! {
                 _ = wake.notified() => {
                     // A new report's mail: wait a moment for the reports
-                    // arriving with it, so a burst is one batch (one claim
-                    // and one commit) rather than a commit per report, each
-                    // taking the write turn the intake needs.
+                    // arriving with it, so a burst is one claim rather than
+                    // one per report, each taking the write turn the intake
+                    // needs.
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_millis(settings.gather_ms)) => {}
                         _ = stopped.changed() => break,
@@ -90,12 +115,34 @@ pub fn spawn_worker(
     (handle, task)
 }
 
-/// Claims and processes one batch. Returns how many jobs were claimed.
-/// Sent jobs are marked together at the end, so a crash halfway through a
-/// batch resends (same Message-ID) what was sent but not yet marked.
+/// How long a claim holds its jobs: `outbox.lease_secs`, but never less
+/// than twice the longest send plus 2 s, so a send (bounded by the mailer)
+/// and the retried marking after it (bounded by the rest of the lease)
+/// always end before the lease does.
+pub fn lease_for(settings: &Outbox, mailer: &Mailer) -> chrono::Duration {
+    let send = i64::try_from(mailer.send_timeout().as_secs()).unwrap_or(i64::MAX / 4);
+    chrono::Duration::seconds(settings.lease_secs.max(send.saturating_mul(2).saturating_add(2)))
+}
+
+/// What every job of one claim shares.
+struct Claim {
+    store: AnyStore,
+    mailer: Mailer,
+    settings: Outbox,
+    worker: String,
+    clock: Clock,
+    catalog: SharedCatalog,
+    /// After this the lease may have run out: stop trying to mark.
+    mark_deadline: Instant,
+}
+
+/// Claims up to `batch_size` due jobs and sends them side by side, each
+/// marked sent on its own as soon as the relay accepts it. Returns how many
+/// jobs were claimed.
 ///
 /// # Errors
-/// When the store cannot claim or mark jobs.
+/// When the store cannot claim jobs. A failure to mark one job is logged
+/// and retried within its lease, not returned.
 pub async fn run_once(
     store: &AnyStore,
     mailer: &Mailer,
@@ -104,83 +151,131 @@ pub async fn run_once(
     clock: &Clock,
     catalog: &SharedCatalog,
 ) -> Result<usize, samavvik_store::StoreError> {
+    let lease = lease_for(settings, mailer);
+    let claimed_at = Instant::now();
     let jobs = store
-        .claim_mail_jobs(
-            worker,
-            clock.now(),
-            chrono::Duration::seconds(settings.lease_secs),
-            settings.batch_size,
-        )
+        .claim_mail_jobs(worker, clock.now(), lease, settings.batch_size.max(1))
         .await?;
     let n = jobs.len();
-    let mut sent = Vec::with_capacity(n);
-    for job in jobs {
-        if let Some(done) = process(store, mailer, settings, worker, job, clock, catalog).await? {
-            sent.push(done);
-        }
+    if n == 0 {
+        return Ok(0);
     }
-    // One commit for the whole batch: on SQLite every commit is an fsync
-    // under the single write lock the intake path also needs.
-    let ids: Vec<i64> = sent.iter().map(|(id, _, _)| *id).collect();
-    store.mark_mail_sent_many(&ids, worker, clock.now()).await?;
-    for (id, case, template) in sent {
-        tracing::info!(case = %case, job = id, template = %template, "mail sent");
+    // A second short of the lease: room for the clocks of two hosts to
+    // differ a little.
+    let lease_std = lease.to_std().unwrap_or(Duration::from_secs(60));
+    let claim = Arc::new(Claim {
+        store: store.clone(),
+        mailer: mailer.clone(),
+        settings: settings.clone(),
+        worker: worker.to_owned(),
+        clock: clock.clone(),
+        catalog: catalog.clone(),
+        mark_deadline: claimed_at + lease_std.saturating_sub(Duration::from_secs(1)),
+    });
+    // Tasks of a JoinSet end with it: a worker that is stopped or aborted
+    // takes its sends with it, as a crash would.
+    let mut sends = JoinSet::new();
+    for job in jobs {
+        let claim = claim.clone();
+        sends.spawn(async move { process(&claim, job).await });
+    }
+    while let Some(done) = sends.join_next().await {
+        if let Err(e) = done {
+            tracing::error!(error = %e, "mail task failed");
+        }
     }
     Ok(n)
 }
 
-async fn process(
-    store: &AnyStore,
-    mailer: &Mailer,
-    settings: &Outbox,
-    worker: &str,
-    job: MailJob,
-    clock: &Clock,
-    catalog: &SharedCatalog,
-) -> Result<Option<(i64, String, String)>, samavvik_store::StoreError> {
+async fn process(claim: &Claim, job: MailJob) {
     let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
     // The outbox holds a reference (`person:…`, `postmottak:…`); the address
     // comes from the directory now, so a leader who has left is not mailed.
-    let address = catalog.current().resolve(&job.to);
+    let address = claim.catalog.current().resolve(&job.to);
     let outcome = match (address, serde_json::from_value::<Payload>(job.payload.clone())) {
         (None, _) => Err(MailError::Permanent("recipient is no longer in the directory".into())),
         (Some(to), Ok(notice)) => match render(&job.template, &notice) {
-            Ok((subject, body)) => mailer.send(&to, &subject, &body, &job.message_id).await,
+            Ok((subject, body)) => claim.mailer.send(&to, &subject, &body, &job.message_id).await,
             Err(e) => Err(MailError::Permanent(format!("template {}: {e}", job.template))),
         },
         (_, Err(e)) => Err(MailError::Permanent(format!("payload: {e}"))),
     };
     match outcome {
-        Ok(()) => return Ok(Some((job.id, case, job.template))),
-        Err(e) => {
-            let attempts = job.attempts + 1;
-            let retry_at = match &e {
-                MailError::Transient(_) if attempts < settings.max_attempts => {
-                    Some(clock.now() + backoff(settings, attempts))
-                }
-                _ => None,
-            };
-            // A relay's answer can name the mailbox; the stored summary must
-            // not, so anything that looks like an address is blanked.
-            let summary: String = e
-                .to_string()
-                .split(' ')
-                .map(|w| if w.contains('@') { "<adresse>" } else { w })
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(300)
-                .collect();
-            store.mark_mail_failed(job.id, worker, &summary, retry_at).await?;
-            match retry_at {
-                Some(at) => {
-                    tracing::warn!(case = %case, job = job.id, attempts, retry_at = %at, "mail not sent; will retry");
-                }
-                None => tracing::error!(case = %case, job = job.id, attempts, "mail dead-lettered"),
+        Ok(()) => mark_sent(claim, &job, &case).await,
+        Err(e) => mark_failed(claim, &job, &case, &e).await,
+    }
+}
+
+/// Marks an accepted mail sent, retrying until just before the lease ends:
+/// giving up early would let another worker send it again.
+async fn mark_sent(claim: &Claim, job: &MailJob, case: &str) {
+    let mut pause = Duration::from_millis(200);
+    loop {
+        match claim
+            .store
+            .mark_mail_sent(job.id, &claim.worker, claim.clock.now())
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(case = %case, job = job.id, template = %job.template, "mail sent");
+                return;
+            }
+            Err(e) if Instant::now() + pause < claim.mark_deadline => {
+                tracing::warn!(case = %case, job = job.id, error = %e, "relay accepted the mail but marking it sent failed; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => {
+                tracing::error!(
+                    case = %case,
+                    job = job.id,
+                    error = %e,
+                    "relay accepted the mail but it could not be marked sent before its lease ran out; \
+                     it will be sent again with the same Message-ID"
+                );
+                return;
             }
         }
     }
-    Ok(None)
+}
+
+/// Records a failed attempt: a retry after backoff, or the dead letter.
+async fn mark_failed(claim: &Claim, job: &MailJob, case: &str, e: &MailError) {
+    let settings = &claim.settings;
+    let attempts = job.attempts + 1;
+    let retry_at = match e {
+        MailError::Transient(_) if attempts < settings.max_attempts => {
+            Some(claim.clock.now() + backoff(settings, attempts))
+        }
+        _ => None,
+    };
+    // A relay's answer can name the mailbox; the stored summary must not,
+    // so anything that looks like an address is blanked.
+    let summary: String = e
+        .to_string()
+        .split(' ')
+        .map(|w| if w.contains('@') { "<adresse>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(300)
+        .collect();
+    if let Err(store_error) = claim
+        .store
+        .mark_mail_failed(job.id, &claim.worker, &summary, retry_at)
+        .await
+    {
+        // Nothing was sent, so nothing is lost: the job is tried again
+        // when its lease runs out.
+        tracing::warn!(case = %case, job = job.id, error = %store_error, "mail not sent, and the failure could not be recorded; will retry after the lease");
+        return;
+    }
+    match retry_at {
+        Some(at) => {
+            tracing::warn!(case = %case, job = job.id, attempts, retry_at = %at, error = %summary, "mail not sent; will retry");
+        }
+        None => tracing::error!(case = %case, job = job.id, attempts, error = %summary, "mail dead-lettered"),
+    }
 }
 
 fn backoff(settings: &Outbox, attempts: u32) -> chrono::Duration {
