@@ -7,6 +7,7 @@ pub mod cli;
 pub mod idle;
 pub mod intake;
 pub mod machine;
+pub mod mail;
 
 mod client;
 mod latency;

@@ -1,8 +1,9 @@
-//! `bench intake | report | idle`: benchmarks that print ratios measured in
+//! `bench intake | report | idle | mail`: benchmarks that print ratios measured in
 //! one run. Load goes only to loopback, bounded in count and time.
 
 mod idle;
 mod intake;
+mod mail;
 mod report;
 
 use std::process::ExitCode;
@@ -19,6 +20,8 @@ pub enum BenchCommand {
     Report(report::ReportBenchArgs),
     /// Start-to-ready time and idle memory of `serve`.
     Idle(idle::IdleArgs),
+    /// Mails per second from the outbox into an SMTP sink on loopback.
+    Mail(mail::MailArgs),
 }
 
 /// Runs one benchmark and prints its figures.
@@ -30,5 +33,6 @@ pub async fn run(settings: Settings, command: BenchCommand) -> anyhow::Result<Ex
         BenchCommand::Intake(args) => intake::run(settings, args).await,
         BenchCommand::Report(args) => report::run(settings, args).await,
         BenchCommand::Idle(args) => idle::run(settings, args).await,
+        BenchCommand::Mail(args) => mail::run(args).await,
     }
 }
