@@ -50,7 +50,9 @@ impl Format {
 }
 
 /// The files of `report` in `formats`, as (relative file name, bytes).
-/// File names start with `samhandlingsavvik-<period>`.
+/// File names start with `samhandlingsavvik-<period>`. CSV is a folder:
+/// each table for Excel with Norwegian settings (`<id>.csv`), for scripts
+/// (`maskinlesbar/<id>.csv`), and a LESMEG.txt saying which is which.
 pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
     let base = format!("samhandlingsavvik-{}", report.period.slug);
     let mut out = Vec::new();
@@ -64,9 +66,18 @@ pub fn files(report: &Report, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
                 render::xlsx::render(report).expect("table ids are valid, unique sheet names"),
             )),
             Format::Csv => {
+                // Two forms of each table; LESMEG.txt says which is which.
+                out.push((
+                    format!("{base}-csv/LESMEG.txt"),
+                    render::csv::readme(report).into_bytes(),
+                ));
+                for t in &report.tables {
+                    let (name, text) = render::csv::excel(report, t);
+                    out.push((format!("{base}-csv/{name}"), text.into_bytes()));
+                }
                 for t in &report.tables {
                     let (name, text) = render::csv::table(t);
-                    out.push((format!("{base}-csv/{name}"), text.into_bytes()));
+                    out.push((format!("{base}-csv/maskinlesbar/{name}"), text.into_bytes()));
                 }
             }
         }

@@ -390,8 +390,18 @@ fn xlsx_round_trips_to_the_json_numbers() {
     assert_eq!(book.sheet_names().len(), r.tables.len(), "one sheet per table");
     for t in &r.tables {
         let range = book.worksheet_range(&t.id).unwrap();
-        let rows: Vec<&[Data]> = range.rows().collect();
-        assert_eq!(rows.len(), t.rows.len() + 1, "header + rows in {}", t.id);
+        // Title, period, threshold and legend come first; a footnote may follow.
+        let all: Vec<&[Data]> = range.rows().collect();
+        let rows = &all[samavvik_aggregation::render::xlsx::HEADER_ROW as usize..][..t.rows.len() + 1];
+        assert_eq!(
+            all.len(),
+            samavvik_aggregation::render::xlsx::HEADER_ROW as usize
+                + t.rows.len()
+                + 1
+                + if t.note.is_some() { 2 } else { 0 },
+            "preamble + header + rows (+ note) in {}",
+            t.id
+        );
         assert_eq!(rows[0][0], Data::String(t.row_header.clone()));
         for (row, cells) in t.rows.iter().zip(&rows[1..]) {
             assert_eq!(cells[0], Data::String(row.label.clone()));

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::common;
 use super::svg::{chart, escape};
 use crate::build::Report;
 use crate::table::Table;
@@ -17,17 +18,22 @@ caption{text-align:left;font-weight:600;padding:.3rem 0}th,td{border:1px solid #
 thead th{background:#e3edf1;vertical-align:bottom}td{text-align:right;font-variant-numeric:tabular-nums}\
 tbody th{text-align:left;font-weight:normal}tr.total th,tr.total td{font-weight:700;background:#f4f7f8}\
 .note{font-size:.85rem;color:#444;margin-top:-.6rem}.chart{max-width:100%;height:auto;display:block}\
-.chart .b{fill:#005b7f}.chart .h{fill:none;stroke:#888;stroke-dasharray:3 2}.chart text{font-size:12px;fill:#1b1b1b}\
+.chart .b{fill:#005b7f}.chart .p{fill:#9ec4d4;stroke:#005b7f;stroke-dasharray:3 2}.chart .h{fill:none;stroke:#888;stroke-dasharray:3 2}\
+.chart text{font-size:12px;fill:#1b1b1b}.legend{font-size:.92rem}.legend dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3rem 0}\
+.legend dt{font-weight:700;text-align:right}.legend dd{margin:0}\
 .warn{background:#fff4e5;border-left:4px solid #c77700;padding:.5rem 1rem}.wide{overflow-x:auto}\
 code{word-break:break-all}footer{margin-top:3rem;font-size:.85rem;color:#555}\
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}section{break-inside:avoid}\
 .wide{overflow:visible}a{color:inherit;text-decoration:none}}\
 ";
 
-fn table_html(out: &mut String, t: &Table) {
+fn table_html(out: &mut String, r: &Report, t: &Table) {
     let _ = write!(out, r#"<section id="{}"><h2>{}</h2>"#, escape(&t.id), escape(&t.title));
-    if let Some(svg) = chart(t) {
+    if let Some((svg, note)) = chart(r, t) {
         out.push_str(&svg);
+        if let Some(n) = note {
+            let _ = write!(out, r#"<p class="note">{}</p>"#, escape(&n));
+        }
     }
     let _ = write!(
         out,
@@ -64,34 +70,34 @@ pub fn render(r: &Report) -> String {
         escape(&r.title),
         escape(&r.title)
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<p class=\"lead\">Helsefellesskapet i Vestfold – samhandlingsavvik mellom Sykehuset i Vestfold og \
-         kommunene. Anonymisert sammenstilling for {}. Små tall er skjult (under {}).</p>\n</header>\n<main>\n",
+         kommunene. Anonymisert sammenstilling for {}. Små tall er skjult (under {}).</p>",
         escape(&r.period.label),
         r.threshold
+    );
+    if let Some(notice) = common::incomplete_notice(r) {
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(&notice));
+    }
+    out.push_str("<div class=\"legend\"><p><strong>Slik leser du tallene</strong></p><dl>");
+    for (mark, meaning) in common::legend(r) {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", escape(&mark), escape(&meaning));
+    }
+    out.push_str(
+        "</dl><p class=\"note\">I diagrammene er et skjult tall en tom, stiplet boks – aldri en søyle med \
+         lengde null.</p></div>\n</header>\n<main>\n",
     );
     for w in &r.warnings {
         let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(w));
     }
-    let open_total = r
-        .tables
-        .iter()
-        .find(|t| t.id == "apne-forfalte")
-        .and_then(|t| t.rows.last())
-        .map(|row| (row.cells[0].text(), row.cells[1].text()))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "<section id=\"nokkeltall\"><h2>Nøkkeltall</h2><div class=\"key\">\
-         <div>Saker i perioden<strong>{}</strong></div><div>Åpne ved periodeslutt<strong>{}</strong></div>\
-         <div>Forfalte ved periodeslutt<strong>{}</strong></div></div></section>",
-        escape(&r.total_cases.text()),
-        escape(&open_total.0),
-        escape(&open_total.1)
-    );
+    out.push_str("<section id=\"nokkeltall\"><h2>Nøkkeltall</h2><div class=\"key\">");
+    for (label, value) in common::key_figures(r) {
+        let _ = write!(out, "<div>{}<strong>{}</strong></div>", escape(&label), escape(&value));
+    }
+    out.push_str("</div></section>\n");
     for t in &r.tables {
-        table_html(&mut out, t);
+        table_html(&mut out, r, t);
     }
     out.push_str("<section id=\"metode\"><h2>Metode og definisjoner</h2><ul>");
     for m in &r.methods {

@@ -1,6 +1,7 @@
 //! The report's file formats. Every renderer is a pure function of the
 //! [`Report`], so the same report gives byte-identical files.
 
+pub mod common;
 pub mod csv;
 pub mod html;
 pub mod pdf;

@@ -1,9 +1,13 @@
-//! Charts as inline SVG, drawn on the server. Hidden cells are drawn as an
-//! empty bar with their marker, never as a guessed length.
+//! Charts as inline SVG, drawn on the server from the same chart data as
+//! the PDF ([`common::chart`]). A hidden value is an empty dashed box with
+//! its marker, never a bar of length zero; a provisional value is a light
+//! bar with a dashed edge and a "*"; long labels wrap onto more lines.
 
 use std::fmt::Write as _;
 
-use crate::table::{Chart, Table};
+use super::common::{self, ChartItem};
+use crate::build::Report;
+use crate::table::Table;
 
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -12,127 +16,166 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The chart for a table, or `None` if it has none or nothing to draw.
-pub fn chart(t: &Table) -> Option<String> {
-    let items: Vec<(&str, Option<f64>, String)> = t
-        .rows
-        .iter()
-        .filter(|r| !r.total)
-        .map(|r| (r.label.as_str(), r.cells[0].number(), r.cells[0].text()))
-        .collect();
-    let max = items.iter().filter_map(|i| i.1).fold(0.0_f64, f64::max);
-    if items.is_empty() || max <= 0.0 {
-        return None;
-    }
-    match t.chart {
-        Chart::None => None,
-        Chart::Bars => Some(bars(&t.title, &items, max)),
-        Chart::Columns => Some(columns(&t.title, &items, max)),
-    }
+/// The chart for a table and its note, or `None` if it has none or
+/// nothing to draw.
+pub fn chart(r: &Report, t: &Table) -> Option<(String, Option<String>)> {
+    let c = common::chart(r, t)?;
+    let max = c.items.iter().filter_map(|i| i.value).fold(0.0_f64, f64::max);
+    let svg = if c.columns {
+        columns(&t.title, &c.items, max)
+    } else {
+        bars(&t.title, &c.items, max)
+    };
+    Some((svg, c.note))
 }
 
-fn bars(title: &str, items: &[(&str, Option<f64>, String)], max: f64) -> String {
-    let (label_w, bar_w, row_h) = (260.0, 360.0, 22.0);
-    let h = row_h * items.len() as f64 + 8.0;
-    let w = label_w + bar_w + 60.0;
+/// Words packed into lines of at most `n` characters (a longer word is a
+/// line of its own).
+fn wrap(s: &str, n: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in s.split(' ') {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= n => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
+}
+
+fn bar_class(i: &ChartItem) -> &'static str {
+    if i.provisional { "b p" } else { "b" }
+}
+
+fn bars(title: &str, items: &[ChartItem], max: f64) -> String {
+    let (label_w, bar_w, line_h) = (260.0, 340.0, 15.0);
+    let wrapped: Vec<Vec<String>> = items.iter().map(|i| wrap(&i.label, 38)).collect();
+    let heights: Vec<f64> = wrapped
+        .iter()
+        .map(|l| (line_h * l.len() as f64).max(16.0) + 6.0)
+        .collect();
+    let h = heights.iter().sum::<f64>() + 8.0;
+    let w = label_w + bar_w + 90.0;
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg class="chart" role="img" aria-label="Diagram: {}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">"#,
         escape(title)
     );
-    for (i, (label, value, text)) in items.iter().enumerate() {
-        let y = 4.0 + i as f64 * row_h;
-        let len = value.map_or(0.0, |v| (v / max * bar_w).round());
+    let mut y = 4.0;
+    for ((item, lines), row_h) in items.iter().zip(&wrapped).zip(&heights) {
+        let mid = y + row_h / 2.0;
+        let first = mid - line_h * (lines.len() as f64 - 1.0) / 2.0 + 4.0;
         let _ = write!(
             s,
-            r#"<text x="{}" y="{}" text-anchor="end" class="l">{}</text>"#,
-            label_w - 8.0,
-            y + 15.0,
-            escape(&shorten(label, 40))
+            r#"<text x="{}" y="{first}" text-anchor="end" class="l">"#,
+            label_w - 8.0
         );
-        if value.is_some() {
-            let _ = write!(
-                s,
-                r#"<rect x="{label_w}" y="{}" width="{len}" height="16" class="b"/>"#,
-                y + 2.0
-            );
-        } else {
-            let _ = write!(
-                s,
-                r#"<rect x="{label_w}" y="{}" width="24" height="16" class="h"/>"#,
-                y + 2.0
-            );
+        for (k, l) in lines.iter().enumerate() {
+            let dy = if k == 0 { 0.0 } else { line_h };
+            let _ = write!(s, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, label_w - 8.0, escape(l));
         }
+        s.push_str("</text>");
+        let len = match item.value {
+            Some(v) => {
+                let len = if max > 0.0 { (v / max * bar_w).round() } else { 0.0 };
+                let _ = write!(
+                    s,
+                    r#"<rect x="{label_w}" y="{}" width="{len}" height="14" class="{}"/>"#,
+                    mid - 7.0,
+                    bar_class(item)
+                );
+                len
+            }
+            None => {
+                let _ = write!(
+                    s,
+                    r#"<rect x="{label_w}" y="{}" width="24" height="14" class="h"/>"#,
+                    mid - 7.0
+                );
+                24.0
+            }
+        };
         let _ = write!(
             s,
             r#"<text x="{}" y="{}" class="v">{}</text>"#,
-            label_w + len.max(24.0) + 6.0,
-            y + 15.0,
-            escape(text)
+            label_w + len + 6.0,
+            mid + 4.0,
+            escape(&item.text)
         );
+        y += row_h;
     }
     s.push_str("</svg>");
     s
 }
 
-fn columns(title: &str, items: &[(&str, Option<f64>, String)], max: f64) -> String {
+fn columns(title: &str, items: &[ChartItem], max: f64) -> String {
     let (col_w, plot_h) = (52.0, 160.0);
     let w = col_w * items.len() as f64 + 20.0;
-    let h = plot_h + 50.0;
+    let lines = items.iter().map(|i| i.label.lines().count()).max().unwrap_or(1) as f64;
+    let h = plot_h + 34.0 + 14.0 * lines;
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg class="chart" role="img" aria-label="Diagram: {}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">"#,
         escape(title)
     );
-    for (i, (label, value, text)) in items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let x = 10.0 + i as f64 * col_w;
-        let len = value.map_or(0.0, |v| (v / max * (plot_h - 20.0)).round());
-        let top = 20.0 + (plot_h - 20.0) - len;
-        if value.is_some() {
-            let _ = write!(
-                s,
-                r#"<rect x="{}" y="{top}" width="{}" height="{len}" class="b"/>"#,
-                x + 6.0,
-                col_w - 12.0
-            );
-        } else {
-            let _ = write!(
-                s,
-                r#"<rect x="{}" y="{}" width="{}" height="6" class="h"/>"#,
-                x + 6.0,
-                plot_h - 6.0,
-                col_w - 12.0
-            );
-        }
+        let top = match item.value {
+            Some(v) => {
+                let len = if max > 0.0 {
+                    (v / max * (plot_h - 20.0)).round()
+                } else {
+                    0.0
+                };
+                let top = 20.0 + (plot_h - 20.0) - len;
+                let _ = write!(
+                    s,
+                    r#"<rect x="{}" y="{top}" width="{}" height="{len}" class="{}"/>"#,
+                    x + 6.0,
+                    col_w - 12.0,
+                    bar_class(item)
+                );
+                top
+            }
+            None => {
+                let _ = write!(
+                    s,
+                    r#"<rect x="{}" y="{}" width="{}" height="10" class="h"/>"#,
+                    x + 6.0,
+                    plot_h - 10.0,
+                    col_w - 12.0
+                );
+                plot_h - 10.0
+            }
+        };
         let _ = write!(
             s,
             r#"<text x="{}" y="{}" text-anchor="middle" class="v">{}</text>"#,
             x + col_w / 2.0,
             top - 4.0,
-            escape(text)
+            escape(&item.text)
         );
         let _ = write!(
             s,
-            r#"<text x="{}" y="{}" text-anchor="middle" class="l">{}</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="middle" class="l">"#,
             x + col_w / 2.0,
-            plot_h + 18.0,
-            escape(&shorten(label, 3))
+            plot_h + 18.0
         );
+        for (k, l) in item.label.lines().enumerate() {
+            let dy = if k == 0 { 0.0 } else { 14.0 };
+            let _ = write!(s, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, x + col_w / 2.0, escape(l));
+        }
+        s.push_str("</text>");
     }
+    let _ = write!(
+        s,
+        r##"<line x1="10" y1="{plot_h}" x2="{}" y2="{plot_h}" stroke="#c9d3d8"/>"##,
+        w - 10.0
+    );
     s.push_str("</svg>");
     s
-}
-
-fn shorten(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-        if n > 3 {
-            out.push('…');
-        }
-        out
-    }
 }
