@@ -3,6 +3,9 @@
 //! the server refuses and audits, the headers and limits on every response,
 //! and the checks that stop `serve` before it starts unsafely.
 
+// A failed unwrap in a test is a failed test, with its line.
+#![allow(clippy::unwrap_used)]
+
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use samavvik_app::App;
@@ -16,6 +19,9 @@ samavvik_tests::on_both_engines!(
     a_session_row_written_into_the_database_signs_nobody_in,
     old_follow_up_links_keep_working_after_the_rewrap,
     sign_in_events_are_audited_without_addresses,
+    every_route_answers_with_the_security_headers_and_bokmal_errors,
+    unreadable_text_is_a_bokmal_400_never_a_503,
+    slow_clients_cannot_hold_the_service,
 );
 
 const LEADER: &str = "klinikkledelse.med@siv.example.no";
@@ -259,4 +265,253 @@ async fn a_unit_that_gets_mail_without_a_key_file_stops_the_start() {
         message.contains("siv-med") && message.contains("keys generate"),
         "{message}"
     );
+}
+
+/// Every route with each method it has, plus the refusals axum makes itself.
+fn every_route() -> Vec<(Method, &'static str)> {
+    vec![
+        (Method::GET, "/"),
+        (Method::GET, "/meld"),
+        (Method::POST, "/meld"),
+        (Method::GET, "/oppfolging/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        (Method::POST, "/oppfolging/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        (Method::POST, "/api/ruting"),
+        (Method::GET, "/logg-inn"),
+        (Method::POST, "/logg-inn"),
+        (Method::POST, "/logg-inn/bekreft"),
+        (Method::GET, "/logg-inn/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        (Method::POST, "/logg-ut"),
+        (Method::GET, "/saker"),
+        (Method::GET, "/saker/SA-2026-00001"),
+        (Method::POST, "/saker/SA-2026-00001"),
+        (Method::GET, "/saker/SA-2026-00001/pdf"),
+        (Method::GET, "/admin/logg"),
+        (Method::GET, "/rapporter"),
+        (Method::GET, "/static/samavvik.css"),
+        (Method::GET, "/static/samavvik.js"),
+        (Method::GET, "/helse/klar"),
+        (Method::GET, "/helse/lever"),
+        (Method::GET, "/finnes-ikke"),
+        (Method::DELETE, "/saker"),
+        (Method::PUT, "/meld"),
+    ]
+}
+
+async fn send(app: &TestApp, method: Method, uri: &str, content_type: &str, body: Vec<u8>) -> axum::response::Response {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    app.router().oneshot(req).await.unwrap()
+}
+
+fn assert_security_headers(res: &axum::response::Response, what: &str, https: bool) {
+    let h = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{what}: no {name}"))
+            .to_owned()
+    };
+    let csp = h("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{what}: {csp}"
+    );
+    assert_eq!(h("referrer-policy"), "no-referrer", "{what}");
+    assert_eq!(h("x-content-type-options"), "nosniff", "{what}");
+    assert!(h("permissions-policy").contains("camera=()"), "{what}");
+    assert_eq!(h("cross-origin-opener-policy"), "same-origin", "{what}");
+    if https {
+        let hsts = h("strict-transport-security");
+        let age: u64 = hsts
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("max-age="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert!(age >= 365 * 24 * 3600, "{what}: {hsts}");
+    } else {
+        assert!(
+            res.headers().get("strict-transport-security").is_none(),
+            "{what}: no HSTS over http"
+        );
+    }
+}
+
+async fn bokmal_page(res: axum::response::Response, what: &str) -> String {
+    let ct = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(ct.starts_with("text/html"), "{what}: {ct}: {text}");
+    assert!(text.contains("lang=\"nb\""), "{what}: a bokmål page: {text}");
+    text
+}
+
+async fn every_route_answers_with_the_security_headers_and_bokmal_errors(engine: Engine) {
+    let Some(app) = spawn_app(engine).await else { return };
+    for (method, uri) in every_route() {
+        let what = format!("{method} {uri}");
+        let res = send(&app, method, uri, "application/x-www-form-urlencoded", Vec::new()).await;
+        assert_security_headers(&res, &what, false);
+        if res.status().is_client_error() && uri != "/api/ruting" {
+            bokmal_page(res, &what).await;
+        }
+    }
+    // axum's own refusals, in bokmål with the headers.
+    let res = send(&app, Method::DELETE, "/saker", "text/plain", Vec::new()).await;
+    assert_eq!(res.status().as_u16(), 405);
+    assert!(res.headers().get(header::ALLOW).is_some());
+    assert_security_headers(&res, "405", false);
+    assert!(bokmal_page(res, "405").await.contains("kan ikke brukes slik"));
+    let big = vec![b'a'; 300 * 1024];
+    for uri in ["/logg-inn", "/logg-inn/bekreft", "/logg-ut", "/api/ruting"] {
+        let res = send(
+            &app,
+            Method::POST,
+            uri,
+            "application/x-www-form-urlencoded",
+            big.clone(),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 413, "POST {uri} with 300 KiB");
+        assert_security_headers(&res, uri, false);
+    }
+    let res = send(
+        &app,
+        Method::POST,
+        "/logg-inn",
+        "application/x-www-form-urlencoded",
+        big,
+    )
+    .await;
+    assert!(bokmal_page(res, "413").await.contains("for stor"));
+    // A client's request id is kept only if it is plain and short.
+    for (sent, kept) in [("abc-123", true), ("a b", false), ("<script>", false)] {
+        let req = Request::get("/helse/lever")
+            .header("x-request-id", sent)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.router().oneshot(req).await.unwrap();
+        let got = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+        assert_eq!(got == sent, kept, "{sent} -> {got}");
+    }
+    let long = "a".repeat(65);
+    let req = Request::get("/helse/lever")
+        .header("x-request-id", &long)
+        .body(Body::empty())
+        .unwrap();
+    let res = app.router().oneshot(req).await.unwrap();
+    assert_ne!(res.headers().get("x-request-id").unwrap().to_str().unwrap(), long);
+    app.stop().await;
+    // Over https, HSTS for a year or more on every response.
+    let Some(app) = TestApp::builder(engine)
+        .settings(|s| s.server.base_url = "https://samavvik.example.no".into())
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    for (method, uri) in every_route() {
+        let res = send(
+            &app,
+            method.clone(),
+            uri,
+            "application/x-www-form-urlencoded",
+            Vec::new(),
+        )
+        .await;
+        assert_security_headers(&res, &format!("https {method} {uri}"), true);
+    }
+    app.stop().await;
+}
+
+async fn unreadable_text_is_a_bokmal_400_never_a_503(engine: Engine) {
+    const ADMIN: &str = "systemeier@example.no";
+    let Some(app) = TestApp::builder(engine)
+        .settings(|s| s.security.admin_emails = vec![ADMIN.into()])
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let admin = app.session_for(ADMIN).await;
+    let cookie = format!("samavvik_session={admin}");
+    // NUL in the audit log's filter: PostgreSQL cannot take it.
+    for query in ["bruker=a%00b", "handling=%00", "sak=%FF"] {
+        let uri = format!("/admin/logg?{query}");
+        let req = Request::get(&uri)
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.router().oneshot(req).await.unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{uri}");
+        assert!(bokmal_page(res, &uri).await.contains("kunne ikke leses"));
+    }
+    // Invalid UTF-8 or NUL in a form: refused, not silently replaced.
+    for body in ["email=a%FFb%40example.no", "email=a%00b%40example.no"] {
+        let (status, page) = post_form(&app, "/logg-inn", "", body, true).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(page.contains("kunne ikke leses"), "{page}");
+    }
+    let (csrf, key) = app.open_form().await;
+    let mut fields = valid_report(&csrf, &key, &canary("U"));
+    fields.retain(|(k, _)| k != "description");
+    let mut body: Vec<u8> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes();
+    body.extend_from_slice(b"&description=Epikrisen+kom+ikke+%FF+med");
+    let (status, page) = app.post_raw(body).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("kunne ikke leses"));
+    app.stop().await;
+}
+
+async fn slow_clients_cannot_hold_the_service(engine: Engine) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::builder(engine)
+        .settings(|s| {
+            s.server.header_read_timeout_secs = 1;
+            s.server.max_connections = 4;
+        })
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let addr = app.running.addr;
+    // Twice as many slow clients as the cap, each sending half a request head.
+    let mut slow = Vec::new();
+    for _ in 0..8 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        slow.push(s);
+    }
+    // A normal request still gets its answer (the bound is generous: the
+    // slow ones are closed after the header timeout and the cap frees up).
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        app.client.get(format!("{}/helse/lever", app.base)).send(),
+    )
+    .await
+    .expect("answered while slow clients hold connections")
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // The server closes a slow client's connection (configured: after 1 s;
+    // the bound only keeps a broken server from hanging the test).
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow[0].read_to_end(&mut buf))
+        .await
+        .expect("the slow connection is closed by the server");
+    assert!(read.is_ok() || buf.is_empty());
+    app.stop().await;
 }

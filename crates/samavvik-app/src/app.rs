@@ -27,8 +27,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Tells the outbox worker there is new mail (see [`App::wake_worker`]).
     pub wake: Arc<Notify>,
-    /// Reports per client address, per process (see [`crate::security`]).
-    pub report_limiter: crate::security::LocalLimiter,
+    /// Reports per client address, per process (see [`crate::security::report_within_limit`]).
+    pub report_limiter: crate::limiter::LocalLimiter,
     /// One permit per core for CPU-heavy work; see [`App::cpu`].
     cpu_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -57,7 +57,7 @@ impl App {
             mailer,
             clock,
             wake: Arc::new(Notify::new()),
-            report_limiter: crate::security::LocalLimiter::default(),
+            report_limiter: crate::limiter::LocalLimiter::default(),
             cpu_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),

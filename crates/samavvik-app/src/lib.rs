@@ -31,6 +31,7 @@ pub mod follow_up;
 pub mod handling;
 pub mod intake;
 pub mod keyring;
+pub mod limiter;
 pub mod mail;
 pub mod people;
 pub mod publish;

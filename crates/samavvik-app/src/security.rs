@@ -3,10 +3,6 @@
 //! address appears as a keyed hash made with the server secret, never in
 //! the clear — and limits that every instance on one database shares.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use chrono::{DateTime, Utc};
 use samavvik_core::AuditAction;
 use samavvik_store::{AuditEntry, SecurityStore};
 
@@ -59,55 +55,23 @@ pub async fn within_limit(app: &App, what: &str, key: &str, max: u64, window_min
     Ok(hits <= max)
 }
 
-/// A limit kept in this process's memory, for the hot report path where a
-/// database write per request would cost the intake its throughput. With
-/// several instances each has its own count; the limits are generous.
-#[derive(Default)]
-pub struct LocalLimiter(Mutex<HashMap<String, (i64, u64)>>);
-
-impl LocalLimiter {
-    /// Counts one hit for `key` in the fixed window holding `now`; returns
-    /// the window's hits so far, this one included.
-    pub fn hit(&self, key: &str, now: DateTime<Utc>, window_minutes: i64) -> u64 {
-        let window = now.timestamp().div_euclid(window_minutes.max(1) * 60);
-        let mut map = self.0.lock().expect("limiter lock");
-        if map.len() > 100_000 {
-            map.retain(|_, (w, _)| *w == window);
-        }
-        let entry = map.entry(key.to_owned()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
-        }
-        entry.1 += 1;
-        entry.1
-    }
-}
-
 /// Whether one more report from `client` is within
-/// [`samavvik_core::limits::REPORTS_PER_CLIENT`]; the first refusal in a
+/// `security.reports_per_client` (default
+/// [`samavvik_core::limits::REPORTS_PER_CLIENT`]); the first refusal in a
 /// window is audited.
 ///
 /// # Errors
 /// When the store cannot write the audit row.
 pub async fn report_within_limit(app: &App, client: &str) -> Result<bool, Error> {
-    use samavvik_core::limits::{REPORT_WINDOW_MINUTES, REPORTS_PER_CLIENT};
+    use samavvik_core::limits::REPORT_WINDOW_MINUTES;
+    let max = app.settings.security.reports_per_client;
+    if max == 0 {
+        return Ok(true);
+    }
     let hits = app.report_limiter.hit(client, app.clock.now(), REPORT_WINDOW_MINUTES);
-    if hits == REPORTS_PER_CLIENT + 1 {
+    if hits == max + 1 {
         tracing::warn!(limit = "report:client", "rate limit reached");
         record(app, client, AuditAction::RateLimited, "report:client").await?;
     }
-    Ok(hits <= REPORTS_PER_CLIENT)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn local_limiter_counts_per_key_and_window() {
-        let l = super::LocalLimiter::default();
-        let t = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        assert_eq!(l.hit("a", t, 10), 1);
-        assert_eq!(l.hit("a", t, 10), 2);
-        assert_eq!(l.hit("b", t, 10), 1);
-        assert_eq!(l.hit("a", t + chrono::Duration::minutes(10), 10), 1);
-    }
+    Ok(hits <= max)
 }

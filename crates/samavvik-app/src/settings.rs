@@ -30,6 +30,20 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Run the outbox worker inside `serve`.
     pub run_worker: bool,
+    /// A connection that has not sent a whole request head within this
+    /// many seconds (also between requests on a kept-alive connection) is
+    /// closed, so slow clients cannot hold the service.
+    pub header_read_timeout_secs: u64,
+    /// A request body that has not arrived within this many seconds is refused.
+    pub body_read_timeout_secs: u64,
+    /// Connections served at once; further clients wait in the listen
+    /// queue. Keep below the process's open-file limit (`LimitNOFILE`).
+    pub max_connections: usize,
+    /// Behind a reverse proxy: the header it puts the client's address in
+    /// (e.g. `x-forwarded-for`; its last entry is used, the one the proxy
+    /// added). Unset, the connection's address is the client's. Without it
+    /// behind a proxy, every client shares the proxy's address and its limits.
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -202,6 +216,9 @@ pub struct Security {
     /// Work e-mails of the system owners (admin: the audit log). Leaders and
     /// the secretariat come from the directory.
     pub admin_emails: Vec<String>,
+    /// Reports one client address may send within 10 minutes (per
+    /// instance); 0 turns the limit off (load tests).
+    pub reports_per_client: u64,
 }
 
 impl Default for Settings {
@@ -223,6 +240,7 @@ impl Default for Settings {
                 session_max_hours: 12,
                 login_link_minutes: 15,
                 admin_emails: Vec::new(),
+                reports_per_client: samavvik_core::limits::REPORTS_PER_CLIENT,
             },
         }
     }
@@ -235,6 +253,10 @@ impl Default for Server {
             base_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 256 * 1024,
             run_worker: true,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            max_connections: 768,
+            client_ip_header: None,
         }
     }
 }

@@ -142,6 +142,8 @@ pub async fn run(config: IntakeConfig) -> anyhow::Result<IntakeResult> {
     settings.security.secret_file = dir.path().join("secret.key");
     settings.mail.backend = MailBackend::Memory;
     settings.server.run_worker = config.worker;
+    // One load generator on loopback is every "client": no per-client limit.
+    settings.security.reports_per_client = 0;
     settings.database.max_connections = config.max_connections;
     settings.database.sqlite_synchronous = if config.sqlite_synchronous_full {
         "full"

@@ -58,6 +58,52 @@ pub fn error_page(status: StatusCode, title: &str, paragraphs: Vec<String>) -> R
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
 
+/// The bokmål page for a status that axum or a layer answered on its own
+/// (see `router::bokmal_rejections`).
+pub fn status_page(status: StatusCode) -> Response {
+    let back = "Gå tilbake med nettleserens tilbakeknapp. Det du skrev, ligger der fortsatt.".to_owned();
+    let (title, text) = match status.as_u16() {
+        400 => (
+            "Forespørselen kunne ikke leses",
+            "Det som ble sendt, var ikke slik skjemaet sender det, så ingenting er lagret.",
+        ),
+        404 => (
+            "Fant ikke siden",
+            "Siden finnes ikke, eller lenken er ikke lenger gyldig. Sjekk at du har kopiert hele lenken.",
+        ),
+        405 => (
+            "Siden kan ikke brukes slik",
+            "Denne adressen tar ikke imot en slik forespørsel. Bruk knappene og lenkene på sidene.",
+        ),
+        408 => (
+            "Det tok for lang tid",
+            "Forbindelsen var for treg, så forespørselen ble avbrutt og ingenting er lagret.",
+        ),
+        413 => (
+            "Meldingen er for stor",
+            "Det du sendte, var større enn det vi tar imot, så ingenting er lagret. Kort ned de lengste tekstfeltene og send igjen.",
+        ),
+        415 => (
+            "Skjemaet kom i feil format",
+            "Forespørselen var ikke et vanlig skjema, så ingenting er lagret.",
+        ),
+        422 => (
+            "Skjemaet kunne ikke leses",
+            "Noen felt manglet eller hadde feil form, så ingenting er lagret.",
+        ),
+        429 => (
+            "For mange forespørsler",
+            "Det er sendt veldig mange forespørsler herfra den siste tiden. Vent noen minutter og prøv igjen.",
+        ),
+        _ if status.is_server_error() => (
+            "Noe gikk galt hos oss",
+            "Feilen er logget. Prøv igjen om litt. Hvis det haster, ring mottakeren direkte.",
+        ),
+        _ => ("Forespørselen ble avvist", "Ingenting er lagret."),
+    };
+    error_page(status, title, vec![text.to_owned(), back])
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {

@@ -34,20 +34,30 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// The client's address as the server saw the connection (a proxy's, behind
-/// one), or `None` where there is no connection (`oneshot` in tests).
+/// The client's address: from `server.client_ip_header` behind a proxy
+/// (its last entry, the one the proxy added), else the connection's;
+/// `None` where there is neither (`oneshot` in tests).
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self(
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let connection = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = state.settings.server.client_ip_header.as_deref().and_then(|name| {
             parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+                .headers
+                .get_all(name)
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|ip| ip.trim().parse().ok())
+        });
+        Ok(Self(forwarded.or(connection)))
     }
 }
 
