@@ -22,6 +22,7 @@ samavvik_tests::on_both_engines!(
     every_route_answers_with_the_security_headers_and_bokmal_errors,
     unreadable_text_is_a_bokmal_400_never_a_503,
     slow_clients_cannot_hold_the_service,
+    too_many_reports_from_one_client_get_a_429_that_keeps_the_text,
 );
 
 const LEADER: &str = "klinikkledelse.med@siv.example.no";
@@ -513,5 +514,28 @@ async fn slow_clients_cannot_hold_the_service(engine: Engine) {
         .await
         .expect("the slow connection is closed by the server");
     assert!(read.is_ok() || buf.is_empty());
+    app.stop().await;
+}
+
+async fn too_many_reports_from_one_client_get_a_429_that_keeps_the_text(engine: Engine) {
+    let Some(app) = TestApp::builder(engine)
+        .settings(|s| s.security.reports_per_client = 1)
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let (csrf, key) = app.open_form().await;
+    let (status, html) = app.post(&valid_report(&csrf, &key, &canary("R"))).await;
+    assert_eq!(status, 200, "{html}");
+    let typed = canary("S");
+    let (csrf, key) = app.open_form().await;
+    let (status, html) = app.post(&valid_report(&csrf, &key, &typed)).await;
+    assert_eq!(status, 429);
+    assert!(html.contains("Vent noen minutter"), "a bokmål explanation");
+    assert!(html.contains(&format!("{typed}-beskrivelse")), "what was typed is kept");
+    let limited = audit_actions(&app, "rate-limited").await;
+    assert_eq!(limited.len(), 1);
+    assert!(limited[0].actor.starts_with("client:") && !limited[0].actor.contains("127.0.0.1"));
     app.stop().await;
 }
