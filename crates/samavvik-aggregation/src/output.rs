@@ -101,10 +101,93 @@ pub fn write(report: &Report, formats: &[Format], dir: &Path) -> Result<Vec<Path
             source,
         };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
+            private_dirs(parent).map_err(io)?;
         }
-        std::fs::write(&path, bytes).map_err(io)?;
+        write_private(&path, &bytes).map_err(io)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Creates `dir` and any missing parents; folders this creates are 0700
+/// (an existing folder keeps its mode: it is the operator's).
+fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        // The umask only removes bits, so 0700 stays 0700 under any
+        // usual umask (022, 027, 077).
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes `bytes` to `path` with mode 0600, set again after opening so an
+/// older, looser file from an earlier run does not keep its mode.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    // Tests may unwrap: a panic is the failure report.
+    #![allow(clippy::unwrap_used)]
+
+    use super::{Format, write};
+    use crate::{Names, Params, Period, build};
+
+    /// Under the default umask (022) `fs::write` gives 0644 and
+    /// `create_dir_all` 0755; report exports are owner-only.
+    #[cfg(unix)]
+    #[test]
+    fn exports_and_the_folders_made_for_them_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = std::env::temp_dir().join(format!("samavvik-output-modes-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let params = Params {
+            period: Period::parse("2026").unwrap(),
+            threshold: 5,
+            cutoff: None,
+            names: Names::default(),
+        };
+        let report = build(&samavvik_store::CaseStatistics::default(), &params);
+        let dir = root.join("ut");
+        // A file left by an earlier run with a loose mode is tightened.
+        let first = write(&report, &[Format::Json], &dir).unwrap();
+        std::fs::set_permissions(&first[0], std::fs::Permissions::from_mode(0o644)).unwrap();
+        let written = write(&report, &[Format::Json, Format::Csv], &dir).unwrap();
+        assert!(
+            written
+                .iter()
+                .any(|p| p.components().count() > dir.components().count() + 1)
+        );
+        for path in &written {
+            assert_eq!(mode(path), 0o600, "{}", path.display());
+            let mut folder = path.parent().unwrap();
+            while folder != root {
+                assert_eq!(mode(folder), 0o700, "{}", folder.display());
+                folder = folder.parent().unwrap();
+            }
+        }
+        assert_eq!(mode(&root), 0o755, "an existing folder is the operator's");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

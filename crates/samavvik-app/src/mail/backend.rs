@@ -76,7 +76,8 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("mail.from «{from}» is not a valid address: {e}"))?;
         Ok(match s.backend {
             MailBackend::File => {
-                std::fs::create_dir_all(&s.file_dir)?;
+                // Mail files carry sign-in links: owner-only, whatever the umask.
+                crate::files::private_dir(&s.file_dir)?;
                 Mailer::File {
                     dir: s.file_dir.clone(),
                     from,
@@ -181,8 +182,11 @@ impl Mailer {
                 let path = dir.join(format!("{name}.eml"));
                 let bytes = message.formatted();
                 let write = async {
-                    tokio::fs::write(&tmp, &bytes)
+                    // 0600 whatever the umask: the file may hold a sign-in link.
+                    let target = tmp.clone();
+                    tokio::task::spawn_blocking(move || crate::files::write_private(&target, &bytes))
                         .await
+                        .map_err(|e| MailError::Transient(format!("writing mail file: {e}")))?
                         .map_err(|e| MailError::Transient(format!("writing mail file: {e}")))?;
                     tokio::fs::rename(&tmp, &path)
                         .await
@@ -220,5 +224,42 @@ impl Mailer {
             Mailer::Memory { sent, .. } => sent.lock().expect("mail lock").clone(),
             _ => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mailer;
+    use crate::settings::{Mail, MailBackend};
+
+    /// Under the default umask (022) a plain write gives 0644 and 0755;
+    /// mail files carry sign-in links and must be owner-only.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn mail_files_and_their_folder_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("mail");
+        let settings = Mail {
+            backend: MailBackend::File,
+            file_dir: dir.clone(),
+            ..Mail::default()
+        };
+        let mailer = Mailer::from_settings(&settings).unwrap();
+        mailer
+            .send(
+                "leder@horten.example.no",
+                "Logg inn",
+                "lenke",
+                "sign-in.1@samavvik.test",
+            )
+            .await
+            .unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].extension().is_some_and(|e| e == "eml"));
+        assert_eq!(mode(&files[0]), 0o600);
     }
 }

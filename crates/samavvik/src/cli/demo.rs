@@ -36,7 +36,8 @@ pub struct DemoArgs {
 
 pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let data = &args.data_dir;
-    std::fs::create_dir_all(data)?;
+    // Database, keys, secret and mail (with sign-in links): owner-only.
+    samavvik_app::files::private_dir(data)?;
     settings.database.url = format!("sqlite://{}/samavvik.db", data.display());
     settings.keys.dir = data.join("keys");
     settings.security.secret_file = data.join("secret.key");
