@@ -172,3 +172,26 @@ pub fn case_notice(
         stage: None,
     }
 }
+
+/// The units a case may be rerouted to on `date`, in directory order: the
+/// set the case page offers and the only set the server accepts.
+///
+/// A unit that receives reports (a postmottak or a klinikk, not a kommune
+/// service area and not the secretariat's triage inbox), valid on `date`,
+/// not the unit that has the case now, not in the organisation that sent
+/// it, and one the directory knows a direction for from the sender (so the
+/// case keeps a kind: kommune → SiV, SiV → kommune or kommune → kommune).
+pub fn reroute_targets<'a>(
+    catalog: &'a Catalog,
+    case: &CaseRecord,
+    date: NaiveDate,
+) -> Vec<&'a samavvik_routing::Unit> {
+    use samavvik_routing::UnitKind;
+    catalog
+        .directory
+        .units_valid_on(date)
+        .filter(|u| matches!(u.kind, UnitKind::Postmottak | UnitKind::Klinikk))
+        .filter(|u| u.id != case.receiver_unit && u.organisation != case.sender_org)
+        .filter(|u| samavvik_routing::direction(&catalog.directory, &case.sender_org, &u.organisation).is_some())
+        .collect()
+}

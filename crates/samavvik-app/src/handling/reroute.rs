@@ -5,7 +5,7 @@ use samavvik_core::{CaseState, NoteKind, Transition, UnitId};
 use samavvik_store::{Ciphertext, Reroute, SealedRef, TransitionWrite};
 
 use super::{Ctx, Errors};
-use crate::cases::{open_case, opening_unit, unit_name};
+use crate::cases::{open_case, opening_unit, reroute_targets, unit_name};
 use crate::error::{Error, internal};
 use crate::mail::TEMPLATE_CASE_REROUTED;
 
@@ -17,28 +17,21 @@ impl Ctx<'_> {
         let mut errors = Errors::new();
         let reason = self.required_text("reroute_reason", "Skriv hvorfor saken sendes videre.", &mut errors);
         let today = self.app.clock.today_oslo();
-        let target = UnitId::new(self.text("target_unit"))
+        let chosen = UnitId::new(self.text("target_unit"))
             .ok()
             .and_then(|id| self.catalog.directory.unit(&id).cloned());
-        match &target {
-            None => errors.push(("target_unit".into(), "Velg enheten saken skal sendes til.".into())),
-            Some(t) if t.id == self.case.receiver_unit => {
-                errors.push(("target_unit".into(), "Saken er allerede hos denne enheten.".into()));
-            }
-            Some(t) if t.organisation == self.case.sender_org => errors.push((
-                "target_unit".into(),
-                "Saken kan ikke sendes til organisasjonen som meldte den.".into(),
-            )),
-            Some(t) if !t.valid_on(today) => errors.push((
-                "target_unit".into(),
-                "Enheten er ikke lenger i bruk. Velg en annen.".into(),
-            )),
-            Some(_) => {}
+        let offered = reroute_targets(self.catalog, self.case, today);
+        let target = chosen.as_ref().and_then(|c| offered.iter().find(|u| u.id == c.id));
+        if target.is_none() {
+            errors.push(("target_unit".into(), self.why_not_offered(chosen.as_ref(), today)));
         }
-        if !errors.is_empty() {
+        let (Some(target), true) = (target, errors.is_empty()) else {
             return Ok(Err(errors));
-        }
-        let target = target.expect("checked");
+        };
+        let target = (*target).clone();
+        let direction =
+            samavvik_routing::direction(&self.catalog.directory, &self.case.sender_org, &target.organisation)
+                .ok_or_else(|| internal(format!("no direction to {}", target.organisation)))?;
         let opened = open_case(
             self.app,
             self.catalog,
@@ -88,9 +81,6 @@ impl Ctx<'_> {
             format!("Sendt videre fra {old} til {}", target.name),
         );
         w.clear_acknowledged_and_answered = true;
-        let direction =
-            samavvik_routing::direction(&self.catalog.directory, &self.case.sender_org, &target.organisation)
-                .ok_or_else(|| internal(format!("no direction to {}", target.organisation)))?;
         w.reroute = Some(Reroute {
             receiver_unit: target.id.clone(),
             receiver_org: target.organisation.clone(),
@@ -105,5 +95,27 @@ impl Ctx<'_> {
         let notice = self.notice(&target.id, ack_deadline);
         w.mail = self.mail_to(self.unit_addresses(&target.id, true), TEMPLATE_CASE_REROUTED, &notice);
         Ok(Ok(w))
+    }
+
+    /// Why `chosen` is not among the units the case may be rerouted to, in
+    /// bokmål for the field.
+    fn why_not_offered(&self, chosen: Option<&samavvik_routing::Unit>, today: chrono::NaiveDate) -> String {
+        use samavvik_routing::UnitKind;
+        let Some(t) = chosen else {
+            return "Velg enheten saken skal sendes til.".into();
+        };
+        if t.id == self.case.receiver_unit {
+            "Saken er allerede hos denne enheten.".into()
+        } else if t.organisation == self.case.sender_org {
+            "Saken kan ikke sendes til organisasjonen som meldte den.".into()
+        } else if !t.valid_on(today) {
+            "Enheten er ikke lenger i bruk. Velg en annen.".into()
+        } else if t.kind == UnitKind::Triage {
+            "Saken kan ikke sendes til sekretariatets mottak. Velg enheten som skal behandle den.".into()
+        } else if t.kind == UnitKind::ServiceArea {
+            "Saker til en kommune går til kommunens postmottak. Velg postmottaket.".into()
+        } else {
+            "Saken kan ikke sendes til denne enheten. Velg en av enhetene i listen.".into()
+        }
     }
 }

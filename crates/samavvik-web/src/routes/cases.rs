@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::NaiveDate;
 use samavvik_app::Person;
-use samavvik_app::cases::{authorised_case, oslo_minute, overdue, unit_name, view};
+use samavvik_app::cases::{authorised_case, oslo_minute, overdue, reroute_targets, unit_name, view};
 use samavvik_app::catalog::Catalog;
 use samavvik_app::people::Side;
 use samavvik_core::deadline::format_date_nb;
@@ -192,16 +192,8 @@ pub async fn render_case(
         "withdraw": t(Transition::Withdraw),
         "message": may(Action::Message),
     });
-    let reroute_targets: Vec<Value> = catalog
-        .directory
-        .units_valid_on(today)
-        .filter(|u| u.id != case.receiver_unit && u.organisation != case.sender_org)
-        .filter(|u| {
-            !matches!(
-                u.kind,
-                samavvik_routing::UnitKind::ServiceArea | samavvik_routing::UnitKind::Triage
-            )
-        })
+    let reroute_targets: Vec<Value> = reroute_targets(&catalog, case, today)
+        .into_iter()
         .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
         .collect();
     let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
