@@ -46,6 +46,36 @@ pub async fn case_for(app: &App, token: &str) -> Result<CaseRecord, Error> {
     }
 }
 
+/// The fields of a report, as the form names them. None of them changes
+/// after submission: not through the follow-up page, and not by sending the
+/// form again (the same form is answered with the first receipt). What the
+/// reporter adds is sealed beside the report as an addition.
+pub const REPORT_FIELDS_NB: &[&str] = &[
+    "hvem avviket gjelder",
+    "måned og dato for hendelsen",
+    "enheten du meldte fra",
+    "kategori",
+    "konsekvens",
+    "pasientgruppe",
+    "beskrivelsen",
+    "sted",
+    "pasientens navn og fødselsdato",
+    "strakstiltak",
+    "forslag til forbedring",
+    "navn, e-post og telefon",
+];
+
+/// What the reporter is told about a report that was sent back: the report
+/// stays as it was sent, and the addition is where corrections go.
+pub fn report_unchanged_nb() -> String {
+    format!(
+        "Meldingen du sendte, kan ikke endres, heller ikke ved å sende skjemaet på nytt. \
+         Dette står som du sendte det: {}. Skriv rettelser og det lederen din ba om i feltet under; \
+         det legges ved saken som et tillegg, og lederen din ser det sammen med meldingen.",
+        REPORT_FIELDS_NB.join(", ")
+    )
+}
+
 /// Whether the reporter may still add information.
 pub fn open_for_additions(case: &CaseRecord) -> bool {
     !matches!(case.state, CaseState::Closed | CaseState::Withdrawn)

@@ -32,7 +32,7 @@ pub async fn show(
         None,
         "",
         if added {
-            Some("Takk! Opplysningene er lagt til saken.")
+            Some("Takk! Opplysningene er lagt til saken som et tillegg. Meldingen du sendte først, er ikke endret.")
         } else {
             None
         },
@@ -70,6 +70,7 @@ async fn render_page(
         "receiving_unit": unit_name,
         "in_review": matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
         "returned": case.state == CaseState::Submitted,
+        "report_unchanged": samavvik_app::follow_up::report_unchanged_nb(),
         "ack_deadline": format_date_nb(case.ack_deadline),
         "answer_deadline": format_date_nb(case.answer_deadline),
         "events": events.iter().map(|e| json!({"date": oslo(e.at), "label": e.reason})).collect::<Vec<_>>(),
