@@ -2,16 +2,19 @@
 //!
 //! [`build()`] calls one method per section (module `tables`); the `Builder`
 //! here suppresses each count table, withholds a table the auditor finds
-//! leaking, and keeps the true counts for checking overlapping reports.
+//! leaking, and keeps what each published cell counts for the joint
+//! auditor ([`crate::disclosure`], [`crate::joint`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use samavvik_core::Direction;
 use samavvik_core::EventMonth;
 use samavvik_store::{CaseStatistics, DimValue, Flow};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::disclosure::{Expr, Fact, Sel};
 use crate::period::Period;
 use crate::suppress::{self, Grid, Mark, Marks};
 use crate::table::{Cell, Chart, Row, Table};
@@ -88,7 +91,7 @@ pub struct Report {
     pub threshold: u64,
     /// The latest recorded date among the period's cases (UTC), if any.
     pub data_cutoff: Option<String>,
-    /// When open/overdue status is judged.
+    /// The day open/overdue status is judged at the end of (YYYY-MM-DD).
     pub status_at: String,
     /// SHA-256 of the canonical input rows (see `canonical_input`).
     pub input_sha256: String,
@@ -98,25 +101,60 @@ pub struct Report {
     /// Tables withheld because hidden cells could not be protected.
     pub warnings: Vec<String>,
     /// The count tables with their true values and marks, for checking a
-    /// report against an overlapping published one ([`crate::overlap`]).
+    /// report against the others of its set and the register ([`crate::joint`]).
     /// Never rendered.
     #[serde(skip)]
     pub counts: Vec<CountTable>,
+    /// What the derived figures imply about the counts (a median shown
+    /// means at least `t` cases, a rounded share bounds its numerator).
+    #[serde(skip)]
+    pub derived: Vec<Fact>,
+    /// The total number of cases and what it counts.
+    #[serde(skip)]
+    pub total: (u64, Expr),
+    /// The total is shown as "<t" even when zero ([`Extra::zero_ok`]).
+    #[serde(skip)]
+    pub total_zero_ok: bool,
 }
 
 /// A published count table as the auditor sees it: the true values, how each
-/// cell is shown, and the labels of its rows and columns (the last of each
-/// is "Totalt"), so tables of two reports can be matched cell by cell.
+/// cell is shown, what each cell counts ([`Expr`]), and the labels of its
+/// rows and columns (the last of each is "Totalt").
 #[derive(Clone, Debug, PartialEq)]
 pub struct CountTable {
     pub id: String,
     pub title: String,
     pub grid: Grid,
     pub marks: Marks,
-    /// Withheld: every cell is shown as "x".
+    /// Withheld: no cell is published; the table says so in words.
     pub withheld: bool,
     pub row_labels: Vec<String>,
     pub col_labels: Vec<String>,
+    /// What each extended cell counts, row-major `(rows + 1) × (cols + 1)`;
+    /// `None` for cells that are not published.
+    pub exprs: Vec<Option<Expr>>,
+    /// Cells where "<t" may stand for a zero too ([`Extra::zero_ok`]).
+    pub zero_ok: BTreeSet<(usize, usize)>,
+}
+
+impl CountTable {
+    /// What the cell at `pos` counts, if it is published.
+    pub fn expr(&self, (r, c): (usize, usize)) -> Option<&Expr> {
+        self.exprs[r * (self.grid.cols + 1) + c].as_ref()
+    }
+}
+
+/// Cells the joint protection adds to a report's own suppression, and the
+/// tables it withholds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Extra {
+    /// Per table id, cells hidden as secondary.
+    pub hide: BTreeMap<String, BTreeSet<(usize, usize)>>,
+    pub withhold: BTreeSet<String>,
+    /// Per table id, cells whose count in a larger report of the set (the
+    /// year) is below the threshold: here "<t" may also stand for a zero, so
+    /// the parts of a small count do not pin each other.
+    pub zero_ok: BTreeMap<String, BTreeSet<(usize, usize)>>,
 }
 
 fn marked(v: u64, mark: Mark, t: u64) -> Cell {
@@ -127,24 +165,58 @@ fn marked(v: u64, mark: Mark, t: u64) -> Cell {
     }
 }
 
-/// The published cell at `pos`: "x" everywhere in a withheld table, else
-/// the count or its suppression mark.
+/// The published cell at `pos`: empty in a withheld table (whose note says
+/// why), else the count or its suppression mark.
 fn published(grid: &Grid, marks: &Marks, withheld: bool, pos: (usize, usize), t: u64) -> Cell {
     if withheld {
-        Cell::Mark("x".into())
+        Cell::Mark(String::new())
     } else {
         marked(grid.value(pos), marks.get(pos), t)
+    }
+}
+
+/// The words a withheld table carries instead of its numbers.
+fn withheld_note() -> String {
+    "Tabellen er holdt tilbake: tallene kan ikke vises uten at små tall kan regnes ut \
+     sammen med rapportens andre tabeller eller med rapporter som allerede er publisert."
+        .into()
+}
+
+/// What a table's cells count: one expression per extended cell.
+pub(crate) struct Sels {
+    cells: Vec<Option<Sel>>,
+    /// Months a cell counts, when not the report's period (the trend).
+    months: Vec<Option<(EventMonth, EventMonth)>>,
+}
+
+impl Sels {
+    fn new(grid: &Grid, sel: impl Fn((usize, usize)) -> Option<Sel>) -> Self {
+        let mut cells = Vec::new();
+        for r in 0..=grid.rows {
+            for c in 0..=grid.cols {
+                cells.push(if grid.published((r, c)) { sel((r, c)) } else { None });
+            }
+        }
+        let months = vec![None; cells.len()];
+        Sels { cells, months }
     }
 }
 
 struct Builder<'a> {
     p: &'a Params,
     t: u64,
+    extra: &'a Extra,
     warnings: Vec<String>,
     counts: Vec<CountTable>,
+    derived: Vec<Fact>,
 }
 
 impl Builder<'_> {
+    /// The report's period as `from..=to` of the current data.
+    fn expr(&self, sel: Sel) -> Expr {
+        Expr::count("now", self.p.period.from, self.p.period.to, sel)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn keep(
         &mut self,
@@ -155,9 +227,22 @@ impl Builder<'_> {
         withheld: bool,
         mut row_labels: Vec<String>,
         mut col_labels: Vec<String>,
+        sels: Sels,
     ) {
         row_labels.push("Totalt".into());
         col_labels.push("Totalt".into());
+        let (from, to) = (self.p.period.from, self.p.period.to);
+        let exprs = sels
+            .cells
+            .into_iter()
+            .zip(sels.months)
+            .map(|(sel, months)| {
+                sel.map(|sel| {
+                    let (f, t) = months.unwrap_or((from, to));
+                    Expr::count("now", f, t, sel)
+                })
+            })
+            .collect();
         self.counts.push(CountTable {
             id: id.into(),
             title: title.into(),
@@ -166,34 +251,68 @@ impl Builder<'_> {
             withheld,
             row_labels,
             col_labels,
+            exprs,
+            zero_ok: self.extra.zero_ok.get(id).cloned().unwrap_or_default(),
         });
     }
 
-    /// Suppresses `grid`, and withholds the whole table if a hidden cell
-    /// would still be derivable.
-    fn protect(&mut self, title: &str, grid: &Grid, forced: &[(usize, usize)], margins: bool) -> (Marks, bool) {
-        let marks = suppress::suppress(grid, self.t, forced, margins);
+    /// Suppresses `grid` (with the cells the joint protection adds), and
+    /// withholds the whole table if a hidden cell would still be derivable
+    /// from the table alone, or when the joint protection says so.
+    fn protect(
+        &mut self,
+        id: &str,
+        title: &str,
+        grid: &Grid,
+        forced: &[(usize, usize)],
+        margins: bool,
+    ) -> (Marks, bool) {
+        let mut forced = forced.to_vec();
+        if let Some(extra) = self.extra.hide.get(id) {
+            forced.extend(extra.iter().copied());
+        }
+        let mut marks = suppress::suppress(grid, self.t, &forced, margins);
         let exposed = suppress::audit(grid, &marks, self.t).iter().any(|d| d.disclosed());
-        if exposed {
+        // A zero shown as "<t" only widens what a reader can derive, so the
+        // table's own audit above stays valid.
+        for &p in self.extra.zero_ok.get(id).into_iter().flatten() {
+            if grid.published(p) && grid.value(p) == 0 {
+                marks.set(p, Mark::Primary);
+            }
+        }
+        let withheld = exposed || self.extra.withhold.contains(id);
+        if withheld {
             self.warnings.push(format!(
                 "Tabellen «{title}» er holdt tilbake: skjulte tall kunne ellers regnes ut."
             ));
         }
-        (marks, exposed)
+        (marks, withheld)
     }
 
-    /// A one-column table of counts with a "Totalt" row.
-    fn one_dim(&mut self, id: &str, title: &str, header: &str, items: &[(String, u64)], chart: Chart) -> Table {
+    /// A one-column table of counts with a "Totalt" row; `items` carry what
+    /// each row counts, `total` what the total counts.
+    fn one_dim(
+        &mut self,
+        id: &str,
+        title: &str,
+        header: &str,
+        items: &[(String, u64, Sel)],
+        total: &Sel,
+        chart: Chart,
+    ) -> Table {
         let n = items.len();
-        let grid = Grid::new(1, n, items.iter().map(|(_, v)| *v).collect(), true, false);
-        let (marks, withheld) = self.protect(title, &grid, &[], false);
-        let labels = items.iter().map(|(l, _)| l.clone()).collect();
-        self.keep(id, title, &grid, &marks, withheld, vec![String::new()], labels);
+        let grid = Grid::new(1, n, items.iter().map(|(_, v, _)| *v).collect(), true, false);
+        let (marks, withheld) = self.protect(id, title, &grid, &[], false);
+        let labels = items.iter().map(|(l, _, _)| l.clone()).collect();
+        let sels = Sels::new(&grid, |(_, c)| {
+            Some(if c == n { total.clone() } else { items[c].2.clone() })
+        });
+        self.keep(id, title, &grid, &marks, withheld, vec![String::new()], labels, sels);
         let cell = |pos: (usize, usize)| published(&grid, &marks, withheld, pos, self.t);
         let mut rows: Vec<Row> = items
             .iter()
             .enumerate()
-            .map(|(i, (label, _))| Row {
+            .map(|(i, (label, _, _))| Row {
                 label: label.clone(),
                 cells: vec![cell((0, i))],
                 total: false,
@@ -209,27 +328,26 @@ impl Builder<'_> {
             title: title.into(),
             row_header: header.into(),
             columns: vec!["Antall saker".into()],
-            rows,
-            note: None,
+            rows: if withheld { Vec::new() } else { rows },
+            note: withheld.then(withheld_note),
             chart,
         }
     }
 
-    /// A count table with no totals (multi-valued dimensions): primary suppression only.
-    fn no_totals(&mut self, id: &str, title: &str, header: &str, items: Vec<(String, u64)>, note: &str) -> Table {
-        let grid = Grid::new(1, items.len(), items.iter().map(|(_, v)| *v).collect(), false, false);
-        let marks = suppress::suppress(&grid, self.t, &[], false);
-        let labels = items.iter().map(|(l, _)| l.clone()).collect();
-        self.keep(id, title, &grid, &marks, false, vec![String::new()], labels);
+    /// A count table with no totals (multi-valued dimensions): primary
+    /// suppression, and secondary where the joint protection adds it.
+    fn no_totals(&mut self, id: &str, title: &str, header: &str, items: Vec<(String, u64, Sel)>, note: &str) -> Table {
+        let grid = Grid::new(1, items.len(), items.iter().map(|(_, v, _)| *v).collect(), false, false);
+        let (marks, withheld) = self.protect(id, title, &grid, &[], false);
+        let labels = items.iter().map(|(l, _, _)| l.clone()).collect();
+        let sels = Sels::new(&grid, |(_, c)| items.get(c).map(|i| i.2.clone()));
+        self.keep(id, title, &grid, &marks, withheld, vec![String::new()], labels, sels);
         let rows = items
             .into_iter()
-            .map(|(label, v)| Row {
+            .enumerate()
+            .map(|(i, (label, _, _))| Row {
                 label,
-                cells: vec![if v > 0 && v < self.t {
-                    Cell::Mark(format!("<{}", self.t))
-                } else {
-                    Cell::count(v)
-                }],
+                cells: vec![published(&grid, &marks, withheld, (0, i), self.t)],
                 total: false,
             })
             .collect();
@@ -238,8 +356,8 @@ impl Builder<'_> {
             title: title.into(),
             row_header: header.into(),
             columns: vec!["Antall saker".into()],
-            rows,
-            note: Some(note.into()),
+            rows: if withheld { Vec::new() } else { rows },
+            note: Some(if withheld { withheld_note() } else { note.into() }),
             chart: Chart::Bars,
         }
     }
@@ -252,6 +370,7 @@ impl Builder<'_> {
         id: &str,
         title: &str,
         header: &str,
+        dir: Direction,
         rows: &[(String, String)],
         cols: &[(String, String)],
         counts: &BTreeMap<(String, String), u64>,
@@ -268,9 +387,17 @@ impl Builder<'_> {
         } else {
             vec![]
         };
-        let (marks, withheld) = self.protect(title, &grid, &forced, true);
+        let (marks, withheld) = self.protect(id, title, &grid, &forced, true);
         let labels = |v: &[(String, String)]| v.iter().map(|(_, l)| l.clone()).collect();
-        self.keep(id, title, &grid, &marks, withheld, labels(rows), labels(cols));
+        let sels = Sels::new(&grid, |(r, c)| {
+            Some(Sel::Flows {
+                dir: Some(dir.slug().to_owned()),
+                row: rows.get(r).map(|x| x.0.clone()),
+                col: cols.get(c).map(|x| x.0.clone()),
+                org: None,
+            })
+        });
+        self.keep(id, title, &grid, &marks, withheld, labels(rows), labels(cols), sels);
         let cell = |pos| published(&grid, &marks, withheld, pos, self.t);
         let mut out: Vec<Row> = rows
             .iter()
@@ -293,8 +420,8 @@ impl Builder<'_> {
             title: title.into(),
             row_header: header.into(),
             columns,
-            rows: out,
-            note: None,
+            rows: if withheld { Vec::new() } else { out },
+            note: withheld.then(withheld_note),
             chart: Chart::None,
         };
         (table, grid, marks, withheld)
@@ -349,6 +476,12 @@ pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
     s
 }
 
+/// The hex SHA-256 of [`canonical_input`]: identifies the data a report
+/// for these parameters is made from.
+pub fn input_sha256(stats: &CaseStatistics, p: &Params) -> String {
+    hex::encode(Sha256::digest(canonical_input(stats, p).as_bytes()))
+}
+
 fn title(period: Period) -> String {
     let label = period.label();
     match (
@@ -367,14 +500,22 @@ pub const MIN_THRESHOLD: u64 = samavvik_core::limits::MIN_SUPPRESSION_THRESHOLD;
 /// The threshold when nobody chooses another.
 pub const DEFAULT_THRESHOLD: u64 = samavvik_core::limits::SUPPRESSION_THRESHOLD;
 
-/// Builds the report. Pure: the same statistics and parameters give the same report.
+/// Builds the report on its own (no other release protected with it).
+/// Pure: the same statistics and parameters give the same report.
 pub fn build(stats: &CaseStatistics, p: &Params) -> Report {
+    build_with(stats, p, &Extra::default())
+}
+
+/// Builds the report with the cells `extra` adds to its own suppression.
+pub fn build_with(stats: &CaseStatistics, p: &Params, extra: &Extra) -> Report {
     let t = p.threshold.max(MIN_THRESHOLD);
     let mut b = Builder {
         p,
         t,
+        extra,
         warnings: Vec::new(),
         counts: Vec::new(),
+        derived: Vec::new(),
     };
     // The order of the calls is the order of the tables (and of the
     // warnings and the auditor's count tables).
@@ -399,9 +540,10 @@ impl Builder<'_> {
     fn report(self, stats: &CaseStatistics, tables: Vec<Table>) -> Report {
         let (p, t) = (self.p, self.t);
         let total: u64 = stats.flows.iter().map(|f| f.cases).sum();
-        let canonical = canonical_input(stats, p);
-        let input_sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
+        let input_sha256 = input_sha256(stats, p);
         let status_at = p.status_at();
+        let total_expr = self.expr(Sel::Months);
+        let total_zero_ok = self.extra.zero_ok.get("totalt").is_some_and(|z| z.contains(&(0, 0)));
         Report {
             schema_version: SCHEMA_VERSION,
             title: title(p.period),
@@ -413,14 +555,33 @@ impl Builder<'_> {
             },
             threshold: t,
             data_cutoff: p.cutoff.map(|c| c.date_naive().to_string()),
-            status_at: status_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            // A date, not an instant: nothing finer than a day is published.
+            status_at: status_date(status_at).to_string(),
             input_sha256,
-            total_cases: small_hidden(total, t),
+            total_cases: if total == 0 && total_zero_ok {
+                Cell::Mark(format!("<{t}"))
+            } else {
+                small_hidden(total, t)
+            },
             tables,
             methods: methods(p, t, status_at),
             warnings: self.warnings,
             counts: self.counts,
+            derived: self.derived,
+            total: (total, total_expr),
+            total_zero_ok,
         }
+    }
+}
+
+/// The last day the status covers: the day before an instant at midnight
+/// (the period's end), else the instant's own day.
+fn status_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    let day = at.date_naive();
+    if at.time() == chrono::NaiveTime::MIN {
+        day.pred_opt().unwrap_or(day)
+    } else {
+        day
     }
 }
 
@@ -434,26 +595,38 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
         ),
         format!(
             "Datagrunnlag: siste registrerte tidspunkt blant periodens saker er {}. \
-             Status (åpen, forfalt) er vurdert per {}.",
+             Status (åpen, forfalt) er vurdert ved utgangen av {}.",
             p.cutoff.map_or("– (ingen saker)".to_owned(), |c| {
                 samavvik_core::deadline::format_date_nb(c.date_naive())
             }),
-            samavvik_core::deadline::format_date_nb(status_at.date_naive()),
+            samavvik_core::deadline::format_date_nb(status_date(status_at)),
         ),
         "Bare strukturerte, ikke-identifiserende felt er brukt: måned, avsender- og mottakerenhet, retning, \
          kategori, type, konsekvens, pasientgruppe, frister og tidspunkter for behandling, tiltakskategori. \
          Ingen fritekst, ingen enkeltsaker, ingen tid finere enn måned."
             .into(),
         format!(
-            "Prikking: antall fra 1 til {} vises som «<{t}». Andeler, medianer og persentiler vises ikke («–») \
-             når grunnlaget er færre enn {t} saker.",
+            "Prikking: antall fra 1 til {} vises som «<{t}». I en halvårsrapport kan «<{t}» også stå for null der \
+             årets tall er lite, så delene av et lite tall ikke avslører hverandre.",
             t - 1
         ),
         format!(
-            "Sekundær prikking: i tabeller med totaler skjules flere celler («x») slik at ingen prikket celle kan \
-             regnes ut av de andre cellene og totalene. Celler som skjules sekundært har alltid minst {t} saker, \
-             og null vises alltid. Hver tabell er kontrollert av en revisor som regner ut hva som kan utledes om \
-             hver skjult celle."
+            "Sekundær prikking: flere celler skjules («x», alltid minst {t} saker) slik at ingen prikket celle kan \
+             regnes ut. Kontrollen gjelder alle tabellene i rapporten sammen, årets tre standardrapporter (årsrapport \
+             og begge halvår) sammen – enten de er publisert ennå eller ikke – og alle rapporter i registeret over \
+             publiserte rapporter. En revisor setter alle publiserte celler og summer inn i ett lineært \
+             likningssystem (lineær programmering, som Statistisk sentralbyrås GaussSuppression og tau-argus) og \
+             regner ut minste og største verdi hver skjult celle kan ha: for «<{t}» må det fortsatt være mulig med \
+             alle verdier fra 1 til {}, og for «x» minst {t} ulike verdier. En tabell som ikke kan beskyttes med \
+             enkeltceller, holdes tilbake og sier det med ord.",
+            t - 1
+        ),
+        format!(
+            "Avledede tall: en andel vises bare når grunnlaget er minst {t} saker og verken telleren eller resten er \
+             et lite tall (1–{}); en median bare over minst {t} saker; en 90-persentil bare over minst {} saker, så \
+             den aldri er én sak. Ellers vises «–».",
+            t - 1,
+            t.max(handling::MIN_PERCENTILE_GROUP)
         ),
         "Frister: bekreftet innen frist betyr bekreftet senest på fristdagen (dato i UTC); andelen regnes av \
          saker der fristen er passert eller steget er gjort. Dager til svar og lukking er hele døgn fra saken \
@@ -461,9 +634,6 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
             .into(),
         "Sjekksum: SHA-256 av de kanoniske inndataradene (grupperte tellinger i fast rekkefølge). To rapporter \
          med samme sjekksum er laget av de samme dataene."
-            .into(),
-        "Obs: en årsrapport og en halvårsrapport for samme data prikkes hver for seg. Sammenlign ikke prikkede \
-         celler på tvers av rapporter; publiser helst én av dem for de samme månedene."
             .into(),
     ]
 }

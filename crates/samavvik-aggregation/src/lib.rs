@@ -10,14 +10,17 @@
 
 pub mod audit;
 pub mod build;
+pub mod disclosure;
+pub mod joint;
 pub mod output;
-pub mod overlap;
 pub mod period;
 pub mod render;
 pub mod suppress;
 pub mod table;
 
-pub use build::{CountTable, DEFAULT_THRESHOLD, MIN_THRESHOLD, Names, Params, Report, SCHEMA_VERSION, build};
+pub use build::{
+    CountTable, DEFAULT_THRESHOLD, Extra, MIN_THRESHOLD, Names, Params, Report, SCHEMA_VERSION, build, build_with,
+};
 pub use output::{Format, OutputError};
 pub use period::Period;
 pub use table::{Cell, Row, Table};

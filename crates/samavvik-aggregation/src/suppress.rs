@@ -88,7 +88,7 @@ impl Marks {
         self.marks[r * (self.cols + 1) + c]
     }
 
-    fn set(&mut self, (r, c): Pos, mark: Mark) {
+    pub(crate) fn set(&mut self, (r, c): Pos, mark: Mark) {
         self.marks[r * (self.cols + 1) + c] = mark;
     }
 }

@@ -533,6 +533,9 @@ macro_rules! impl_store {
                         .bind(threshold)
                         .bind(&r.input_sha256)
                         .bind(Ts::new(r.published_at))
+                        .bind(i64::from(r.version))
+                        .bind(&r.published_by)
+                        .bind(r.release.as_deref())
                         .execute(&mut *tx)
                         .await?;
                     tx.commit().await?;

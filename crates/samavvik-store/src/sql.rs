@@ -211,7 +211,8 @@ pub(crate) const NEXT_SEQ_BLOCK: &str = "INSERT INTO case_sequences (year, last_
 // ---- published reports (issue 8) --------------------------------------------
 
 pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports \
-     (period_from, period_to, threshold, input_sha256, published_at) VALUES ($1, $2, $3, $4, $5)";
+     (period_from, period_to, threshold, input_sha256, published_at, version, published_by, release) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at \
-     FROM published_reports ORDER BY published_at, id";
+pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at, \
+     version, published_by, release FROM published_reports ORDER BY published_at, id";

@@ -170,9 +170,10 @@ pub struct CaseStatistics {
     pub months: Vec<MonthCount>,
 }
 
-/// A report that was published: written by `samavvik report` or downloaded
-/// from `/rapporter`. Kept so a later report over overlapping months can be
-/// checked against it (a suppressed cell must not be found by subtraction).
+/// A report that was published: by `samavvik report` or the secretariat's
+/// "Publiser" on `/rapporter`. Kept so every later report is audited
+/// against what was released (a suppressed cell must not be found by
+/// combining reports).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublishedReport {
     pub period_from: EventMonth,
@@ -181,6 +182,12 @@ pub struct PublishedReport {
     /// The report's SHA-256 of its canonical input rows (hex).
     pub input_sha256: String,
     pub published_at: DateTime<Utc>,
+    /// 1 for the first publication of the period, 2 for a re-issue, …
+    pub version: u32,
+    /// Who published it (a principal; empty for rows from before the register).
+    pub published_by: String,
+    /// The released cells (JSON); `None` for rows from before the register.
+    pub release: Option<String>,
 }
 
 /// Whole days from `from` to `to` at the stored millisecond precision, as
@@ -363,6 +370,9 @@ pub(crate) struct PublishedRow {
     threshold: i64,
     input_sha256: String,
     published_at: Ts,
+    version: i64,
+    published_by: String,
+    release: Option<String>,
 }
 
 impl PublishedRow {
@@ -374,6 +384,9 @@ impl PublishedRow {
             threshold: count(self.threshold)?,
             input_sha256: self.input_sha256,
             published_at: self.published_at.into_inner(),
+            version: u32::try_from(self.version).map_err(|_| corrupt("report version", &self.version.to_string()))?,
+            published_by: self.published_by,
+            release: self.release,
         })
     }
 }

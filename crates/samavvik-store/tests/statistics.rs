@@ -415,6 +415,9 @@ fn published(from: &str, to: &str, sha: char, at: DateTime<Utc>) -> PublishedRep
         threshold: 5,
         input_sha256: sha.to_string().repeat(64),
         published_at: at,
+        version: 1,
+        published_by: "sekretariat@example.no".into(),
+        release: Some(format!("{{\"from\":\"{from}\"}}")),
     }
 }
 
@@ -424,12 +427,14 @@ async fn published_reports_are_recorded_oldest_first<S: TestStore>(s: &S) {
     let half = published("2026-01", "2026-06", 'a', at(2026, 7, 15, 9));
     s.record_published_report(&year).await.unwrap();
     s.record_published_report(&half).await.unwrap();
-    // The same report twice is two publications.
-    s.record_published_report(&half).await.unwrap();
-    assert_eq!(
-        s.published_reports().await.unwrap(),
-        vec![half.clone(), half.clone(), year]
-    );
+    // The same report twice is two publications; the second a re-issue.
+    let again = PublishedReport {
+        version: 2,
+        release: None,
+        ..half.clone()
+    };
+    s.record_published_report(&again).await.unwrap();
+    assert_eq!(s.published_reports().await.unwrap(), vec![half.clone(), again, year]);
     // A checksum that is not SHA-256 hex length is refused.
     let bad = PublishedReport {
         input_sha256: "abc".into(),

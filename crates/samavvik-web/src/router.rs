@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))
+        .route("/rapporter/publiser", post(routes::reports::publish))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))
         .route("/helse/klar", get(routes::health::ready))

@@ -75,34 +75,77 @@ impl Handling {
         }
     }
 
+    /// The published figures, safe by construction: a share only when its
+    /// denominator is at least `t` and neither its numerator nor the rest
+    /// is a small count (1..t-1); a median only over at least `t` cases; a
+    /// 90th percentile only over at least [`MIN_PERCENTILE_GROUP`] cases and
+    /// `t` (so it is never one person's value).
     pub(super) fn cells(&self, t: u64) -> Vec<Cell> {
-        let share = |k: u64, n: u64| {
-            if n < t {
-                Cell::Mark("–".into())
-            } else {
+        let shown = self.shown(t);
+        let share = |k: u64, n: u64, show: bool| {
+            if show {
                 // Whole percent: finer shares of small groups say more than needed.
                 Cell::Number((100.0 * k as f64 / n as f64).round())
-            }
-        };
-        let stat = |hist: &BTreeMap<i64, u64>| {
-            let (n, median, p90) = percentiles(hist);
-            if n < t {
-                [Cell::Mark("–".into()), Cell::Mark("–".into())]
             } else {
-                [Cell::Number(median.unwrap_or(0.0)), Cell::Number(p90.unwrap_or(0.0))]
+                Cell::Mark("–".into())
             }
         };
-        let [am, ap] = stat(&self.answer_days);
-        let [cm, cp] = stat(&self.close_days);
+        let stat = |hist: &BTreeMap<i64, u64>, median_shown: bool, p90_shown: bool| {
+            let (_, median, p90) = percentiles(hist);
+            let dash = || Cell::Mark("–".into());
+            [
+                median.filter(|_| median_shown).map_or_else(dash, Cell::Number),
+                p90.filter(|_| p90_shown).map_or_else(dash, Cell::Number),
+            ]
+        };
+        let [am, ap] = stat(&self.answer_days, shown.answer_median, shown.answer_p90);
+        let [cm, cp] = stat(&self.close_days, shown.close_median, shown.close_p90);
         vec![
-            share(self.ack_in_time, self.ack_due),
-            share(self.answer_in_time, self.answer_due),
+            share(self.ack_in_time, self.ack_due, shown.ack_share),
+            share(self.answer_in_time, self.answer_due, shown.answer_share),
             am,
             ap,
             cm,
             cp,
         ]
     }
+
+    /// Which figures may be shown for threshold `t`.
+    pub(super) fn shown(&self, t: u64) -> Shown {
+        let small = |v: u64| v > 0 && v < t;
+        let share_ok = |k: u64, n: u64| n >= t && !small(k) && !small(n - k);
+        let n_answer: u64 = self.answer_days.values().sum();
+        let n_close: u64 = self.close_days.values().sum();
+        let p90_min = t.max(MIN_PERCENTILE_GROUP);
+        Shown {
+            ack_share: share_ok(self.ack_in_time, self.ack_due),
+            answer_share: share_ok(self.answer_in_time, self.answer_due),
+            answer_median: n_answer >= t,
+            answer_p90: n_answer >= p90_min,
+            close_median: n_close >= t,
+            close_p90: n_close >= p90_min,
+        }
+    }
+
+    /// The shares as published (whole percent), for the facts they imply.
+    pub(super) fn shares(&self) -> [(u64, u64); 2] {
+        [(self.ack_in_time, self.ack_due), (self.answer_in_time, self.answer_due)]
+    }
+}
+
+/// The fewest cases a 90th percentile is published for: with fewer than
+/// ten, the nearest-rank 90th percentile is the largest value, one case's.
+pub const MIN_PERCENTILE_GROUP: u64 = 10;
+
+/// Which handling figures a row shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Shown {
+    pub ack_share: bool,
+    pub answer_share: bool,
+    pub answer_median: bool,
+    pub answer_p90: bool,
+    pub close_median: bool,
+    pub close_p90: bool,
 }
 
 pub(super) const HANDLING_COLUMNS: [&str; 6] = [

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use samavvik_core::{Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, PatientGroup};
 use samavvik_store::{CaseStatistics, DimValue, Flow, FlowStats};
 
-use super::handling::{HANDLING_COLUMNS, Handling};
-use super::{Builder, Names, published};
+use super::handling::{HANDLING_COLUMNS, Handling, MIN_PERCENTILE_GROUP};
+use super::{Builder, Names, Sels, published};
+use crate::disclosure::model::Place;
+use crate::disclosure::{Fact, HandlingAtom, Requirement, Sel};
 use crate::suppress::{Grid, Mark, Marks};
 use crate::table::{Cell, Chart, Row, Table};
 
@@ -20,6 +22,27 @@ pub(super) fn month_count(stats: &CaseStatistics, m: EventMonth) -> u64 {
 /// Cases with the one-dimensional value `v`.
 fn count_of(stats: &CaseStatistics, v: &DimValue) -> u64 {
     stats.dims.iter().find(|d| d.value == *v).map_or(0, |d| d.cases)
+}
+
+/// All cases, or those of one direction.
+fn flows_of(dir: Option<&str>) -> Sel {
+    Sel::Flows {
+        dir: dir.map(str::to_owned),
+        row: None,
+        col: None,
+        org: None,
+    }
+}
+
+/// The model's key of a single-valued dimension's value.
+fn dim_key(v: &DimValue) -> String {
+    match v {
+        DimValue::Kind(k) => format!("kind:{}", k.slug()),
+        DimValue::Consequence(k) => format!("consequence:{}", k.slug()),
+        DimValue::PatientGroup(k) => format!("patient_group:{}", k.slug()),
+        DimValue::Category(k) => format!("category:{}", k.slug()),
+        DimValue::Measure(k) => format!("measure:{}", k.slug()),
+    }
 }
 
 /// A count, or "<t" if it is small.
@@ -160,29 +183,44 @@ impl HandlingSums {
 }
 
 impl Builder<'_> {
-    /// Cases in the period and the two before it.
-    pub(super) fn volume(&self, stats: &CaseStatistics) -> Table {
-        let t = self.t;
+    /// Cases in the period and the two before it (primary suppression,
+    /// and secondary where the joint protection adds it).
+    pub(super) fn volume(&mut self, stats: &CaseStatistics) -> Table {
         let prev = self.p.period.previous();
         let periods = [prev.previous(), prev, self.p.period];
+        let values: Vec<u64> = periods
+            .iter()
+            .map(|q| q.months().into_iter().map(|m| month_count(stats, m)).sum())
+            .collect();
+        let (id, title) = ("volum", "Antall saker i perioden og de to foregående periodene");
+        let grid = Grid::new(1, 3, values, false, false);
+        let (marks, withheld) = self.protect(id, title, &grid, &[], false);
+        let mut sels = Sels::new(&grid, |_| Some(Sel::Months));
+        for (i, q) in periods.iter().enumerate() {
+            sels.months[i] = Some((q.from, q.to));
+        }
+        let labels = periods.iter().map(|q| q.label()).collect();
+        self.keep(id, title, &grid, &marks, withheld, vec![String::new()], labels, sels);
         let rows = periods
             .iter()
-            .map(|q| {
-                let v: u64 = q.months().into_iter().map(|m| month_count(stats, m)).sum();
-                Row {
-                    label: q.label(),
-                    cells: vec![small_hidden(v, t)],
-                    total: false,
-                }
+            .enumerate()
+            .map(|(i, q)| Row {
+                label: q.label(),
+                cells: vec![published(&grid, &marks, withheld, (0, i), self.t)],
+                total: false,
             })
             .collect();
         Table {
-            id: "volum".into(),
-            title: "Antall saker i perioden og de to foregående periodene".into(),
+            id: id.into(),
+            title: title.into(),
             row_header: "Periode".into(),
             columns: vec!["Antall saker".into()],
-            rows,
-            note: Some("Saker telles etter hendelsesmåned.".into()),
+            rows: if withheld { Vec::new() } else { rows },
+            note: Some(if withheld {
+                super::withheld_note()
+            } else {
+                "Saker telles etter hendelsesmåned.".into()
+            }),
             chart: Chart::Bars,
         }
     }
@@ -201,10 +239,22 @@ impl Builder<'_> {
             (Direction::SivToKommune, "Fra SiV til kommune"),
             (Direction::KommuneToKommune, "Mellom kommuner"),
         ];
-        let dir_items: Vec<(String, u64)> = dirs.iter().map(|(d, l)| ((*l).to_owned(), by_dir(*d))).collect();
+        let dir_items: Vec<(String, u64, Sel)> = dirs
+            .iter()
+            .map(|(d, l)| ((*l).to_owned(), by_dir(*d), flows_of(Some(d.slug()))))
+            .collect();
         let dir_grid = Grid::new(1, 3, dir_items.iter().map(|i| i.1).collect(), true, false);
-        let table = self.one_dim("retning", "Saker etter retning", "Retning", &dir_items, Chart::Bars);
-        let hidden = |i: usize| table.rows[i].cells[0].number().is_none() && dir_grid.value((0, i)) >= self.t;
+        let table = self.one_dim(
+            "retning",
+            "Saker etter retning",
+            "Retning",
+            &dir_items,
+            &flows_of(None),
+            Chart::Bars,
+        );
+        let kept = self.counts.last().expect("the direction table was just kept");
+        let hidden =
+            |i: usize| (kept.withheld || kept.marks.get((0, i)) != Mark::Shown) && dir_grid.value((0, i)) >= self.t;
         let hidden = DirectionHidden {
             k2s: hidden(0),
             s2k: hidden(1),
@@ -218,6 +268,7 @@ impl Builder<'_> {
             "matrise-kommune-til-siv",
             "Saker fra kommune (rader) til klinikk i SiV (kolonner)",
             "Avsender",
+            Direction::KommuneToSiv,
             &pairs.kommuner,
             &pairs.klinikker,
             &pairs.k2s,
@@ -227,6 +278,7 @@ impl Builder<'_> {
             "matrise-siv-til-kommune",
             "Saker fra klinikk i SiV (rader) til kommune (kolonner)",
             "Avsender",
+            Direction::SivToKommune,
             &pairs.klinikker,
             &pairs.kommuner,
             &pairs.s2k,
@@ -239,44 +291,52 @@ impl Builder<'_> {
     /// Type, consequence, patient group, month and category.
     pub(super) fn dimensions(&mut self, stats: &CaseStatistics) -> Vec<Table> {
         let mut tables = Vec::new();
-        let kinds: Vec<(String, u64)> = Kind::ALL
+        let item = |label: &str, v: DimValue| {
+            let sel = Sel::Dim(dim_key(&v));
+            (label.to_owned(), count_of(stats, &v), sel)
+        };
+        let kinds: Vec<_> = Kind::ALL.iter().map(|&k| item(k.label(), DimValue::Kind(k))).collect();
+        tables.push(self.one_dim("type", "Saker etter type", "Type", &kinds, &flows_of(None), Chart::Bars));
+        let cons: Vec<_> = Consequence::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Kind(k))))
-            .collect();
-        tables.push(self.one_dim("type", "Saker etter type", "Type", &kinds, Chart::Bars));
-        let cons: Vec<(String, u64)> = Consequence::ALL
-            .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Consequence(k))))
+            .map(|&k| item(k.label(), DimValue::Consequence(k)))
             .collect();
         tables.push(self.one_dim(
             "konsekvens",
             "Saker etter konsekvens for pasienten",
             "Konsekvens",
             &cons,
+            &flows_of(None),
             Chart::Bars,
         ));
-        let groups: Vec<(String, u64)> = PatientGroup::ALL
+        let groups: Vec<_> = PatientGroup::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::PatientGroup(k))))
+            .map(|&k| item(k.label(), DimValue::PatientGroup(k)))
             .collect();
         tables.push(self.one_dim(
             "pasientgruppe",
             "Saker etter pasientgruppe",
             "Pasientgruppe",
             &groups,
+            &flows_of(None),
             Chart::Bars,
         ));
-        let months: Vec<(String, u64)> = self
-            .p
-            .period
-            .months()
-            .into_iter()
-            .map(|m| (m.label_nb(), month_count(stats, m)))
+        let months = self.p.period.months();
+        let items: Vec<(String, u64, Sel)> = months
+            .iter()
+            .map(|&m| (m.label_nb(), month_count(stats, m), Sel::Months))
             .collect();
-        tables.push(self.one_dim("maned", "Saker per hendelsesmåned", "Måned", &months, Chart::Columns));
+        tables.push(self.one_dim_months("maned", &items, &months));
         let cats = Category::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Category(k))))
+            .map(|&k| {
+                let v = DimValue::Category(k);
+                (
+                    k.label().to_owned(),
+                    count_of(stats, &v),
+                    Sel::Category(k.slug().to_owned()),
+                )
+            })
             .collect();
         tables.push(self.no_totals(
             "kategori",
@@ -288,17 +348,123 @@ impl Builder<'_> {
         tables
     }
 
+    /// Cases per event month: a one-column table whose rows count one month each.
+    fn one_dim_months(&mut self, id: &str, items: &[(String, u64, Sel)], months: &[EventMonth]) -> Table {
+        let table = self.one_dim(
+            id,
+            "Saker per hendelsesmåned",
+            "Måned",
+            items,
+            &Sel::Months,
+            Chart::Columns,
+        );
+        let kept = self.counts.last_mut().expect("the month table was just kept");
+        for (i, &m) in months.iter().enumerate() {
+            if let Some(Some(e)) = kept.exprs.get_mut(i) {
+                for term in &mut e.terms {
+                    (term.from, term.to) = (m, m);
+                }
+            }
+        }
+        table
+    }
+
+    /// A handling count of `org` (or all) at status time.
+    fn handling(&self, org: Option<&str>, what: HandlingAtom) -> crate::disclosure::Expr {
+        self.expr(Sel::Handling {
+            what,
+            org: org.map(str::to_owned),
+            status: self.p.status_at().timestamp_millis(),
+        })
+    }
+
+    fn derived_place(label: &str, col: &str) -> Place {
+        Place {
+            table: "behandling".into(),
+            title: "Behandling".into(),
+            row: label.to_owned(),
+            col: col.to_owned(),
+            pos: None,
+        }
+    }
+
+    /// Records that `what` of `org` is at least `n`, as a shown figure implies.
+    fn at_least(&mut self, org: Option<&str>, what: HandlingAtom, n: u64, label: &str) {
+        self.derived.push(Fact {
+            expr: self.handling(org, what),
+            lo: Some(n as f64),
+            hi: None,
+            check: Requirement::None,
+            place: Self::derived_place(label, "antall bak en vist median eller persentil"),
+        });
+    }
+
+    /// What the figures of one handling row imply about the counts: a shown
+    /// share bounds its numerator against its denominator (whole percent
+    /// is ±0.5), a shown median or percentile a least number of cases.
+    fn imply(&mut self, org: Option<&str>, h: &Handling, label: &str) {
+        let shown = h.shown(self.t);
+        let shares = [
+            (shown.ack_share, HandlingAtom::AckInTime, HandlingAtom::AckDue),
+            (shown.answer_share, HandlingAtom::AnswerInTime, HandlingAtom::AnswerDue),
+        ];
+        for ((show, k_atom, n_atom), (k, n)) in shares.into_iter().zip(h.shares()) {
+            if !show {
+                continue;
+            }
+            let p = (100.0 * k as f64 / n as f64).round();
+            let (k_expr, n_expr) = (self.handling(org, k_atom), self.handling(org, n_atom));
+            // 100·k − (p − ½)·n ≥ 0 and 100·k − (p + ½)·n ≤ 0.
+            let low = crate::disclosure::Expr::default()
+                .plus(100.0, &k_expr)
+                .plus(-(p - 0.5), &n_expr);
+            let high = crate::disclosure::Expr::default()
+                .plus(100.0, &k_expr)
+                .plus(-(p + 0.5), &n_expr);
+            let place = Self::derived_place(label, "andel innen frist");
+            self.derived.push(Fact {
+                expr: low,
+                lo: Some(0.0),
+                hi: None,
+                check: Requirement::None,
+                place: place.clone(),
+            });
+            self.derived.push(Fact {
+                expr: high,
+                lo: None,
+                hi: Some(0.0),
+                check: Requirement::None,
+                place,
+            });
+            self.at_least(org, n_atom, self.t, label);
+        }
+        let p90_min = self.t.max(MIN_PERCENTILE_GROUP);
+        for (median, p90, what) in [
+            (shown.answer_median, shown.answer_p90, HandlingAtom::Answered),
+            (shown.close_median, shown.close_p90, HandlingAtom::Closed),
+        ] {
+            if p90 {
+                self.at_least(org, what, p90_min, label);
+            } else if median {
+                self.at_least(org, what, self.t, label);
+            }
+        }
+    }
+
     /// Handling per receiving organisation (`orgs`, in order), and in all.
-    pub(super) fn handling_per_receiver(&self, sums: &HandlingSums, orgs: &[String]) -> Table {
+    pub(super) fn handling_per_receiver(&mut self, sums: &HandlingSums, orgs: &[String]) -> Table {
         let t = self.t;
-        let mut rows: Vec<Row> = orgs
-            .iter()
-            .map(|o| Row {
-                label: self.p.names.org(o),
+        let mut rows: Vec<Row> = Vec::new();
+        for o in orgs {
+            let label = self.p.names.org(o);
+            self.imply(Some(o), &sums.per_org[o], &label);
+            rows.push(Row {
+                label,
                 cells: sums.per_org[o].cells(t),
                 total: false,
-            })
-            .collect();
+            });
+        }
+        self.imply(None, &sums.all, "Alle");
         rows.push(Row {
             label: "Alle".into(),
             cells: sums.all.cells(t),
@@ -320,8 +486,11 @@ impl Builder<'_> {
 
     /// Handling per sender → receiver pair: only pairs the matrices show as
     /// a number, so a share cannot hint at a hidden count.
-    pub(super) fn handling_per_pair(&self, sums: &HandlingSums, pairs: &Pairs, matrices: &[Matrix; 2]) -> Table {
+    pub(super) fn handling_per_pair(&mut self, sums: &HandlingSums, pairs: &Pairs, matrices: &[Matrix; 2]) -> Table {
         let mut pair_rows = Vec::new();
+        // Per receiving organisation, the least number of answered and of
+        // closed cases the pairs' shown medians and percentiles imply.
+        let mut least: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         let [m1, m2] = matrices;
         for (m, rows_ids, cols_ids, dir) in [
             (m1, &pairs.kommuner, &pairs.klinikker, Direction::KommuneToSiv),
@@ -336,6 +505,7 @@ impl Builder<'_> {
                         continue;
                     }
                     let mut h = Handling::default();
+                    let mut org = cid.clone();
                     for (k, v) in &sums.per_flow {
                         let matches = match dir {
                             Direction::KommuneToSiv => k[0] == dir.slug() && &k[1] == rid && &k[4] == cid,
@@ -343,13 +513,35 @@ impl Builder<'_> {
                         };
                         if matches {
                             h.merge(v);
+                            org.clone_from(&k[3]);
                         }
                     }
+                    let shown = h.shown(self.t);
+                    let need = |median: bool, p90: bool| {
+                        if p90 {
+                            self.t.max(MIN_PERCENTILE_GROUP)
+                        } else if median {
+                            self.t
+                        } else {
+                            0
+                        }
+                    };
+                    let e = least.entry(org).or_default();
+                    e.0 += need(shown.answer_median, shown.answer_p90);
+                    e.1 += need(shown.close_median, shown.close_p90);
                     pair_rows.push(Row {
                         label: format!("{rname} → {cname}"),
                         cells: h.cells(self.t),
                         total: false,
                     });
+                }
+            }
+        }
+        for (org, (answered, closed)) in least {
+            let label = format!("par til {}", self.p.names.org(&org));
+            for (what, n) in [(HandlingAtom::Answered, answered), (HandlingAtom::Closed, closed)] {
+                if n > 0 {
+                    self.at_least(Some(&org), what, n, &label);
                 }
             }
         }
@@ -376,7 +568,23 @@ impl Builder<'_> {
         let values = orgs.iter().flat_map(|o| [open[o].0, open[o].1]).collect();
         let grid = Grid::new(orgs.len(), 2, values, false, true);
         let title_open = "Åpne og forfalte saker ved periodeslutt";
-        let (marks, withheld) = self.protect(title_open, &grid, &[], true);
+        let id = "apne-forfalte";
+        let (marks, withheld) = self.protect(id, title_open, &grid, &[], true);
+        let status = self.p.status_at().timestamp_millis();
+        let sels = Sels::new(&grid, |(r, c)| {
+            Some(Sel::Handling {
+                what: if c == 0 {
+                    HandlingAtom::Open
+                } else {
+                    HandlingAtom::Overdue
+                },
+                org: orgs.get(r).cloned(),
+                status,
+            })
+        });
+        let labels = orgs.iter().map(|o| self.p.names.org(o)).collect();
+        let columns = vec!["Åpne".to_owned(), "Forfalte".to_owned()];
+        self.keep(id, title_open, &grid, &marks, withheld, labels, columns, sels);
         let cell = |pos| published(&grid, &marks, withheld, pos, t);
         let mut rows: Vec<Row> = orgs
             .iter()
@@ -393,21 +601,34 @@ impl Builder<'_> {
             total: true,
         });
         Table {
-            id: "apne-forfalte".into(),
+            id: id.into(),
             title: title_open.into(),
             row_header: "Mottaker".into(),
             columns: vec!["Åpne".into(), "Forfalte".into()],
-            rows,
-            note: Some("Forfalt: ikke besvart, og svarfristen er passert.".into()),
+            rows: if withheld { Vec::new() } else { rows },
+            note: Some(if withheld {
+                super::withheld_note()
+            } else {
+                "Åpen: registrert senest på statusdagen og verken lukket eller trukket tilbake innen da. \
+                 Forfalt: åpen, ikke besvart, og svarfristen er passert."
+                    .into()
+            }),
             chart: Chart::None,
         }
     }
 
     /// Measures in closed cases.
     pub(super) fn measures(&mut self, stats: &CaseStatistics) -> Table {
+        let status = self.p.status_at().timestamp_millis();
         let measures = MeasureCategory::ALL
             .iter()
-            .map(|&k| (k.label().to_owned(), count_of(stats, &DimValue::Measure(k))))
+            .map(|&k| {
+                let sel = Sel::Measure {
+                    measure: k.slug().to_owned(),
+                    status,
+                };
+                (k.label().to_owned(), count_of(stats, &DimValue::Measure(k)), sel)
+            })
             .collect();
         self.no_totals(
             "tiltak",

@@ -1,12 +1,16 @@
 //! `samavvik report`: the anonymised FSU annual report or the secretariat's
-//! half-year report, as files in a directory.
+//! half-year report, as files in a directory. The report is protected
+//! together with the year's standard set and audited against every report
+//! in the register; `--publish` records it there. A report that would give
+//! a suppressed cell away is refused: nothing is written and the command
+//! exits non-zero.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use samavvik_aggregation::{Format, Period};
 use samavvik_app::Settings;
-use samavvik_app::publish::{make, names, overlap_warnings, record};
+use samavvik_app::publish::{PublishError, names, prepare, record};
 use samavvik_core::EventMonth;
 
 #[derive(clap::Args, Debug)]
@@ -29,6 +33,10 @@ pub struct ReportArgs {
     /// Counts from 1 to threshold − 1 are shown as "<threshold".
     #[arg(long, default_value_t = 5)]
     pub threshold: u64,
+    /// Record the report in the register of published reports (every later
+    /// report is audited against it). Without it the files are a preview.
+    #[arg(long)]
+    pub publish: bool,
 }
 
 pub async fn run(settings: Settings, args: ReportArgs) -> anyhow::Result<ExitCode> {
@@ -43,21 +51,48 @@ pub async fn run(settings: Settings, args: ReportArgs) -> anyhow::Result<ExitCod
     let dir = settings.directory.load()?;
     let store = samavvik_app::connect_store(&settings).await?;
     let names = names(&dir);
-    let report = make(&store, period, args.threshold, names.clone()).await?;
-    let overlap = overlap_warnings(&store, &report, &names).await?;
-    let written = samavvik_aggregation::output::write(&report, &formats, &args.out)?;
-    record(&store, &report, samavvik_app::clock::Clock::system().now()).await?;
-    for w in &report.warnings {
+    let prepared = match prepare(&store, period, args.threshold, &names).await {
+        Ok(p) => p,
+        Err(PublishError::Refused(refusal)) => return Ok(refuse(&refusal.lines)),
+        Err(e) => return Err(e.into()),
+    };
+    let published = if args.publish {
+        let by = format!("cli:{}", std::env::var("USER").unwrap_or_default());
+        match record(&store, &prepared, &by, samavvik_app::clock::Clock::system().now()).await {
+            Ok(v) => Some(v),
+            Err(PublishError::Refused(refusal)) => return Ok(refuse(&refusal.lines)),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    let report = &prepared.report;
+    let written = samavvik_aggregation::output::write(report, &formats, &args.out)?;
+    for w in report.warnings.iter().chain(&prepared.unknown) {
         eprintln!("Advarsel: {w}");
-    }
-    for (i, line) in overlap.iter().enumerate() {
-        let first = i == 0 || overlap[i - 1].starts_with("Trygt valg");
-        eprintln!("{}{line}", if first { "Advarsel: " } else { "  " });
     }
     println!("{} ({} saker)", report.title, report.total_cases.text());
     println!("Sjekksum for inndata (SHA-256): {}", report.input_sha256);
+    match (&prepared.published, published) {
+        (Some(p), _) => println!(
+            "Allerede publisert (versjon {}, {}).",
+            p.version,
+            samavvik_core::deadline::format_date_nb(p.published_at.date_naive())
+        ),
+        (None, Some(Some(v))) => println!("Publisert og registrert (versjon {v})."),
+        _ => println!("Forhåndsvisning: ikke registrert som publisert (bruk --publish for å publisere)."),
+    }
     for path in written {
         println!("  {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints why the report is refused and returns the failing exit code.
+fn refuse(lines: &[String]) -> ExitCode {
+    eprintln!("Rapporten er ikke laget og ikke publisert.");
+    for line in lines {
+        eprintln!("{line}");
+    }
+    ExitCode::from(3)
 }
