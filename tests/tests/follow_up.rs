@@ -93,6 +93,10 @@ async fn a_returned_report_says_what_stays_and_keeps_the_corrections(engine: Eng
         again.contains(&n.to_string()) && again.contains("allerede sendt inn"),
         "{again}"
     );
+    assert!(
+        again.contains("endringene ikke tatt med") && again.contains("beskrivelsen"),
+        "the receipt says which edits were not taken: {again}"
+    );
     let case_page = leader_page(&app, &session, n).await;
     assert!(
         !case_page.contains("retur-endret"),

@@ -225,6 +225,7 @@ fn render_receipt(state: &AppState, receipt: &Receipt) -> Result<Response, AppEr
             "answer_deadline": format_date_nb(case.answer_deadline),
             "follow_up_url": follow_up_url,
             "duplicate": receipt.duplicate,
+            "unchanged_fields": samavvik_app::follow_up::REPORT_FIELDS_NB.join(", "),
             "in_review": case.state == samavvik_core::CaseState::SenderReview,
             "ack_days": state.settings.deadlines.acknowledge_working_days,
             "answer_days": state.settings.deadlines.answer_days,
