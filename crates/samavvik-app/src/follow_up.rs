@@ -183,6 +183,11 @@ pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), 
             "Teksten kan være høyst {MAX_ADDITION} tegn."
         ))));
     }
+    if samavvik_core::identity::contains_national_id(&text) {
+        return Ok(Err(AdditionRefused::Invalid(
+            samavvik_core::identity::NOT_IN_ADDITION.into(),
+        )));
+    }
     let catalog = app.catalog.current();
     let now = app.clock.now();
     let item = seal_addition(app, &catalog, case, text, now).await?;

@@ -159,6 +159,16 @@ impl Checker {
         v
     }
 
+    /// A text meant to be free of identifiers: as [`Checker::text`], and a
+    /// fødselsnummer or D-number in it is refused (docs/SECURITY.md).
+    fn free_text(&mut self, field: &'static str, raw: &str, max: usize, what: &str) -> String {
+        let t = self.text(field, raw, max, what);
+        if crate::identity::contains_national_id(&t) {
+            self.err(field, crate::identity::NOT_HERE);
+        }
+        t
+    }
+
     fn text(&mut self, field: &'static str, raw: &str, max: usize, what: &str) -> String {
         let t = raw.trim();
         let n = t.chars().count();
@@ -260,7 +270,7 @@ impl Checker {
             "" => None,
             s => self.choice(RECEIVER_UNIT, s, |s| UnitId::new(s).ok(), ""),
         };
-        let hint = self.text(
+        let hint = self.free_text(
             RECEIVER_HINT,
             &raw.receiver_hint,
             limit::SHORT_TEXT,
@@ -318,25 +328,27 @@ impl Checker {
     /// The sealed part: the story, the patient and the reporter.
     fn sealed(&mut self, raw: &RawReport, today: NaiveDate, event_month: Option<EventMonth>) -> SealedFields {
         use field::*;
-        let description = self.text(DESCRIPTION, &raw.description, limit::DESCRIPTION, "Beskrivelsen");
+        let description = self.free_text(DESCRIPTION, &raw.description, limit::DESCRIPTION, "Beskrivelsen");
         if description.is_empty() {
             self.err(DESCRIPTION, "Beskriv hva som skjedde.");
         }
         let event_date = self.event_date(&raw.event_date, today, event_month);
-        let event_place = self.text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
+        let event_place = self.free_text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
+        // The one field where identity belongs (sealed): accepted, even a
+        // fødselsnummer; the form only notes that name and birth date suffice.
         let patient_identification = self.text(
             PATIENT_IDENTIFICATION,
             &raw.patient_identification,
             limit::PATIENT_IDENTIFICATION,
             "Pasientidentifikasjonen",
         );
-        let immediate_measures = self.text(
+        let immediate_measures = self.free_text(
             IMMEDIATE_MEASURES,
             &raw.immediate_measures,
             limit::LONG_TEXT,
             "Strakstiltakene",
         );
-        let improvement_suggestion = self.text(
+        let improvement_suggestion = self.free_text(
             IMPROVEMENT_SUGGESTION,
             &raw.improvement_suggestion,
             limit::LONG_TEXT,
@@ -481,6 +493,35 @@ mod tests {
         assert_eq!(v.clear.categories, vec![Category::Epikrise, Category::Legemidler]);
         assert_eq!(v.sealed.description, "Epikrisen manglet.");
         assert_eq!(v.clear.receiver_unit.unwrap().as_str(), "siv-med");
+    }
+
+    #[test]
+    fn a_national_id_is_refused_outside_the_patient_field_and_accepted_in_it() {
+        let fnr = "150765 00565";
+        let mut r = good();
+        r.description = format!("Pasient {fnr} fikk feil dose.");
+        r.event_place = format!("rom 3, {fnr}");
+        r.receiver_hint = fnr.into();
+        r.immediate_measures = "15076500565".into();
+        r.improvement_suggestion = "D-nummer 41010150068".into();
+        r.patient_identification = fnr.into();
+        let errs = validate(&r, today()).err().unwrap();
+        assert_eq!(
+            fields(&errs),
+            vec![
+                field::RECEIVER_HINT,
+                field::DESCRIPTION,
+                field::EVENT_PLACE,
+                field::IMMEDIATE_MEASURES,
+                field::IMPROVEMENT_SUGGESTION
+            ]
+        );
+        assert!(errs.iter().all(|e| e.message == crate::identity::NOT_HERE));
+        assert!(crate::identity::NOT_HERE.contains(crate::identity::PATIENT_FIELD_LABEL));
+        let mut only_patient = good();
+        only_patient.patient_identification = fnr.into();
+        let v = validate(&only_patient, today()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(v.sealed.patient_identification, fnr);
     }
 
     #[test]

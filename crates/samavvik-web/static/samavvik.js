@@ -72,3 +72,69 @@ document.addEventListener("DOMContentLoaded", function () {
   if (hint) { hint.addEventListener("input", later); }
   later();
 });
+
+// Patient identity in free text: a fødselsnummer or D-number (eleven digits,
+// or six and five with a space between, passing both mod-11 checks) typed
+// where it does not belong gets the server's bokmål message next to the
+// field before sending. No network call; the server refuses it anyway
+// (samavvik_core::identity, which this mirrors).
+document.addEventListener("DOMContentLoaded", function () {
+  var notHere = "Pasientens identitet skal ikke skrives her. Fjern fødselsnummeret eller D-nummeret. " +
+    "Trenger mottakeren å vite hvem pasienten er, skriv det i feltet «Pasientens navn og fødselsdato».";
+  var notInHandling = "Pasientens identitet skal ikke skrives i saksbehandlingen. Fjern fødselsnummeret " +
+    "eller D-nummeret. Pasienten står i meldingen, i feltet «Pasientens navn og fødselsdato».";
+  var notInAddition = "Pasientens identitet skal ikke skrives her. Fjern fødselsnummeret eller " +
+    "D-nummeret. Trenger mottakeren å vite hvem pasienten er, tar de kontakt med deg.";
+  var patientNote = "Navn og fødselsdato er som regel nok. Fødselsnummer er lov her, men trengs sjelden.";
+  var reportFields = ["receiver_hint", "description", "event_place", "immediate_measures", "improvement_suggestion"];
+
+  function control(digits, weights) {
+    var sum = 0;
+    for (var i = 0; i < weights.length; i++) { sum += digits[i] * weights[i]; }
+    var c = 11 - (sum % 11);
+    return c === 11 ? 0 : (c === 10 ? -1 : c);
+  }
+  function isId(d) {
+    var day = d[0] * 10 + d[1];
+    var mm = d[2] * 10 + d[3];
+    var month = mm % 40;
+    return ((day >= 1 && day <= 31) || (day >= 41 && day <= 71)) && month >= 1 && month <= 12 && mm < 93 &&
+      control(d, [3, 7, 6, 1, 8, 9, 4, 5, 2]) === d[9] && control(d, [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) === d[10];
+  }
+  function containsId(text) {
+    var re = /(^|[^0-9])([0-9]{6})[ \u00a0]?([0-9]{5})(?![0-9])/g;
+    var m;
+    while ((m = re.exec(text)) !== null) {
+      var digits = (m[2] + m[3]).split("").map(Number);
+      if (isId(digits)) { return true; }
+      re.lastIndex = m.index + 1;
+    }
+    return false;
+  }
+  function watch(field, message) {
+    var note = document.createElement("p");
+    note.className = "route-preview route-preview-warning";
+    note.setAttribute("role", "status");
+    note.hidden = true;
+    note.textContent = message;
+    field.insertAdjacentElement("afterend", note);
+    function check() { note.hidden = !containsId(field.value); }
+    field.addEventListener("input", check);
+    check();
+  }
+
+  var report = document.querySelector("form[action='/meld']");
+  if (report) {
+    reportFields.forEach(function (name) {
+      var field = report.elements[name];
+      if (field) { watch(field, notHere); }
+    });
+    var patient = report.elements["patient_identification"];
+    if (patient) { watch(patient, patientNote); }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("form[action^='/saker/'] textarea"), function (field) {
+    watch(field, notInHandling);
+  });
+  var addition = document.querySelector("form[action^='/oppfolging/'] textarea");
+  if (addition) { watch(addition, notInAddition); }
+});

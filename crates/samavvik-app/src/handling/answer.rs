@@ -2,7 +2,7 @@
 //! then closes the case with a learning point.
 
 use chrono::NaiveDate;
-use samavvik_core::limits::{HANDLING_TEXT, MEASURE_RESPONSIBLE};
+use samavvik_core::limits::MEASURE_RESPONSIBLE;
 use samavvik_core::sealed::PlannedMeasure;
 use samavvik_core::{CaseState, MeasureCategory, NoteKind, Transition};
 use samavvik_store::{HandlingStore, TransitionWrite};
@@ -62,13 +62,9 @@ impl Ctx<'_> {
                 "Velg minst ett tiltak, eller «Ingen tiltak nødvendig» med en begrunnelse.".into(),
             ));
         }
-        let no_measure_reason = self.text("no_measure_reason");
-        if no_measure_reason.chars().count() > HANDLING_TEXT {
-            errors.push((
-                "no_measure_reason".into(),
-                format!("Teksten kan være høyst {HANDLING_TEXT} tegn."),
-            ));
-        } else if measures.iter().any(|m| m.category == MeasureCategory::IngenTiltak) && no_measure_reason.is_empty() {
+        // Refused when too long or naming the patient; empty is never refused there.
+        let no_measure_reason = self.optional_text("no_measure_reason", &mut errors);
+        if measures.iter().any(|m| m.category == MeasureCategory::IngenTiltak) && no_measure_reason.is_empty() {
             errors.push((
                 "no_measure_reason".into(),
                 "Begrunn hvorfor ingen tiltak er nødvendig.".into(),

@@ -16,14 +16,32 @@ impl Ctx<'_> {
         self.form.get(field).map(|v| v.trim().to_owned()).unwrap_or_default()
     }
 
+    /// A handling text that must be written: not empty, not too long, and
+    /// without a fødselsnummer or D-number (the patient is named in the
+    /// sealed report; notes travel to more readers).
     pub(super) fn required_text(&self, field: &str, missing: &str, errors: &mut Errors) -> String {
         let t = self.text(field);
         if t.is_empty() {
             errors.push((field.into(), missing.into()));
-        } else if t.chars().count() > HANDLING_TEXT {
-            errors.push((field.into(), format!("Teksten kan være høyst {HANDLING_TEXT} tegn.")));
+        } else {
+            Self::check_free_text(field, &t, errors);
         }
         t
+    }
+
+    /// A handling text that may be empty, with the same checks otherwise.
+    pub(super) fn optional_text(&self, field: &str, errors: &mut Errors) -> String {
+        let t = self.text(field);
+        Self::check_free_text(field, &t, errors);
+        t
+    }
+
+    fn check_free_text(field: &str, t: &str, errors: &mut Errors) {
+        if t.chars().count() > HANDLING_TEXT {
+            errors.push((field.into(), format!("Teksten kan være høyst {HANDLING_TEXT} tegn.")));
+        } else if samavvik_core::identity::contains_national_id(t) {
+            errors.push((field.into(), samavvik_core::identity::NOT_IN_HANDLING.into()));
+        }
     }
 
     pub(super) fn base(&self, transition: Transition, to: CaseState, reason: String) -> TransitionWrite {
@@ -105,5 +123,30 @@ impl Ctx<'_> {
 
     pub(super) fn unit_addresses(&self, unit: &UnitId, with_postmottak: bool) -> Vec<String> {
         self.catalog.recipients(unit, true, with_postmottak)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ctx;
+
+    #[test]
+    fn a_handling_text_naming_a_national_id_is_refused_in_bokmal() {
+        let mut errors = Vec::new();
+        Ctx::check_free_text("message_text", "Gjelder pasient 150765 00565.", &mut errors);
+        assert_eq!(
+            errors,
+            vec![(
+                "message_text".to_owned(),
+                samavvik_core::identity::NOT_IN_HANDLING.to_owned()
+            )]
+        );
+        let mut errors = Vec::new();
+        Ctx::check_free_text(
+            "message_text",
+            "Gjelder sak SA-2026-000123, ring 33342000.",
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
     }
 }

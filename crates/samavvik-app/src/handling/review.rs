@@ -3,7 +3,6 @@
 //! other transitions that need a written reason.
 
 use samavvik_core::deadline::{add_calendar_days, add_working_days};
-use samavvik_core::limits::HANDLING_TEXT;
 use samavvik_core::{CaseState, NoteKind, Transition};
 use samavvik_store::TransitionWrite;
 
@@ -13,12 +12,10 @@ use crate::error::Error;
 impl Ctx<'_> {
     /// The sender's leader sends the reviewed report on; the deadlines start now.
     pub(super) async fn forward(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
-        let supplement = self.text("supplement");
-        if supplement.chars().count() > HANDLING_TEXT {
-            return Ok(Err(vec![(
-                "supplement".into(),
-                format!("Teksten kan være høyst {HANDLING_TEXT} tegn."),
-            )]));
+        let mut errors = Vec::new();
+        let supplement = self.optional_text("supplement", &mut errors);
+        if !errors.is_empty() {
+            return Ok(Err(errors));
         }
         let today = self.app.clock.today_oslo();
         let ack = add_working_days(today, self.app.settings.deadlines.acknowledge_working_days);
