@@ -3,6 +3,9 @@
 //! a browser-like HTTP client, and a capture of every log line the server
 //! writes. Every port is picked by the system (bind port 0, read it back).
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 pub mod db;
 pub mod logs;
 pub mod proxy;

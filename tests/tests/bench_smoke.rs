@@ -2,6 +2,9 @@
 //! intake` cannot rot. Checks that it runs and counts right (no errors, no
 //! lost or doubled cases, every mail job queued once), never how fast.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use samavvik_bench::Db;

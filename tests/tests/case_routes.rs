@@ -2,6 +2,9 @@
 //! (`tower::ServiceExt::oneshot`, no socket): an unknown or malformed number
 //! is a 404 for a signed-in leader, and each refusal is in the audit log.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use samavvik_core::CaseNumber;

@@ -1,6 +1,9 @@
 //! Deadline reminders and escalation, on a clock the test moves (no sleeps):
 //! each stage fires once, on both databases.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Utc};
 use samavvik_app::clock::Clock;
 use samavvik_core::{CaseNumber, CaseState};

@@ -16,6 +16,9 @@
 //! before issue 18 these waits were 30 s and more, or endless — not how
 //! fast anything is.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,9 @@
 //! reporter's corrections are kept as a sealed addition the leader reads,
 //! and sending the same form again with edits makes no new case and says so.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use samavvik_core::{CaseNumber, CaseState};
 use samavvik_store::Store;
 use samavvik_tests::server::hidden;

@@ -2,6 +2,9 @@
 //! mail, see only their units' cases, acknowledge, reroute (re-encrypting),
 //! answer with measures and close — on SQLite and PostgreSQL.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use samavvik_core::CaseNumber;
 use samavvik_store::{AuditFilter, HandlingStore, Store};
 use samavvik_tests::{Engine, SmtpSink, TestApp, canary, eventually, logs, valid_report};

@@ -1,6 +1,9 @@
 //! End-to-end: the report form over real HTTP, on SQLite and PostgreSQL,
 //! with a real SMTP server receiving the notifications.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use samavvik_core::CaseNumber;
 use samavvik_store::Store;
 use samavvik_tests::{Engine, SmtpSink, TestApp, canary, db, eventually, logs, spawn_app, valid_report};

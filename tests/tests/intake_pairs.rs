@@ -4,6 +4,9 @@
 //! kommune with a SiV unit — is either routed or refused with a field
 //! message, and over HTTP the refusal is a bokmål 422 that keeps the input.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use samavvik_app::intake::prepare;
 use samavvik_core::RawReport;
 use samavvik_store::Store;

@@ -10,6 +10,9 @@
 //! reroute to the triage inbox or a kommune service area is a bokmål 422,
 //! not a 500.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use samavvik_app::cases::reroute_targets;

@@ -1,6 +1,9 @@
 //! End-to-end routing: free text the routing understands, the preview
 //! before sending, and a directory change that leaves existing cases alone.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use samavvik_store::{DirectoryStore, Store};
 use samavvik_tests::{Engine, TestApp, canary, logs, spawn_app, valid_report};
 

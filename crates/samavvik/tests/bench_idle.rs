@@ -2,6 +2,9 @@
 //! cannot rot: `serve` starts, becomes ready and has a resident size. No
 //! timing or memory limits are asserted here; the command prints those.
 
+// Tests may unwrap: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
