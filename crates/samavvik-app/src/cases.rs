@@ -82,9 +82,25 @@ pub async fn open_case(app: &App, catalog: &Catalog, case: &CaseRecord, unit: &U
         let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)
             .map_err(|e| internal(format!("opening item {} of {}: {e}", item.id, case.number)))?;
         let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| Error::Internal(e.into()))?;
-        notes.push((item, note));
+        if columns_agree(case, &item, &note) {
+            notes.push((item, note));
+        }
     }
     Ok(Opened { report, notes })
+}
+
+/// Whether a note's clear columns (kind, shareable) agree with what was
+/// sealed. A note whose columns were changed or forged in the database is
+/// not shown, and the operator is told (case number and row id only).
+/// Notes sealed before the flag was bound are shown on their kind alone.
+pub(crate) fn columns_agree(case: &CaseRecord, item: &SealedItem, note: &HandlingNote) -> bool {
+    match note.check_columns(&item.kind, item.shareable) {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(case = %case.number, item = item.id, "note withheld: {e}");
+            false
+        }
+    }
 }
 
 /// Opens a case to show it to `person`, and audits the view.

@@ -138,6 +138,9 @@ pub async fn shared_notes(app: &App, catalog: &Catalog, case: &CaseRecord) -> Re
     for item in items {
         let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)?;
         let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| Error::Internal(e.into()))?;
+        if !crate::cases::columns_agree(case, &item, &note) {
+            continue;
+        }
         let title = match NoteKind::from_slug(&note.kind) {
             Some(NoteKind::Answer) => "Svar fra mottakeren",
             Some(NoteKind::Returned) => "Lederen din ber deg legge til opplysninger",
@@ -241,7 +244,14 @@ async fn seal_addition(
     let recipients = catalog
         .keyring
         .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
-    let note = HandlingNote::new(case.number, NoteKind::ReporterAddition.slug(), text, Vec::new());
+    let note = HandlingNote::new(
+        case.number,
+        NoteKind::ReporterAddition.slug(),
+        false,
+        case.sender_unit.clone(),
+        text,
+        Vec::new(),
+    );
     let ct = app
         .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
         .await??;

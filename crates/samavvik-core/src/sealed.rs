@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::CaseNumber;
+use crate::{CaseNumber, UnitId};
 
 /// The sealed fields of the form, as the reporter typed them (trimmed).
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -98,16 +98,67 @@ pub struct HandlingNote {
     pub text: String,
     #[serde(default)]
     pub measures: Vec<PlannedMeasure>,
+    /// Whether the reporter may read it, as the row's clear `shareable`
+    /// column must say. `None` in notes sealed before it was bound (legacy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shareable: Option<bool>,
+    /// The unit on whose behalf it was written (the sending unit for the
+    /// reporter's additions). `None` in legacy notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_unit: Option<UnitId>,
 }
 
+/// How a note's sealed fields compare with the clear columns of its row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteBinding {
+    /// Kind and shareable flag are sealed and agree with the columns.
+    Bound,
+    /// Sealed before the flag was bound: the kind agrees, the flag is
+    /// taken from the column (shown, see docs/SECURITY.md).
+    Legacy,
+}
+
+/// A note's clear columns disagree with what was sealed: a row changed
+/// or forged by someone who can write the database.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("the note's clear columns disagree with its sealed {0}")]
+pub struct ColumnsDisagree(pub &'static str);
+
 impl HandlingNote {
-    pub fn new(case_number: CaseNumber, kind: &str, text: String, measures: Vec<PlannedMeasure>) -> Self {
+    pub fn new(
+        case_number: CaseNumber,
+        kind: &str,
+        shareable: bool,
+        author_unit: UnitId,
+        text: String,
+        measures: Vec<PlannedMeasure>,
+    ) -> Self {
         Self {
             version: SealedContent::VERSION,
             case_number,
             kind: kind.to_owned(),
             text,
             measures,
+            shareable: Some(shareable),
+            author_unit: Some(author_unit),
+        }
+    }
+
+    /// Checks the row's clear `kind` and `shareable` columns against what
+    /// was sealed.
+    ///
+    /// # Errors
+    /// [`ColumnsDisagree`] when the kind differs, or the sealed flag differs
+    /// from the column (a legacy note without the flag is checked on its
+    /// kind only).
+    pub fn check_columns(&self, kind: &str, shareable: bool) -> Result<NoteBinding, ColumnsDisagree> {
+        if self.kind != kind {
+            return Err(ColumnsDisagree("kind"));
+        }
+        match self.shareable {
+            Some(sealed) if sealed != shareable => Err(ColumnsDisagree("shareable flag")),
+            Some(_) => Ok(NoteBinding::Bound),
+            None => Ok(NoteBinding::Legacy),
         }
     }
 
@@ -138,6 +189,29 @@ impl HandlingNote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binds_kind_and_shareable_flag_and_opens_legacy_notes() {
+        let n = CaseNumber::new(2026, 1).unwrap();
+        let unit = UnitId::new("siv-med").unwrap();
+        let note = HandlingNote::new(n, "answer", false, unit.clone(), "svar".into(), Vec::new());
+        let opened = HandlingNote::from_plaintext(&note.to_plaintext(), n).unwrap();
+        assert_eq!(opened.author_unit, Some(unit));
+        assert_eq!(opened.check_columns("answer", false), Ok(NoteBinding::Bound));
+        assert_eq!(
+            opened.check_columns("answer", true),
+            Err(ColumnsDisagree("shareable flag"))
+        );
+        assert_eq!(opened.check_columns("lesson", false), Err(ColumnsDisagree("kind")));
+        // A note sealed before the binding: no flag, no author unit.
+        let legacy = format!(
+            r#"{{"version":{},"case_number":"{n}","kind":"message","text":"gammel"}}"#,
+            SealedContent::VERSION
+        );
+        let old = HandlingNote::from_plaintext(legacy.as_bytes(), n).unwrap();
+        assert_eq!(old.check_columns("message", true), Ok(NoteBinding::Legacy));
+        assert_eq!(old.check_columns("answer", false), Err(ColumnsDisagree("kind")));
+    }
 
     #[test]
     fn binds_case_number() {

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use samavvik_core::limits::HANDLING_TEXT;
+use samavvik_core::permission::Side;
 use samavvik_core::sealed::{HandlingNote, PlannedMeasure};
 use samavvik_core::{CaseState, NoteKind, Transition, UnitId};
 use samavvik_store::{Ciphertext, NewEvent, NewMailJob, NewSealedItem, TransitionWrite};
@@ -83,7 +84,15 @@ impl Ctx<'_> {
             .catalog
             .keyring
             .recipients_for(&[&self.case.sender_unit, receiver, &triage]);
-        let note = HandlingNote::new(self.case.number, kind.slug(), text, measures);
+        let shareable = kind.shareable(share_chosen);
+        // Kind, flag, case and author are sealed with the text, so a changed
+        // clear column is caught when the note is opened.
+        let author = match self.side {
+            Side::Sender => self.case.sender_unit.clone(),
+            Side::Receiver => self.case.receiver_unit.clone(),
+            Side::Secretariat => triage.clone(),
+        };
+        let note = HandlingNote::new(self.case.number, kind.slug(), shareable, author, text, measures);
         let ct = self
             .app
             .cpu(move || samavvik_seal::seal_bytes(&note.to_plaintext(), &recipients))
@@ -93,7 +102,7 @@ impl Ctx<'_> {
             kind: kind.slug().into(),
             at: self.now,
             actor: self.person.principal.clone(),
-            shareable: kind.shareable(share_chosen),
+            shareable,
             ciphertext: Ciphertext(ct),
         })
     }
