@@ -67,6 +67,22 @@ async fn free_text_routes_to_the_kommune_and_says_why(engine: Engine) {
         "the explanation quotes the directory, not the reporter"
     );
     assert!(html.contains("Færder kommune"));
+    // The reporter's own words for the receiver are sealed with the report,
+    // so whoever handles the case (triage included) reads what was meant.
+    let session = app.session_for("klinikkledelse.med@siv.example.no").await;
+    let page = reqwest::Client::new()
+        .get(format!("{}/saker/{}", app.base, case.number))
+        .header("cookie", format!("samavvik_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Mottaker slik melderen beskrev den") && page.contains("NOTTEROY hjemmetjeneste"),
+        "the sealed receiver hint is shown on the case page"
+    );
     app.stop().await;
 }
 

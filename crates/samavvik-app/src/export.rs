@@ -50,6 +50,7 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
         ),
         Block::Heading("Hva skjedde".into()),
         Block::Paragraph(r.description.clone()),
+        f("Mottaker slik melderen beskrev den", r.receiver_hint.clone()),
         f("Dato", r.event_date.map(format_date_nb).unwrap_or_default()),
         f("Sted", r.event_place.clone()),
         f("Pasient", r.patient_identification.clone()),

@@ -214,6 +214,10 @@ pub fn validate(raw: &RawReport, today: NaiveDate) -> Result<ValidatedReport, Ve
         return Err(c.errors);
     }
     let clear = clear.expect("every choice without an error was made");
+    let sealed = SealedFields {
+        receiver_hint: clear.receiver_hint.clone().unwrap_or_default(),
+        ..sealed
+    };
     Ok(ValidatedReport { clear, sealed })
 }
 
@@ -365,6 +369,7 @@ impl Checker {
             reporter_name,
             reporter_email,
             reporter_phone,
+            receiver_hint: String::new(),
         }
     }
 

@@ -24,6 +24,13 @@ pub struct SealedFields {
     pub reporter_name: String,
     pub reporter_email: String,
     pub reporter_phone: String,
+    /// The receiver as the reporter described it in free text ("the
+    /// geriatric ward at Tønsberg"): routing reads it in the clear at
+    /// submission only; it is kept sealed so the triage secretariat and
+    /// the receiver can read what the reporter meant. Empty in documents
+    /// sealed before it was kept.
+    #[serde(default)]
+    pub receiver_hint: String,
 }
 
 /// One case's sealed document: format version, the case it belongs to, and the report.

@@ -228,6 +228,7 @@ pub async fn render_case(
             "reporter_name": r.reporter_name,
             "reporter_email": r.reporter_email,
             "reporter_phone": r.reporter_phone,
+            "receiver_hint": r.receiver_hint,
         },
         "notes": notes,
         "events": events.iter().map(|e| json!({"at": oslo(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
