@@ -199,27 +199,17 @@ pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), 
         let to_state = CaseState::Submitted
             .apply(Transition::StartReview)
             .map_err(|e| Error::Internal(e.into()))?;
+        let event = NewEvent {
+            at: now,
+            actor: "melder".into(),
+            from_state: Some(CaseState::Submitted),
+            to_state,
+            reason: "Melder har lagt til opplysninger; til ny gjennomgang".into(),
+        };
         let write = TransitionWrite {
-            number: case.number,
-            from: CaseState::Submitted,
-            to: to_state,
-            event: NewEvent {
-                at: now,
-                actor: "melder".into(),
-                from_state: Some(CaseState::Submitted),
-                to_state,
-                reason: "Melder har lagt til opplysninger; til ny gjennomgang".into(),
-            },
-            acknowledged_at: None,
-            answered_at: None,
-            closed_at: None,
-            clear_closed_at: false,
-            clear_acknowledged_and_answered: false,
-            reroute: None,
-            deadlines: None,
             new_items: vec![item],
-            measures: None,
             mail,
+            ..TransitionWrite::new(case.number, CaseState::Submitted, to_state, event)
         };
         if !app.store.apply_transition(&write).await? {
             return Ok(Err(AdditionRefused::Changed));

@@ -145,6 +145,29 @@ pub struct TransitionWrite {
     pub mail: Vec<NewMailJob>,
 }
 
+impl TransitionWrite {
+    /// A transition from `from` to `to` that writes `event` and nothing
+    /// else yet; callers set what their step adds.
+    pub fn new(number: CaseNumber, from: CaseState, to: CaseState, event: NewEvent) -> Self {
+        Self {
+            number,
+            from,
+            to,
+            event,
+            acknowledged_at: None,
+            answered_at: None,
+            closed_at: None,
+            clear_closed_at: false,
+            clear_acknowledged_and_answered: false,
+            reroute: None,
+            deadlines: None,
+            new_items: Vec::new(),
+            measures: None,
+            mail: Vec::new(),
+        }
+    }
+}
+
 #[allow(async_fn_in_trait)]
 pub trait HandlingStore {
     // ── sign-in ──────────────────────────────────────────────────────────

@@ -46,27 +46,16 @@ impl Ctx<'_> {
     }
 
     pub(super) fn base(&self, transition: Transition, to: CaseState, reason: String) -> TransitionWrite {
+        let event = NewEvent {
+            at: self.now,
+            actor: self.person.principal.clone(),
+            from_state: Some(self.case.state),
+            to_state: to,
+            reason,
+        };
         TransitionWrite {
-            number: self.case.number,
-            from: self.case.state,
-            to,
-            event: NewEvent {
-                at: self.now,
-                actor: self.person.principal.clone(),
-                from_state: Some(self.case.state),
-                to_state: to,
-                reason,
-            },
             acknowledged_at: (transition == Transition::Acknowledge).then_some(self.now),
-            answered_at: None,
-            closed_at: None,
-            clear_closed_at: false,
-            clear_acknowledged_and_answered: false,
-            reroute: None,
-            deadlines: None,
-            new_items: Vec::new(),
-            measures: None,
-            mail: Vec::new(),
+            ..TransitionWrite::new(self.case.number, self.case.state, to, event)
         }
     }
 
