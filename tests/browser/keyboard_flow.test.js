@@ -413,13 +413,23 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await assertFocusVisible(page);
     const period = await value(page, "periode");
     assert.match(period, /^\d{4}$/, "the current year's annual report is offered first");
-    await tab(page, "format-pdf");
-    assert.ok(await checked(page, "format-pdf"), "PDF for the meeting papers is the default");
-    await page.keyboard.press("Tab");
-    assert.equal(await focused(page), "button:Last ned rapporten");
+    await tab(page, "button:Forhåndsvis");
+    await enterAndLoad(page);
+    // This year holds only the few reports sent above: publishing it would
+    // give the total away, and the page says so in words.
+    assert.match(await page.locator("#avvist").innerText(), /kan ikke publiseres/);
+    // Last year's report (no cases): three steps down the list, by keyboard.
+    const lastYear = String(Number(period) - 1);
+    await tabTo(page, "periode");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowDown");
+    assert.equal(await value(page, "periode"), lastYear);
+    await tab(page, "button:Forhåndsvis");
+    await enterAndLoad(page);
+    assert.match(await page.locator("main").innerText(), /Forhåndsvisning og nedlasting registrerer ingenting/);
+    await tabTo(page, `a:/rapporter?periode=${lastYear}&format=pdf`);
     await assertFocusVisible(page);
     const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
-    assert.equal(download.suggestedFilename(), `samhandlingsavvik-${period}.pdf`);
+    assert.equal(download.suggestedFilename(), `samhandlingsavvik-${lastYear}.pdf`);
     const file = await download.path();
     const bytes = (await import("node:fs")).readFileSync(file);
     assert.equal(bytes.subarray(0, 5).toString(), "%PDF-");
