@@ -25,6 +25,7 @@ mod handling;
 mod handling_impl;
 mod handling_sql;
 mod inserts;
+mod lifecycle;
 mod model;
 mod postgres;
 pub mod scratch;
@@ -40,6 +41,10 @@ pub use group::GroupCommitStats;
 pub use handling::{
     AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
     TransitionWrite,
+};
+pub use lifecycle::{
+    AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, CaseLifecycle, LifecycleStore, RetentionCandidate, Rewrap, Rotation,
+    RotationCase,
 };
 pub use model::*;
 pub use postgres::PgStore;
