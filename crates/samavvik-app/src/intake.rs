@@ -3,12 +3,15 @@
 //!
 //! Order matters for "nothing is lost and nothing is doubled": the
 //! idempotency key is checked first (a double click shows the first
-//! receipt), the case number is committed before it is sealed in (never
-//! reused), sealing happens off the async runtime, and the case, its sealed
+//! receipt), the case number is taken before it is sealed in and never
+//! reused, sealing happens off the async runtime, and the case, its sealed
 //! document, its first event and its mail jobs are written in one
-//! transaction. Both writes may share their commit with other reports'
-//! (group commit, `samavvik-store`'s `group.rs`); each is answered only
-//! once its own data is durable.
+//! transaction (`Store::create_case`). On PostgreSQL that transaction also
+//! takes the number, from the year's sequence: one transaction per report.
+//! On SQLite the number is committed first and both writes may share their
+//! commit with other reports' (group commit, `samavvik-store`'s
+//! `group.rs`); each is answered only once its own data is durable. A
+//! number taken by a report that then fails is not reused: a gap.
 
 use std::sync::Arc;
 
@@ -145,86 +148,92 @@ pub async fn store_draft(
         now,
         today,
     } = draft;
-    let dir = &catalog.directory;
-    let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
-    let number = app.store.allocate_case_number(chrono::Datelike::year(&today)).await?;
-    let recipients =
-        catalog
-            .keyring
-            .recipients_for(&[&report.clear.sender_unit, &decision.unit, &dir.triage_unit().id]);
-    let content = SealedContent::new(number, report.sealed);
-    let sealed = app
-        .cpu(move || samavvik_seal::seal(&content, &recipients))
-        .await?
-        .map_err(|e| Error::Internal(e.into()))?;
+    let year = chrono::Datelike::year(&today);
+    let build = |number: CaseNumber| async move {
+        let dir = &catalog.directory;
+        let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
+        let recipients =
+            catalog
+                .keyring
+                .recipients_for(&[&report.clear.sender_unit, &decision.unit, &dir.triage_unit().id]);
+        let content = SealedContent::new(number, report.sealed);
+        let sealed = app
+            .cpu(move || samavvik_seal::seal(&content, &recipients))
+            .await?
+            .map_err(|e| Error::Internal(e.into()))?;
 
-    let ack_deadline = add_working_days(today, app.settings.deadlines.acknowledge_working_days);
-    let answer_deadline = add_calendar_days(today, app.settings.deadlines.answer_days);
-    let notice = crate::cases::case_notice(
-        app,
-        &catalog,
-        number,
-        &report.clear.sender_unit,
-        &decision.unit,
-        ack_deadline,
-    );
-    // The procedure: the reporter's nearest leader makes sure the report is
-    // complete before it goes out, where the organisation asks for it. A
-    // unit without a leader in the directory cannot review, so its reports
-    // go straight on rather than wait for nobody.
-    let review =
-        dir.organisation(&sender_org).is_some_and(|o| o.sender_review_required) && !sender.leader_emails.is_empty();
-    let mail = mail_jobs(
-        app,
-        &catalog,
-        &decision,
-        &report.clear.sender_unit,
-        &notice,
-        now,
-        review,
-    );
-    let (state_now, first_reason) = if review {
-        (
-            CaseState::SenderReview,
-            "Meldt, venter på gjennomgang hos nærmeste leder",
-        )
-    } else {
-        (CaseState::Dispatched, "Meldt og sendt til mottaker")
-    };
+        let ack_deadline = add_working_days(today, app.settings.deadlines.acknowledge_working_days);
+        let answer_deadline = add_calendar_days(today, app.settings.deadlines.answer_days);
+        let notice = crate::cases::case_notice(
+            app,
+            &catalog,
+            number,
+            &report.clear.sender_unit,
+            &decision.unit,
+            ack_deadline,
+        );
+        // The procedure: the reporter's nearest leader makes sure the report is
+        // complete before it goes out, where the organisation asks for it. A
+        // unit without a leader in the directory cannot review, so its reports
+        // go straight on rather than wait for nobody.
+        let review =
+            dir.organisation(&sender_org).is_some_and(|o| o.sender_review_required) && !sender.leader_emails.is_empty();
+        let mail = mail_jobs(
+            app,
+            &catalog,
+            &decision,
+            &report.clear.sender_unit,
+            &notice,
+            now,
+            review,
+        );
+        let (state_now, first_reason) = if review {
+            (
+                CaseState::SenderReview,
+                "Meldt, venter på gjennomgang hos nærmeste leder",
+            )
+        } else {
+            (CaseState::Dispatched, "Meldt og sendt til mottaker")
+        };
 
-    let case = NewCase {
-        number,
-        created_at: now,
-        kind: report.clear.kind,
-        event_month: report.clear.event_month,
-        sender_org,
-        sender_unit: report.clear.sender_unit.clone(),
-        receiver_org: report.clear.receiver_org.clone(),
-        receiver_unit: decision.unit.clone(),
-        direction,
-        categories: report.clear.categories.clone(),
-        consequence: report.clear.consequence,
-        patient_group: report.clear.patient_group,
-        state: state_now,
-        routing_rule: decision.rule.as_str().to_owned(),
-        routing_explanation: decision.explanation.clone(),
-        ack_deadline,
-        answer_deadline,
-        follow_up_hash,
-        idempotency_hash,
-        sealed: Ciphertext(sealed),
-        first_event: NewEvent {
-            at: now,
-            actor: "melder".into(),
-            from_state: None,
-            to_state: state_now,
-            reason: first_reason.into(),
-        },
-        mail,
+        Ok::<_, Error>(NewCase {
+            number,
+            created_at: now,
+            kind: report.clear.kind,
+            event_month: report.clear.event_month,
+            sender_org,
+            sender_unit: report.clear.sender_unit.clone(),
+            receiver_org: report.clear.receiver_org.clone(),
+            receiver_unit: decision.unit.clone(),
+            direction,
+            categories: report.clear.categories.clone(),
+            consequence: report.clear.consequence,
+            patient_group: report.clear.patient_group,
+            state: state_now,
+            routing_rule: decision.rule.as_str().to_owned(),
+            routing_explanation: decision.explanation.clone(),
+            ack_deadline,
+            answer_deadline,
+            follow_up_hash,
+            idempotency_hash,
+            sealed: Ciphertext(sealed),
+            first_event: NewEvent {
+                at: now,
+                actor: "melder".into(),
+                from_state: None,
+                to_state: state_now,
+                reason: first_reason.into(),
+            },
+            mail,
+        })
     };
-    match app.store.insert_case(&case).await? {
+    // PostgreSQL: one transaction takes the number, and the case sealed
+    // with it is committed in the same one. SQLite: the number first, then
+    // the case, both through the group writer.
+    let (case, outcome) = app.store.create_case(year, build).await?;
+    match outcome {
         InsertOutcome::Created => {
-            tracing::info!(case = %number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
+            tracing::info!(case = %case.number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
             app.wake_worker();
             Ok(Stored::Created {
                 record: Box::new(case.record()),

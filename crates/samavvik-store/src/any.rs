@@ -145,6 +145,15 @@ impl Store for AnyStore {
         delegate!(self.insert_case(case))
     }
 
+    async fn create_case<F, Fut, E>(&self, year: i32, build: F) -> Result<(NewCase, InsertOutcome), E>
+    where
+        F: FnOnce(CaseNumber) -> Fut + Send,
+        Fut: std::future::Future<Output = Result<NewCase, E>> + Send,
+        E: From<StoreError> + Send,
+    {
+        delegate!(self.create_case(year, build))
+    }
+
     async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>> {
         delegate!(self.case_by_number(number))
     }

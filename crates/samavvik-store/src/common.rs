@@ -259,62 +259,43 @@ macro_rules! impl_store {
             impl $crate::group::GroupWriter for $engine {
                 /// The cases (rows, categories, sealed documents, first events,
                 /// mail jobs), then the numbers (one statement per year in the
-                /// group), then one commit for all of it — or, where the engine
-                /// writes groups side by side (`NUMBERS_APART`), numbers and
-                /// cases in two transactions at once: a year's sequence row is
-                /// locked from its update to the commit, and groups should
-                /// queue on it for a short numbers-only commit, not for
-                /// another group's cases.
+                /// group), then one commit for all of it.
                 async fn write_group(
                     &self,
                     years: &[i32],
                     cases: &[NewCase],
                 ) -> Result<(Vec<CaseNumber>, Vec<InsertOutcome>)> {
-                    if Self::NUMBERS_APART && !years.is_empty() && !cases.is_empty() {
-                        let (numbers, outcomes) = tokio::try_join!(
-                            self.write_group_in_one(years, &[]),
-                            self.write_group_in_one(&[], cases)
-                        )?;
-                        return Ok((numbers.0, outcomes.1));
+                    for &year in years {
+                        self.ready_year(year).await?;
                     }
-                    self.write_group_in_one(years, cases).await
-                }
-            }
-
-            impl $engine {
-                async fn write_group_in_one(
-                    &self,
-                    years: &[i32],
-                    cases: &[NewCase],
-                ) -> Result<(Vec<CaseNumber>, Vec<InsertOutcome>)> {
                     let mut tx = self.write().await?;
                     let outcomes = Self::insert_cases(&mut tx, cases).await?;
-                    let numbers = Self::allocate_numbers(&mut tx, years).await?;
+                    let numbers = self.allocate_numbers(&mut tx, years).await?;
                     // An early return above drops `tx`, which rolls it back.
                     tx.commit().await?;
                     Ok((numbers, outcomes))
                 }
+            }
 
+            impl $engine {
                 /// A number for each of `years`, in order: one block per
                 /// distinct year, taken in one statement.
-                async fn allocate_numbers(tx: &mut Conn<Self>, years: &[i32]) -> Result<Vec<CaseNumber>> {
+                async fn allocate_numbers(&self, tx: &mut Conn<Self>, years: &[i32]) -> Result<Vec<CaseNumber>> {
                     let mut numbers = vec![None; years.len()];
                     for (i, &year) in years.iter().enumerate() {
                         if numbers[i].is_some() {
                             continue;
                         }
                         let slots: Vec<usize> = (i..years.len()).filter(|&j| years[j] == year).collect();
-                        let count = slots.len() as i64;
-                        let last: i64 = sqlx::query_scalar(sql::NEXT_SEQ_BLOCK)
-                            .bind(year)
-                            .bind(count)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        for (k, j) in slots.into_iter().enumerate() {
-                            numbers[j] = Some(codec::case_number_of(year, last - count + 1 + k as i64)?);
+                        let seqs = self.take_seqs(tx, year, slots.len() as i64).await?;
+                        for (j, seq) in slots.into_iter().zip(seqs) {
+                            numbers[j] = Some(codec::case_number_of(year, seq)?);
                         }
                     }
-                    Ok(numbers.into_iter().flatten().collect())
+                    numbers
+                        .into_iter()
+                        .map(|n| n.ok_or(StoreError::WriterStopped))
+                        .collect()
                 }
             }
 
@@ -350,6 +331,31 @@ macro_rules! impl_store {
                             .await
                             .and_then(|(_, outcomes)| $crate::group::only(outcomes)),
                     }
+                }
+
+                async fn create_case<F, Fut, E>(&self, year: i32, build: F) -> Result<(NewCase, InsertOutcome), E>
+                where
+                    F: FnOnce(CaseNumber) -> Fut + Send,
+                    Fut: std::future::Future<Output = Result<NewCase, E>> + Send,
+                    E: From<StoreError> + Send,
+                {
+                    if let Some(queue) = self.intake() {
+                        let number = queue.number(year).await?;
+                        let case = build(number).await?;
+                        let outcome = queue.insert(case.clone()).await?;
+                        return Ok((case, outcome));
+                    }
+                    // One transaction: the number, then the case. Should
+                    // `build` fail, dropping `tx` rolls it back (the number
+                    // stays used: a gap).
+                    self.ready_year(year).await?;
+                    let mut tx = self.write().await?;
+                    let seq = self.take_seqs(&mut tx, year, 1).await?;
+                    let number = codec::case_number_of(year, $crate::group::only(seq)?)?;
+                    let case = build(number).await?;
+                    let outcome = $crate::group::only(Self::insert_cases(&mut tx, std::slice::from_ref(&case)).await?)?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                    Ok((case, outcome))
                 }
 
                 async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>> {
@@ -514,8 +520,11 @@ macro_rules! impl_store {
                 }
 
                 async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64> {
+                    for year in cases.iter().map(|c| chrono::Datelike::year(&c.created_at)) {
+                        self.ready_year(year).await?;
+                    }
                     let mut tx = self.write().await?;
-                    let mut next = Self::synthetic_blocks(&mut tx, cases).await?;
+                    let mut next = self.synthetic_blocks(&mut tx, cases).await?;
                     for chunk in cases.chunks(SYNTHETIC_ROWS) {
                         Self::insert_synthetic_chunk(&mut tx, chunk, &mut next).await?;
                     }
@@ -565,26 +574,22 @@ macro_rules! impl_store {
             const SYNTHETIC_ROWS: usize = 1000;
 
             impl $engine {
-                /// Hands out one block of numbers per year for `cases`;
-                /// returns each year's first number.
+                /// Takes the numbers for `cases`, by year, in ascending order.
                 async fn synthetic_blocks(
+                    &self,
                     tx: &mut Conn<Self>,
                     cases: &[SyntheticCase],
-                ) -> Result<std::collections::BTreeMap<i32, i64>> {
+                ) -> Result<std::collections::BTreeMap<i32, std::vec::IntoIter<i64>>> {
                     use chrono::Datelike;
                     let mut per_year = std::collections::BTreeMap::<i32, i64>::new();
                     for c in cases {
                         *per_year.entry(c.created_at.year()).or_default() += 1;
                     }
-                    for (&year, n) in per_year.iter_mut() {
-                        let last: i64 = sqlx::query_scalar(sql::NEXT_SEQ_BLOCK)
-                            .bind(year)
-                            .bind(*n)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        *n = last - *n + 1;
+                    let mut seqs = std::collections::BTreeMap::new();
+                    for (year, n) in per_year {
+                        seqs.insert(year, self.take_seqs(tx, year, n).await?.into_iter());
                     }
-                    Ok(per_year)
+                    Ok(seqs)
                 }
 
                 /// Writes one chunk of synthetic cases with their categories
@@ -593,15 +598,17 @@ macro_rules! impl_store {
                 async fn insert_synthetic_chunk(
                     tx: &mut Conn<Self>,
                     chunk: &[SyntheticCase],
-                    next: &mut std::collections::BTreeMap<i32, i64>,
+                    next: &mut std::collections::BTreeMap<i32, std::vec::IntoIter<i64>>,
                 ) -> Result<()> {
                     use chrono::Datelike;
                     let mut numbers = Vec::with_capacity(chunk.len());
                     for c in chunk {
                         let year = c.created_at.year();
-                        let seq = next.get_mut(&year).expect("every year has a block");
-                        numbers.push(codec::case_number_of(year, *seq)?);
-                        *seq += 1;
+                        let seq = next
+                            .get_mut(&year)
+                            .and_then(Iterator::next)
+                            .ok_or_else(|| StoreError::Corrupt(format!("no number left for a case of {year}")))?;
+                        numbers.push(codec::case_number_of(year, seq)?);
                     }
                     let text = inserts::SYNTHETIC_CASES.bulk_sql(chunk.len(), Self::POSITIONAL);
                     let query = Self::bind_synthetic_rows(sqlx::query_as::<_, (i64, String)>(&text), chunk, &numbers);

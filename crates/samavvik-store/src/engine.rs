@@ -35,10 +35,6 @@ pub(crate) trait Engine: Sized {
     /// Whether multi-row inserts use `?` instead of `$n` (see `inserts.rs`).
     const POSITIONAL: bool;
 
-    /// Whether a group's numbers and cases are written in two transactions
-    /// side by side (see `GroupWriter::write_group` in `common.rs`).
-    const NUMBERS_APART: bool;
-
     /// The statistics statements, with this engine's date expression.
     const STATS: StatsSql;
 
@@ -55,9 +51,25 @@ pub(crate) trait Engine: Sized {
     /// The pool reads run on (and, on PostgreSQL, writes too).
     fn read_pool(&self) -> &sqlx::Pool<Self::Db>;
 
-    /// The group writer for new numbers and cases; `None` in the group
-    /// writer's own copy of the store, which writes directly.
+    /// The group writer for new numbers and cases (SQLite). `None` where
+    /// every report is written in a transaction of its own (PostgreSQL),
+    /// and in the group writer's own copy of the store, which writes
+    /// directly.
     fn intake(&self) -> Option<&IntakeQueue>;
+
+    /// Makes ready what [`Engine::take_seqs`] needs for numbers of `year`
+    /// (PostgreSQL: the year's sequence); called before the transaction
+    /// that takes them begins.
+    fn ready_year(&self, year: i32) -> impl Future<Output = Result<()>> + Send {
+        let _ = year;
+        std::future::ready(Ok(()))
+    }
+
+    /// Takes `count` new numbers of `year` in `tx`, in ascending order,
+    /// once [`Engine::ready_year`] has run for `year`.
+    /// They are used up whether or not `tx` commits: a rollback or a crash
+    /// leaves a gap, never a repeat.
+    fn take_seqs(&self, tx: &mut Conn<Self>, year: i32, count: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
 
     /// Starts a write transaction.
     fn write(&self) -> impl Future<Output = Result<Self::Tx>> + Send;

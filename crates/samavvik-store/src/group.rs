@@ -1,5 +1,6 @@
-//! Group commit for the intake's two writes: handing out case numbers and
-//! writing new cases.
+//! Group commit for the intake's two writes on SQLite: handing out case
+//! numbers and writing new cases. (PostgreSQL writes each report in one
+//! transaction of its own, number included; see `postgres.rs`.)
 //!
 //! Every new report needs two durable writes: its number (committed before
 //! it is sealed into the document, so a number is never handed out twice)
@@ -95,15 +96,6 @@ pub(crate) struct IntakeQueue {
 }
 
 impl IntakeQueue {
-    /// Starts the writer task on the current runtime. `in_flight` groups
-    /// may be written at once: more than one where transactions run side
-    /// by side (PostgreSQL).
-    pub(crate) fn spawn<W: GroupWriter>(writer: W, in_flight: usize) -> Self {
-        let (queue, rx) = Self::new(in_flight);
-        tokio::spawn(run(writer, rx, queue.counters.clone(), queue.in_flight));
-        queue
-    }
-
     /// Starts a one-group-at-a-time writer on a thread of its own, with a
     /// single-threaded runtime. For engines whose connections do not belong
     /// to a runtime (SQLite's each run on a thread of their own): a group's

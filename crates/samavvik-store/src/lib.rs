@@ -43,8 +43,8 @@ pub use handling::{
     TransitionWrite,
 };
 pub use lifecycle::{
-    AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, CaseLifecycle, LifecycleStore, RetentionCandidate, Rewrap, Rotation,
-    RotationCase,
+    AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, CaseLifecycle, LifecycleStore, RetentionCandidate, Rewrap,
+    Rotation, RotationCase,
 };
 pub use model::*;
 pub use postgres::PgStore;
@@ -104,9 +104,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything Samavvik keeps, behind one interface per engine.
 ///
-/// Every method is one transaction unless it says otherwise. Numbers and new
-/// cases are written by a group writer that may put several callers' requests
-/// in one transaction (`group.rs`).
+/// Every method is one transaction unless it says otherwise. On SQLite,
+/// numbers and new cases are written by a group writer that may put several
+/// callers' requests in one transaction (`group.rs`).
 #[allow(async_fn_in_trait)]
 pub trait Store {
     /// Applies pending migrations.
@@ -127,6 +127,26 @@ pub trait Store {
     /// holds the idempotency key, nothing is written and that case's number is
     /// returned as [`InsertOutcome::Duplicate`].
     async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome>;
+
+    /// Numbers and writes a new case: `build` is given the case's number
+    /// (to seal it into the document) and returns the case to write, or an
+    /// error that leaves nothing written. Returns the case with what
+    /// [`Store::insert_case`] would.
+    ///
+    /// On PostgreSQL this is **one transaction per report**: the number is
+    /// taken from the year's sequence inside it and the case committed with
+    /// it. On SQLite the number is committed first and the case written by
+    /// the group writer (`group.rs`). Either way a failure after the number
+    /// was taken leaves a gap, never a repeat.
+    ///
+    /// # Errors
+    ///
+    /// What `build` returns, or the store's error converted into `E`.
+    async fn create_case<F, Fut, E>(&self, year: i32, build: F) -> Result<(NewCase, InsertOutcome), E>
+    where
+        F: FnOnce(CaseNumber) -> Fut + Send,
+        Fut: std::future::Future<Output = Result<NewCase, E>> + Send,
+        E: From<StoreError> + Send;
 
     /// Clear columns of a case.
     async fn case_by_number(&self, number: CaseNumber) -> Result<Option<CaseRecord>>;

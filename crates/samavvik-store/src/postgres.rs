@@ -1,9 +1,31 @@
 //! The PostgreSQL engine: the production database.
 //!
 //! Same SQL as SQLite (`sql.rs`) except for claiming, which uses
-//! `FOR UPDATE SKIP LOCKED`. Transactions run at READ COMMITTED; the
-//! statements are written so that is enough (single-statement sequence bump,
-//! `ON CONFLICT` for the idempotency key, row locks for claims).
+//! `FOR UPDATE SKIP LOCKED`, and case numbers, which come from a sequence
+//! per year. Transactions run at READ COMMITTED; the statements are written
+//! so that is enough (sequences, `ON CONFLICT` for the idempotency key, row
+//! locks for claims).
+//!
+//! Every report is written in one transaction of its own that also takes
+//! its number (`Store::create_case`): no group writer. Nothing in that
+//! transaction waits for another report's: a sequence hands out numbers
+//! without locking anything until commit (unlike a counter row, which
+//! every report would queue on from its update to its commit), and
+//! PostgreSQL itself flushes the commits that arrive together with one
+//! WAL write.
+//!
+//! **Why a sequence per year** (`case_number_2026`, …): a number reads
+//! `SA-2026-00042`, and the reporter and the units expect the count to
+//! start again each January. One sequence for all years with the year as a
+//! prefix would make the first number of 2027 something like
+//! `SA-2027-04711`. A year's sequence is created the first time a number of
+//! that year is asked for (once a year, in its own short transaction, so no
+//! report holds a DDL lock), starting after the highest number of that year
+//! already used, whether recorded in the older `case_sequences` table or in
+//! `cases` — so a database from before the sequences continues its years
+//! without a migration. Sequences are not transactional: a number taken by
+//! a report whose transaction then rolls back (or whose server crashes) is
+//! gone, which leaves a gap. Numbers identify, they do not count.
 
 use std::time::Duration;
 
@@ -17,6 +39,7 @@ use crate::codec::{JobRow, Ts};
 use crate::engine::Engine;
 use crate::group::IntakeQueue;
 use crate::sql::{StatsSql, due_at_1, job_columns};
+use sqlx::PgConnection;
 
 /// How long a call waits for a pooled connection unless told otherwise
 /// (sqlx's own default is 30 s, which is how long every report waited for
@@ -26,9 +49,8 @@ pub(crate) const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
-    /// New numbers and cases, written in groups (`group.rs`). `None` in the
-    /// group writer's own copy, which writes directly.
-    intake: Option<IntakeQueue>,
+    /// Years whose number sequence this process has seen exist.
+    sequences: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<i32>>>,
 }
 
 impl PgStore {
@@ -59,17 +81,41 @@ impl PgStore {
             .acquire_timeout(acquire_timeout)
             .connect(url)
             .await?;
-        let store = Self { pool, intake: None };
-        // Up to half as many groups as connections are written side by side.
-        // Each takes one connection, or two while its numbers and cases are
-        // written apart (`NUMBERS_APART`), so under a burst of reports the
-        // writers can hold the whole pool and readers wait their turn.
-        let in_flight = usize::try_from(max_connections / 2).unwrap_or(1);
-        let intake = IntakeQueue::spawn(store.clone(), in_flight);
         Ok(Self {
-            intake: Some(intake),
-            ..store
+            pool,
+            sequences: std::sync::Arc::default(),
         })
+    }
+
+    /// Creates `year`'s number sequence unless it exists, starting after
+    /// the highest number of the year already used. Its own transaction,
+    /// on its own connection; two instances racing to create it both end
+    /// with the one sequence.
+    async fn create_sequence(&self, year: i32) -> Result<()> {
+        let start: i64 = sqlx::query_scalar(
+            "SELECT GREATEST((SELECT last_seq FROM case_sequences WHERE year = $1), \
+             (SELECT MAX(case_seq) FROM cases WHERE case_year = $1), 0) + 1",
+        )
+        .bind(year)
+        .fetch_one(&self.pool)
+        .await?;
+        // DDL takes no parameters; both values are integers.
+        let create = format!(
+            "CREATE SEQUENCE IF NOT EXISTS {} START WITH {start}",
+            sequence_name(year)
+        );
+        if let Err(e) = sqlx::query(&create).execute(&self.pool).await {
+            // Another instance created it at the same moment: fine.
+            let exists: Option<String> = sqlx::query_scalar("SELECT CAST(to_regclass($1) AS TEXT)")
+                .bind(sequence_name(year))
+                .fetch_one(&self.pool)
+                .await?;
+            if exists.is_none() {
+                return Err(e.into());
+            }
+        }
+        tracing::info!(year, start, "case number sequence created");
+        Ok(())
     }
 
     /// The underlying pool, for tests that check what the `Store` API
@@ -85,15 +131,17 @@ impl PgStore {
     }
 }
 
+/// The name of `year`'s case number sequence.
+fn sequence_name(year: i32) -> String {
+    format!("case_number_{year}")
+}
+
 impl Engine for PgStore {
     type Db = Postgres;
     type Tx = Transaction<'static, Postgres>;
 
     /// `$n` placeholders (see `RowsInsert::build` in `inserts.rs`).
     const POSITIONAL: bool = false;
-
-    /// Groups run side by side; see `write_group`.
-    const NUMBERS_APART: bool = true;
 
     /// Dates are UTC.
     const STATS: StatsSql = crate::sql::stats_queries!(
@@ -119,8 +167,53 @@ impl Engine for PgStore {
         &self.pool
     }
 
+    /// None: every report is one transaction of its own (module doc).
     fn intake(&self) -> Option<&IntakeQueue> {
-        self.intake.as_ref()
+        None
+    }
+
+    /// Creates the year's sequence on first use (module doc). Before the
+    /// transaction that takes numbers, not inside it: a backend that looked
+    /// for the sequence in vain does not see it created by another until its
+    /// next transaction.
+    async fn ready_year(&self, year: i32) -> Result<()> {
+        let known = |s: &Self| s.sequences.lock().map(|years| years.contains(&year)).unwrap_or(false);
+        if known(self) {
+            return Ok(());
+        }
+        let exists: Option<String> = sqlx::query_scalar("SELECT CAST(to_regclass($1) AS TEXT)")
+            .bind(sequence_name(year))
+            .fetch_one(&self.pool)
+            .await?;
+        if exists.is_none() {
+            self.create_sequence(year).await?;
+        }
+        if let Ok(mut years) = self.sequences.lock() {
+            years.insert(year);
+        }
+        Ok(())
+    }
+
+    /// From the year's sequence (module doc).
+    async fn take_seqs(&self, tx: &mut PgConnection, year: i32, count: i64) -> Result<Vec<i64>> {
+        // `to_regclass` is NULL for a missing sequence (dropped since
+        // `ready_year` saw it), and so is `nextval` of NULL.
+        const NEXT: &str = "SELECT nextval(to_regclass($1)) FROM generate_series(1, $2)";
+        let seqs: Vec<Option<i64>> = sqlx::query_scalar(NEXT)
+            .bind(sequence_name(year))
+            .bind(count)
+            .fetch_all(&mut *tx)
+            .await?;
+        let Some(mut seqs) = seqs.into_iter().collect::<Option<Vec<i64>>>() else {
+            if let Ok(mut years) = self.sequences.lock() {
+                years.remove(&year);
+            }
+            return Err(crate::StoreError::Corrupt(format!(
+                "the case number sequence of {year} is missing"
+            )));
+        };
+        seqs.sort_unstable();
+        Ok(seqs)
     }
 
     async fn write(&self) -> Result<Transaction<'static, Postgres>> {

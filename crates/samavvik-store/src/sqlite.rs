@@ -255,9 +255,6 @@ impl Engine for SqliteStore {
     /// See `RowsInsert::build` in `inserts.rs`.
     const POSITIONAL: bool = true;
 
-    /// One writer: a group is one commit.
-    const NUMBERS_APART: bool = false;
-
     /// Dates are UTC.
     const STATS: StatsSql = crate::sql::stats_queries!(
         "date(acknowledged_at / 1000, 'unixepoch')",
@@ -282,6 +279,17 @@ impl Engine for SqliteStore {
 
     fn intake(&self) -> Option<&IntakeQueue> {
         self.intake.as_ref()
+    }
+
+    /// A block of the year's row in `case_sequences`, bumped in one
+    /// statement under the write lock.
+    async fn take_seqs(&self, tx: &mut SqliteConnection, year: i32, count: i64) -> Result<Vec<i64>> {
+        let last: i64 = sqlx::query_scalar(crate::sql::NEXT_SEQ_BLOCK)
+            .bind(year)
+            .bind(count)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok((last - count + 1..=last).collect())
     }
 
     #[cfg(unix)]

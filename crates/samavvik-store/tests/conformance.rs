@@ -56,10 +56,32 @@ conformance!(
     concurrent_claims_never_overlap,
     insert_is_atomic,
     concurrent_inserts_all_succeed,
-    writes_queued_behind_a_commit_share_the_next,
-    a_failing_case_fails_alone_in_its_group,
-    a_key_repeated_within_a_group_writes_one_case,
+    create_case_numbers_and_writes_the_case,
+    a_failed_create_leaves_a_gap_not_a_repeat,
+    concurrent_creates_are_distinct_and_all_stored,
 );
+
+/// The group writer is SQLite's; PostgreSQL writes each report in a
+/// transaction of its own.
+mod sqlite_group {
+    macro_rules! sqlite_only {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = crate::support::sqlite().await;
+                    crate::$name(&db.store).await;
+                }
+            )*
+        };
+    }
+
+    sqlite_only!(
+        writes_queued_behind_a_commit_share_the_next,
+        a_failing_case_fails_alone_in_its_group,
+        a_key_repeated_within_a_group_writes_one_case,
+    );
+}
 
 fn num(year: i32, seq: u32) -> CaseNumber {
     CaseNumber::new(year, seq).unwrap()
@@ -515,6 +537,75 @@ async fn concurrent_inserts_all_succeed<S: TestStore>(s: &S) {
     );
 }
 
+/// `create_case` hands `build` the year's next number and writes what it
+/// builds; a repeated idempotency key writes nothing and names the first.
+async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
+    let (case, outcome) = s
+        .create_case(2026, |n| async move { Ok::<_, StoreError>(new_case(n)) })
+        .await
+        .unwrap();
+    assert_eq!((case.number, outcome), (num(2026, 1), InsertOutcome::Created));
+    assert_eq!(
+        s.case_by_number(case.number).await.unwrap(),
+        Some(expected_record(&case))
+    );
+    let key = case.idempotency_hash;
+    let (again, outcome) = s
+        .create_case(2026, |n| async move {
+            Ok::<_, StoreError>(samavvik_store::NewCase {
+                idempotency_hash: key,
+                ..new_case(n)
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome, InsertOutcome::Duplicate(num(2026, 1)));
+    assert_eq!(again.number, num(2026, 2), "the number was taken all the same");
+    assert_eq!(s.counts().await.unwrap().cases, 1);
+}
+
+/// A report that fails after its number was taken (here: sealing fails)
+/// writes nothing, and its number is never handed out again: a gap.
+async fn a_failed_create_leaves_a_gap_not_a_repeat<S: TestStore>(s: &S) {
+    let failed = s
+        .create_case(2026, |n| async move {
+            Err::<samavvik_store::NewCase, _>(StoreError::Corrupt(n.to_string()))
+        })
+        .await;
+    assert!(
+        matches!(failed, Err(StoreError::Corrupt(ref n)) if n == "SA-2026-00001"),
+        "{failed:?}"
+    );
+    assert_eq!(s.counts().await.unwrap().cases, 0);
+    let (case, _) = s
+        .create_case(2026, |n| async move { Ok::<_, StoreError>(new_case(n)) })
+        .await
+        .unwrap();
+    assert_eq!(case.number, num(2026, 2));
+}
+
+async fn concurrent_creates_are_distinct_and_all_stored<S: TestStore>(s: &S) {
+    let tasks = (0..40).map(|i| {
+        let s = s.clone();
+        let year = if i % 4 == 0 { 2027 } else { 2026 };
+        async move {
+            let (case, outcome) = s
+                .create_case(year, |n| async move { Ok::<_, StoreError>(new_case(n)) })
+                .await
+                .unwrap();
+            assert_eq!(outcome, InsertOutcome::Created);
+            case.number.to_string()
+        }
+    });
+    let mut numbers = concurrently(tasks.collect()).await;
+    numbers.sort();
+    let mut expected: Vec<String> = (1..=30).map(|n| num(2026, n).to_string()).collect();
+    expected.extend((1..=10).map(|n| num(2027, n).to_string()));
+    expected.sort();
+    assert_eq!(numbers, expected, "each number once, and no gaps without a failure");
+    assert_eq!(s.counts().await.unwrap().cases, 40);
+}
+
 /// Group commit: requests that arrive while a transaction is on its way to
 /// disk are written together in the next one, not one transaction each.
 async fn writes_queued_behind_a_commit_share_the_next<S: TestStore>(s: &S) {
@@ -773,6 +864,7 @@ fn any_store_futures_are_send(s: &AnyStore, case: &samavvik_store::NewCase) {
     send(s.find_by_idempotency(&h));
     send(s.allocate_case_number(2026));
     send(s.insert_case(case));
+    send(s.create_case(2026, |_| async { Ok::<_, StoreError>(case.clone()) }));
     send(s.case_by_number(n));
     send(s.case_by_follow_up(&h));
     send(s.sealed_document(n));
@@ -782,4 +874,27 @@ fn any_store_futures_are_send(s: &AnyStore, case: &samavvik_store::NewCase) {
     send(s.mark_mail_failed(1, "w", "e", None));
     send(s.counts());
     send(AnyStore::connect("sqlite://x.db"));
+}
+
+/// PostgreSQL numbers from a sequence per year, created on first use; it
+/// starts after the highest number of its year already used, whether kept
+/// in the older `case_sequences` table or only in `cases`, so a database
+/// from before the sequences goes on without repeating a number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sequence_starts_after_the_numbers_already_used() {
+    use support::Raw;
+    let Some(db) = support::postgres().await else { return };
+    let s = &db.store;
+    s.raw("INSERT INTO case_sequences (year, last_seq) VALUES (2024, 41), (2025, 7)")
+        .await
+        .unwrap();
+    s.insert_case(&new_case(num(2025, 12))).await.unwrap();
+    let mut got = Vec::new();
+    for year in [2024, 2025, 2023, 2024] {
+        got.push(s.allocate_case_number(year).await.unwrap().to_string());
+    }
+    assert_eq!(
+        got,
+        ["SA-2024-00042", "SA-2025-00013", "SA-2023-00001", "SA-2024-00043"]
+    );
 }
