@@ -247,10 +247,15 @@ async fn reroute_accepts_exactly_the_offered_units(engine: Engine) {
     let catalog = app.running.app.catalog.current();
     let today = app.running.app.clock.today_oslo();
     let case = app.store().case_by_number(n).await.unwrap().unwrap();
-    let offered: Vec<String> = reroute_targets(&catalog, &case, today)
-        .iter()
-        .map(|u| u.id.to_string())
-        .collect();
+    let offered: Vec<String> = reroute_targets(
+        &catalog,
+        &case,
+        today,
+        app.running.app.settings.scope.kommune_to_kommune,
+    )
+    .iter()
+    .map(|u| u.id.to_string())
+    .collect();
     assert!(!offered.is_empty());
 
     // The page offers exactly that set.

@@ -196,11 +196,14 @@ pub fn case_notice(
 /// service area and not the secretariat's triage inbox), valid on `date`,
 /// not the unit that has the case now, not in the organisation that sent
 /// it, and one the directory knows a direction for from the sender (so the
-/// case keeps a kind: kommune → SiV, SiV → kommune or kommune → kommune).
+/// case keeps a kind: kommune → SiV, SiV → kommune, or kommune → kommune
+/// when `kommune_to_kommune` allows it — the procedure's scope is SiV ↔
+/// kommune, setting `scope.kommune_to_kommune`).
 pub fn reroute_targets<'a>(
     catalog: &'a Catalog,
     case: &CaseRecord,
     date: NaiveDate,
+    kommune_to_kommune: bool,
 ) -> Vec<&'a samavvik_routing::Unit> {
     use samavvik_routing::UnitKind;
     catalog
@@ -208,6 +211,12 @@ pub fn reroute_targets<'a>(
         .units_valid_on(date)
         .filter(|u| matches!(u.kind, UnitKind::Postmottak | UnitKind::Klinikk))
         .filter(|u| u.id != case.receiver_unit && u.organisation != case.sender_org)
-        .filter(|u| samavvik_routing::direction(&catalog.directory, &case.sender_org, &u.organisation).is_some())
+        .filter(
+            |u| match samavvik_routing::direction(&catalog.directory, &case.sender_org, &u.organisation) {
+                Some(samavvik_core::Direction::KommuneToKommune) => kommune_to_kommune,
+                Some(_) => true,
+                None => false,
+            },
+        )
         .collect()
 }

@@ -1,6 +1,10 @@
 //! The deadline sweep: reminders to the receiving unit before and on a
 //! deadline, escalation to the secretariat when it has passed.
 //!
+//! The deadlines are the Helsefellesskap's agreed handling times
+//! (`settings.deadlines`, configurable), not the procedure's: D12402 sets
+//! no number of days. Receipts and mails say so.
+//!
 //! Each stage of each deadline fires once: the store records it together
 //! with its mail, and a deadline that has moved (a rerouted case) starts
 //! over. When the service has been down, only the stage that applies now is

@@ -94,6 +94,7 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     }
     let now = app.clock.now();
     blocks.push(Block::Space);
+    blocks.push(Block::Paragraph(samavvik_core::procedure::citation_line()));
     blocks.push(Block::Paragraph(format!("Eksportert fra Samavvik {}.", oslo(now))));
     let title = format!("Samhandlingsavvik {}", case.number);
     let footer = format!("{} – {MARKING}", case.number);

@@ -100,7 +100,7 @@ pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldErro
     };
     let catalog = app.catalog.current();
     let dir = &catalog.directory;
-    let decision = match route(dir, &report.clear, today) {
+    let decision = match route(dir, &report.clear, today, app.settings.scope.kommune_to_kommune) {
         Ok(d) => d,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -259,6 +259,7 @@ fn route(
     dir: &Directory,
     clear: &samavvik_core::report::ClearReport,
     today: chrono::NaiveDate,
+    kommune_to_kommune: bool,
 ) -> Result<Decision, Vec<FieldError>> {
     let mut errors = Vec::new();
     let sender_org_kind = dir
@@ -313,10 +314,11 @@ fn route(
         receiver_hint: clear.receiver_hint.clone(),
         categories: clear.categories.clone(),
         date: today,
+        kommune_to_kommune,
     };
     samavvik_routing::route(dir, &request).map_err(|refusal| {
         let field = match refusal {
-            Refusal::SameOrganisation { .. } => field::RECEIVER_ORG,
+            Refusal::SameOrganisation { .. } | Refusal::KommuneToKommune { .. } => field::RECEIVER_ORG,
             Refusal::UnknownSender => field::SENDER_UNIT,
         };
         vec![FieldError {

@@ -17,6 +17,7 @@ pub struct Settings {
     pub mail: Mail,
     pub outbox: Outbox,
     pub deadlines: Deadlines,
+    pub scope: Scope,
     pub security: Security,
 }
 
@@ -190,10 +191,25 @@ pub struct Outbox {
     pub backoff_max_secs: i64,
 }
 
+/// Which reports are accepted at all.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scope {
+    /// Accept reports from one kommune to another. The procedure
+    /// (D12402) covers SiV ↔ kommune only, so this is off by default; the
+    /// form then says where such incidents go instead.
+    pub kommune_to_kommune: bool,
+}
+
+/// Handling times. The procedure (D12402) sets no number of days: these
+/// are the Helsefellesskap's own agreed handling times, configurable, and
+/// receipts and mails say so.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Deadlines {
+    /// Agreed time to acknowledge a case (default 5 working days).
     pub acknowledge_working_days: u32,
+    /// Agreed time to answer a case (default 30 calendar days).
     pub answer_days: u32,
     /// How often the deadline sweep looks for reminders and escalations.
     pub sweep_interval_secs: u64,
@@ -234,6 +250,7 @@ impl Default for Settings {
             mail: Mail::default(),
             outbox: Outbox::default(),
             deadlines: Deadlines::default(),
+            scope: Scope::default(),
             security: Security {
                 secret_file: PathBuf::from("data/secret.key"),
                 session_idle_minutes: 60,

@@ -1,9 +1,10 @@
 //! Deadlines in working days, counting Norwegian public holidays.
 //!
-//! The procedure's deadlines ("acknowledge within 5 working days") are
-//! counted the way a leader reads a calendar: weekends and the public
-//! holidays of the Norwegian calendar (helligdager, 1 May and 17 May) do
-//! not count.
+//! The deadlines ("acknowledge within 5 working days") are the
+//! Helsefellesskap's agreed handling times, set in the settings: the
+//! procedure D12402 itself sets no number of days. They are counted the way
+//! a leader reads a calendar: weekends and the public holidays of the
+//! Norwegian calendar (helligdager, 1 May and 17 May) do not count.
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 

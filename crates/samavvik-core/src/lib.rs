@@ -20,6 +20,7 @@ pub mod limits;
 pub mod month;
 pub mod note;
 pub mod permission;
+pub mod procedure;
 pub mod report;
 pub mod sealed;
 pub mod state;

@@ -65,9 +65,54 @@ vocabulary!(
         Hjelpemidler => ("hjelpemidler", "Hjelpemidler og utstyr"),
         Akuttkjeden => ("akuttkjeden", "Akuttkjeden (AMK, legevakt, ambulanse)"),
         BruddAvtale => ("brudd-avtale", "Brudd på samarbeidsavtale eller delavtale"),
+        Henvisning => ("henvisning", "Henvisning"),
+        Ohd => ("ohd", "Øyeblikkelig hjelp døgntilbud (ØHD)"),
+        Tud => ("tud", "Tverrfaglig utvidet døgntilbud (TUD)"),
+        DiagnostiskSloyfe => ("diagnostisk-sloyfe", "Diagnostisk sløyfe"),
         Annet => ("annet", "Annet"),
     }
 );
+
+impl Category {
+    /// One line shown under the category in the form, so the reporter
+    /// picks the same category for the same kind of incident. The last
+    /// four are topics the Helsefellesskap's meeting papers work on.
+    pub fn description(self) -> &'static str {
+        match self {
+            Category::Innleggelse => "Innleggelse i sykehus: henvendelse, opplysninger som fulgte pasienten, mottak.",
+            Category::VarselKommunaleTjenester => {
+                "Sykehusets varsel til kommunen om at pasienten trenger kommunale tjenester, og innleggelsesrapporten."
+            }
+            Category::Utskrivningsklar => {
+                "Melding om at pasienten er utskrivningsklar, og varsling mellom sykehus og kommune."
+            }
+            Category::UtskrivningOverforing => "Selve utskrivningen eller overføringen mellom sykehus og kommune.",
+            Category::Epikrise => {
+                "Epikrise, sykepleiesammenfatning eller andre opplysninger som skulle følge pasienten."
+            }
+            Category::Legemidler => "Legemiddelliste, resepter, utlevering eller medisiner som ikke fulgte pasienten.",
+            Category::Pasientinformasjon => "Informasjon til pasient og pårørende, og pasientens medvirkning.",
+            Category::KontaktDialog => "Kontakt og dialog mellom tjenestene mens pasienten er innlagt.",
+            Category::Meldingsutveksling => {
+                "Elektroniske meldinger (PLO-meldinger) som mangler, kom for sent eller var feil."
+            }
+            Category::Hjelpemidler => "Hjelpemidler og utstyr pasienten trenger, ved utskrivning eller overføring.",
+            Category::Akuttkjeden => "AMK, legevakt og ambulanse: samarbeidet i akuttkjeden.",
+            Category::BruddAvtale => {
+                "Brudd på samarbeidsavtalen eller en av delavtalene mellom sykehuset og kommunene."
+            }
+            Category::Henvisning => "Henvisning fra fastlege eller kommune til sykehuset: innhold, mottak eller svar.",
+            Category::Ohd => {
+                "Kommunalt øyeblikkelig hjelp døgntilbud (KAD/ØHD): innleggelse, overføring eller samarbeid."
+            }
+            Category::Tud => "Tverrfaglig utvidet døgntilbud (TUD) innen psykisk helse og rus.",
+            Category::DiagnostiskSloyfe => {
+                "Diagnostisk sløyfe: undersøkelse på sykehuset uten innleggelse, og svar tilbake til kommunen."
+            }
+            Category::Annet => "Noe annet i samarbeidet mellom sykehuset og kommunen.",
+        }
+    }
+}
 
 vocabulary!(
     /// The consequence for the patient, as the reporter judges it.
@@ -126,7 +171,10 @@ mod tests {
         check(Consequence::ALL, Consequence::slug, Consequence::from_slug);
         check(PatientGroup::ALL, PatientGroup::slug, PatientGroup::from_slug);
         check(MeasureCategory::ALL, MeasureCategory::slug, MeasureCategory::from_slug);
-        assert_eq!(Category::ALL.len(), 13);
+        assert_eq!(Category::ALL.len(), 17);
+        for c in Category::ALL {
+            assert!(!c.description().is_empty(), "{c:?}");
+        }
         assert_eq!(PatientGroup::ALL.len(), 8);
     }
 

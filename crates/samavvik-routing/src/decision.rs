@@ -23,6 +23,10 @@ pub struct RouteRequest {
     /// The day of routing (normally today, not the event month): decides
     /// which units are in use.
     pub date: NaiveDate,
+    /// Whether a report from one kommune to another is accepted. The
+    /// procedure covers SiV ↔ kommune only, so it is off unless the
+    /// Helsefellesskap decides otherwise (setting `scope.kommune_to_kommune`).
+    pub kommune_to_kommune: bool,
 }
 
 impl RouteRequest {
@@ -35,6 +39,7 @@ impl RouteRequest {
             receiver_hint: None,
             categories: Vec::new(),
             date,
+            kommune_to_kommune: false,
         }
     }
 }
@@ -74,6 +79,10 @@ pub enum Refusal {
         "Mottakeren hører til samme organisasjon som du melder fra ({organisation_name}). Samhandlingsavvik gjelder samarbeidet mellom organisasjoner; avvik internt meldes i organisasjonens eget avvikssystem."
     )]
     SameOrganisation { organisation_name: String },
+    #[error(
+        "Samhandlingsavvik gjelder samarbeidet mellom Sykehuset i Vestfold og kommunene, ikke mellom to kommuner. Et avvik mellom {organisation_name} og en annen kommune meldes i kommunens eget avvikssystem; lederen din tar det opp med den andre kommunen."
+    )]
+    KommuneToKommune { organisation_name: String },
 }
 
 macro_rules! rules {
@@ -109,10 +118,16 @@ rules! {
     KlinikkAlias => "klinikk-alias",
     /// The hospital without a klinikk, but the category belongs to one.
     KlinikkCategory => "klinikk-category",
+    /// The hospital without a klinikk and no category owner: its postmottak,
+    /// which forwards the case to the klinikk concerned.
+    HospitalPostmottak => "hospital-postmottak",
     /// The unit found has ended; its successor took over.
     Successor => "successor",
     /// The secretariat itself is the receiver.
     Secretariat => "secretariat",
+    /// The hospital without a klinikk and without a postmottak in use.
+    /// Before SiV's postmottak received such reports this was the rule for
+    /// every report naming only the hospital; old cases keep it.
     TriageHospitalWithoutKlinikk => "triage-hospital-without-klinikk",
     /// The text points to more than one receiver.
     TriageAmbiguous => "triage-ambiguous",

@@ -116,6 +116,13 @@ pub fn hospital_without_klinikk(org: &Organisation) -> String {
     )
 }
 
+pub fn hospital_postmottak(org: &Organisation) -> String {
+    format!(
+        "mottakeren er {}, men det går ikke fram hvilken klinikk saken gjelder; postmottaket sender saken videre til klinikkledelsen ved aktuell klinikk",
+        org.name
+    )
+}
+
 pub fn ambiguous(names: &[String]) -> String {
     format!("mottakerteksten passer på flere mottakere: {}", join(names))
 }

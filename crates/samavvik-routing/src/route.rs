@@ -15,9 +15,13 @@
 //!
 //! A kommune always receives in its postmottak. SiV receives in a klinikk;
 //! SiV without one goes to the klinikk owning the report's category, if
-//! exactly one does, else to triage. Anything unclear goes to triage, so a
+//! exactly one does, else to SiV's postmottak, which forwards it to the
+//! klinikk concerned (procedure D12402, section 5); to triage only when no
+//! postmottak is in use. Anything unclear goes to triage, so a
 //! report is never dropped; only a sender unknown to the directory or a
-//! receiver in the sender's own organisation is refused.
+//! receiver in the sender's own organisation is refused, and so is a
+//! report from one kommune to another unless the request allows it (the
+//! procedure's scope is SiV ↔ kommune).
 
 use std::collections::HashSet;
 
@@ -45,7 +49,9 @@ const MAX_HINT_WORDS: usize = 100;
 /// [`Refusal::UnknownSender`] when the sending unit or its organisation is
 /// not in the directory; [`Refusal::SameOrganisation`] when the receiver
 /// the reporter named belongs to the sender's own organisation (internal
-/// deviations go to the organisation's own system).
+/// deviations go to the organisation's own system);
+/// [`Refusal::KommuneToKommune`] when a kommune's report would go to
+/// another kommune and [`RouteRequest::kommune_to_kommune`] is false.
 pub fn route(dir: &Directory, req: &RouteRequest) -> Result<Decision, Refusal> {
     let sender = dir.unit(&req.sender).ok_or(Refusal::UnknownSender)?;
     let sender_org = dir.organisation(&sender.organisation).ok_or(Refusal::UnknownSender)?;
@@ -55,6 +61,17 @@ pub fn route(dir: &Directory, req: &RouteRequest) -> Result<Decision, Refusal> {
     // own organisation (a successor could in principle cross over).
     if !decision.rule.is_triage() && decision.rule != Rule::Secretariat && decision.organisation == sender_org.id {
         return Err(router.same_organisation());
+    }
+    // The procedure's scope is SiV ↔ kommune: a report from one kommune to
+    // another is refused unless the setting allows it. A report that went
+    // to triage is not: the secretariat may still place it at SiV.
+    if !req.kommune_to_kommune
+        && !decision.rule.is_triage()
+        && direction(dir, &sender_org.id, &decision.organisation) == Some(Direction::KommuneToKommune)
+    {
+        return Err(Refusal::KommuneToKommune {
+            organisation_name: sender_org.name.clone(),
+        });
     }
     Ok(decision)
 }
@@ -290,10 +307,16 @@ impl<'a> Router<'a> {
                 self.decision(pm, rule, &because)
             }
             OrgKind::Hospital => self.by_category(org).unwrap_or_else(|| {
-                self.triage(
-                    Rule::TriageHospitalWithoutKlinikk,
-                    &explain::hospital_without_klinikk(org),
-                )
+                // The procedure sends a report from a kommune to "Postmottak
+                // Sykehuset i Vestfold HF, klinikkledelsen ved aktuell klinikk":
+                // the hospital's postmottak finds the klinikk (a reroute).
+                match self.postmottak(org) {
+                    Some(pm) => self.decision(pm, Rule::HospitalPostmottak, &explain::hospital_postmottak(org)),
+                    None => self.triage(
+                        Rule::TriageHospitalWithoutKlinikk,
+                        &explain::hospital_without_klinikk(org),
+                    ),
+                }
             }),
             OrgKind::Secretariat => {
                 let because = term.map_or_else(|| explain::secretariat_chosen(org), |t| explain::mentions(&t.text));

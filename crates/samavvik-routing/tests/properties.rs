@@ -70,15 +70,17 @@ fn request() -> impl Strategy<Value = RouteRequest> {
         proptest::option::of(hint()),
         categories,
         date,
+        any::<bool>(),
     )
         .prop_map(
-            |(sender, receiver_org, receiver_unit, receiver_hint, categories, date)| RouteRequest {
+            |(sender, receiver_org, receiver_unit, receiver_hint, categories, date, kommune_to_kommune)| RouteRequest {
                 sender,
                 receiver_org,
                 receiver_unit,
                 receiver_hint,
                 categories,
                 date,
+                kommune_to_kommune,
             },
         )
 }
@@ -112,6 +114,7 @@ proptest! {
             }
             Err(Refusal::UnknownSender) => prop_assert!(DIR.unit(&req.sender).is_none()),
             Err(Refusal::SameOrganisation { .. }) => {}
+            Err(Refusal::KommuneToKommune { .. }) => prop_assert!(!req.kommune_to_kommune),
         }
     }
 

@@ -228,10 +228,11 @@ fn every_name_in_the_file_routes_where_it_points() {
 #[test]
 fn typed_klinikk_names_reach_the_klinikk() {
     let table = [
-        ("psykiatrien", "siv-kpa", Rule::KlinikkAlias),
-        ("DPS", "siv-kpa", Rule::KlinikkAlias),
-        ("bup", "siv-kpa", Rule::KlinikkAlias),
-        ("Klinikk for psykisk helse og avhengighet", "siv-kpa", Rule::KlinikkName),
+        ("psykiatrien", "siv-kpr", Rule::KlinikkAlias),
+        ("DPS", "siv-kpr", Rule::KlinikkAlias),
+        ("bup", "siv-kpr", Rule::KlinikkAlias),
+        ("Klinikk psykisk helse og rus", "siv-kpr", Rule::KlinikkName),
+        ("KRP", "siv-kpr", Rule::KlinikkAlias),
         ("KFMR", "siv-kfmr", Rule::KlinikkAlias),
         ("rehabilitering etter hjerneslag", "siv-kfmr", Rule::KlinikkAlias),
         ("AMK", "siv-prehosp", Rule::KlinikkAlias),
@@ -243,7 +244,7 @@ fn typed_klinikk_names_reach_the_klinikk() {
         ("ortopedisk avdeling", "siv-kir", Rule::KlinikkAlias),
         ("Medisinsk klinikk", "siv-med", Rule::KlinikkName),
         ("geriatrisk avdeling, SiV", "siv-med", Rule::KlinikkAlias),
-        ("Sykehuset i Vestfold, KPA", "siv-kpa", Rule::KlinikkAlias),
+        ("Sykehuset i Vestfold, KPR", "siv-kpr", Rule::KlinikkAlias),
     ];
     for (hint, unit, rule) in table {
         expect(text("larvik-legevakt", hint), unit, rule);
@@ -251,33 +252,40 @@ fn typed_klinikk_names_reach_the_klinikk() {
 }
 
 #[test]
-fn kpr_routes_to_kpa_as_its_successor() {
+fn kpa_routes_to_kpr_as_its_successor() {
+    // The klinikk was KPA in 2022 and KPR (also written KRP) from 2023.
     for hint in [
-        "KPR",
-        "kpr",
-        "Klinikk for psykisk helsevern og rusbehandling",
-        "psykisk helsevern og rusbehandling",
+        "KPA",
+        "kpa",
+        "Klinikk for psykisk helse og avhengighet",
+        "psykisk helse og avhengighet",
     ] {
-        let d = expect(text("faerder-sykehjem", hint), "siv-kpa", Rule::Successor);
-        assert!(d.explanation.contains("ikke lenger er i bruk (siste dag 31.12.2023), og etterfølgeren er Klinikk for psykisk helse og avhengighet"), "{}", d.explanation);
+        let d = expect(text("faerder-sykehjem", hint), "siv-kpr", Rule::Successor);
+        assert!(
+            d.explanation.contains(
+                "ikke lenger er i bruk (siste dag 31.12.2022), og etterfølgeren er Klinikk psykisk helse og rus"
+            ),
+            "{}",
+            d.explanation
+        );
     }
     let chosen = route(
         &DIR,
         &RouteRequest {
-            receiver_unit: Some(uid("siv-kpr")),
+            receiver_unit: Some(uid("siv-kpa")),
             ..req("horten-sykehjem")
         },
     );
-    let d = expect(chosen, "siv-kpa", Rule::Successor);
+    let d = expect(chosen, "siv-kpr", Rule::Successor);
     assert!(
         d.explanation
-            .contains("den valgte enheten Klinikk for psykisk helsevern og rusbehandling ikke lenger er i bruk"),
+            .contains("den valgte enheten Klinikk for psykisk helse og avhengighet ikke lenger er i bruk"),
         "{}",
         d.explanation
     );
 
-    // Before the reorganisation KPR itself received, and KPA did not exist yet.
-    let before = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+    // In 2022 KPA itself received, and KPR did not exist yet.
+    let before = NaiveDate::from_ymd_opt(2022, 6, 1).unwrap();
     let then = |hint: &str| {
         route(
             &DIR,
@@ -288,12 +296,16 @@ fn kpr_routes_to_kpa_as_its_successor() {
             },
         )
     };
-    expect(then("KPR"), "siv-kpr", Rule::KlinikkAlias);
-    expect(then("KPA"), "sekretariat-triage", Rule::TriageUnitNotValid);
+    expect(then("KPA"), "siv-kpa", Rule::KlinikkAlias);
+    expect(then("KPR"), "sekretariat-triage", Rule::TriageUnitNotValid);
+    expect(then("KRP"), "sekretariat-triage", Rule::TriageUnitNotValid);
 }
 
 #[test]
-fn siv_without_a_klinikk_goes_to_triage() {
+fn siv_without_a_klinikk_goes_to_sivs_postmottak() {
+    // Procedure D12402, section 5: kommune → SiV goes to "Postmottak
+    // Sykehuset i Vestfold HF, klinikkledelsen ved aktuell klinikk"; the
+    // postmottak forwards it to the klinikk (a reroute), not the secretariat.
     let chosen = route(
         &DIR,
         &RouteRequest {
@@ -301,18 +313,45 @@ fn siv_without_a_klinikk_goes_to_triage() {
             ..req("horten-hjemmetjeneste")
         },
     );
-    let d = expect(chosen, "sekretariat-triage", Rule::TriageHospitalWithoutKlinikk);
+    let d = expect(chosen, "siv-postmottak", Rule::HospitalPostmottak);
     assert_eq!(
         d.explanation,
-        "Sendt til Helsefellesskapet i Vestfold, sekretariatet, fordi mottakeren er Sykehuset i Vestfold HF, men det går ikke fram hvilken klinikk saken gjelder. Sekretariatet sender saken videre til riktig mottaker."
+        "Sendt til Sykehuset i Vestfold HF, postmottak, fordi mottakeren er Sykehuset i Vestfold HF, men det går ikke fram hvilken klinikk saken gjelder; postmottaket sender saken videre til klinikkledelsen ved aktuell klinikk."
     );
-    for hint in ["SiV", "sykehuset", "Sykehuset i Vestfold HF"] {
-        expect(
-            text("horten-hjemmetjeneste", hint),
-            "sekretariat-triage",
-            Rule::TriageHospitalWithoutKlinikk,
-        );
+    assert!(!d.is_triage());
+    for (from, _) in KOMMUNER {
+        for hint in ["SiV", "sykehuset", "Sykehuset i Vestfold HF"] {
+            expect(
+                text(&format!("{from}-postmottak"), hint),
+                "siv-postmottak",
+                Rule::HospitalPostmottak,
+            );
+        }
     }
+    // Triage stays for what cannot be placed at either side.
+    expect(
+        text("horten-hjemmetjeneste", "noe helt annet"),
+        "sekretariat-triage",
+        Rule::TriageUnknown,
+    );
+}
+
+#[test]
+fn siv_without_a_postmottak_in_use_goes_to_triage() {
+    let without = SHIPPED.replace(
+        "id = \"siv-postmottak\"\n",
+        "id = \"siv-postmottak\"\nvalid_to = 2020-12-31\n",
+    );
+    assert_ne!(without, SHIPPED);
+    let dir = Directory::from_toml_str(&without, "test").unwrap_or_else(|p| panic!("{p:#?}"));
+    let d = route(
+        &dir,
+        &RouteRequest {
+            receiver_org: Some(oid("siv")),
+            ..req("horten-hjemmetjeneste")
+        },
+    );
+    expect(d, "sekretariat-triage", Rule::TriageHospitalWithoutKlinikk);
 }
 
 #[test]
@@ -339,8 +378,8 @@ fn siv_without_a_klinikk_but_with_an_owned_category_goes_to_that_klinikk() {
     );
     expect(
         with(vec![Category::Legemidler]),
-        "sekretariat-triage",
-        Rule::TriageHospitalWithoutKlinikk,
+        "siv-postmottak",
+        Rule::HospitalPostmottak,
     );
     // A named klinikk beats the category.
     let named = RouteRequest {
@@ -406,7 +445,7 @@ fn a_hint_naming_two_receivers_goes_to_triage() {
         "faerder-postmottak",
         Rule::KommuneName,
     );
-    expect(text("horten-sykehjem", "KPR, nå KPA"), "siv-kpa", Rule::KlinikkAlias);
+    expect(text("horten-sykehjem", "KPA, nå KPR"), "siv-kpr", Rule::KlinikkAlias);
 }
 
 #[test]
@@ -419,7 +458,7 @@ fn the_senders_own_organisation_is_a_place_not_a_receiver() {
     );
     expect(
         text("tonsberg-hjemmetjeneste", "psykiatrien i Tønsberg"),
-        "siv-kpa",
+        "siv-kpr",
         Rule::KlinikkAlias,
     );
     expect(
@@ -506,11 +545,11 @@ fn a_chosen_organisation_is_narrowed_or_contradicted_by_the_text() {
     };
     expect(
         both("siv", "psykiatrien i Tønsberg", "horten-hjemmetjeneste"),
-        "siv-kpa",
+        "siv-kpr",
         Rule::KlinikkAlias,
     );
     expect(
-        both("tonsberg", "psykiatrien i Tønsberg", "siv-kpa"),
+        both("tonsberg", "psykiatrien i Tønsberg", "siv-kpr"),
         "tonsberg-postmottak",
         Rule::KommuneName,
     );
@@ -683,7 +722,7 @@ fn a_routed_decision_keeps_its_unit_when_the_directory_changes() {
     let before = text("horten-sykehjem", "psykiatrien").unwrap();
     // Later SiV renames the klinikk and the alias moves to a new unit.
     let changed_text = SHIPPED.replace(
-        "name = \"Klinikk for psykisk helse og avhengighet\"",
+        "name = \"Klinikk psykisk helse og rus\"",
         "name = \"Psykisk helse og rus, SiV\"",
     );
     let changed = Directory::from_toml_str(&changed_text, "changed").unwrap();
@@ -695,7 +734,7 @@ fn a_routed_decision_keeps_its_unit_when_the_directory_changes() {
         },
     )
     .unwrap();
-    assert_eq!(before.unit_name, "Klinikk for psykisk helse og avhengighet");
+    assert_eq!(before.unit_name, "Klinikk psykisk helse og rus");
     assert_eq!(after.unit_name, "Psykisk helse og rus, SiV");
     assert_ne!(DIR.version(), changed.version());
     assert_eq!(
@@ -710,7 +749,7 @@ fn accessors_answer_for_the_shipped_file() {
     assert_eq!(DIR.postmottak_of(&oid("helsefellesskapet")), None);
     assert_eq!(DIR.units_of(&oid("horten")).count(), 3);
     let in_use: Vec<&str> = DIR.units_valid_on(today()).map(|u| u.id.as_str()).collect();
-    assert!(in_use.contains(&"siv-kpa") && !in_use.contains(&"siv-kpr"));
+    assert!(in_use.contains(&"siv-kpr") && !in_use.contains(&"siv-kpa"));
     assert!(DIR.organisation(&oid("siv")).unwrap().sender_review_required);
     // Every ended unit hands over to one in use today.
     for unit in DIR.units().iter().filter(|u| !u.valid_on(today())) {
@@ -727,7 +766,7 @@ fn table_shows_the_units_in_use() {
     let table = format_table(&DIR, today());
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("ID") && lines[0].contains("POSTMOTTAK"));
-    assert!(table.contains("siv-kpa") && !table.contains("siv-kpr"));
+    assert!(table.contains("siv-kpr") && !table.contains("siv-kpa"));
     let row = lines.iter().find(|l| l.starts_with("faerder-postmottak")).unwrap();
     assert!(
         row.contains("Færder kommune, postmottak helse og omsorg")
@@ -747,4 +786,84 @@ fn a_long_pasted_text_is_read_only_at_its_start() {
     assert_eq!(d.rule, Rule::TriageAmbiguous, "{}", d.explanation);
     let beyond = format!("{}Nøtterøy", "ord ".repeat(100));
     expect(text("siv-med", &beyond), "sekretariat-triage", Rule::TriageUnknown);
+}
+
+#[test]
+fn kommune_to_kommune_is_refused_unless_allowed() {
+    // Procedure D12402 covers SiV ↔ kommune; between two kommuner only when
+    // the Helsefellesskap turns the setting on.
+    let to_kommune = |allowed: bool, receiver_org: Option<&str>, hint: Option<&str>| {
+        route(
+            &DIR,
+            &RouteRequest {
+                receiver_org: receiver_org.map(oid),
+                receiver_hint: hint.map(Into::into),
+                kommune_to_kommune: allowed,
+                ..req("horten-hjemmetjeneste")
+            },
+        )
+    };
+    let refused = Err(Refusal::KommuneToKommune {
+        organisation_name: "Horten kommune".into(),
+    });
+    assert_eq!(to_kommune(false, Some("larvik"), None), refused);
+    assert_eq!(to_kommune(false, None, Some("Nøtterøy")), refused);
+    assert_eq!(to_kommune(false, None, Some("3907")), refused);
+    let chosen_unit = route(
+        &DIR,
+        &RouteRequest {
+            receiver_unit: Some(uid("faerder-sykehjem")),
+            ..req("horten-hjemmetjeneste")
+        },
+    );
+    assert_eq!(chosen_unit, refused);
+    let message = Refusal::KommuneToKommune {
+        organisation_name: "Horten kommune".into(),
+    }
+    .to_string();
+    assert!(
+        message.contains("ikke mellom to kommuner") && message.contains("kommunens eget avvikssystem"),
+        "{message}"
+    );
+    // Allowed, the same requests route to the kommune's postmottak.
+    expect(
+        to_kommune(true, Some("larvik"), None),
+        "larvik-postmottak",
+        Rule::KommuneOrganisation,
+    );
+    expect(
+        to_kommune(true, None, Some("Nøtterøy")),
+        "faerder-postmottak",
+        Rule::KommuneFormerName,
+    );
+    // SiV → kommune and kommune → SiV are not touched, and what goes to
+    // triage stays there (the secretariat may still place it at SiV).
+    expect(
+        to_kommune(false, Some("siv"), Some("KBK")),
+        "siv-kbk",
+        Rule::KlinikkAlias,
+    );
+    expect(text("siv-med", "Larvik"), "larvik-postmottak", Rule::KommuneName);
+    expect(
+        to_kommune(false, None, Some("Larvik eller KBK")),
+        "sekretariat-triage",
+        Rule::TriageAmbiguous,
+    );
+}
+
+#[test]
+fn the_secretariat_has_leaders_from_both_sides() {
+    let triage = DIR.triage_unit();
+    let domains: Vec<&str> = triage
+        .leader_emails
+        .iter()
+        .filter_map(|e| e.split('@').nth(1))
+        .collect();
+    assert!(domains.contains(&"siv.example.no"), "{domains:?}");
+    assert!(
+        KOMMUNER
+            .iter()
+            .any(|(id, _)| domains.contains(&format!("{id}.example.no").as_str())),
+        "{domains:?}"
+    );
 }

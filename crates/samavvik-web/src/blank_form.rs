@@ -32,7 +32,12 @@ impl BlankForm {
     ///
     /// # Errors
     /// A template error (a bug).
-    pub fn page(&self, catalog: &Arc<Catalog>, today: NaiveDate) -> Result<Arc<str>, minijinja::Error> {
+    pub fn page(
+        &self,
+        catalog: &Arc<Catalog>,
+        today: NaiveDate,
+        kommune_to_kommune: bool,
+    ) -> Result<Arc<str>, minijinja::Error> {
         let mut cached = self.0.lock().expect("blank form lock");
         if let Some(r) = cached.as_ref()
             && Arc::ptr_eq(&r.catalog, catalog)
@@ -46,6 +51,7 @@ impl BlankForm {
             csrf_token: CSRF_SLOT.into(),
             idempotency_key: KEY_SLOT.into(),
             notice: None,
+            kommune_to_kommune,
         };
         let page: Arc<str> = crate::views::page("form.html", view.context(&catalog.directory, today))?.into();
         *cached = Some(Rendered {

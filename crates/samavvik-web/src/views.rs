@@ -38,6 +38,18 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
+    // What the handling rests on, cited on the case page (one source with
+    // the case PDF and the reports: samavvik_core::procedure).
+    env.add_global("procedure", samavvik_core::procedure::PROCEDURE);
+    env.add_global(
+        "legal_basis",
+        minijinja::Value::from_serialize(
+            samavvik_core::procedure::LEGAL_BASIS
+                .iter()
+                .map(|l| serde_json::json!({"name": l.name, "url": l.url}))
+                .collect::<Vec<_>>(),
+        ),
+    );
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

@@ -60,6 +60,20 @@ fn table_html(out: &mut String, r: &Report, t: &Table) {
     out.push_str("</section>\n");
 }
 
+/// The procedure and the laws it names, with links to Lovdata.
+fn basis_html(out: &mut String) {
+    let laws: Vec<String> = samavvik_core::procedure::LEGAL_BASIS
+        .iter()
+        .map(|l| format!("<a href=\"{}\">{}</a>", escape(l.url), escape(l.name)))
+        .collect();
+    let _ = write!(
+        out,
+        "<p>Grunnlag: {}. Lovgrunnlag som prosedyren viser til: {}.</p>",
+        escape(samavvik_core::procedure::PROCEDURE),
+        laws.join(", ")
+    );
+}
+
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
     let _ = write!(
@@ -103,9 +117,11 @@ pub fn render(r: &Report) -> String {
     for m in &r.methods {
         let _ = write!(out, "<li>{}</li>", escape(m));
     }
+    out.push_str("</ul>");
+    basis_html(&mut out);
     let _ = write!(
         out,
-        "</ul><p>Sjekksum (SHA-256) av inndata: <code>{}</code></p></section>\n</main>\n\
+        "<p>Sjekksum (SHA-256) av inndata: <code>{}</code></p></section>\n</main>\n\
          <footer>Laget av Samavvik. Skjemaversjon {}. Datagrunnlag per {}.</footer>\n</body>\n</html>\n",
         r.input_sha256,
         r.schema_version,

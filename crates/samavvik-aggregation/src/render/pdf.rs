@@ -77,6 +77,7 @@ pub fn render(r: &Report) -> Vec<u8> {
     for m in &r.methods {
         blocks.push(Block::Paragraph(format!("• {m}")));
     }
+    blocks.push(Block::Paragraph(samavvik_core::procedure::citation_line()));
     blocks.push(Block::Paragraph(format!(
         "Sjekksum (SHA-256) av inndata: {}",
         r.input_sha256

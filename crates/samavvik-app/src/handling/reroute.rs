@@ -20,7 +20,12 @@ impl Ctx<'_> {
         let chosen = UnitId::new(self.text("target_unit"))
             .ok()
             .and_then(|id| self.catalog.directory.unit(&id).cloned());
-        let offered = reroute_targets(self.catalog, self.case, today);
+        let offered = reroute_targets(
+            self.catalog,
+            self.case,
+            today,
+            self.app.settings.scope.kommune_to_kommune,
+        );
         let target = chosen.as_ref().and_then(|c| offered.iter().find(|u| u.id == c.id));
         if target.is_none() {
             errors.push(("target_unit".into(), self.why_not_offered(chosen.as_ref(), today)));
@@ -112,6 +117,12 @@ impl Ctx<'_> {
             "Enheten er ikke lenger i bruk. Velg en annen.".into()
         } else if t.kind == UnitKind::Triage {
             "Saken kan ikke sendes til sekretariatets mottak. Velg enheten som skal behandle den.".into()
+        } else if t.kind == UnitKind::Postmottak
+            && !self.app.settings.scope.kommune_to_kommune
+            && samavvik_routing::direction(&self.catalog.directory, &self.case.sender_org, &t.organisation)
+                == Some(samavvik_core::Direction::KommuneToKommune)
+        {
+            "Saken kan ikke sendes fra én kommune til en annen: samhandlingsavvik gjelder samarbeidet mellom Sykehuset i Vestfold og kommunene.".into()
         } else if t.kind == UnitKind::ServiceArea {
             "Saker til en kommune går til kommunens postmottak. Velg postmottaket.".into()
         } else {

@@ -192,7 +192,7 @@ pub async fn render_case(
         "withdraw": t(Transition::Withdraw),
         "message": may(Action::Message),
     });
-    let reroute_targets: Vec<Value> = reroute_targets(&catalog, case, today)
+    let reroute_targets: Vec<Value> = reroute_targets(&catalog, case, today, state.settings.scope.kommune_to_kommune)
         .into_iter()
         .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
         .collect();

@@ -30,7 +30,11 @@ const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let (nonce, set_cookie) = csrf_nonce(&state, &headers);
     let catalog = state.catalog.current();
-    let page = state.blank_form.page(&catalog, state.clock.today_oslo())?;
+    let page = state.blank_form.page(
+        &catalog,
+        state.clock.today_oslo(),
+        state.settings.scope.kommune_to_kommune,
+    )?;
     let html = page
         .replacen(CSRF_SLOT, &state.secret.csrf_token(&nonce), 1)
         .replacen(KEY_SLOT, &random_key(), 1);
@@ -166,6 +170,7 @@ fn render_form(
         csrf_token: state.secret.csrf_token(&nonce),
         idempotency_key,
         notice,
+        kommune_to_kommune: state.settings.scope.kommune_to_kommune,
     };
     let html = crate::views::page("form.html", view.context(&catalog.directory, state.clock.today_oslo()))?;
     form_response(state, status, html, &nonce, set_cookie)

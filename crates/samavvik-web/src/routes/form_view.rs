@@ -42,6 +42,9 @@ pub struct FormView<'a> {
     pub csrf_token: String,
     pub idempotency_key: String,
     pub notice: Option<String>,
+    /// Whether reports between two kommuner are accepted (setting
+    /// `scope.kommune_to_kommune`); when not, the form says where they go.
+    pub kommune_to_kommune: bool,
 }
 
 impl FormView<'_> {
@@ -93,10 +96,11 @@ impl FormView<'_> {
             "errors": by_field,
             "error_list": error_list,
             "notice": self.notice,
+            "kommune_to_kommune": self.kommune_to_kommune,
             "csrf_token": self.csrf_token,
             "idempotency_key": self.idempotency_key,
             "kinds": choices!(Kind),
-            "categories": choices!(Category),
+            "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label(), "description": c.description()})).collect::<Vec<_>>(),
             "consequences": choices!(Consequence),
             "patient_groups": choices!(PatientGroup),
             "months": months,

@@ -66,6 +66,7 @@ pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: ax
     req.receiver_org = receiver_org;
     req.receiver_unit = UnitId::new(value("receiver_unit")).ok();
     req.receiver_hint = Some(value("receiver_hint").chars().take(200).collect::<String>()).filter(|h| !h.is_empty());
+    req.kommune_to_kommune = state.app.settings.scope.kommune_to_kommune;
     match route(dir, &req) {
         Ok(d) => answer(true, &d.explanation),
         Err(refusal) => answer(false, &refusal.to_string()),
