@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod db;
+pub mod lifecycle;
 pub mod logs;
 pub mod proxy;
 pub mod server;

@@ -1,5 +1,5 @@
-//! The work that runs beside requests: the outbox worker and the deadline
-//! sweep. Both run where `server.run_worker` says (in `serve`, or in a
+//! The work that runs beside requests: the outbox worker, the deadline
+//! sweep and the daily retention job. They run where `server.run_worker` says (in `serve`, or in a
 //! `samavvik worker` process of their own), so web nodes without the worker
 //! do not each send reminders.
 
@@ -15,6 +15,7 @@ pub struct Background {
     pub worker: WorkerHandle,
     worker_task: JoinHandle<()>,
     sweeper: JoinHandle<()>,
+    retention: Option<JoinHandle<()>>,
 }
 
 impl Background {
@@ -32,12 +33,16 @@ impl Background {
             worker,
             worker_task,
             sweeper: spawn_sweeper(app.clone()),
+            retention: spawn_retention(app.clone()),
         }
     }
 
     /// Stops the sweep and lets the worker finish the job in hand.
     pub async fn stop(self) {
         self.sweeper.abort();
+        if let Some(retention) = self.retention {
+            retention.abort();
+        }
         self.worker.stop();
         let _ = self.worker_task.await;
     }
@@ -54,4 +59,28 @@ fn spawn_sweeper(app: App) -> JoinHandle<()> {
             tokio::time::sleep(every).await;
         }
     })
+}
+
+/// The retention job, every `retention.interval_hours` (none when 0): the
+/// sealed content of cases past their retention period is shredded. The
+/// first run is a minute after start, so a process restarted more often
+/// than the interval still runs it.
+fn spawn_retention(app: App) -> Option<JoinHandle<()>> {
+    let hours = app.settings.retention.interval_hours;
+    if hours == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let every = Duration::from_secs(hours.saturating_mul(3600));
+        let mut wait = Duration::from_secs(60).min(every);
+        loop {
+            tokio::time::sleep(wait).await;
+            wait = every;
+            let now = app.clock.now();
+            match crate::retention::run(&app.store, &app.settings.retention, now, false, "system").await {
+                Ok(run) => tracing::info!(shredded = run.shredded.len(), "retention job done"),
+                Err(e) => tracing::warn!(error = %e, "retention job failed; will retry"),
+            }
+        }
+    }))
 }

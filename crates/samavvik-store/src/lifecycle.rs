@@ -164,7 +164,7 @@ pub(crate) const WALKED: &str = "UPDATE key_rotations SET walked_at = $1 WHERE i
 pub(crate) const FINISH: &str = "UPDATE key_rotations SET finished_at = $1 WHERE id = $2 RETURNING subject";
 
 macro_rules! impl_lifecycle_store {
-    ($engine:ty) => {
+    ($engine:ty, $before_shredding:expr) => {
         const _: () = {
             use chrono::{DateTime, Utc};
             use samavvik_core::{CaseNumber, UnitId};
@@ -229,6 +229,9 @@ macro_rules! impl_lifecycle_store {
                 ) -> Result<bool> {
                     self.lifecycle_case_exists(number).await?;
                     let mut tx = self.write().await?;
+                    for statement in $before_shredding {
+                        sqlx::query(statement).execute(&mut *tx).await?;
+                    }
                     let id: Option<i64> = sqlx::query_scalar(MARK_SHREDDED)
                         .bind(Ts::new(now))
                         .bind(number.to_string())
@@ -443,8 +446,38 @@ macro_rules! impl_lifecycle_store {
     };
 }
 
-impl_lifecycle_store!(crate::SqliteStore);
-impl_lifecycle_store!(crate::PgStore);
+// SQLite overwrites deleted content with zeros instead of leaving it in
+// free pages of the file, where a key holder could still find it.
+impl_lifecycle_store!(crate::SqliteStore, ["PRAGMA secure_delete = ON"]);
+impl_lifecycle_store!(crate::PgStore, [] as [&str; 0]);
+
+impl crate::AnyStore {
+    /// After shredding: SQLite copies the WAL into the database and
+    /// truncates it, so the deleted documents' old pages leave the WAL
+    /// file; PostgreSQL vacuums the two tables, so their dead rows are
+    /// freed for reuse (their bytes stay on disk until overwritten; see
+    /// docs/OPERATIONS.md).
+    ///
+    /// # Errors
+    /// When the database refuses (e.g. a reader holds the WAL, or the
+    /// user does not own the tables); the shredding itself is done.
+    pub async fn reclaim_shredded(&self) -> Result<()> {
+        use crate::engine::Engine;
+        match self {
+            crate::AnyStore::Sqlite(s) => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(s.read_pool())
+                    .await?;
+            }
+            crate::AnyStore::Postgres(s) => {
+                sqlx::query("VACUUM case_documents, case_items")
+                    .execute(s.read_pool())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
 
 macro_rules! delegate {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {

@@ -16,7 +16,7 @@ use samavvik_app::people::Side;
 use samavvik_core::deadline::format_date_nb;
 use samavvik_core::permission::{self, Action};
 use samavvik_core::{CaseState, Category, EventMonth, MeasureCategory, NoteKind, Transition};
-use samavvik_store::{CaseFilter, CaseRecord, CaseSort, HandlingStore, Store};
+use samavvik_store::{CaseFilter, CaseRecord, CaseSort, HandlingStore, LifecycleStore, Store};
 use serde_json::{Value, json};
 
 use crate::error::AppError;
@@ -158,6 +158,14 @@ pub async fn render_case(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let catalog = state.catalog.current();
+    if let Some(at) = state
+        .store
+        .case_lifecycle(case.number)
+        .await?
+        .and_then(|l| l.shredded_at)
+    {
+        return render_shredded(state, headers, person, case, &catalog, at).await;
+    }
     let opened = view(state, &catalog, person, case, side).await?;
     let today = state.clock.today_oslo();
     let (ack_late, answer_late) = overdue(case, today);
@@ -240,4 +248,38 @@ pub async fn render_case(
         "values": values,
     });
     render(state, headers, "case.html", ctx, status)
+}
+
+/// The page of a case whose sealed content was destroyed after the
+/// retention period: the clear columns and the history, nothing to open.
+async fn render_shredded(
+    state: &AppState,
+    headers: &HeaderMap,
+    person: &Person,
+    case: &CaseRecord,
+    catalog: &Catalog,
+    shredded_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Response, AppError> {
+    let events = state.store.case_events(case.number).await?;
+    let measures = state.store.case_measures(case.number).await?;
+    let ctx = json!({
+        "title": format!("Sak {}", case.number),
+        "person": person_view(person),
+        "case": {
+            "number": case.number.to_string(),
+            "state": case.state.label_nb(),
+            "kind": case.kind.label(),
+            "event_month": case.event_month.label_nb(),
+            "sender": unit_name(catalog, &case.sender_unit),
+            "receiver": unit_name(catalog, &case.receiver_unit),
+            "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "consequence": case.consequence.label(),
+            "patient_group": case.patient_group.label(),
+            "created": oslo_minute(case.created_at),
+            "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
+            "shredded": format_date_nb(shredded_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()),
+        },
+        "events": events.iter().map(|e| json!({"at": oslo_minute(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
+    });
+    render(state, headers, "case_shredded.html", ctx, StatusCode::OK)
 }

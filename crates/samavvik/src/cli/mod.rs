@@ -4,6 +4,7 @@ mod demo;
 mod directory;
 mod keys;
 mod report;
+mod retention;
 mod serve;
 
 use std::path::PathBuf;
@@ -51,6 +52,11 @@ pub enum Command {
         #[command(subcommand)]
         command: directory::DirectoryCommand,
     },
+    /// Shred the sealed content of closed cases past the retention period; legal hold.
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
+    },
     /// The anonymised FSU annual report or the secretariat's half-year report.
     Report(report::ReportArgs),
     /// Benchmarks that print ratios measured in one run.
@@ -67,8 +73,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => serve::migrate(settings()?).await,
         Command::Worker => serve::worker(settings()?).await,
         Command::Demo(args) => demo::demo(settings()?, args).await,
-        Command::Keys { command } => keys::run(&settings()?, command),
+        Command::Keys { command } => keys::run(&settings()?, command).await,
         Command::Directory { command } => directory::run(settings()?, command).await,
+        Command::Retention { command } => retention::run(settings()?, command).await,
         Command::Report(args) => report::run(settings()?, args).await,
         Command::Bench { command } => samavvik_bench::cli::run(settings()?, command).await,
     }
