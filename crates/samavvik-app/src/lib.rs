@@ -38,9 +38,7 @@ pub mod publish;
 pub mod security;
 pub mod settings;
 pub mod sign_in;
-pub mod reporter_mail;
 pub mod retention;
-pub mod rotation;
 pub mod synthetic;
 pub mod tokens;
 

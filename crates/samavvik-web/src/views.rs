@@ -23,7 +23,6 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "sign_in_confirm.html",
     "inbox.html",
     "case.html",
-    "case_oversight.html",
     "case_shredded.html",
     "audit.html",
     "reports.html",
