@@ -5,6 +5,11 @@
 //! The server holds the identity files because it opens sealed content, on
 //! the server, to show it to an authorised user; the database never holds a
 //! key.
+//!
+//! During a key rotation (`samavvik keys rotate`) a unit also has a next
+//! identity, `<unit id>.key.next`: new documents are sealed to both keys
+//! and documents sealed to either open, until the rotation has re-wrapped
+//! every case to the next key and retired the old one.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -64,13 +69,22 @@ impl Keyring {
                     source,
                 })?);
             }
-            let path = dir.join(format!("{}.key", unit.id));
-            if path.exists() {
-                let identity = load_identity_file(&path).map_err(|source| KeyringError::Key {
+            let load = |path: &Path| {
+                load_identity_file(path).map_err(|source| KeyringError::Key {
                     unit: unit.id.clone(),
                     source,
-                })?;
-                list.push(identity.recipient());
+                })
+            };
+            let path = dir.join(format!("{}.key", unit.id));
+            let next = next_key_path(dir, &unit.id);
+            let current = if path.exists() { Some(load(&path)?) } else { None };
+            let next = if next.exists() { Some(load(&next)?) } else { None };
+            let identity = match (current, next) {
+                (Some(c), Some(n)) => Some(c.with_next(&n)),
+                (c, n) => c.or(n),
+            };
+            if let Some(identity) = identity {
+                list.extend(identity.recipients());
                 identities.insert(unit.id.clone(), identity);
             }
             if list.is_empty() {
@@ -107,10 +121,16 @@ impl Keyring {
 
     /// The recipient set for a document readable by `units` (and recovery).
     pub fn recipients_for(&self, units: &[&UnitId]) -> Recipients {
+        self.recipients_without(units, None)
+    }
+
+    /// As [`Keyring::recipients_for`], leaving out `retiring` (the key a
+    /// rotation re-wraps away from).
+    pub fn recipients_without(&self, units: &[&UnitId], retiring: Option<&Recipient>) -> Recipients {
         let mut set = Recipients::new();
         for unit in units {
             if let Some(list) = self.recipients.get(*unit) {
-                set.extend(list.iter().cloned());
+                set.extend(list.iter().filter(|r| Some(*r) != retiring).cloned());
             }
         }
         if let Some(r) = &self.recovery {
@@ -125,6 +145,11 @@ impl Keyring {
     }
 }
 
+/// `<dir>/<unit>.key.next`: the unit's next identity while a rotation runs.
+pub fn next_key_path(dir: &Path, unit: &UnitId) -> std::path::PathBuf {
+    dir.join(format!("{unit}.key.next"))
+}
+
 /// Generates an identity file (0600, in a 0700 directory) for every unit
 /// of the settings' directory that lacks one; returns how many were made.
 ///
@@ -136,7 +161,9 @@ pub fn generate_missing(settings: &crate::settings::Settings, dir: &std::path::P
     let mut made = 0;
     for unit in directory.units() {
         let path = dir.join(format!("{}.key", unit.id));
-        if !path.exists() {
+        // A rotation interrupted between retiring the old key and moving
+        // the next one in leaves only `.key.next`: that is the unit's key.
+        if !path.exists() && !next_key_path(dir, &unit.id).exists() {
             samavvik_seal::generate_identity_file(&path, unit.id.as_str())?;
             made += 1;
         }

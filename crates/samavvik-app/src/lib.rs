@@ -35,10 +35,12 @@ pub mod limiter;
 pub mod mail;
 pub mod people;
 pub mod publish;
+pub mod recovery;
 pub mod security;
 pub mod settings;
 pub mod sign_in;
 pub mod retention;
+pub mod rotation;
 pub mod synthetic;
 pub mod tokens;
 

@@ -24,21 +24,36 @@ pub enum KeyError {
     Exists(PathBuf),
 }
 
-/// A unit's private identity, loaded from its key file.
+/// A unit's private identity, loaded from its key file. During a key
+/// rotation it also holds the unit's next identity, so documents sealed to
+/// either open (see [`UnitIdentity::with_next`]).
 #[derive(Clone)]
-pub struct UnitIdentity(age::x25519::Identity);
+pub struct UnitIdentity(Vec<age::x25519::Identity>);
 
 impl UnitIdentity {
     pub fn generate() -> Self {
-        Self(age::x25519::Identity::generate())
+        Self(vec![age::x25519::Identity::generate()])
     }
 
+    /// The public key of the unit's key file (the first identity).
     pub fn recipient(&self) -> Recipient {
-        Recipient(self.0.to_public())
+        Recipient(self.0[0].to_public())
     }
 
-    pub(crate) fn age(&self) -> &age::x25519::Identity {
-        &self.0
+    /// The public keys of every identity held: the key file's, then the next one's.
+    pub fn recipients(&self) -> Vec<Recipient> {
+        self.0.iter().map(|i| Recipient(i.to_public())).collect()
+    }
+
+    /// This identity together with `next`: opens what either opens.
+    pub fn with_next(&self, next: &UnitIdentity) -> UnitIdentity {
+        let mut all = self.0.clone();
+        all.extend(next.0.iter().cloned());
+        UnitIdentity(all)
+    }
+
+    pub(crate) fn ages(&self) -> impl Iterator<Item = &dyn age::Identity> {
+        self.0.iter().map(|i| i as &dyn age::Identity)
     }
 }
 
@@ -60,7 +75,7 @@ pub fn load_identity_file(path: &Path) -> Result<UnitIdentity, KeyError> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .find_map(|l| age::x25519::Identity::from_str(l).ok())
-        .map(UnitIdentity)
+        .map(|i| UnitIdentity(vec![i]))
         .ok_or_else(|| KeyError::NoIdentity(path.to_owned()))
 }
 
@@ -116,7 +131,7 @@ pub fn generate_identity_file(path: &Path, comment: &str) -> Result<UnitIdentity
     let body = format!(
         "# Samavvik unit identity: {comment}\n# public key: {}\n{}\n",
         identity.recipient(),
-        identity.0.to_string().expose_secret()
+        identity.0[0].to_string().expose_secret()
     );
     file.write_all(body.as_bytes()).map_err(|source| KeyError::Write {
         path: path.to_owned(),

@@ -160,12 +160,10 @@ pub fn seal_bytes(plaintext: &[u8], recipients: &Recipients) -> Result<Vec<u8>, 
 /// document or is damaged (age checks its integrity while reading).
 pub fn open_bytes(ciphertext: &[u8], identity: &UnitIdentity) -> Result<Vec<u8>, SealError> {
     let decryptor = age::Decryptor::new(ciphertext).map_err(|e| SealError::Decrypt(e.to_string()))?;
-    let mut reader = decryptor
-        .decrypt(std::iter::once(identity.age() as &dyn age::Identity))
-        .map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => SealError::NotARecipient,
-            other => SealError::Decrypt(other.to_string()),
-        })?;
+    let mut reader = decryptor.decrypt(identity.ages()).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => SealError::NotARecipient,
+        other => SealError::Decrypt(other.to_string()),
+    })?;
     let mut plaintext = Vec::new();
     reader
         .read_to_end(&mut plaintext)
