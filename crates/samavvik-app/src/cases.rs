@@ -152,6 +152,33 @@ pub fn unit_name(catalog: &Catalog, unit: &UnitId) -> String {
         .map_or_else(|| unit.to_string(), |u| u.name.clone())
 }
 
+/// Which side wrote a note, in bokmål: the reporter, the sending unit, the
+/// receiving unit or the secretariat, with the unit's name. Notes sealed
+/// before the author unit was bound are placed by their kind.
+pub fn note_author_nb(catalog: &Catalog, case: &CaseRecord, note: &HandlingNote) -> String {
+    use samavvik_core::NoteKind as K;
+    let triage = &catalog.directory.triage_unit().id;
+    let kind = K::from_slug(&note.kind);
+    if kind == Some(K::ReporterAddition) {
+        return format!("melderen ({})", unit_name(catalog, &case.sender_unit));
+    }
+    let unit = match &note.author_unit {
+        Some(u) => u.clone(),
+        None => match kind {
+            Some(K::Returned | K::Withdraw | K::Supplement) => case.sender_unit.clone(),
+            Some(K::Reopen) => triage.clone(),
+            _ => case.receiver_unit.clone(),
+        },
+    };
+    if &unit == triage {
+        "sekretariatet".to_owned()
+    } else if unit == case.sender_unit {
+        format!("avsenderenheten ({})", unit_name(catalog, &unit))
+    } else {
+        format!("mottakerenheten ({})", unit_name(catalog, &unit))
+    }
+}
+
 /// Whether the acknowledge and the answer deadline have passed without the
 /// step they were for.
 pub fn overdue(case: &CaseRecord, today: NaiveDate) -> (bool, bool) {

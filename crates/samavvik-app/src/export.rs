@@ -73,7 +73,14 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     if !opened.notes.is_empty() {
         blocks.push(Block::Heading("Behandling".into()));
         for (item, note) in &opened.notes {
-            blocks.push(f(NoteKind::label_nb_of_slug(&note.kind), oslo(item.at)));
+            blocks.push(f(
+                NoteKind::label_nb_of_slug(&note.kind),
+                format!(
+                    "{}, skrevet av {}",
+                    oslo(item.at),
+                    crate::cases::note_author_nb(&catalog, case, note)
+                ),
+            ));
             blocks.push(Block::Paragraph(note.text.clone()));
             for m in &note.measures {
                 let due = m

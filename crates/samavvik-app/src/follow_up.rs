@@ -4,7 +4,6 @@
 //! information while the case is open. What the reporter wrote is never
 //! shown back: the link may travel further than the reporter meant it to.
 
-use samavvik_core::deadline::format_date_nb;
 use samavvik_core::sealed::HandlingNote;
 use samavvik_core::{AuditAction, CaseState, NoteKind, Transition};
 use samavvik_store::{
@@ -14,7 +13,7 @@ use samavvik_store::{
 use crate::app::App;
 use crate::catalog::Catalog;
 use crate::error::{Error, internal};
-use crate::mail::{TEMPLATE_NEW_MESSAGE, TEMPLATE_REVIEW_REQUESTED};
+use crate::mail::{TEMPLATE_NEW_MESSAGE, TEMPLATE_REVIEW_RESUBMITTED};
 use crate::tokens;
 
 use samavvik_core::limits::REPORTER_ADDITION as MAX_ADDITION;
@@ -85,6 +84,8 @@ pub fn open_for_additions(case: &CaseRecord) -> bool {
 #[derive(Debug, serde::Serialize)]
 pub struct SharedNote {
     pub title: &'static str,
+    /// Which side wrote it ("mottakerenheten (…)"), see [`crate::cases::note_author_nb`].
+    pub author: String,
     pub date: String,
     pub text: String,
     pub measures: Vec<&'static str>,
@@ -148,7 +149,8 @@ pub async fn shared_notes(app: &App, catalog: &Catalog, case: &CaseRecord) -> Re
         };
         out.push(SharedNote {
             title,
-            date: format_date_nb(item.at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()),
+            author: crate::cases::note_author_nb(catalog, case, &note),
+            date: crate::cases::oslo_minute(item.at),
             text: note.text,
             measures: note.measures.iter().map(|m| m.category.label()).collect(),
         });
@@ -271,9 +273,10 @@ fn addition_mail(
         case.ack_deadline,
     );
     let (to, template) = match case.state {
+        // Not the first review: the mail says it is a resubmission.
         CaseState::Submitted | CaseState::SenderReview => (
             catalog.recipients(&case.sender_unit, true, false),
-            TEMPLATE_REVIEW_REQUESTED,
+            TEMPLATE_REVIEW_RESUBMITTED,
         ),
         _ => (
             catalog.recipients(&case.receiver_unit, true, true),

@@ -389,3 +389,28 @@ fn jobs_for(
         now,
     )
 }
+
+/// The reason part of a stored routing explanation ("Sendt til X, fordi …"),
+/// as a sentence of its own ("Fordi …"), for pages where the report has not
+/// yet gone to X: the receipt and the preview of a report that goes to the
+/// reporter's leader first. Any other text is returned as it is.
+pub fn route_reason_nb(explanation: &str) -> String {
+    match explanation.split_once(", fordi ") {
+        Some((head, reason)) if head.starts_with("Sendt til ") => format!("Fordi {reason}"),
+        _ => explanation.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    #[test]
+    fn the_reason_is_kept_and_the_claim_that_it_was_sent_is_dropped() {
+        assert_eq!(
+            super::route_reason_nb(
+                "Sendt til Færder kommune, postmottak, fordi «Nøtterøy» er en tidligere kommune. Mer."
+            ),
+            "Fordi «Nøtterøy» er en tidligere kommune. Mer."
+        );
+        assert_eq!(super::route_reason_nb("Noe annet."), "Noe annet.");
+    }
+}

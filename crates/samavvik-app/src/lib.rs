@@ -10,6 +10,7 @@
 //! - [`handling`]: one function per action on a case, each checked against
 //!   the permission table in `samavvik-core`;
 //! - [`follow_up`]: what the reporter may read and add through their link;
+//! - [`reporter_mail`]: content-free notices to the reporter's own address;
 //! - [`sign_in`]: sign-in links and sessions;
 //! - [`mail`]: content-free notices, the mail backends and the outbox worker;
 //! - [`deadlines`]: the reminder and escalation sweep;
@@ -35,6 +36,7 @@ pub mod limiter;
 pub mod mail;
 pub mod people;
 pub mod publish;
+pub mod reporter_mail;
 pub mod recovery;
 pub mod security;
 pub mod settings;

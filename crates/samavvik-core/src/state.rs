@@ -47,10 +47,10 @@ impl CaseState {
         Self::ALL.iter().copied().find(|st| st.slug() == s)
     }
 
-    /// What the reporter's follow-up page says.
+    /// The state as leaders and the case history name it.
     pub fn label_nb(self) -> &'static str {
         match self {
-            CaseState::Submitted => "Mottatt",
+            CaseState::Submitted => "Sendt tilbake til melder for endringer",
             CaseState::SenderReview => "Til gjennomgang hos nærmeste leder",
             CaseState::Dispatched => "Sendt til mottaker",
             CaseState::Acknowledged => "Mottaker har bekreftet mottak",
@@ -58,6 +58,29 @@ impl CaseState {
             CaseState::Closed => "Lukket",
             CaseState::Withdrawn => "Trukket tilbake",
         }
+    }
+}
+
+impl CaseState {
+    /// The state as the reporter's follow-up page says it: in the order the
+    /// report travels (own leader first, then the receiver), and plain about
+    /// a report that came back for changes.
+    pub fn reporter_label_nb(self) -> &'static str {
+        match self {
+            CaseState::Submitted => "Sendt tilbake til deg for endringer",
+            CaseState::SenderReview => "Hos lederen din for vurdering",
+            CaseState::Dispatched => "Sendt videre til mottakeren",
+            CaseState::Acknowledged => "Mottakeren har bekreftet mottak og behandler saken",
+            CaseState::Answered => "Besvart av mottakeren",
+            CaseState::Closed => "Lukket",
+            CaseState::Withdrawn => "Trukket tilbake",
+        }
+    }
+
+    /// Whether the receiver's deadlines run: they start when the report is
+    /// sent on to the receiver and stop once it is answered.
+    pub fn receiver_clock_runs(self) -> bool {
+        matches!(self, CaseState::Dispatched | CaseState::Acknowledged)
     }
 }
 

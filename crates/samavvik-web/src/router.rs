@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             "/oppfolging/{token}",
             get(routes::follow_up::show).post(routes::follow_up::add),
         )
+        .route("/oppfolging/{token}/send-lenke", post(routes::follow_up::send_link))
         .route("/api/ruting", post(routes::route_preview::preview))
         .route(
             "/logg-inn",

@@ -138,3 +138,23 @@ document.addEventListener("DOMContentLoaded", function () {
   var addition = document.querySelector("form[action^='/oppfolging/'] textarea");
   if (addition) { watch(addition, notInAddition); }
 });
+
+// "Kopier lenke" on the receipt and the follow-up page: shown only when the
+// browser can copy; without it the link is there to select by hand.
+document.addEventListener("DOMContentLoaded", function () {
+  var holders = document.querySelectorAll("[data-copy-target]");
+  Array.prototype.forEach.call(holders, function (holder) {
+    var link = document.getElementById(holder.getAttribute("data-copy-target"));
+    var button = holder.querySelector("[data-copy-link]");
+    var status = holder.querySelector(".copy-status");
+    if (!link || !button || !navigator.clipboard || !window.isSecureContext) { return; }
+    holder.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(link.href).then(function () {
+        status.textContent = "Lenken er kopiert. Lim den inn der du tar vare på den.";
+      }, function () {
+        status.textContent = "Kunne ikke kopiere. Merk lenken og kopier den selv.";
+      });
+    });
+  });
+});

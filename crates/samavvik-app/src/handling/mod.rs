@@ -109,10 +109,16 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
         .apply(transition)
         .map_err(|e| internal(format!("permission table allowed {transition:?}: {e}")))?;
     let write = ctx.write_for(transition, to).await?;
-    let write = match write {
+    let mut write = match write {
         Ok(w) => w,
         Err(errors) => return Ok(invalid(errors)),
     };
+    // The reporter hears (content-free, if they gave an address) when the
+    // report is returned, sent on, answered or closed; in the same
+    // transaction as the step, so the notice is never lost or premature.
+    write
+        .mail
+        .extend(crate::reporter_mail::status_jobs(app, &catalog, case, transition, ctx.now).await?);
     if !app.store.apply_transition(&write).await? {
         let fresh = app.store.case_by_number(case.number).await?.ok_or(Error::NotFound)?;
         return Ok(Acted::Refused {

@@ -50,6 +50,13 @@ pub const TEMPLATE_CASE_ANSWERED: &str = "case_answered";
 pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
 pub const TEMPLATE_DEADLINE_REMINDER: &str = "deadline_reminder";
 pub const TEMPLATE_DEADLINE_ESCALATION: &str = "deadline_escalation";
+/// To the reporter (if they gave an address): the report was returned,
+/// sent on, answered or closed (`Notice::stage`), without content.
+pub const TEMPLATE_REPORTER_STATUS: &str = "reporter_status";
+/// To the sender's leaders: the reporter added information; review again.
+pub const TEMPLATE_REVIEW_RESUBMITTED: &str = "review_resubmitted";
+/// To the reporter who asked for it: the follow-up link (sent at once, never stored).
+pub const TEMPLATE_FOLLOW_UP_LINK: &str = "follow_up_link";
 
 /// One outbox job per recipient (sorted, without repeats) for a case
 /// notice. Message-IDs are `<case>.<tag>.<n>@<domain>`: deterministic, so a
@@ -76,6 +83,15 @@ pub fn notice_jobs(
             not_before: now,
         })
         .collect()
+}
+
+/// Renders subject and body of a mail that is sent at once rather than
+/// through the outbox (so what it carries is never stored).
+///
+/// # Errors
+/// When the template is unknown or does not render (a bug).
+pub fn render_direct(template: &str, ctx: impl Serialize) -> Result<(String, String), minijinja::Error> {
+    templates::render(template, ctx)
 }
 
 /// Renders subject and body of a notice.

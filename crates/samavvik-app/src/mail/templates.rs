@@ -25,6 +25,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "review_requested",
     "deadline_reminder",
     "deadline_escalation",
+    "reporter_status",
+    "review_resubmitted",
+    "follow_up_link",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -191,10 +191,19 @@ async fn process(claim: &Claim, job: MailJob) {
     let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
     // The outbox holds a reference (`person:…`, `postmottak:…`); the address
     // comes from the directory now, so a leader who has left is not mailed.
-    let address = claim.catalog.current().resolve(&job.to);
+    // The reporter (`reporter:…`) is not in the directory: the address is
+    // opened from the sealed report now, and never stored.
+    let catalog = claim.catalog.current();
+    let address = if crate::reporter_mail::is_reporter_reference(&job.to) {
+        crate::reporter_mail::resolve(&claim.store, &catalog, &job.to).await
+    } else {
+        catalog
+            .resolve(&job.to)
+            .ok_or_else(|| MailError::Permanent("recipient is no longer in the directory".into()))
+    };
     let outcome = match (address, serde_json::from_value::<Payload>(job.payload.clone())) {
-        (None, _) => Err(MailError::Permanent("recipient is no longer in the directory".into())),
-        (Some(to), Ok(notice)) => match render(&job.template, &notice) {
+        (Err(e), _) => Err(e),
+        (Ok(to), Ok(notice)) => match render(&job.template, &notice) {
             Ok((subject, body)) => claim.mailer.send(&to, &subject, &body, &job.message_id).await,
             Err(e) => Err(MailError::Permanent(format!("template {}: {e}", job.template))),
         },

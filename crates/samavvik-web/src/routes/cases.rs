@@ -179,6 +179,7 @@ pub async fn render_case(
         .map(|(item, note)| {
             json!({
                 "kind": NoteKind::label_nb_of_slug(&note.kind), "at": oslo(item.at), "text": note.text, "shareable": item.shareable,
+                "author": samavvik_app::cases::note_author_nb(&catalog, case, note),
                 "measures": note.measures.iter().map(|m| json!({
                     "category": m.category.label(), "responsible": m.responsible,
                     "due": m.due.map(format_date_nb),

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use samavvik_app::follow_up::{AdditionRefused, case_for, open_for_additions, shared_notes};
+use samavvik_app::reporter_mail::LinkNotSent;
 use samavvik_core::CaseState;
 use samavvik_core::deadline::format_date_nb;
 use samavvik_store::{CaseRecord, Store};
@@ -23,22 +24,16 @@ pub async fn show(
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let case = case_for(&state, &token).await?;
-    let added = q.contains_key("lagt-til");
-    render_page(
-        &state,
-        &headers,
-        &case,
-        &token,
-        None,
-        "",
-        if added {
-            Some("Takk! Opplysningene er lagt til saken som et tillegg. Meldingen du sendte først, er ikke endret.")
-        } else {
-            None
-        },
-        StatusCode::OK,
-    )
-    .await
+    let notice = if q.contains_key("lagt-til") {
+        Some("Takk! Opplysningene er lagt til saken som et tillegg. Meldingen du sendte først, er ikke endret.")
+    } else if q.contains_key("lenke-sendt") {
+        Some(
+            "Lenken er sendt til e-postadressen du oppga i meldingen. E-posten inneholder bare lenken og saksnummeret.",
+        )
+    } else {
+        None
+    };
+    render_page(&state, &headers, &case, &token, None, "", notice, StatusCode::OK).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -65,10 +60,12 @@ async fn render_page(
     let ctx = json!({
         "title": format!("Status for sak {}", case.number),
         "case_number": case.number.to_string(),
-        "state": case.state.label_nb(),
+        "state": case.state.reporter_label_nb(),
         "submitted": oslo(case.created_at),
         "receiving_unit": unit_name,
         "in_review": matches!(case.state, CaseState::Submitted | CaseState::SenderReview),
+        "clock_runs": case.state.receiver_clock_runs(),
+        "acknowledged": case.state == CaseState::Acknowledged,
         "returned": case.state == CaseState::Submitted,
         "report_unchanged": samavvik_app::follow_up::report_unchanged_nb(),
         "ack_deadline": format_date_nb(case.ack_deadline),
@@ -126,4 +123,36 @@ pub async fn add(
         status,
     )
     .await
+}
+
+/// The reporter asks for the follow-up link by e-mail, to the address they
+/// gave in the form. The mail is sent at once, never stored.
+pub async fn send_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: CsrfForm,
+) -> Result<Response, AppError> {
+    let case = case_for(&state, &token).await?;
+    let problem = if form.csrf_ok {
+        match samavvik_app::reporter_mail::send_follow_up_link(&state, &case, &token).await? {
+            Ok(()) => return Ok(Redirect::to(&format!("/oppfolging/{token}?lenke-sendt=1")).into_response()),
+            Err(LinkNotSent::NoAddress) => (
+                "Du oppga ingen e-postadresse da du sendte meldingen, så vi kan ikke sende lenken. \
+                 Kopier lenken fra adressefeltet, eller legg siden til som bokmerke.",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(LinkNotSent::MailFailed) => (
+                "Vi fikk ikke sendt e-posten akkurat nå. Kopier lenken fra adressefeltet, \
+                 eller legg siden til som bokmerke, og prøv igjen senere.",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        }
+    } else {
+        (
+            "Av sikkerhetshensyn må du trykke «Send lenken til meg selv» på nytt.",
+            StatusCode::FORBIDDEN,
+        )
+    };
+    render_page(&state, &headers, &case, &token, None, "", Some(problem.0), problem.1).await
 }

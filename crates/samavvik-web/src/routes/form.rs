@@ -102,7 +102,7 @@ pub async fn submit_report(
         );
     }
     match submit(&state, &raw, key).await.map_err(AppError::from) {
-        Ok(Outcome::Receipt(receipt)) => render_receipt(&state, &receipt),
+        Ok(Outcome::Receipt(receipt)) => render_receipt(&state, &headers, &receipt),
         Ok(Outcome::Invalid(errors)) => render_form(
             &state,
             &headers,
@@ -206,7 +206,7 @@ fn form_response(
     Ok(response)
 }
 
-fn render_receipt(state: &AppState, receipt: &Receipt) -> Result<Response, AppError> {
+fn render_receipt(state: &AppState, headers: &HeaderMap, receipt: &Receipt) -> Result<Response, AppError> {
     let case = &receipt.case;
     let catalog = state.catalog.current();
     let unit_name = catalog
@@ -219,7 +219,10 @@ fn render_receipt(state: &AppState, receipt: &Receipt) -> Result<Response, AppEr
         state.settings.server.base_url.trim_end_matches('/'),
         receipt.follow_up_token
     );
-    let html = crate::views::page(
+    let in_review = case.state == samavvik_core::CaseState::SenderReview;
+    crate::render::render(
+        state,
+        headers,
         "receipt.html",
         json!({
             "title": format!("Kvittering for {}", case.number),
@@ -231,10 +234,12 @@ fn render_receipt(state: &AppState, receipt: &Receipt) -> Result<Response, AppEr
             "follow_up_url": follow_up_url,
             "duplicate": receipt.duplicate,
             "unchanged_fields": samavvik_app::follow_up::REPORT_FIELDS_NB.join(", "),
-            "in_review": case.state == samavvik_core::CaseState::SenderReview,
+            "route_reason": samavvik_app::intake::route_reason_nb(&case.routing_explanation),
+            "in_review": in_review,
+            "token": receipt.follow_up_token,
             "ack_days": state.settings.deadlines.acknowledge_working_days,
             "answer_days": state.settings.deadlines.answer_days,
         }),
-    )?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+        StatusCode::OK,
+    )
 }
