@@ -350,3 +350,47 @@ impl crate::SecurityStore for AnyStore {
         delegate!(self.hit_rate_limit(key, now, window_secs))
     }
 }
+
+impl crate::SignInStore for AnyStore {
+    async fn create_oidc_login(
+        &self,
+        state: &TokenHash,
+        provider: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        delegate!(self.create_oidc_login(state, provider, now, expires_at))
+    }
+
+    async fn take_oidc_login(&self, state: &TokenHash, now: DateTime<Utc>) -> Result<Option<String>> {
+        delegate!(self.take_oidc_login(state, now))
+    }
+
+    async fn create_provider_session(
+        &self,
+        hash: &TokenHash,
+        principal: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        provider: &str,
+        id_token_sealed: Option<&[u8]>,
+    ) -> Result<()> {
+        delegate!(self.create_provider_session(hash, principal, now, expires_at, provider, id_token_sealed))
+    }
+
+    async fn session_origin(&self, hash: &TokenHash) -> Result<Option<crate::SessionOrigin>> {
+        delegate!(self.session_origin(hash))
+    }
+
+    async fn list_sessions(&self, principal: &str, now: DateTime<Utc>) -> Result<Vec<crate::SessionInfo>> {
+        delegate!(self.list_sessions(principal, now))
+    }
+
+    async fn revoke_session(&self, principal: &str, id: &TokenHash) -> Result<bool> {
+        delegate!(self.revoke_session(principal, id))
+    }
+
+    async fn revoke_sessions(&self, principal: &str) -> Result<u64> {
+        delegate!(self.revoke_sessions(principal))
+    }
+}

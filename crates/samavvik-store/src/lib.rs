@@ -30,6 +30,7 @@ mod model;
 mod postgres;
 pub mod scratch;
 mod security;
+mod sign_in;
 mod sql;
 mod sqlite;
 mod stats;
@@ -49,6 +50,7 @@ pub use lifecycle::{
 pub use model::*;
 pub use postgres::PgStore;
 pub use security::SecurityStore;
+pub use sign_in::{SessionInfo, SessionOrigin, SignInStore};
 pub use sqlite::{SqliteStore, SqliteTuning};
 pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,
