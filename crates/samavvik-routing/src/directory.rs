@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::check;
 use crate::matching::{self, Term};
-use crate::model::{Organisation, Unit, UnitKind};
+use crate::model::{Organisation, SignInPerson, Unit, UnitKind};
 use crate::problem::{self, Problem};
 
 #[derive(Clone, Debug, Serialize)]
@@ -28,6 +28,9 @@ pub struct Directory {
     version: String,
     organisations: Vec<Organisation>,
     units: Vec<Unit>,
+    /// `[[person]]` entries: who signs in through which OpenID provider.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    people: Vec<SignInPerson>,
     #[serde(skip)]
     triage: usize,
     #[serde(skip)]
@@ -65,11 +68,14 @@ impl Directory {
         let draft = check::read_checked(text, source_name)?;
         let organisations = draft.orgs.into_iter().map(|(o, _)| o).collect();
         let units = draft.units.into_iter().map(|(u, _)| u).collect();
-        Self::build(organisations, units, text).ok_or_else(|| {
-            // read_checked demands a triage unit; this is a safety net.
-            let missing = Problem::whole_file("Katalogen har ingen triage-enhet.".into());
-            problem::finish(vec![missing], source_name)
-        })
+        let people = draft.people;
+        Self::build(organisations, units, text)
+            .map(|d| Directory { people, ..d })
+            .ok_or_else(|| {
+                // read_checked demands a triage unit; this is a safety net.
+                let missing = Problem::whole_file("Katalogen har ingen triage-enhet.".into());
+                problem::finish(vec![missing], source_name)
+            })
     }
 
     /// Reads and checks the directory file at `path`.
@@ -98,6 +104,7 @@ impl Directory {
             version: fnv1a_hex(text),
             organisations,
             units,
+            people: Vec::new(),
             triage,
             terms,
         })
@@ -106,6 +113,11 @@ impl Directory {
     /// A short stable fingerprint of the file text (see module docs).
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The `[[person]]` entries: OpenID subjects per work e-mail.
+    pub fn sign_in_people(&self) -> &[SignInPerson] {
+        &self.people
     }
 
     pub fn organisations(&self) -> &[Organisation] {

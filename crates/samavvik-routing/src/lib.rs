@@ -26,7 +26,7 @@ mod table;
 pub use check::check;
 pub use decision::{Decision, Refusal, RouteRequest, Rule, UnknownRule};
 pub use directory::{Directory, LoadError};
-pub use model::{OrgKind, Organisation, Unit, UnitKind};
+pub use model::{OrgKind, Organisation, SignInPerson, Unit, UnitKind};
 pub use problem::Problem;
 pub use route::{direction, route};
 pub use table::format_table;

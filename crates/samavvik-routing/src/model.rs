@@ -140,6 +140,16 @@ pub struct Unit {
     pub categories: Vec<Category>,
 }
 
+/// How a person proves who they are with an OpenID provider: each key
+/// in `oidc` is `"<provider id>:<subject>"` (the subject as the provider's
+/// profile names it: HelseID's pid pseudonym, Entra ID's `tid/oid`). The
+/// person's roles still come from the units that list their `email`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct SignInPerson {
+    pub email: String,
+    pub oidc: Vec<String>,
+}
+
 impl Unit {
     /// Whether the unit receives reports on `date` (both ends inclusive).
     pub fn valid_on(&self, date: NaiveDate) -> bool {

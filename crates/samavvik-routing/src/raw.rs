@@ -15,7 +15,7 @@ use samavvik_core::{Category, OrgId, UnitId};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::{OrgKind, Organisation, Unit, UnitKind};
+use crate::model::{OrgKind, Organisation, SignInPerson, Unit, UnitKind};
 use crate::problem::Problem;
 use crate::shape::{plausible_age_recipient, plausible_email};
 
@@ -28,6 +28,18 @@ struct RawFile {
     organisation: Vec<RawOrg>,
     #[serde(default)]
     unit: Vec<RawUnit>,
+    #[serde(default)]
+    person: Vec<RawPerson>,
+}
+
+/// A person who signs in through an OpenID provider: `oidc` holds
+/// `"<provider id>:<subject>"` keys (see `SignInPerson`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerson {
+    email: Text,
+    #[serde(default)]
+    oidc: Vec<Text>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +104,7 @@ pub(crate) struct UnitLines {
 pub(crate) struct Draft {
     pub orgs: Vec<(Organisation, OrgLines)>,
     pub units: Vec<(Unit, UnitLines)>,
+    pub people: Vec<SignInPerson>,
     /// Ids of entries left out for a problem already reported.
     pub broken_orgs: HashSet<String>,
     pub broken_units: HashSet<String>,
@@ -345,6 +358,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
     let mut draft = Draft {
         orgs: Vec::new(),
         units: Vec::new(),
+        people: Vec::new(),
         broken_orgs: HashSet::new(),
         broken_units: HashSet::new(),
     };
@@ -357,6 +371,31 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
         if let Some(entry) = reader.unit(raw, &mut draft.broken_units) {
             draft.units.push(entry);
         }
+    }
+    let mut subjects: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for raw in file.person {
+        let email = reader.email(&raw.email, "[[person]]");
+        let mut oidc = Vec::new();
+        for key in &raw.oidc {
+            let line = reader.line(key.span());
+            let well_formed = key
+                .get_ref()
+                .split_once(':')
+                .is_some_and(|(p, s)| !p.trim().is_empty() && !s.trim().is_empty());
+            if !well_formed {
+                reader.problem(
+                    key.span(),
+                    format!("{email}: «{}» må ha formen «leverandør:subjekt».", key.get_ref()),
+                );
+            } else if let Some(first) = subjects.insert(key.get_ref().clone(), line) {
+                reader.problem(
+                    key.span(),
+                    format!("{email}: «{}» er brukt før (linje {first}).", key.get_ref()),
+                );
+            }
+            oidc.push(key.get_ref().clone());
+        }
+        draft.people.push(SignInPerson { email, oidc });
     }
     Some(draft)
 }
