@@ -9,6 +9,7 @@
 pub mod db;
 pub mod lifecycle;
 pub mod logs;
+pub mod oidc_provider;
 pub mod proxy;
 pub mod server;
 pub mod smtp;

@@ -29,6 +29,8 @@ pub struct Inner {
     pub wake: Arc<Notify>,
     /// Reports per client address, per process (see [`crate::security::report_within_limit`]).
     pub report_limiter: crate::limiter::LocalLimiter,
+    /// The OpenID providers leaders may sign in with.
+    pub oidc: crate::oidc::Registry,
     /// One permit per core for CPU-heavy work; see [`App::cpu`].
     cpu_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -49,6 +51,7 @@ impl App {
         mailer: Mailer,
         clock: Clock,
     ) -> Self {
+        let oidc = crate::oidc::Registry::new(&settings.oidc);
         Self(Arc::new(Inner {
             settings,
             store,
@@ -58,6 +61,7 @@ impl App {
             clock,
             wake: Arc::new(Notify::new()),
             report_limiter: crate::limiter::LocalLimiter::default(),
+            oidc,
             cpu_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
@@ -80,7 +84,9 @@ impl App {
             Some(m) => m,
             None => Mailer::from_settings(&settings.mail)?,
         };
-        Ok(Self::new(settings, store, catalog, secret, mailer, clock))
+        let app = Self::new(settings, store, catalog, secret, mailer, clock);
+        app.oidc.check_files()?;
+        Ok(app)
     }
 
     /// Runs CPU-heavy work (sealing, PDF) off the async runtime, at most one

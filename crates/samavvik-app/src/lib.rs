@@ -34,6 +34,7 @@ pub mod intake;
 pub mod keyring;
 pub mod limiter;
 pub mod mail;
+pub mod oidc;
 pub mod people;
 pub mod publish;
 pub mod reporter_mail;

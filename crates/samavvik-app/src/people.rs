@@ -1,9 +1,10 @@
 //! The people who may sign in, their roles, and how a person relates to a case.
 //!
 //! Sign-in is by a single-use link sent to a work e-mail the directory
-//! knows (magic link); OIDC (Entra ID / HelseID) can plug in later as
-//! another way to arrive at the same [`Person`]: everything after sign-in
-//! works on a principal, never on how it was proven. Roles come from the
+//! knows (magic link), or through an OpenID provider whose subject the
+//! directory's `[[person]]` entries map to that e-mail ([`crate::oidc`]):
+//! both arrive at the same [`Person`], and everything after sign-in works
+//! on a principal, never on how it was proven. Roles come from the
 //! directory (leader of units, secretariat) and the settings (admin).
 
 use std::collections::HashMap;
@@ -30,6 +31,8 @@ pub struct Person {
 pub struct People {
     by_principal: HashMap<String, Person>,
     by_email: HashMap<String, String>,
+    /// `"<provider id>:<subject>"` → principal, from the directory's `[[person]]` entries.
+    by_oidc: HashMap<String, String>,
 }
 
 impl People {
@@ -68,6 +71,16 @@ impl People {
         for email in admins {
             add(email, None, true);
         }
+        // Only someone with a role can sign in: a subject whose e-mail leads
+        // no unit and is no admin maps to nobody.
+        for entry in dir.sign_in_people() {
+            let principal = secret.principal(&entry.email);
+            if people.by_principal.contains_key(&principal) {
+                for key in &entry.oidc {
+                    people.by_oidc.insert(key.clone(), principal.clone());
+                }
+            }
+        }
         people
     }
 
@@ -75,6 +88,11 @@ impl People {
         self.by_email
             .get(&email.trim().to_lowercase())
             .and_then(|p| self.by_principal.get(p))
+    }
+
+    /// The person the directory knows by an OpenID subject key (`"<provider id>:<subject>"`).
+    pub fn by_oidc(&self, key: &str) -> Option<&Person> {
+        self.by_oidc.get(key).and_then(|p| self.by_principal.get(p))
     }
 
     pub fn get(&self, principal: &str) -> Option<&Person> {
@@ -93,6 +111,7 @@ impl Person {
             self.units.contains(&case.sender_unit),
             self.units.contains(&case.receiver_unit),
             self.secretariat,
+            case.secretariat_help_at.is_some(),
         )
     }
 }

@@ -21,6 +21,8 @@ pub struct Settings {
     pub security: Security,
     /// How long sealed content is kept after a case closes (`[retention]`).
     pub retention: crate::retention::RetentionSettings,
+    /// OpenID Connect providers (`[[oidc.provider]]`).
+    pub oidc: crate::oidc::config::OidcSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -254,6 +256,7 @@ impl Default for Settings {
             deadlines: Deadlines::default(),
             scope: Scope::default(),
             retention: crate::retention::RetentionSettings::default(),
+            oidc: crate::oidc::config::OidcSettings::default(),
             security: Security {
                 secret_file: PathBuf::from("data/secret.key"),
                 session_idle_minutes: 60,

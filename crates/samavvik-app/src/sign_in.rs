@@ -74,6 +74,16 @@ pub async fn send_link(app: &App, email: &str) -> Result<(), Error> {
         let actor = app.secret.principal(email);
         return security::record(app, &actor, AuditAction::SignInLinkRequested, "unknown address").await;
     };
+    if link_switched_off(app, person) {
+        tracing::info!(principal = %person.principal, "sign-in link not sent: organisation signs in with a provider");
+        return security::record(
+            app,
+            &person.principal,
+            AuditAction::SignInLinkRequested,
+            "known address; link switched off for the organisation",
+        )
+        .await;
+    }
     security::record(
         app,
         &person.principal,
@@ -120,6 +130,21 @@ pub async fn send_link(app: &App, email: &str) -> Result<(), Error> {
     app.wake_worker();
     tracing::info!(principal = %person.principal, "sign-in link queued");
     Ok(())
+}
+
+/// Whether the person leads a unit of an organisation whose leaders must
+/// sign in through an OpenID provider (`oidc.email_link_off_for`).
+fn link_switched_off(app: &App, person: &Person) -> bool {
+    let off = &app.settings.oidc.email_link_off_for;
+    if off.is_empty() {
+        return false;
+    }
+    let catalog = app.catalog.current();
+    person
+        .units
+        .iter()
+        .filter_map(|u| catalog.directory.unit(u))
+        .any(|u| off.iter().any(|o| o == u.organisation.as_str()))
 }
 
 /// Uses a sign-in link: returns a new session token, or `None` if the link
@@ -182,16 +207,22 @@ pub async fn session_person(app: &App, token: &str) -> Result<Option<Person>, Er
     Ok(app.catalog.current().people.get(&principal).cloned())
 }
 
-/// Ends a session on the server.
+/// Ends a session on the server. Returns where to send the browser to
+/// sign out at the OpenID provider too, if one started the session and
+/// offers that.
 ///
 /// # Errors
 /// When the store cannot write.
-pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
+pub async fn sign_out(app: &App, token: &str) -> Result<Option<String>, Error> {
+    use samavvik_store::SignInStore;
+    let hash = app.secret.token_hash("session", token);
+    let origin = app.store.session_origin(&hash).await?;
     if let Some(person) = session_person(app, token).await? {
         security::record(app, &person.principal, AuditAction::SignOut, "session ended").await?;
     }
-    app.store
-        .delete_session(&app.secret.token_hash("session", token))
-        .await?;
-    Ok(())
+    app.store.delete_session(&hash).await?;
+    Ok(match origin {
+        Some(origin) => crate::oidc::logout_url(app, &origin).await,
+        None => None,
+    })
 }

@@ -128,6 +128,18 @@ impl Secret {
         hex::encode(&self.mac(purpose, value.as_bytes())[..10])
     }
 
+    /// A 256-bit value derived from `value` for `purpose`, URL-safe (43
+    /// characters): an OpenID sign-in's nonce and PKCE verifier from its
+    /// `state`, so neither needs storing.
+    pub fn derive(&self, purpose: &str, value: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(purpose, value.as_bytes()))
+    }
+
+    /// A 256-bit key for `purpose` (encrypting the ID tokens kept for logout).
+    pub fn subkey(&self, purpose: &str) -> [u8; 32] {
+        self.mac("subkey", purpose.as_bytes())
+    }
+
     /// The private follow-up token (256 bits, URL-safe) for an idempotency key.
     pub fn follow_up_token(&self, idempotency_key: &str) -> String {
         URL_SAFE_NO_PAD.encode(self.mac("follow-up", idempotency_key.as_bytes()))

@@ -45,6 +45,8 @@ pub fn router(state: AppState) -> Router {
             get(routes::sign_in::show).post(routes::sign_in::request_link),
         )
         .route("/logg-inn/bekreft", post(routes::sign_in::confirm))
+        .route("/logg-inn/oidc/{id}", post(routes::oidc::start))
+        .route("/logg-inn/oidc/{id}/tilbake", get(routes::oidc::back))
         .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))
         .route("/logg-ut", post(routes::sign_in::sign_out))
         .route("/saker", get(routes::cases::inbox))

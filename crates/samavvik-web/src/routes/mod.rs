@@ -9,6 +9,7 @@ pub mod follow_up;
 pub mod form;
 pub mod form_view;
 pub mod health;
+pub mod oidc;
 pub mod reports;
 pub mod route_preview;
 pub mod sign_in;

@@ -18,13 +18,21 @@ use crate::render::render as page;
 use crate::state::AppState;
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    page(
-        &state,
-        &headers,
-        "sign_in.html",
-        json!({"title": "Logg inn"}),
-        StatusCode::OK,
-    )
+    sign_in_page(&state, &headers, json!({"title": "Logg inn"}), StatusCode::OK)
+}
+
+/// The sign-in page, with a button per OpenID provider.
+///
+/// # Errors
+/// A template error (a bug).
+pub fn sign_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    mut ctx: serde_json::Value,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    ctx["providers"] = json!(state.oidc.buttons());
+    page(state, headers, "sign_in.html", ctx, status)
 }
 
 pub async fn request_link(
@@ -37,18 +45,18 @@ pub async fn request_link(
     if !form.csrf_ok {
         let ctx = json!({"title": "Logg inn", "email": email,
             "notice": "Av sikkerhetshensyn må du sende skjemaet på nytt."});
-        return page(&state, &headers, "sign_in.html", ctx, StatusCode::FORBIDDEN);
+        return sign_in_page(&state, &headers, ctx, StatusCode::FORBIDDEN);
     }
     if !email.contains('@') || email.len() > 254 {
         let ctx = json!({"title": "Feil i skjemaet – Logg inn", "email": email,
             "error": "Skriv e-postadressen din på jobb, for eksempel navn@kommune.no."});
-        return page(&state, &headers, "sign_in.html", ctx, StatusCode::UNPROCESSABLE_ENTITY);
+        return sign_in_page(&state, &headers, ctx, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let client = samavvik_app::security::client_id(&state, client.0);
     if samavvik_app::sign_in::request_link(&state, &email, &client).await? == LinkRequest::TooMany {
         let ctx = json!({"title": "For mange forespørsler – Logg inn", "email": email,
             "notice": "Det er bedt om veldig mange innloggingslenker den siste tiden. Vent et kvarter og prøv igjen. En lenke du allerede har fått, virker fortsatt."});
-        return page(&state, &headers, "sign_in.html", ctx, StatusCode::TOO_MANY_REQUESTS);
+        return sign_in_page(&state, &headers, ctx, StatusCode::TOO_MANY_REQUESTS);
     }
     page(
         &state,
@@ -86,7 +94,7 @@ pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, form: Cs
     let Some(session) = samavvik_app::sign_in::confirm(&state, &token).await? else {
         let ctx = json!({"title": "Lenken virker ikke", "email": "",
             "notice": "Lenken er allerede brukt, eller den er for gammel. Be om en ny lenke nedenfor."});
-        return page(&state, &headers, "sign_in.html", ctx, StatusCode::GONE);
+        return sign_in_page(&state, &headers, ctx, StatusCode::GONE);
     };
     let cookie = format!(
         "{}={session}; Path=/; HttpOnly; SameSite=Lax{}",
@@ -102,17 +110,18 @@ pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, form: Cs
 }
 
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, form: CsrfForm) -> Result<Response, AppError> {
+    let mut at_provider = None;
     if form.csrf_ok
         && let Some(token) = cookie(&headers, state.session_cookie_name())
     {
-        samavvik_app::sign_in::sign_out(&state, token).await?;
+        at_provider = samavvik_app::sign_in::sign_out(&state, token).await?;
     }
     let expired = format!(
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
         state.session_cookie_name(),
         state.secure_attribute()
     );
-    let mut response = Redirect::to("/logg-inn").into_response();
+    let mut response = Redirect::to(at_provider.as_deref().unwrap_or("/logg-inn")).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_str(&expired).map_err(|e| AppError::Internal(e.into()))?,

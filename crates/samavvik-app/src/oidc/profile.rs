@@ -1,0 +1,93 @@
+//! What each provider profile demands of the ID token's claims, and how it
+//! names the person.
+//!
+//! - HelseID: the security level claim must reach `min_level`; the person
+//!   is the pid pseudonym (`helseid://claims/identity/pid_pseudonym`).
+//!   Identifying by the national identity number (`pid`) is not offered:
+//!   it would put the number in the directory file.
+//! - Entra ID: `tid` must be the configured tenant; the person is `tid/oid`
+//!   (never the e-mail or `preferred_username`, which can change and are not
+//!   unique).
+//! - Generic: the person is `sub` (or the configured claim).
+
+use openidconnect::IdTokenClaims;
+use openidconnect::core::CoreGenderClaim;
+
+use super::config::{HELSEID_PSEUDONYM, Profile, ProviderConfig};
+use super::{ExtraClaims, Refusal};
+
+type Claims = IdTokenClaims<ExtraClaims, CoreGenderClaim>;
+
+fn text(claims: &Claims, name: &str) -> Option<String> {
+    match name {
+        "sub" => Some(claims.subject().as_str().to_owned()),
+        "acr" => claims.auth_context_ref().map(|a| a.as_str().to_owned()),
+        _ => match claims.additional_claims().0.get(name)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        },
+    }
+    .filter(|s| !s.trim().is_empty())
+}
+
+/// The number a level value ends in: `"4"` and `"Level4"` are 4.
+pub fn level_number(value: &str) -> Option<u32> {
+    let digits: String = value
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().ok()
+}
+
+/// Refuses a token whose security level is missing or below `min_level`.
+///
+/// # Errors
+/// [`Refusal::LevelTooLow`].
+pub fn level(config: &ProviderConfig, claims: &Claims) -> Result<(), Refusal> {
+    let Some(min) = config.min_level else { return Ok(()) };
+    match text(claims, config.level_claim()).as_deref().and_then(level_number) {
+        Some(n) if n >= min => Ok(()),
+        _ => Err(Refusal::LevelTooLow),
+    }
+}
+
+/// The subject the directory's `[[person]]` keys name, after the profile's checks.
+///
+/// # Errors
+/// [`Refusal::Tenant`] for another Entra tenant; [`Refusal::NoSubject`]
+/// when the claim that names the person is missing.
+pub fn subject(config: &ProviderConfig, claims: &Claims) -> Result<String, Refusal> {
+    match config.profile {
+        Profile::Entra => {
+            let tid = text(claims, "tid").ok_or(Refusal::Tenant)?;
+            if Some(tid.as_str()) != config.tenant_id.as_deref() {
+                return Err(Refusal::Tenant);
+            }
+            match &config.subject_claim {
+                Some(c) => text(claims, c),
+                None => text(claims, "oid").map(|oid| format!("{tid}/{oid}")),
+            }
+        }
+        Profile::Helseid => text(claims, config.subject_claim.as_deref().unwrap_or(HELSEID_PSEUDONYM)),
+        Profile::Generic => text(claims, config.subject_claim.as_deref().unwrap_or("sub")),
+    }
+    .ok_or(Refusal::NoSubject)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_numbers() {
+        assert_eq!(level_number("4"), Some(4));
+        assert_eq!(level_number("Level4"), Some(4));
+        assert_eq!(level_number("urn:x:loa:substantial"), None);
+        assert_eq!(level_number(""), None);
+    }
+}

@@ -1,0 +1,303 @@
+//! Sign-in with OpenID Connect against a real provider (panva's
+//! `oidc-provider` under Node on 127.0.0.1, `tests/support/oidc-provider`),
+//! on both engines: the HelseID-style client (private_key_jwt, PKCE, PAR,
+//! DPoP, security level) and the client_secret_basic client sign a leader
+//! in; every way a sign-in can go wrong is refused with a bokmål page and
+//! an audit row.
+//!
+//! The faults a real provider never produces (a wrong nonce, another
+//! audience, an expired token, a token signed by a key it does not
+//! publish) come from the provider script's test-only tamper switch: it
+//! re-signs the ID token of its real token response so exactly one check
+//! fails, and the whole flow runs as usual around it.
+
+#![allow(clippy::unwrap_used)]
+
+use samavvik_store::{AuditEntry, AuditFilter, HandlingStore};
+use samavvik_tests::oidc_provider::{OidcProvider, sign_in_via, to_callback};
+use samavvik_tests::{Engine, TestApp};
+
+samavvik_tests::on_both_engines!(
+    helseid_sign_in_with_private_key_jwt_par_and_dpop_lands_in_the_inbox_and_logs_out_at_the_provider,
+    client_secret_basic_sign_in_lands_in_the_inbox,
+    forged_or_stale_id_tokens_are_refused_with_a_bokmal_page_and_audited,
+    a_replayed_callback_a_replayed_code_and_another_browser_are_refused,
+    a_low_security_level_and_an_unknown_subject_are_refused,
+    a_person_removed_from_the_directory_loses_access_on_the_next_request,
+);
+
+const LEADER: &str = "klinikkledelse.med@siv.example.no";
+
+/// The shipped directory plus a `[[person]]` entry mapping both test
+/// clients' subjects for `kari` to a leader of Medisinsk klinikk.
+fn directory(dir: &std::path::Path, leader_listed: bool) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(samavvik_tests::workspace_root().join("deploy/directory.toml")).unwrap();
+    if !leader_listed {
+        let listed = format!("leader_emails = [\"{LEADER}\"]");
+        assert!(text.contains(&listed));
+        text = text.replace(&listed, "leader_emails = []");
+    }
+    text.push_str(&format!(
+        "\n[[person]]\nemail = \"{LEADER}\"\noidc = [\"helseid:pseudo-kari\", \"basic:kari\"]\n"
+    ));
+    let path = dir.join("directory-oidc.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Setup {
+    app: TestApp,
+    provider: OidcProvider,
+    dir: tempfile::TempDir,
+}
+
+async fn setup(engine: Engine) -> Option<Setup> {
+    let provider = OidcProvider::start().await?;
+    let dir = tempfile::tempdir().unwrap();
+    let directory = directory(dir.path(), true);
+    let providers = vec![provider.helseid(), provider.basic()];
+    let app = TestApp::builder(engine)
+        .settings(move |s| {
+            s.directory.path = directory;
+            s.oidc.provider = providers;
+        })
+        .spawn()
+        .await?;
+    Some(Setup { app, provider, dir })
+}
+
+async fn audit(app: &TestApp, action: &str) -> Vec<AuditEntry> {
+    app.store()
+        .audit_entries(&AuditFilter {
+            action: Some(action.into()),
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap()
+        .0
+}
+
+async fn refusals(app: &TestApp) -> Vec<String> {
+    audit(app, "sign-in-failed")
+        .await
+        .into_iter()
+        .map(|e| e.detail)
+        .collect()
+}
+
+async fn inbox_status(app: &TestApp) -> u16 {
+    app.client
+        .get(format!("{}/saker", app.base))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn assert_refused(trip: &samavvik_tests::oidc_provider::Trip, words: &str) {
+    assert_eq!(trip.status, 403, "refused: {}", trip.body);
+    assert!(trip.body.contains("Innloggingen ble avvist"), "{}", trip.body);
+    assert!(trip.body.contains(words), "the page says «{words}»: {}", trip.body);
+    assert!(trip.body.contains("lang=\"nb\""), "a bokmål page");
+}
+
+async fn helseid_sign_in_with_private_key_jwt_par_and_dpop_lands_in_the_inbox_and_logs_out_at_the_provider(
+    engine: Engine,
+) {
+    let Some(s) = setup(engine).await else { return };
+    let app = &s.app;
+    let trip = sign_in_via(&app.client, &app.base, "helseid", "kari").await;
+    assert_eq!(trip.status, 303, "{}", trip.body);
+    assert_eq!(trip.location.as_deref(), Some("/saker"));
+    assert_eq!(inbox_status(app).await, 200, "the leader is in the inbox");
+    let signed_in = audit(app, "sign-in").await;
+    assert_eq!(signed_in.len(), 1);
+    assert_eq!(signed_in[0].detail, "oidc:helseid");
+    let principal = app
+        .running
+        .app
+        .catalog
+        .current()
+        .people
+        .by_email(LEADER)
+        .unwrap()
+        .principal
+        .clone();
+    assert_eq!(signed_in[0].actor, principal);
+
+    // Signing out ends the session here and sends the browser to the
+    // provider's end_session_endpoint with the ID token as hint.
+    let page = app
+        .client
+        .get(format!("{}/saker", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = samavvik_tests::server::hidden(&page, "csrf_token");
+    let res = app
+        .client
+        .post(format!("{}/logg-ut", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf_token={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with(&format!("{}/session/end?", s.provider.issuer)), "{to}");
+    assert!(to.contains("id_token_hint=ey"), "{to}");
+    assert!(to.contains("post_logout_redirect_uri="), "{to}");
+    assert_ne!(inbox_status(app).await, 200, "the local session is gone");
+    s.app.stop().await;
+}
+
+async fn client_secret_basic_sign_in_lands_in_the_inbox(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    let trip = sign_in_via(&s.app.client, &s.app.base, "basic", "kari").await;
+    assert_eq!(trip.status, 303, "{}", trip.body);
+    assert_eq!(inbox_status(&s.app).await, 200);
+    assert_eq!(audit(&s.app, "sign-in").await[0].detail, "oidc:basic");
+    s.app.stop().await;
+}
+
+async fn forged_or_stale_id_tokens_are_refused_with_a_bokmal_page_and_audited(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    for (mode, detail) in [
+        ("nonce", "oidc:helseid: id token nonce mismatch"),
+        ("aud", "oidc:helseid: id token audience mismatch"),
+        ("expired", "oidc:helseid: id token expired or stale"),
+        ("unknown-key", "oidc:helseid: id token signed by an unknown key"),
+    ] {
+        s.provider.tamper(mode).await;
+        let trip = sign_in_via(&s.app.client, &s.app.base, "helseid", "kari").await;
+        assert_refused(&trip, "Svaret fra identitetsleverandøren kunne ikke bekreftes");
+        assert!(
+            refusals(&s.app).await.iter().any(|d| d == detail),
+            "{mode}: audited as «{detail}»"
+        );
+        assert_ne!(inbox_status(&s.app).await, 200, "{mode}: nobody signed in");
+    }
+    assert!(audit(&s.app, "sign-in").await.is_empty());
+    s.provider.tamper("none").await;
+    let trip = sign_in_via(&s.app.client, &s.app.base, "helseid", "kari").await;
+    assert_eq!(trip.status, 303, "an honest token still works: {}", trip.body);
+    s.app.stop().await;
+}
+
+async fn a_replayed_callback_a_replayed_code_and_another_browser_are_refused(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    let app = &s.app;
+    let first = sign_in_via(&app.client, &app.base, "basic", "kari").await;
+    assert_eq!(first.status, 303);
+
+    // The same callback again: its state is used up.
+    let res = app.client.get(&first.callback).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("allerede brukt"));
+    assert!(refusals(app).await.iter().any(|d| d.contains("state unknown, used")));
+
+    // The used code with a fresh, valid state: the provider refuses it.
+    let fresh = to_callback(&app.client, &app.base, "basic", "kari").await;
+    let old_code = query(&first.callback, "code");
+    let new_state = query(&fresh, "state");
+    let replay = format!(
+        "{}/logg-inn/oidc/basic/tilbake?code={old_code}&state={new_state}",
+        app.base
+    );
+    let res = app.client.get(&replay).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("koden er allerede brukt"));
+    assert!(
+        refusals(app)
+            .await
+            .iter()
+            .any(|d| d == "oidc:basic: token request refused")
+    );
+
+    // A callback opened in another browser (no state cookie): login CSRF.
+    let other = to_callback(&app.client, &app.base, "basic", "kari").await;
+    let stranger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = stranger.get(&other).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(
+        res.headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap().contains("samavvik_session="))
+    );
+    assert_eq!(audit(app, "sign-in").await.len(), 1, "only the first sign-in counted");
+    s.app.stop().await;
+}
+
+async fn a_low_security_level_and_an_unknown_subject_are_refused(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    let trip = sign_in_via(&s.app.client, &s.app.base, "helseid", "lav-kari").await;
+    assert_refused(&trip, "for lavt sikkerhetsnivå");
+    assert!(
+        refusals(&s.app)
+            .await
+            .iter()
+            .any(|d| d == "oidc:helseid: security level too low")
+    );
+
+    // Another browser, so the provider asks who it is again.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let trip = sign_in_via(&browser, &s.app.base, "helseid", "ukjent").await;
+    assert_refused(&trip, "ikke registrert som leder");
+    let rows = audit(&s.app, "sign-in-failed").await;
+    let unknown = rows
+        .iter()
+        .find(|e| e.detail == "oidc:helseid: unknown subject")
+        .unwrap();
+    assert!(unknown.actor.starts_with("oidc-"), "a keyed pseudonym, not the subject");
+    assert!(!unknown.actor.contains("ukjent"));
+    assert_ne!(inbox_status(&s.app).await, 200);
+    assert!(audit(&s.app, "sign-in").await.is_empty(), "never provisioned");
+    s.app.stop().await;
+}
+
+async fn a_person_removed_from_the_directory_loses_access_on_the_next_request(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    let trip = sign_in_via(&s.app.client, &s.app.base, "helseid", "kari").await;
+    assert_eq!(trip.status, 303);
+    assert_eq!(inbox_status(&s.app).await, 200);
+
+    // The system owner takes the leader out of the directory and reloads it.
+    directory(s.dir.path(), false);
+    s.app.running.app.reload_catalog().await.unwrap();
+    assert_eq!(
+        inbox_status(&s.app).await,
+        303,
+        "the next request goes to the sign-in page"
+    );
+
+    let trip = sign_in_via(&s.app.client, &s.app.base, "helseid", "kari").await;
+    assert_refused(&trip, "ikke registrert som leder");
+    assert!(
+        refusals(&s.app)
+            .await
+            .iter()
+            .any(|d| d == "oidc:helseid: unknown subject")
+    );
+    s.app.stop().await;
+}
+
+fn query(url: &str, name: &str) -> String {
+    reqwest::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
