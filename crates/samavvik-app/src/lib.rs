@@ -21,6 +21,7 @@
 
 pub mod app;
 pub mod background;
+pub mod backup;
 pub mod cases;
 pub mod catalog;
 pub mod clock;

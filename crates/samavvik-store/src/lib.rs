@@ -44,8 +44,8 @@ pub use handling::{
     TransitionWrite,
 };
 pub use lifecycle::{
-    AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, CaseLifecycle, LifecycleStore, RetentionCandidate, Rewrap,
-    Rotation, RotationCase,
+    AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, BackupCounts, CaseLifecycle, LifecycleStore, RetentionCandidate,
+    Rewrap, Rotation, RotationCase,
 };
 pub use model::*;
 pub use postgres::PgStore;

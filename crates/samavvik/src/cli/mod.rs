@@ -1,5 +1,6 @@
 //! The commands of the `samavvik` binary, one module each.
 
+mod backup;
 mod demo;
 mod directory;
 mod keys;
@@ -52,6 +53,11 @@ pub enum Command {
         #[command(subcommand)]
         command: directory::DirectoryCommand,
     },
+    /// Back up the database, and verify a backup by restoring it into a scratch database.
+    Backup {
+        #[command(subcommand)]
+        command: backup::BackupCommand,
+    },
     /// Shred the sealed content of closed cases past the retention period; legal hold.
     Retention {
         #[command(subcommand)]
@@ -75,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::demo(settings()?, args).await,
         Command::Keys { command } => keys::run(&settings()?, command).await,
         Command::Directory { command } => directory::run(settings()?, command).await,
+        Command::Backup { command } => backup::run(settings()?, command).await,
         Command::Retention { command } => retention::run(settings()?, command).await,
         Command::Report(args) => report::run(settings()?, args).await,
         Command::Bench { command } => samavvik_bench::cli::run(settings()?, command).await,
