@@ -159,7 +159,7 @@ async fn report_is_sealed_routed_and_notified_without_content(engine: Engine) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Sendt til mottaker"));
+    assert!(page.contains("Sendt videre til mottakeren"));
     assert!(page.contains(&number.to_string()));
     assert!(!page.contains(&secret));
     let wrong = app
@@ -402,7 +402,7 @@ async fn report_waits_for_the_leaders_review_where_the_directory_asks(engine: En
     let (status, html) = app.post(&valid_report(&csrf, &key, &canary("E"))).await;
     assert_eq!(status, 200);
     assert!(
-        html.contains("Lederen din går gjennom meldingen"),
+        html.contains("Meldingen går først til din leder for vurdering, deretter til"),
         "the receipt says what happens next"
     );
     let number = case_number_in(&html);
