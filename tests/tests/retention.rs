@@ -178,6 +178,15 @@ async fn shredding_destroys_the_content_and_keeps_the_statistics(engine: Engine)
         assert!(page.contains("Innholdet er slettet etter lagringstiden"), "{page}");
         assert!(!page.contains(&secret));
     }
+    // Nothing may change it any more: reopening would add content that
+    // retention never visits again.
+    let (status, _) = Person::new(&app, MED)
+        .await
+        .act(&app, expired, &[("action", "reopen"), ("reopen_reason", "Ny info.")])
+        .await;
+    assert_eq!(status, 409);
+    let case = app.store().case_by_number(expired).await.unwrap().unwrap();
+    assert_eq!(case.state, CaseState::Closed);
     let filter = AuditFilter {
         action: Some(AUDIT_SHREDDED.into()),
         case_number: Some(expired),

@@ -6,6 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use samavvik_app::cases::authorised_case;
 use samavvik_app::handling::{Acted, Refusal, act as handle};
+use samavvik_core::AuditAction;
+use samavvik_store::{AuditEntry, LifecycleStore};
 
 use super::cases::render_case;
 use crate::error::AppError;
@@ -37,6 +39,13 @@ pub async fn act(
         )
         .await;
     }
+    if shredded(&state, &person, &case).await? {
+        return Ok(crate::error::error_page(
+            StatusCode::CONFLICT,
+            "Innholdet er slettet",
+            vec!["Innholdet i saken er slettet etter lagringstiden, så saken kan ikke endres lenger.".into()],
+        ));
+    }
     match handle(&state, &person, &case, side, &form.fields).await? {
         Acted::Done { anchor } => Ok(Redirect::to(&format!("/saker/{}{anchor}", case.number)).into_response()),
         Acted::Refused { refusal, errors, case } => {
@@ -48,4 +57,29 @@ pub async fn act(
             render_case(&state, &headers, &person, &case, side, &errors, &form.fields, status).await
         }
     }
+}
+
+/// Whether the case's sealed content was shredded after the retention
+/// period; then nothing may change it (a reopened case would hold new
+/// content that retention never visits again). The refusal is audited.
+async fn shredded(
+    state: &AppState,
+    person: &samavvik_app::Person,
+    case: &samavvik_store::CaseRecord,
+) -> Result<bool, AppError> {
+    let life = state.store.case_lifecycle(case.number).await?;
+    if life.and_then(|l| l.shredded_at).is_none() {
+        return Ok(false);
+    }
+    state
+        .audit(AuditEntry {
+            at: state.clock.now(),
+            actor: person.principal.clone(),
+            action: AuditAction::Denied.as_str().into(),
+            case_number: Some(case.number),
+            unit: None,
+            detail: "POST /saker/{nr}: content shredded".into(),
+        })
+        .await?;
+    Ok(true)
 }
