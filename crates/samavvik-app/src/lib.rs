@@ -14,7 +14,10 @@
 //! - [`sign_in`]: sign-in links and sessions;
 //! - [`mail`]: content-free notices, the mail backends and the outbox worker;
 //! - [`deadlines`]: the reminder and escalation sweep;
-//! - [`background`]: the outbox worker and the sweep as tasks;
+//! - [`background`]: the outbox worker, the sweep and the retention job as tasks;
+//! - [`retention`]: shredding sealed content after the retention period;
+//!   [`rotation`]: resumable key rotation; [`recovery`]: the recovery drill;
+//!   [`backup`]: backups and their verification;
 //! - [`publish`]: the anonymised report for a period, and the register of
 //!   what was published; [`export`]: a case as PDF for the records system;
 //! - [`synthetic`]: synthetic cases for the demo and the benchmarks.
