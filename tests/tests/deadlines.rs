@@ -101,6 +101,8 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
         clear_closed_at: false,
         clear_acknowledged_and_answered: false,
         reroute: None,
+        resealed: vec![],
+        secretariat_help: false,
         deadlines: None,
         new_items: vec![],
         measures: None,

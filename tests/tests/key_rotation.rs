@@ -144,6 +144,41 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
     };
     assert_eq!(app.store().audit_entries(&filter).await.unwrap().1, 1);
 
+    // The secretariat's key: whatever it still opens is re-wrapped away from it.
+    let triage = app.running.app.catalog.current().directory.triage_unit().id.clone();
+    let old_triage = samavvik_seal::load_identity_file(&keys.join(format!("{triage}.key"))).unwrap();
+    let readable_before: Vec<bool> = documents(&app, &cases)
+        .await
+        .iter()
+        .map(|d| samavvik_seal::open_bytes(d, &old_triage).is_ok())
+        .collect();
+    rotate(
+        app.store(),
+        &settings,
+        &Subject::Unit(triage.clone()),
+        Options::default(),
+        "cli:test",
+        &mut |_| (),
+    )
+    .await
+    .unwrap();
+    let new_triage = samavvik_seal::load_identity_file(&keys.join(format!("{triage}.key"))).unwrap();
+    let docs = documents(&app, &cases).await;
+    assert!(
+        opens_none(&docs, &old_triage),
+        "the secretariat's old key opens nothing"
+    );
+    assert!(opens_all(&docs, &new_key), "and the unit's keys are untouched");
+    let readable_after: Vec<bool> = docs
+        .iter()
+        .map(|d| samavvik_seal::open_bytes(d, &new_triage).is_ok())
+        .collect();
+    assert_eq!(
+        readable_after, readable_before,
+        "the secretariat reads exactly what it read before"
+    );
+    app.running.app.reload_catalog().await.unwrap();
+
     // The recovery recipient: the new one is set, the rotation re-wraps
     // every case, and the drill proves the new identity opens them.
     let new_recovery = UnitIdentity::generate();

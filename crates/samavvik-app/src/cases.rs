@@ -1,10 +1,12 @@
 //! Which cases a person may see, and opening them.
 //!
 //! Everyone sees only the cases of their own units (the secretariat sees
-//! cases once they are sent on). Asking for any other case is answered as if
-//! it did not exist, and audited. Sealed content is opened on the server,
-//! with the unit's identity file, only to show it to an authorised person;
-//! every such view is audited.
+//! cases once they are sent on: their content only while a case is in its
+//! triage or after a party asked it for help, else the clear metadata).
+//! Asking for any other case is answered as if it did not exist, and
+//! audited. Sealed content is opened on the server, with the unit's
+//! identity file, only to show it to an authorised person; every such view
+//! is audited.
 
 use chrono::NaiveDate;
 use samavvik_core::sealed::HandlingNote;
@@ -48,13 +50,34 @@ pub async fn authorised_case(
     Err(Error::NotFound)
 }
 
-/// The unit whose key opens the case for this side.
+/// The unit whose key opens the case for this side (for
+/// [`Side::Oversight`], the secretariat's unit named in audit rows; its key
+/// is never used on such a case, see [`view_as`]).
 pub fn opening_unit(catalog: &Catalog, case: &CaseRecord, side: Side) -> UnitId {
     match side {
         Side::Receiver => case.receiver_unit.clone(),
         Side::Sender => case.sender_unit.clone(),
-        Side::Secretariat => catalog.directory.triage_unit().id.clone(),
+        Side::Secretariat | Side::Oversight => catalog.directory.triage_unit().id.clone(),
     }
+}
+
+/// The units a case's sealed documents are sealed to (besides the recovery
+/// recipient): the sending and the receiving unit, and the secretariat's
+/// triage unit only when a party has asked it for help (need-to-know; when
+/// the case is in triage, triage is the receiving unit). `receiver` is
+/// where the case is, or is about to go.
+pub fn readers(catalog: &Catalog, case: &CaseRecord, receiver: &UnitId) -> Vec<UnitId> {
+    let mut units = vec![case.sender_unit.clone(), receiver.clone()];
+    if case.secretariat_help_at.is_some() {
+        units.push(catalog.directory.triage_unit().id.clone());
+    }
+    units
+}
+
+/// The age recipients for [`readers`].
+pub fn reader_recipients(catalog: &Catalog, case: &CaseRecord, receiver: &UnitId) -> samavvik_seal::Recipients {
+    let units = readers(catalog, case, receiver);
+    catalog.keyring.recipients_for(&units.iter().collect::<Vec<_>>())
 }
 
 /// The report and the notes, opened with a unit's key.
@@ -129,6 +152,18 @@ pub async fn view_as(
     side: Side,
     action: AuditAction,
 ) -> Result<Opened, Error> {
+    // Need-to-know: the secretariat on a case it was not asked about gets
+    // the clear metadata only, even where an old case still carries its key.
+    if samavvik_core::permission::check(
+        samavvik_core::permission::Action::View,
+        side,
+        case.state,
+        person.secretariat,
+    )
+    .is_err()
+    {
+        return Err(Error::NotFound);
+    }
     let unit = opening_unit(catalog, case, side);
     let opened = open_case(app, catalog, case, &unit).await?;
     app.audit(AuditEntry {

@@ -19,6 +19,17 @@ pub const MARKING: &str = "Unntatt offentlighet, jf. offentleglova § 13 og hels
 /// # Errors
 /// When the case does not open, or the audit row cannot be written.
 pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side) -> Result<Vec<u8>, Error> {
+    // Need-to-know: the secretariat exports only what it may read.
+    if samavvik_core::permission::check(
+        samavvik_core::permission::Action::Export,
+        side,
+        case.state,
+        person.secretariat,
+    )
+    .is_err()
+    {
+        return Err(Error::NotFound);
+    }
     let catalog = app.catalog.current();
     let unit = opening_unit(&catalog, case, side);
     let opened = open_case(app, &catalog, case, &unit).await?;

@@ -224,7 +224,7 @@ pub async fn add(app: &App, case: &CaseRecord, text: &str) -> Result<Result<(), 
     Ok(Ok(()))
 }
 
-/// The addition as a sealed note to both units (and the secretariat).
+/// The addition as a sealed note to both units (and the secretariat if asked for help).
 async fn seal_addition(
     app: &App,
     catalog: &Catalog,
@@ -232,10 +232,7 @@ async fn seal_addition(
     text: String,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<NewSealedItem, Error> {
-    let triage = catalog.directory.triage_unit().id.clone();
-    let recipients = catalog
-        .keyring
-        .recipients_for(&[&case.sender_unit, &case.receiver_unit, &triage]);
+    let recipients = crate::cases::reader_recipients(catalog, case, &case.receiver_unit);
     let note = HandlingNote::new(
         case.number,
         NoteKind::ReporterAddition.slug(),

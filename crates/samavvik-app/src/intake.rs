@@ -152,10 +152,11 @@ pub async fn store_draft(
     let build = |number: CaseNumber| async move {
         let dir = &catalog.directory;
         let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
-        let recipients =
-            catalog
-                .keyring
-                .recipients_for(&[&report.clear.sender_unit, &decision.unit, &dir.triage_unit().id]);
+        // Need-to-know: the sending and the receiving unit (the triage unit
+        // when the case goes to triage), not the secretariat otherwise.
+        let recipients = catalog
+            .keyring
+            .recipients_for(&[&report.clear.sender_unit, &decision.unit]);
         let content = SealedContent::new(number, report.sealed);
         let sealed = app
             .cpu(move || samavvik_seal::seal(&content, &recipients))

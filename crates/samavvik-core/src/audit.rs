@@ -31,6 +31,12 @@ pub enum AuditAction {
     RateLimited,
     /// Opened a follow-up link that leads nowhere.
     FollowUpRefused,
+    /// Asked the secretariat for help with a case: it was sealed to the
+    /// secretariat too (detail: the reason is in the sealed note, not here).
+    SecretariatHelp,
+    /// `samavvik keys unwrap-secretariat` sealed a case again without the
+    /// secretariat (actor: the command).
+    SecretariatUnwrapped,
 }
 
 impl AuditAction {
@@ -56,6 +62,8 @@ impl AuditAction {
         AuditAction::CsrfFailed,
         AuditAction::RateLimited,
         AuditAction::FollowUpRefused,
+        AuditAction::SecretariatHelp,
+        AuditAction::SecretariatUnwrapped,
     ];
 
     /// The stored text: `denied`, `view-sealed`, `transition:<slug>`,
@@ -87,6 +95,8 @@ impl AuditAction {
             AuditAction::CsrfFailed => "csrf-failed",
             AuditAction::RateLimited => "rate-limited",
             AuditAction::FollowUpRefused => "follow-up-refused",
+            AuditAction::SecretariatHelp => "secretariat-help",
+            AuditAction::SecretariatUnwrapped => "secretariat-unwrapped",
         }
     }
 
@@ -122,6 +132,8 @@ mod tests {
                 "csrf-failed",
                 "rate-limited",
                 "follow-up-refused",
+                "secretariat-help",
+                "secretariat-unwrapped",
             ]
             .map(String::from),
         );

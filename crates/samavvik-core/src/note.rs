@@ -1,8 +1,9 @@
 //! The kinds of sealed handling notes, and who besides the two units may
 //! read each kind.
 //!
-//! Every note is sealed to the sending unit, the receiving unit and the
-//! secretariat's triage, so both sides of a case read every note. What
+//! Every note is sealed to the sending unit and the receiving unit (and to
+//! the secretariat only where it may read the case: in its triage, or asked
+//! for help), so both sides of a case read every note. What
 //! varies by kind is whether the *reporter* reads it on the private
 //! follow-up page; that rule lives in [`NoteKind::reporter_reads`] and
 //! nowhere else.
@@ -29,6 +30,8 @@ pub enum NoteKind {
     Withdraw,
     /// The sender's leader's supplement when forwarding.
     Supplement,
+    /// Why a party asked the secretariat for help (the case was sealed to it).
+    SecretariatHelp,
 }
 
 /// Whether the reporter reads a note of some kind on the follow-up page.
@@ -53,6 +56,7 @@ impl NoteKind {
         NoteKind::Returned,
         NoteKind::Withdraw,
         NoteKind::Supplement,
+        NoteKind::SecretariatHelp,
     ];
 
     /// What a note of unknown kind is called on the case page.
@@ -70,6 +74,7 @@ impl NoteKind {
             NoteKind::Returned => "returned",
             NoteKind::Withdraw => "withdraw",
             NoteKind::Supplement => "supplement",
+            NoteKind::SecretariatHelp => "secretariat-help",
         }
     }
 
@@ -90,6 +95,7 @@ impl NoteKind {
             NoteKind::Returned => "Sendt tilbake til melder",
             NoteKind::Withdraw => "Begrunnelse for tilbaketrekking",
             NoteKind::Supplement => "Supplement fra nærmeste leder",
+            NoteKind::SecretariatHelp => "Sekretariatet bedt om hjelp",
         }
     }
 
@@ -111,7 +117,8 @@ impl NoteKind {
             | NoteKind::Reopen
             | NoteKind::Message
             | NoteKind::ReporterAddition
-            | NoteKind::Supplement => ReporterReads::Never,
+            | NoteKind::Supplement
+            | NoteKind::SecretariatHelp => ReporterReads::Never,
         }
     }
 
@@ -157,7 +164,8 @@ mod tests {
                 "reporter-addition",
                 "returned",
                 "withdraw",
-                "supplement"
+                "supplement",
+                "secretariat-help"
             ]
         );
         for &k in NoteKind::ALL {

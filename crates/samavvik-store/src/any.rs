@@ -326,6 +326,14 @@ impl crate::HandlingStore for AnyStore {
     async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<crate::SealedItem>> {
         delegate!(self.sealed_items(number))
     }
+
+    async fn all_case_numbers(&self) -> Result<Vec<CaseNumber>> {
+        delegate!(self.all_case_numbers())
+    }
+
+    async fn reseal_case(&self, number: CaseNumber, resealed: &[(crate::SealedRef, crate::Ciphertext)]) -> Result<()> {
+        delegate!(self.reseal_case(number, resealed))
+    }
 }
 
 impl crate::DeadlineStore for AnyStore {

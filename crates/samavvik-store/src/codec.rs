@@ -137,6 +137,7 @@ pub(crate) struct CaseRow {
     routing_explanation: String,
     ack_deadline: NaiveDate,
     answer_deadline: NaiveDate,
+    secretariat_help_at: Option<Ts>,
 }
 
 impl CaseRow {
@@ -170,6 +171,7 @@ impl CaseRow {
             routing_explanation: self.routing_explanation,
             ack_deadline: self.ack_deadline,
             answer_deadline: self.answer_deadline,
+            secretariat_help_at: self.secretariat_help_at.map(Ts::into_inner),
         })
     }
 }

@@ -136,6 +136,11 @@ pub struct TransitionWrite {
     pub clear_closed_at: bool,
     pub clear_acknowledged_and_answered: bool,
     pub reroute: Option<Reroute>,
+    /// Every sealed document sealed again to more readers (asking the
+    /// secretariat for help); checked like a reroute's. Empty: unchanged.
+    pub resealed: Vec<(SealedRef, Ciphertext)>,
+    /// Records that a party asked the secretariat for help (at the event's time).
+    pub secretariat_help: bool,
     /// New (acknowledge, answer) deadlines, e.g. when a reviewed report is
     /// sent on and its deadlines start. A reroute's own deadlines win.
     pub deadlines: Option<(NaiveDate, NaiveDate)>,
@@ -160,6 +165,8 @@ impl TransitionWrite {
             clear_closed_at: false,
             clear_acknowledged_and_answered: false,
             reroute: None,
+            resealed: Vec::new(),
+            secretariat_help: false,
             deadlines: None,
             new_items: Vec::new(),
             measures: None,
@@ -233,4 +240,12 @@ pub trait HandlingStore {
     /// The case's sealed items, oldest first. An unknown case is
     /// [`crate::StoreError::NotFound`].
     async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<SealedItem>>;
+    /// Replaces every sealed document of case `number` (report and notes)
+    /// with `resealed`, in one transaction, without an event: the same
+    /// content sealed to fewer readers (`samavvik keys unwrap-secretariat`).
+    /// Refused unless `resealed` names exactly the case's documents, so a
+    /// note added meanwhile is never lost.
+    async fn reseal_case(&self, number: CaseNumber, resealed: &[(SealedRef, Ciphertext)]) -> Result<()>;
+    /// Every case number, oldest case first (for commands that walk all cases).
+    async fn all_case_numbers(&self) -> Result<Vec<CaseNumber>>;
 }

@@ -11,11 +11,11 @@ macro_rules! impl_handling_store {
             use $crate::codec::{self, CaseRow, Ts};
             use $crate::engine::{Conn, Engine};
             use $crate::handling::{
-                AuditEntry, AuditFilter, CaseFilter, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
+                AuditEntry, AuditFilter, CaseFilter, HandlingStore, NewSealedItem, SealedItem, SealedRef,
                 TransitionWrite,
             };
             use $crate::handling_sql::{self as q, AuditRow, ItemRow, bind_args};
-            use $crate::{CaseRecord, NewMailJob, Result, TokenHash};
+            use $crate::{CaseRecord, Ciphertext, NewMailJob, Result, TokenHash};
 
             impl HandlingStore for $engine {
                 async fn create_login_token(
@@ -203,7 +203,10 @@ macro_rules! impl_handling_store {
                     }
                     if let Some(r) = &w.reroute {
                         // An error return drops `tx`, which rolls everything back.
-                        Self::reseal(&mut tx, w.number, id, r).await?;
+                        Self::reseal(&mut tx, w.number, id, &r.resealed).await?;
+                    }
+                    if !w.resealed.is_empty() {
+                        Self::reseal(&mut tx, w.number, id, &w.resealed).await?;
                     }
                     Self::insert_event(&mut tx, id, &w.event).await?;
                     for item in &w.new_items {
@@ -230,6 +233,21 @@ macro_rules! impl_handling_store {
                     Self::insert_mail(&mut tx, Some(case_id), mail, item.at).await?;
                     tx.commit().await?;
                     Ok(item_id)
+                }
+
+                async fn all_case_numbers(&self) -> Result<Vec<CaseNumber>> {
+                    let rows: Vec<String> = sqlx::query_scalar("SELECT case_number FROM cases ORDER BY id")
+                        .fetch_all(self.read_pool())
+                        .await?;
+                    rows.iter().map(|n| codec::case_number(n)).collect()
+                }
+
+                async fn reseal_case(&self, number: CaseNumber, resealed: &[(SealedRef, Ciphertext)]) -> Result<()> {
+                    let mut tx = self.write().await?;
+                    let id = Self::require_case(&mut tx, number).await?;
+                    Self::reseal(&mut tx, number, id, resealed).await?;
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 async fn sealed_items(&self, number: CaseNumber) -> Result<Vec<SealedItem>> {
@@ -263,14 +281,20 @@ macro_rules! impl_handling_store {
                         .bind(r.map(|r| r.answer_deadline).or(w.deadlines.map(|d| d.1)))
                         .bind(r.map(|r| r.receiver_org.as_str()))
                         .bind(r.map(|r| r.direction.slug()))
+                        .bind(w.secretariat_help)
                         .fetch_optional(&mut *tx)
                         .await?)
                 }
 
                 /// Replaces every sealed document of case row `id` with its
-                /// resealed ciphertext, after checking that `r` names exactly
+                /// resealed ciphertext, after checking that `resealed` names exactly
                 /// those documents (`handling_sql::check_reseal`).
-                async fn reseal(tx: &mut Conn<Self>, number: CaseNumber, id: i64, r: &Reroute) -> Result<()> {
+                async fn reseal(
+                    tx: &mut Conn<Self>,
+                    number: CaseNumber,
+                    id: i64,
+                    resealed: &[(SealedRef, Ciphertext)],
+                ) -> Result<()> {
                     let has_document: i64 = sqlx::query_scalar(q::HAS_DOCUMENT)
                         .bind(id)
                         .fetch_one(&mut *tx)
@@ -279,8 +303,8 @@ macro_rules! impl_handling_store {
                         .bind(id)
                         .fetch_all(&mut *tx)
                         .await?;
-                    q::check_reseal(number, &r.resealed, has_document > 0, item_ids)?;
-                    for (what, sealed) in &r.resealed {
+                    q::check_reseal(number, resealed, has_document > 0, item_ids)?;
+                    for (what, sealed) in resealed {
                         match what {
                             SealedRef::Report => sqlx::query(q::RESEAL_DOCUMENT).bind(id).bind(&sealed.0),
                             SealedRef::Item(item) => sqlx::query(q::RESEAL_ITEM).bind(*item).bind(id).bind(&sealed.0),

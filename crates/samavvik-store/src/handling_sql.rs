@@ -53,7 +53,8 @@ pub(crate) const TRANSITION: &str = "UPDATE cases SET state = $3, updated_at = $
      ack_deadline = COALESCE($13, ack_deadline), \
      answer_deadline = COALESCE($14, answer_deadline), \
      receiver_org = COALESCE($15, receiver_org), \
-     direction = COALESCE($16, direction) \
+     direction = COALESCE($16, direction), \
+     secretariat_help_at = CASE WHEN $17 THEN $4 ELSE secretariat_help_at END \
      WHERE case_number = $1 AND state = $2 RETURNING id";
 
 pub(crate) const ITEM_IDS: &str = "SELECT id FROM case_items WHERE case_id = $1";

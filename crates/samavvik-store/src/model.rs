@@ -76,6 +76,7 @@ impl NewCase {
             routing_explanation: self.routing_explanation.clone(),
             ack_deadline: self.ack_deadline,
             answer_deadline: self.answer_deadline,
+            secretariat_help_at: None,
         }
     }
 }
@@ -130,6 +131,9 @@ pub struct CaseRecord {
     pub routing_explanation: String,
     pub ack_deadline: NaiveDate,
     pub answer_deadline: NaiveDate,
+    /// When one of the two parties asked the secretariat for help, so the
+    /// case was sealed to the secretariat too (need-to-know); `None`: never.
+    pub secretariat_help_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -91,6 +91,8 @@ fn transition(number: CaseNumber, from: CaseState, to: CaseState, at: DateTime<U
         clear_closed_at: false,
         clear_acknowledged_and_answered: false,
         reroute: None,
+        resealed: Vec::new(),
+        secretariat_help: false,
         deadlines: None,
         new_items: Vec::new(),
         measures: None,

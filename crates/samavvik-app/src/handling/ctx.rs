@@ -59,7 +59,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// Seals a note to the case's current readers (sender, receiver, secretariat).
+    /// Seals a note to the case's current readers (sender, receiver, and the
+    /// secretariat if asked for help: `crate::cases::readers`).
     pub(super) async fn note(
         &self,
         kind: NoteKind,
@@ -68,18 +69,14 @@ impl Ctx<'_> {
         receiver: &UnitId,
         share_chosen: bool,
     ) -> Result<NewSealedItem, Error> {
-        let triage = self.catalog.directory.triage_unit().id.clone();
-        let recipients = self
-            .catalog
-            .keyring
-            .recipients_for(&[&self.case.sender_unit, receiver, &triage]);
+        let recipients = crate::cases::reader_recipients(self.catalog, self.case, receiver);
         let shareable = kind.shareable(share_chosen);
         // Kind, flag, case and author are sealed with the text, so a changed
         // clear column is caught when the note is opened.
         let author = match self.side {
             Side::Sender => self.case.sender_unit.clone(),
             Side::Receiver => self.case.receiver_unit.clone(),
-            Side::Secretariat => triage.clone(),
+            Side::Secretariat | Side::Oversight => self.catalog.directory.triage_unit().id.clone(),
         };
         let note = HandlingNote::new(self.case.number, kind.slug(), shareable, author, text, measures);
         let ct = self

@@ -23,7 +23,7 @@ impl Ctx<'_> {
             .await?;
         let other = match self.side {
             Side::Sender => self.unit_addresses(&self.case.receiver_unit, false),
-            Side::Receiver | Side::Secretariat => self.unit_addresses(&self.case.sender_unit, false),
+            Side::Receiver | Side::Secretariat | Side::Oversight => self.unit_addresses(&self.case.sender_unit, false),
         };
         let notice = self.notice(&self.case.receiver_unit, self.case.ack_deadline);
         let mail = self.mail_to(other, TEMPLATE_NEW_MESSAGE, &notice);

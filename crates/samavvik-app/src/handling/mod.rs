@@ -24,6 +24,7 @@ const MEASURE_ROWS: usize = 3;
 
 mod answer;
 mod ctx;
+mod help;
 mod message;
 mod reroute;
 mod review;
@@ -99,6 +100,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
                 Err(errors) => invalid(errors),
             });
         }
+        Action::AskSecretariat => return help::ask(&ctx).await,
         // Viewing and exporting are not form actions.
         Action::View | Action::Export => {
             return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));

@@ -12,7 +12,9 @@ use crate::mail::TEMPLATE_CASE_REROUTED;
 impl Ctx<'_> {
     /// Sends the case to another unit. Every sealed document is opened with
     /// the key of the side acting and sealed again to the new readers, so
-    /// the previous receiving unit cannot open the case from now on.
+    /// the previous receiving unit cannot open the case from now on (nor
+    /// the secretariat, when it sends a case on from its triage and no
+    /// party has asked it for help).
     pub(super) async fn reroute(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
         let mut errors = Errors::new();
         let reason = self.required_text("reroute_reason", "Skriv hvorfor saken sendes videre.", &mut errors);
@@ -44,11 +46,7 @@ impl Ctx<'_> {
             &opening_unit(self.catalog, self.case, self.side),
         )
         .await?;
-        let triage = self.catalog.directory.triage_unit().id.clone();
-        let recipients = self
-            .catalog
-            .keyring
-            .recipients_for(&[&self.case.sender_unit, &target.id, &triage]);
+        let recipients = crate::cases::reader_recipients(self.catalog, self.case, &target.id);
         let report = opened.report;
         let notes: Vec<(i64, Vec<u8>)> = opened
             .notes

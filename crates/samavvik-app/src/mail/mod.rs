@@ -50,6 +50,8 @@ pub const TEMPLATE_CASE_ANSWERED: &str = "case_answered";
 pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
 pub const TEMPLATE_DEADLINE_REMINDER: &str = "deadline_reminder";
 pub const TEMPLATE_DEADLINE_ESCALATION: &str = "deadline_escalation";
+/// To the secretariat: a party asked for its help with a case.
+pub const TEMPLATE_SECRETARIAT_HELP: &str = "secretariat_help";
 /// To the reporter (if they gave an address): the report was returned,
 /// sent on, answered or closed (`Notice::stage`), without content.
 pub const TEMPLATE_REPORTER_STATUS: &str = "reporter_status";

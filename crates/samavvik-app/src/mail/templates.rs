@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "review_requested",
     "deadline_reminder",
     "deadline_escalation",
+    "secretariat_help",
     "reporter_status",
     "review_resubmitted",
     "follow_up_link",

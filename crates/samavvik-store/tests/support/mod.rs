@@ -309,5 +309,6 @@ pub fn expected_record(case: &NewCase) -> CaseRecord {
         routing_explanation: case.routing_explanation.clone(),
         ack_deadline: case.ack_deadline,
         answer_deadline: case.answer_deadline,
+        secretariat_help_at: None,
     }
 }

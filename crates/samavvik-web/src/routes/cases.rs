@@ -166,6 +166,9 @@ pub async fn render_case(
     {
         return render_shredded(state, headers, person, case, &catalog, at).await;
     }
+    if side == Side::Oversight {
+        return super::case_oversight::render_oversight(state, headers, person, case, errors, values, status).await;
+    }
     let opened = view(state, &catalog, person, case, side).await?;
     let today = state.clock.today_oslo();
     let (ack_late, answer_late) = overdue(case, today);
@@ -200,6 +203,9 @@ pub async fn render_case(
         "return": t(Transition::ReturnToReporter),
         "withdraw": t(Transition::Withdraw),
         "message": may(Action::Message),
+        "ask_secretariat": may(Action::AskSecretariat)
+            && case.secretariat_help_at.is_none()
+            && case.receiver_unit != catalog.directory.triage_unit().id,
     });
     let reroute_targets: Vec<Value> = reroute_targets(&catalog, case, today, state.settings.scope.kommune_to_kommune)
         .into_iter()
@@ -226,6 +232,7 @@ pub async fn render_case(
             "ack_late": ack_late,
             "answer_late": answer_late,
             "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
+            "secretariat_help": case.secretariat_help_at.map(oslo),
         },
         "report": {
             "description": r.description,

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod audit;
 pub mod case_actions;
 pub mod case_export;
+pub mod case_oversight;
 pub mod cases;
 pub mod follow_up;
 pub mod form;
