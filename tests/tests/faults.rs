@@ -20,12 +20,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use samavvik_app::mail::{WorkerHandle, spawn_worker};
 use samavvik_store::{AnyStore, Store};
 use samavvik_tests::proxy::{Mode, Proxy};
-use samavvik_tests::server::directory_without_review;
+use samavvik_tests::server::{directory_without_review, hidden};
 use samavvik_tests::{Engine, SmtpSink, TestApp, canary, eventually, valid_report};
 use sqlx::Connection;
 use tokio::task::JoinHandle;
@@ -37,7 +38,11 @@ samavvik_tests::on_both_engines!(
     two_workers_with_a_slow_relay_never_share_a_mail,
     smtp_that_never_answers_is_given_up_on_and_retried,
     database_that_cannot_be_written_answers_at_once_and_recovers,
+    serve_and_worker_killed_under_load_lose_nothing,
 );
+
+#[path = "faults/processes.rs"]
+mod processes;
 
 /// Notifications per report in a directory without review: the
 /// receiver's postmottak and leader, and the sender's leader.
@@ -164,21 +169,30 @@ async fn execute(app: &TestApp, sql: &str) {
 }
 
 /// A trigger that makes every "mark sent" fail, as a database that breaks
-/// off right after the relay accepted would.
-async fn refuse_marks(app: &TestApp) {
+/// off right after the relay accepted would. The refusal names `tag`, so
+/// the test can count its own refusals in the log (see [`refusals`]).
+async fn refuse_marks(app: &TestApp, tag: &str) {
     let sql = match app.engine {
-        Engine::Sqlite => {
+        Engine::Sqlite => format!(
             "CREATE TRIGGER refuse_mark BEFORE UPDATE OF status ON mail_outbox \
-             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'fault injected: mark refused'); END"
-        }
-        Engine::Postgres => {
+             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'fault injected: mark refused {tag}'); END"
+        ),
+        Engine::Postgres => format!(
             "CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'fault injected: mark refused'; END $$ ;; \
+             $$ BEGIN RAISE EXCEPTION 'fault injected: mark refused {tag}'; END $$ ;; \
              CREATE TRIGGER refuse_mark BEFORE UPDATE ON mail_outbox FOR EACH ROW \
              WHEN (NEW.status = 'sent') EXECUTE FUNCTION refuse_mark()"
-        }
+        ),
     };
-    execute(app, sql).await;
+    execute(app, &sql).await;
+}
+
+/// How many marks refused with `tag` the worker has logged and retried.
+fn refusals(tag: &str) -> usize {
+    samavvik_tests::logs::text()
+        .lines()
+        .filter(|l| l.contains("marking it sent failed; retrying") && l.contains(tag))
+        .count()
 }
 
 async fn allow_marks(app: &TestApp) {
@@ -245,7 +259,7 @@ async fn crash_between_accept_and_mark_repeats_exactly_that_mail(engine: Engine)
         return;
     };
     let receipted = submit(&app, 1).await.len();
-    refuse_marks(&app).await;
+    refuse_marks(&app, &canary("mark")).await;
     let (_, first) = worker(&app, app.store().clone());
     assert!(
         eventually(20, async || deliveries(&sink).len() == 1).await,
@@ -276,15 +290,20 @@ async fn mark_failing_after_send_is_retried_not_resent(engine: Engine) {
         return;
     };
     let receipted = submit(&app, 2).await.len();
-    refuse_marks(&app).await;
+    let tag = canary("mark");
+    refuse_marks(&app, &tag).await;
     let (w, task) = worker(&app, app.store().clone());
     let rows = receipted * MAILS_PER_REPORT;
     assert!(
         eventually(20, async || deliveries(&sink).len() == rows).await,
         "the relay accepts every mail"
     );
-    // A few rounds of failed marks.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Every mail's mark refused, and retried, at least twice.
+    assert!(
+        eventually(20, async || refusals(&tag) >= 2 * rows).await,
+        "the worker retries the refused marks: {} refusals logged",
+        refusals(&tag)
+    );
     assert_eq!(pending(&app).await, rows as u64, "no mark has committed");
     allow_marks(&app).await;
     let repeated = books_balance(&app, &sink, receipted).await;
@@ -542,4 +561,232 @@ async fn ready(app: &TestApp) -> (u16, String) {
         .expect("GET /helse/klar");
     let status = res.status().as_u16();
     (status, res.text().await.unwrap_or_default())
+}
+
+// ---- kill -9 of real processes ---------------------------------------------
+
+/// Reports the load submits in all; the server is killed after
+/// `KILL_SERVE_AFTER` receipts and the worker after `KILL_WORKER_AFTER`
+/// deliveries.
+const LOAD_REPORTS: usize = 24;
+const KILL_SERVE_AFTER: usize = 8;
+const KILL_WORKER_AFTER: usize = 12;
+/// Virtual users submitting side by side.
+const USERS: usize = 6;
+
+/// `kill -9` under load, on the real binary: `samavvik serve` and a
+/// separate `samavvik worker` run as processes against the test's database
+/// and the SMTP sink while six users submit reports side by side. The
+/// server is killed mid-load and started again (on a new port); the worker
+/// is killed mid-send and started again. A user whose POST dies with the
+/// server sends the same form again (same idempotency key), as the page
+/// tells them to. Then the books: every report receipted is stored once,
+/// every outbox row sent, distinct mails delivered = outbox rows, and at
+/// most one mail repeated — the worker sends one job at a time, so one
+/// crash can catch at most one mail between the relay's accept and the
+/// mark.
+async fn serve_and_worker_killed_under_load_lose_nothing(engine: Engine) {
+    let Some(binary) = processes::binary() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db_url = match engine {
+        Engine::Sqlite => format!("sqlite://{}/samavvik.db", tmp.path().display()),
+        Engine::Postgres => match samavvik_tests::db::fresh_postgres().await {
+            Some(url) => url,
+            None => return,
+        },
+    };
+    let sink = SmtpSink::start().await;
+    let env = process_env(tmp.path(), &db_url, sink.port);
+    let start_serve = || processes::Process::start(&binary, "serve", tmp.path(), &env);
+    let start_worker = || processes::Process::start(&binary, "worker", tmp.path(), &env);
+
+    let serve = start_serve();
+    let base = Arc::new(std::sync::RwLock::new(format!("http://{}", serve.listening(30).await)));
+    // The worker after the server has created and migrated the database.
+    let worker = start_worker();
+    let receipts = Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let users: Vec<_> = (0..USERS)
+        .map(|_| tokio::spawn(user(base.clone(), receipts.clone())))
+        .collect();
+    let receipted = || receipts.lock().expect("receipts").len();
+
+    assert!(
+        eventually(60, async || receipted() >= KILL_SERVE_AFTER).await,
+        "reports are receipted before the kill"
+    );
+    let before = receipted();
+    serve.kill9().await;
+    let serve = start_serve();
+    *base.write().expect("base") = format!("http://{}", serve.listening(30).await);
+
+    assert!(
+        eventually(60, async || deliveries(&sink).len() >= KILL_WORKER_AFTER).await,
+        "mail flows before the worker is killed"
+    );
+    worker.kill9().await;
+    let worker = start_worker();
+
+    let mut retried = 0;
+    for u in users {
+        retried += tokio::time::timeout(Duration::from_secs(120), u)
+            .await
+            .expect("every user is answered")
+            .expect("user task");
+    }
+    let numbers = receipts.lock().expect("receipts").clone();
+    eprintln!(
+        "{engine:?}: {} receipted ({before} before the server was killed), {retried} POSTs sent again after a dead connection",
+        numbers.len()
+    );
+
+    // The books, read from the database the processes wrote.
+    let store = samavvik_store::AnyStore::connect(&db_url).await.expect("connect");
+    let rows = numbers.len() * MAILS_PER_REPORT;
+    let settled = eventually(60, async || {
+        let c = store.counts().await.expect("counts");
+        c.mail_pending == 0 && deliveries(&sink).len() >= rows
+    })
+    .await;
+    let counts = store.counts().await.expect("counts");
+    let seen = deliveries(&sink);
+    assert!(settled, "the outbox drains: {counts:?}, {} delivered", seen.len());
+    assert_eq!(counts.cases as usize, numbers.len(), "receipted = stored, none twice");
+    for n in &numbers {
+        let number = n.parse().expect("a case number");
+        assert!(
+            store.case_by_number(number).await.expect("read").is_some(),
+            "{n} is stored"
+        );
+    }
+    assert_eq!(
+        (counts.mail_sent as usize, counts.mail_dead),
+        (rows, 0),
+        "every outbox row sent"
+    );
+    assert_eq!(seen.len(), rows, "distinct mails delivered = outbox rows");
+    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    eprintln!("{engine:?}: {rows} mails, {} delivered twice", repeated.len());
+    assert!(
+        repeated.len() <= 1 && repeated.iter().all(|(_, n)| **n == 2),
+        "at most the one mail caught between accept and mark arrives twice: {repeated:?}"
+    );
+
+    serve.stop().await;
+    worker.stop().await;
+    store.close().await;
+    sink.stop().await;
+    if engine == Engine::Postgres {
+        samavvik_tests::db::drop_postgres(&db_url).await;
+    }
+}
+
+/// The settings of the child processes, as `SAMAVVIK__…` variables: the
+/// test's database, keys, secret and directory (without review: three
+/// mails per report), mail to the sink, the worker one job at a time with
+/// the shortest lease it accepts, and no per-address limit (every user is
+/// 127.0.0.1).
+fn process_env(dir: &std::path::Path, db_url: &str, smtp_port: u16) -> Vec<(String, String)> {
+    let mut s = samavvik_app::settings::Settings::default();
+    s.directory.path = directory_without_review(dir);
+    s.keys.dir = dir.join("keys");
+    samavvik_app::keyring::generate_missing(&s, &s.keys.dir.clone()).expect("keys");
+    [
+        ("SERVER__BIND", "127.0.0.1:0".to_owned()),
+        ("SERVER__BASE_URL", "http://127.0.0.1".to_owned()),
+        ("SERVER__RUN_WORKER", "false".to_owned()),
+        ("DATABASE__URL", db_url.to_owned()),
+        ("DATABASE__ACQUIRE_TIMEOUT_SECS", "2".to_owned()),
+        ("DIRECTORY__PATH", s.directory.path.display().to_string()),
+        ("KEYS__DIR", s.keys.dir.display().to_string()),
+        ("SECURITY__SECRET_FILE", dir.join("secret.key").display().to_string()),
+        ("SECURITY__REPORTS_PER_CLIENT", "0".to_owned()),
+        ("MAIL__BACKEND", "smtp".to_owned()),
+        ("MAIL__SMTP_HOST", "127.0.0.1".to_owned()),
+        ("MAIL__SMTP_PORT", smtp_port.to_string()),
+        ("MAIL__SMTP_TLS", "none".to_owned()),
+        ("MAIL__SMTP_TIMEOUT_SECS", "1".to_owned()),
+        ("OUTBOX__BATCH_SIZE", "1".to_owned()),
+        ("OUTBOX__POLL_INTERVAL_MS", "100".to_owned()),
+        // Raised by the worker to 2 × 1 s + 2 s.
+        ("OUTBOX__LEASE_SECS", "1".to_owned()),
+        ("OUTBOX__BACKOFF_BASE_SECS", "1".to_owned()),
+        ("OUTBOX__BACKOFF_MAX_SECS", "1".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("SAMAVVIK__{k}"), v))
+    .collect()
+}
+
+/// One virtual user: opens the form and sends it, until the load has its
+/// reports. A request that dies with the server (connection refused or
+/// reset) is sent again, the same form to whatever address the server has
+/// now; any answer but a receipt fails the test. Returns how many POSTs
+/// were sent again.
+async fn user(
+    base: Arc<std::sync::RwLock<String>>,
+    receipts: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+) -> usize {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let url = |path: &str| format!("{}{path}", base.read().expect("base"));
+    let mut retried = 0;
+    while receipts.lock().expect("receipts").len() < LOAD_REPORTS {
+        let Ok(form) = client.get(url("/")).send().await else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let Ok(html) = form.text().await else { continue };
+        let fields = valid_report(
+            &hidden(&html, "csrf_token"),
+            &hidden(&html, "idempotency_key"),
+            &canary("K"),
+        );
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let started = Instant::now();
+        let page = loop {
+            let sent = client
+                .post(url("/meld"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    let Ok(page) = res.text().await else {
+                        retried += 1;
+                        continue;
+                    };
+                    assert_eq!(status, 200, "a receipt, not {status}: {page}");
+                    break page;
+                }
+                Err(_) => {
+                    retried += 1;
+                    assert!(started.elapsed() < Duration::from_secs(60), "the report is answered");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        };
+        receipts.lock().expect("receipts").insert(case_number_in(&page));
+    }
+    retried
+}
+
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
