@@ -14,6 +14,14 @@
 //!   unit and the secretariat see it once it has been sent on (not while it
 //!   is submitted, under the sender's review, or withdrawn before dispatch).
 //!   An action on a case the side cannot see is [`Refusal::NotYours`].
+//! - Need-to-know: the secretariat reads a case's content only while the
+//!   case is in its triage (it is then the receiver) or after one of the two
+//!   parties asked it for help. Otherwise a secretariat member is
+//!   [`Side::Oversight`]: the clear metadata (number, units, dates, state)
+//!   to follow up overdue cases, no content, no dialogue, no reroute (which
+//!   would need to open the case).
+//! - The sender side and the receiver side ask the secretariat for help
+//!   while the case is with the receiver and open.
 //! - The sender side forwards, returns to the reporter and withdraws.
 //! - The receiver side acknowledges, answers and closes.
 //! - The receiver side and the secretariat reroute.
@@ -36,12 +44,15 @@ pub enum Side {
     Sender,
     /// A leader of the unit the case is with now.
     Receiver,
-    /// The secretariat, which is neither (it opens with the triage unit's key).
+    /// The secretariat, which is neither (it opens with the triage unit's key),
+    /// on a case a party asked it for help with.
     Secretariat,
+    /// The secretariat on a case it was not asked about: clear metadata only.
+    Oversight,
 }
 
 impl Side {
-    pub const ALL: &'static [Side] = &[Side::Sender, Side::Receiver, Side::Secretariat];
+    pub const ALL: &'static [Side] = &[Side::Sender, Side::Receiver, Side::Secretariat, Side::Oversight];
 }
 
 /// Something a person may want to do with a case.
@@ -55,6 +66,8 @@ pub enum Action {
     View,
     /// Download the whole case as PDF for the records system.
     Export,
+    /// Ask the secretariat for help: the case is sealed to it too.
+    AskSecretariat,
 }
 
 impl Action {
@@ -72,16 +85,18 @@ impl Action {
         Action::Message,
         Action::View,
         Action::Export,
+        Action::AskSecretariat,
     ];
 
     /// The form's `action` value (and the key of the case page's button):
-    /// the transition's slug, "message", "view" or "export".
+    /// the transition's slug, "message", "view", "export" or "ask-secretariat".
     pub fn slug(self) -> &'static str {
         match self {
             Action::Transition(t) => t.slug(),
             Action::Message => "message",
             Action::View => "view",
             Action::Export => "export",
+            Action::AskSecretariat => "ask-secretariat",
         }
     }
 
@@ -130,15 +145,25 @@ fn sent_on(state: CaseState) -> bool {
 /// How a person relates to a case in `state`, or `None` if they may not see
 /// it. The receiving side wins over the secretariat, and both over the
 /// sending side, once the case is sent on; before that only the sending
-/// unit's leaders see it.
-pub fn side(state: CaseState, leads_sender: bool, leads_receiver: bool, secretariat_member: bool) -> Option<Side> {
+/// unit's leaders see it. `secretariat_asked`: a party asked the
+/// secretariat for help, so it may read the case; if not, a secretariat
+/// member who does not lead the sending unit sees the clear metadata only.
+pub fn side(
+    state: CaseState,
+    leads_sender: bool,
+    leads_receiver: bool,
+    secretariat_member: bool,
+    secretariat_asked: bool,
+) -> Option<Side> {
     let sent_on = sent_on(state);
     if sent_on && leads_receiver {
         Some(Side::Receiver)
-    } else if sent_on && secretariat_member {
+    } else if sent_on && secretariat_member && secretariat_asked {
         Some(Side::Secretariat)
     } else if leads_sender {
         Some(Side::Sender)
+    } else if sent_on && secretariat_member {
+        Some(Side::Oversight)
     } else {
         None
     }
@@ -163,7 +188,8 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
             Action::Transition(T::Acknowledge | T::Answer | T::Close) => side == Side::Receiver,
             Action::Transition(T::Reroute) => matches!(side, Side::Receiver | Side::Secretariat),
             Action::Transition(T::Reopen) => secretariat_member,
-            Action::Message | Action::View | Action::Export => true,
+            Action::Message | Action::View | Action::Export => side != Side::Oversight,
+            Action::AskSecretariat => matches!(side, Side::Sender | Side::Receiver),
         };
     if !role {
         return Err(Refusal::NotYours);
@@ -171,6 +197,7 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
     let now = match action {
         Action::Transition(t) => state.apply(t).is_ok(),
         Action::Message => state.is_open(),
+        Action::AskSecretariat => state.is_open(),
         Action::View | Action::Export => true,
     };
     if now { Ok(()) } else { Err(Refusal::WrongState) }

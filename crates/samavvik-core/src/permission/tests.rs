@@ -7,7 +7,7 @@ use super::*;
 /// [`Action::ALL`] order; a column per state in [`CaseState::ALL`] order
 /// (submitted, sender_review, dispatched, acknowledged, answered, closed,
 /// withdrawn). `o` allowed, `n` [`Refusal::NotYours`], `s` [`Refusal::WrongState`].
-const EXPECTED: &[(Side, bool, [&str; 12])] = &[
+const EXPECTED: &[(Side, bool, [&str; 13])] = &[
     (
         Side::Sender,
         false,
@@ -24,6 +24,7 @@ const EXPECTED: &[(Side, bool, [&str; 12])] = &[
             "message       s s o o o s s",
             "view          o o o o o o o",
             "export        o o o o o o o",
+            "ask-secretariat s s o o o s s",
         ],
     ),
     (
@@ -42,6 +43,7 @@ const EXPECTED: &[(Side, bool, [&str; 12])] = &[
             "message       s s o o o s s",
             "view          o o o o o o o",
             "export        o o o o o o o",
+            "ask-secretariat s s o o o s s",
         ],
     ),
     (
@@ -60,6 +62,7 @@ const EXPECTED: &[(Side, bool, [&str; 12])] = &[
             "message       n n o o o s n",
             "view          n n o o o o n",
             "export        n n o o o o n",
+            "ask-secretariat n n o o o s n",
         ],
     ),
     (
@@ -78,6 +81,7 @@ const EXPECTED: &[(Side, bool, [&str; 12])] = &[
             "message       n n o o o s n",
             "view          n n o o o o n",
             "export        n n o o o o n",
+            "ask-secretariat n n o o o s n",
         ],
     ),
     (
@@ -96,6 +100,7 @@ const EXPECTED: &[(Side, bool, [&str; 12])] = &[
             "message       n n o o o s n",
             "view          n n o o o o n",
             "export        n n o o o o n",
+            "ask-secretariat n n n n n n n",
         ],
     ),
     (
@@ -114,6 +119,45 @@ const EXPECTED: &[(Side, bool, [&str; 12])] = &[
             "message       n n o o o s n",
             "view          n n o o o o n",
             "export        n n o o o o n",
+            "ask-secretariat n n n n n n n",
+        ],
+    ),
+    (
+        Side::Oversight,
+        false,
+        [
+            "start-review  n n n n n n n",
+            "forward       n n n n n n n",
+            "return        n n n n n n n",
+            "withdraw      n n n n n n n",
+            "acknowledge   n n n n n n n",
+            "reroute       n n n n n n n",
+            "answer        n n n n n n n",
+            "close         n n n n n n n",
+            "reopen        n n n n n n n",
+            "message       n n n n n n n",
+            "view          n n n n n n n",
+            "export        n n n n n n n",
+            "ask-secretariat n n n n n n n",
+        ],
+    ),
+    (
+        Side::Oversight,
+        true,
+        [
+            "start-review  n n n n n n n",
+            "forward       n n n n n n n",
+            "return        n n n n n n n",
+            "withdraw      n n n n n n n",
+            "acknowledge   n n n n n n n",
+            "reroute       n n n n n n n",
+            "answer        n n n n n n n",
+            "close         n n n n n n n",
+            "reopen        n n s s s o n",
+            "message       n n n n n n n",
+            "view          n n n n n n n",
+            "export        n n n n n n n",
+            "ask-secretariat n n n n n n n",
         ],
     ),
 ];
@@ -184,31 +228,55 @@ fn an_allowed_transition_is_one_the_lifecycle_allows() {
 #[test]
 fn who_sees_a_case() {
     use CaseState as S;
-    // (state, leads sender, leads receiver, secretariat) -> side
+    // (state, leads sender, leads receiver, secretariat member, secretariat asked) -> side
     for &state in CaseState::ALL {
         let sent_on = !matches!(state, S::Submitted | S::SenderReview | S::Withdrawn);
-        assert_eq!(side(state, false, false, false), None);
-        assert_eq!(side(state, true, false, false), Some(Side::Sender));
+        for asked in [false, true] {
+            assert_eq!(side(state, false, false, false, asked), None);
+            assert_eq!(side(state, true, false, false, asked), Some(Side::Sender));
+            assert_eq!(
+                side(state, true, true, true, asked),
+                Some(if sent_on { Side::Receiver } else { Side::Sender })
+            );
+            assert_eq!(
+                side(state, false, true, false, asked),
+                sent_on.then_some(Side::Receiver)
+            );
+        }
+        // Asked for help, the secretariat reads the case (even a member who
+        // also leads the sending unit acts as the secretariat).
         assert_eq!(
-            side(state, true, true, true),
-            Some(if sent_on { Side::Receiver } else { Side::Sender })
-        );
-        assert_eq!(
-            side(state, true, false, true),
+            side(state, true, false, true, true),
             Some(if sent_on { Side::Secretariat } else { Side::Sender })
         );
-        assert_eq!(side(state, false, true, false), sent_on.then_some(Side::Receiver));
-        assert_eq!(side(state, false, false, true), sent_on.then_some(Side::Secretariat));
-        // Whoever `side` lets in may view the case.
-        for (s, r, m) in [
-            (true, false, false),
-            (false, true, false),
-            (false, false, true),
-            (true, true, true),
+        assert_eq!(
+            side(state, false, false, true, true),
+            sent_on.then_some(Side::Secretariat)
+        );
+        // Not asked: need-to-know. A member who leads the sending unit reads
+        // it as the sender; anyone else in the secretariat sees metadata only.
+        assert_eq!(side(state, true, false, true, false), Some(Side::Sender));
+        assert_eq!(
+            side(state, false, false, true, false),
+            sent_on.then_some(Side::Oversight)
+        );
+        // Whoever `side` lets in may view the case's content, except the
+        // secretariat on a case it was not asked about.
+        for (s, r, m, a) in [
+            (true, false, false, false),
+            (false, true, false, false),
+            (false, false, true, true),
+            (true, true, true, false),
         ] {
-            if let Some(who) = side(state, s, r, m) {
+            if let Some(who) = side(state, s, r, m, a) {
                 assert_eq!(check(Action::View, who, state, m), Ok(()));
             }
+        }
+        if sent_on {
+            assert_eq!(
+                check(Action::View, Side::Oversight, state, true),
+                Err(Refusal::NotYours)
+            );
         }
     }
 }
