@@ -25,7 +25,7 @@ mod tables;
 use tables::{HandlingSums, Pairs, small_hidden};
 
 /// Bumped whenever the JSON's shape changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Display names and order, from the directory. Ids missing here are shown as ids.
 #[derive(Clone, Debug, Default)]
@@ -444,7 +444,7 @@ pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
     for f in &stats.flows {
         let _ = writeln!(
             s,
-            "flow|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "flow|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             key(&f.flow),
             f.cases,
             f.ack_due,
@@ -454,7 +454,8 @@ pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
             f.answered,
             f.closed,
             f.open,
-            f.overdue
+            f.overdue,
+            f.withdrawn
         );
     }
     for d in &stats.days {
@@ -595,7 +596,10 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
         ),
         format!(
             "Datagrunnlag: siste registrerte tidspunkt blant periodens saker er {}. \
-             Status (åpen, forfalt) er vurdert ved utgangen av {}.",
+             Status (åpen, forfalt, trukket tilbake) er vurdert ved utgangen av {}. En sak er åpen bare hvis den \
+             er registrert senest den dagen og verken lukket eller trukket tilbake innen da. Saker som avsender \
+             har trukket tilbake, telles i antall saker og på en egen linje, men ikke som åpne eller forfalte og \
+             ikke i andelene innen frist.",
             p.cutoff.map_or("– (ingen saker)".to_owned(), |c| {
                 samavvik_core::deadline::format_date_nb(c.date_naive())
             }),
@@ -604,6 +608,10 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
         "Bare strukturerte, ikke-identifiserende felt er brukt: måned, avsender- og mottakerenhet, retning, \
          kategori, type, konsekvens, pasientgruppe, frister og tidspunkter for behandling, tiltakskategori. \
          Ingen fritekst, ingen enkeltsaker, ingen tid finere enn måned."
+            .into(),
+        "Saksnumre identifiserer saker; de teller dem ikke. Et nummer som ble tatt av en melding som så ikke ble \
+         lagret (et avbrudd eller en feil underveis), brukes aldri igjen, så nummerrekken kan ha hull. Alle antall \
+         i rapporten er talt fra sakene selv, aldri fra det høyeste saksnummeret."
             .into(),
         format!(
             "Prikking: antall fra 1 til {} vises som «<{t}». I en halvårsrapport kan «<{t}» også stå for null der \
@@ -614,7 +622,7 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
             "Sekundær prikking: flere celler skjules («x», alltid minst {t} saker) slik at ingen prikket celle kan \
              regnes ut. Kontrollen gjelder alle tabellene i rapporten sammen, årets tre standardrapporter (årsrapport \
              og begge halvår) sammen – enten de er publisert ennå eller ikke – og alle rapporter i registeret over \
-             publiserte rapporter. En revisor setter alle publiserte celler og summer inn i ett lineært \
+             publiserte rapporter. Samavvik setter alle publiserte celler og summer inn i ett lineært \
              likningssystem (lineær programmering, som Statistisk sentralbyrås GaussSuppression og tau-argus) og \
              regner ut minste og største verdi hver skjult celle kan ha: for «<{t}» må det fortsatt være mulig med \
              alle verdier fra 1 til {}, og for «x» minst {t} ulike verdier. En tabell som ikke kan beskyttes med \

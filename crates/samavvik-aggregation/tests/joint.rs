@@ -100,6 +100,7 @@ fn stats(cases: &[Case], period: Period) -> CaseStatistics {
             closed: 0,
             open: 0,
             overdue: 0,
+            withdrawn: 0,
         });
         e.cases += 1;
         e.ack_due += 1;

@@ -87,6 +87,7 @@ fn flow(direction: Direction, k: &str, u: &str, n: u64) -> FlowStats {
         closed: n - open,
         open,
         overdue: open / 2,
+        withdrawn: 0,
     }
 }
 

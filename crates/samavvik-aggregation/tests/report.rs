@@ -59,6 +59,7 @@ fn k2s(k: &str, u: &str, n: u64) -> FlowStats {
         closed: n,
         open: 0,
         overdue: 0,
+        withdrawn: 0,
     }
 }
 
@@ -282,7 +283,7 @@ fn csv_round_trips_to_the_json_numbers() {
     ];
     let r = build(&stats(flows), &params("2026"));
     let json: serde_json::Value = serde_json::from_str(&samavvik_aggregation::render::json(&r)).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2, "withdrawn cases got a column of their own");
     for (i, t) in r.tables.iter().enumerate() {
         let (_, text) = csv::table(t);
         let parsed = csv::parse(&text);
@@ -414,4 +415,27 @@ fn xlsx_round_trips_to_the_json_numbers() {
             }
         }
     }
+}
+
+/// Withdrawn cases are a line of their own in the open/overdue table (per
+/// receiving organisation), apart from the open and overdue ones.
+#[test]
+fn withdrawn_cases_are_their_own_column_not_open() {
+    let mut many = k2s("horten", "siv-med", 20);
+    (many.open, many.overdue, many.withdrawn) = (6, 5, 7);
+    let mut few = k2s("larvik", "siv-kir", 12);
+    (few.open, few.overdue, few.withdrawn) = (0, 0, 2);
+    let r = build(&stats(vec![many, few]), &params("2026"));
+    let t = table(&r, "apne-forfalte");
+    assert_eq!(t.columns, ["Åpne", "Forfalte", "Trukket tilbake"]);
+    let total = texts(t).pop().unwrap();
+    assert_eq!(total[0], "Totalt");
+    assert_eq!(total[1..], ["6", "5", "9"], "{:?}", texts(t));
+    assert!(t.note.as_deref().unwrap().contains("trukket tilbake"), "{:?}", t.note);
+    assert!(
+        r.methods
+            .iter()
+            .any(|m| m.contains("verken lukket eller trukket tilbake"))
+    );
+    assert_no_disclosure(&r);
 }

@@ -42,8 +42,10 @@ pub(crate) const INSERT_AUDIT: &str =
 /// The guarded state change. `$1` number, `$2` expected state, `$3` new
 /// state, `$4` now; `$5..$7` handling timestamps to set (NULL keeps),
 /// `$8` clear `closed_at`, `$9` clear acknowledged/answered (a set value
-/// wins over a clear); `$10..$16` the reroute columns (NULL keeps).
+/// wins over a clear); `$10..$16` the reroute columns (NULL keeps). A
+/// withdrawal also sets `withdrawn_at` to its event's time (migration 0011).
 pub(crate) const TRANSITION: &str = "UPDATE cases SET state = $3, updated_at = $4, \
+     withdrawn_at = CASE WHEN $3 = 'withdrawn' THEN $4 ELSE withdrawn_at END, \
      acknowledged_at = COALESCE($5, CASE WHEN $9 THEN NULL ELSE acknowledged_at END), \
      answered_at = COALESCE($6, CASE WHEN $9 THEN NULL ELSE answered_at END), \
      closed_at = COALESCE($7, CASE WHEN $8 THEN NULL ELSE closed_at END), \

@@ -105,6 +105,27 @@ macro_rules! flow_columns {
 }
 pub(crate) use flow_columns;
 
+/// Not withdrawn by the status instant `$3` (migration 0011): a withdrawn
+/// case is neither open, overdue nor due for a deadline.
+macro_rules! not_withdrawn {
+    () => {
+        "(withdrawn_at IS NULL OR withdrawn_at > $3)"
+    };
+}
+pub(crate) use not_withdrawn;
+
+/// Open at the status instant `$3`: registered by then, and neither closed
+/// nor withdrawn by then.
+macro_rules! open_at_status {
+    () => {
+        concat!(
+            "created_at <= $3 AND (closed_at IS NULL OR closed_at > $3) AND ",
+            $crate::sql::not_withdrawn!()
+        )
+    };
+}
+pub(crate) use open_at_status;
+
 /// The statistics statements of one engine.
 pub(crate) struct StatsSql {
     pub cutoff: &'static str,
@@ -129,19 +150,27 @@ macro_rules! stats_queries {
                 "SELECT event_month, ",
                 $crate::sql::flow_columns!(),
                 ", COUNT(*) AS cases, ",
-                "COUNT(*) FILTER (WHERE acknowledged_at <= $3 OR ack_deadline < $4) AS ack_due, ",
+                "COUNT(*) FILTER (WHERE ",
+                $crate::sql::not_withdrawn!(),
+                " AND (acknowledged_at <= $3 OR ack_deadline < $4)) AS ack_due, ",
                 "COUNT(*) FILTER (WHERE acknowledged_at <= $3 AND ",
                 $ack_date,
                 " <= ack_deadline) AS ack_in_time, ",
-                "COUNT(*) FILTER (WHERE answered_at <= $3 OR answer_deadline < $4) AS answer_due, ",
+                "COUNT(*) FILTER (WHERE ",
+                $crate::sql::not_withdrawn!(),
+                " AND (answered_at <= $3 OR answer_deadline < $4)) AS answer_due, ",
                 "COUNT(*) FILTER (WHERE answered_at <= $3 AND ",
                 $ans_date,
                 " <= answer_deadline) AS answer_in_time, ",
                 "COUNT(*) FILTER (WHERE answered_at <= $3) AS answered, ",
                 "COUNT(*) FILTER (WHERE closed_at <= $3) AS closed, ",
-                "COUNT(*) FILTER (WHERE closed_at IS NULL OR closed_at > $3) AS open, ",
-                "COUNT(*) FILTER (WHERE (closed_at IS NULL OR closed_at > $3) AND (answered_at IS NULL OR answered_at > $3) ",
-                "AND answer_deadline < $4) AS overdue ",
+                "COUNT(*) FILTER (WHERE ",
+                $crate::sql::open_at_status!(),
+                ") AS open, ",
+                "COUNT(*) FILTER (WHERE ",
+                $crate::sql::open_at_status!(),
+                " AND (answered_at IS NULL OR answered_at > $3) AND answer_deadline < $4) AS overdue, ",
+                "COUNT(*) FILTER (WHERE withdrawn_at <= $3) AS withdrawn ",
                 "FROM cases",
                 $crate::sql::in_period!(),
                 " GROUP BY event_month, ",

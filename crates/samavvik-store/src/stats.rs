@@ -94,21 +94,26 @@ impl Flow {
 }
 
 /// Counts of one flow in the period; "by status" means at `StatsQuery::status_at`.
+/// A case withdrawn by status counts in `cases` and `withdrawn` only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlowStats {
     pub flow: Flow,
     pub cases: u64,
-    /// Acknowledged by status, or its acknowledgement deadline has passed.
+    /// Not withdrawn, and acknowledged by status or its acknowledgement
+    /// deadline has passed.
     pub ack_due: u64,
     pub ack_in_time: u64,
-    /// Answered by status, or its answer deadline has passed.
+    /// Not withdrawn, and answered by status or its answer deadline has passed.
     pub answer_due: u64,
     pub answer_in_time: u64,
     pub answered: u64,
     pub closed: u64,
+    /// Registered by status, neither closed nor withdrawn by then.
     pub open: u64,
     /// Open, not answered, and the answer deadline has passed.
     pub overdue: u64,
+    /// Withdrawn by status (never open, overdue or due for a deadline).
+    pub withdrawn: u64,
 }
 
 /// What a count of days measures.
@@ -241,6 +246,7 @@ pub(crate) struct FlowStatsRow {
     closed: i64,
     open: i64,
     overdue: i64,
+    withdrawn: i64,
 }
 
 impl FlowStatsRow {
@@ -256,6 +262,7 @@ impl FlowStatsRow {
             closed: count(self.closed)?,
             open: count(self.open)?,
             overdue: count(self.overdue)?,
+            withdrawn: count(self.withdrawn)?,
         })
     }
 }
@@ -411,6 +418,7 @@ pub(crate) fn merge_flows(rows: Vec<FlowStats>) -> Vec<FlowStats> {
                 f.closed += r.closed;
                 f.open += r.open;
                 f.overdue += r.overdue;
+                f.withdrawn += r.withdrawn;
             }
         }
     }

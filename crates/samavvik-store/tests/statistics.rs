@@ -46,6 +46,7 @@ both!(
     empty_period_has_no_rows,
     synthetic_numbers_continue_the_sequence,
     handled_case_statistics_follow_transitions,
+    open_means_registered_and_not_closed_or_withdrawn_by_status,
     published_reports_are_recorded_oldest_first,
 );
 
@@ -187,6 +188,7 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
                 closed: 1,
                 open: 2,
                 overdue: 0,
+                withdrawn: 0,
             },
             FlowStats {
                 flow: s2k(),
@@ -199,6 +201,7 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
                 closed: 0,
                 open: 1,
                 overdue: 1,
+                withdrawn: 0,
             },
         ],
         days: vec![
@@ -242,14 +245,15 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
     assert_eq!(stats, expected);
 
     // Judged on 2 April: B's answer (5 April) has not happened yet but its
-    // deadline (1 April) has passed, so it counts as due; C's has not.
+    // deadline (1 April) has passed, so it counts as due; C's has not. E,
+    // registered on 29 June, is not open on 2 April: only B is.
     let early = StatsQuery {
         status_at: at(2026, 4, 2, 0),
         ..q
     };
     let stats = s.case_statistics(&early).await.unwrap();
     let f = &stats.flows[0];
-    assert_eq!((f.answered, f.open, f.answer_due, f.closed), (1, 2, 2, 1));
+    assert_eq!((f.answered, f.open, f.answer_due, f.closed), (1, 1, 2, 1));
     assert_eq!(stats.flows[1].overdue, 0, "answer deadline 1 May not passed on 2 April");
 }
 
@@ -289,28 +293,18 @@ async fn synthetic_numbers_continue_the_sequence<S: TestStore>(s: &S) {
 
 /// A transition that changes the state and the given handling timestamps.
 fn step(number: CaseNumber, from: CaseState, to: CaseState, at: DateTime<Utc>) -> TransitionWrite {
-    TransitionWrite {
+    TransitionWrite::new(
         number,
         from,
         to,
-        event: NewEvent {
+        NewEvent {
             at,
             actor: "u-0123abcd".into(),
             from_state: Some(from),
             to_state: to,
             reason: "test".into(),
         },
-        acknowledged_at: None,
-        answered_at: None,
-        closed_at: None,
-        clear_closed_at: false,
-        clear_acknowledged_and_answered: false,
-        reroute: None,
-        deadlines: None,
-        new_items: Vec::new(),
-        measures: None,
-        mail: Vec::new(),
-    }
+    )
 }
 
 /// A real case (not synthetic) through answer, close, reopen and reroute: the
@@ -406,6 +400,77 @@ async fn handled_case_statistics_follow_transitions<S: TestStore + HandlingStore
         Some(1)
     );
     assert_eq!(stats.flows[0].closed, 1);
+}
+
+/// The report's definitions (issue 19), judged at the end of 2026-H1: a
+/// case is open only if registered by then and neither closed nor
+/// withdrawn by then; a withdrawn case is counted on its own line and left
+/// out of open, overdue and the deadline counts. The withdrawal's time is
+/// its event's.
+async fn open_means_registered_and_not_closed_or_withdrawn_by_status<S: TestStore + HandlingStore>(s: &S) {
+    let number = |seq| CaseNumber::new(2026, seq).unwrap();
+    let t = |m, d, h| at(2026, m, d, h);
+    // A: dispatched in March and never handled: open and overdue.
+    let a = support::new_case(number(1));
+    // B: an event in June registered after the period ended (10 July).
+    let mut b = support::new_case(number(2));
+    b.created_at = t(7, 10, 9);
+    b.first_event.at = b.created_at;
+    b.event_month = month("2026-06");
+    b.ack_deadline = date(2026, 7, 15);
+    b.answer_deadline = date(2026, 8, 10);
+    // C: acknowledged in time, answered and closed after the period ended.
+    let c = support::new_case(number(3));
+    // D: withdrawn by the sender within the period; E: after it ended.
+    let mut d = support::new_case(number(4));
+    d.state = CaseState::Submitted;
+    let mut e = support::new_case(number(5));
+    e.state = CaseState::Submitted;
+    for case in [&a, &b, &c, &d, &e] {
+        s.insert_case(case).await.unwrap();
+    }
+    let mut w = step(c.number, CaseState::Dispatched, CaseState::Acknowledged, t(3, 15, 9));
+    w.acknowledged_at = Some(w.event.at);
+    assert!(s.apply_transition(&w).await.unwrap());
+    let mut w = step(c.number, CaseState::Acknowledged, CaseState::Answered, t(7, 3, 9));
+    w.answered_at = Some(w.event.at);
+    assert!(s.apply_transition(&w).await.unwrap());
+    let mut w = step(c.number, CaseState::Answered, CaseState::Closed, t(7, 5, 9));
+    w.closed_at = Some(w.event.at);
+    assert!(s.apply_transition(&w).await.unwrap());
+    let w = step(d.number, CaseState::Submitted, CaseState::Withdrawn, t(3, 20, 9));
+    assert!(s.apply_transition(&w).await.unwrap());
+    let w = step(e.number, CaseState::Submitted, CaseState::Withdrawn, t(7, 2, 9));
+    assert!(s.apply_transition(&w).await.unwrap());
+
+    let q = StatsQuery {
+        from: month("2026-01"),
+        to: month("2026-06"),
+        trend_from: month("2025-07"),
+        status_at: at(2026, 7, 1, 0),
+    };
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(stats.flows.len(), 1, "{:?}", stats.flows);
+    let f = &stats.flows[0];
+    assert_eq!(f.cases, 5, "every case registered for the period's months counts");
+    assert_eq!(f.withdrawn, 1, "D only: E was withdrawn after the period");
+    assert_eq!(f.open, 3, "A, C (closed after) and E (withdrawn after); not B, not D");
+    assert_eq!(f.overdue, 3, "A, C (answered after) and E");
+    assert_eq!((f.ack_due, f.ack_in_time), (3, 1), "A, C, E due; C in time; D left out");
+    assert_eq!(
+        (f.answer_due, f.answer_in_time),
+        (3, 0),
+        "A, C, E; B's deadline not passed"
+    );
+    assert_eq!((f.answered, f.closed), (0, 0));
+
+    // Judged on 1 August: B is registered and open; C closed; E withdrawn.
+    let later = StatsQuery {
+        status_at: at(2026, 8, 1, 0),
+        ..q
+    };
+    let f = &s.case_statistics(&later).await.unwrap().flows[0];
+    assert_eq!((f.open, f.withdrawn, f.closed, f.answered), (2, 2, 1, 1));
 }
 
 fn published(from: &str, to: &str, sha: char, at: DateTime<Utc>) -> PublishedReport {

@@ -556,61 +556,66 @@ impl Builder<'_> {
         }
     }
 
-    /// Open and overdue at status time, per receiving organisation (`orgs`).
+    /// Open, overdue and withdrawn at status time, per receiving
+    /// organisation (`orgs`).
     pub(super) fn open_and_overdue(&mut self, flows: &[FlowStats], orgs: &[String]) -> Table {
+        const ATOMS: [HandlingAtom; 3] = [HandlingAtom::Open, HandlingAtom::Overdue, HandlingAtom::Withdrawn];
         let t = self.t;
-        let mut open: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut open: BTreeMap<String, [u64; 3]> = BTreeMap::new();
         for f in flows {
             let e = open.entry(f.flow.receiver_org.to_string()).or_default();
-            e.0 += f.open;
-            e.1 += f.overdue;
+            e[0] += f.open;
+            e[1] += f.overdue;
+            e[2] += f.withdrawn;
         }
-        let values = orgs.iter().flat_map(|o| [open[o].0, open[o].1]).collect();
-        let grid = Grid::new(orgs.len(), 2, values, false, true);
-        let title_open = "Åpne og forfalte saker ved periodeslutt";
+        let values = orgs.iter().flat_map(|o| open[o]).collect();
+        let grid = Grid::new(orgs.len(), ATOMS.len(), values, false, true);
+        let title_open = "Åpne, forfalte og tilbaketrukne saker ved periodeslutt";
         let id = "apne-forfalte";
         let (marks, withheld) = self.protect(id, title_open, &grid, &[], true);
         let status = self.p.status_at().timestamp_millis();
         let sels = Sels::new(&grid, |(r, c)| {
             Some(Sel::Handling {
-                what: if c == 0 {
-                    HandlingAtom::Open
-                } else {
-                    HandlingAtom::Overdue
-                },
+                what: ATOMS[c],
                 org: orgs.get(r).cloned(),
                 status,
             })
         });
         let labels = orgs.iter().map(|o| self.p.names.org(o)).collect();
-        let columns = vec!["Åpne".to_owned(), "Forfalte".to_owned()];
-        self.keep(id, title_open, &grid, &marks, withheld, labels, columns, sels);
+        let columns: Vec<String> = ["Åpne", "Forfalte", "Trukket tilbake"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        self.keep(id, title_open, &grid, &marks, withheld, labels, columns.clone(), sels);
         let cell = |pos| published(&grid, &marks, withheld, pos, t);
+        let row_cells = |r: usize| (0..ATOMS.len()).map(|c| cell((r, c))).collect();
         let mut rows: Vec<Row> = orgs
             .iter()
             .enumerate()
             .map(|(i, o)| Row {
                 label: self.p.names.org(o),
-                cells: vec![cell((i, 0)), cell((i, 1))],
+                cells: row_cells(i),
                 total: false,
             })
             .collect();
         rows.push(Row {
             label: "Totalt".into(),
-            cells: vec![cell((orgs.len(), 0)), cell((orgs.len(), 1))],
+            cells: row_cells(orgs.len()),
             total: true,
         });
         Table {
             id: id.into(),
             title: title_open.into(),
             row_header: "Mottaker".into(),
-            columns: vec!["Åpne".into(), "Forfalte".into()],
+            columns,
             rows: if withheld { Vec::new() } else { rows },
             note: Some(if withheld {
                 super::withheld_note()
             } else {
                 "Åpen: registrert senest på statusdagen og verken lukket eller trukket tilbake innen da. \
-                 Forfalt: åpen, ikke besvart, og svarfristen er passert."
+                 Forfalt: åpen, ikke besvart, og svarfristen er passert. Trukket tilbake: trukket tilbake av \
+                 avsender innen statusdagen; slike saker telles med i antall saker, men ikke som åpne eller \
+                 forfalte og ikke i andelene innen frist."
                     .into()
             }),
             chart: Chart::None,

@@ -6,8 +6,8 @@
 //! Within a block the flows, each single-valued dimension and the months all
 //! sum to the block's total (so the tables are linked as the data links
 //! them); categories are each at most the total; handling counts are bounded
-//! by the receiving organisation's cases (open + closed ≤ cases, overdue ≤
-//! open, in time ≤ due ≤ cases, …). Counts of a changed data snapshot are at
+//! by the receiving organisation's cases (open + closed + withdrawn ≤ cases,
+//! overdue ≤ open, in time ≤ due ≤ cases − withdrawn, …). Counts of a changed data snapshot are at
 //! most the same counts now (cases are only added). The attacker is given the
 //! LP relaxation (real values); the bounds are rounded inwards to integers.
 
@@ -201,8 +201,17 @@ impl Auditor {
                         .map(|f| (flows[f], -1.0))
                         .collect();
                     let h = |a: &mut Self, what| a.var(snap, Var::Handling(b, what, org.clone(), s));
-                    let [open, overdue, closed, answered, ack_due, ack_in, ans_due, ans_in] =
-                        HandlingAtom::ALL.map(|w| h(self, w));
+                    let [
+                        open,
+                        overdue,
+                        closed,
+                        answered,
+                        ack_due,
+                        ack_in,
+                        ans_due,
+                        ans_in,
+                        withdrawn,
+                    ] = HandlingAtom::ALL.map(|w| h(self, w));
                     closed_all.push((closed, -1.0));
                     let le = |a: &mut Self, lhs: &[usize], rhs: &[usize], cases_too: bool| {
                         let mut row: Row = lhs.iter().map(|&v| (v, 1.0)).collect();
@@ -212,14 +221,15 @@ impl Auditor {
                         }
                         a.constraints.push((row, ComparisonOp::Le, 0.0));
                     };
-                    le(self, &[open, closed], &[], true);
+                    // A withdrawn case is neither open, closed, answered nor due.
+                    le(self, &[open, closed, withdrawn], &[], true);
                     le(self, &[overdue], &[open], false);
-                    le(self, &[overdue, answered], &[], true);
+                    le(self, &[overdue, answered, withdrawn], &[], true);
                     le(self, &[ack_in], &[ack_due], false);
-                    le(self, &[ack_due], &[], true);
+                    le(self, &[ack_due, withdrawn], &[], true);
                     le(self, &[ans_in], &[answered], false);
                     le(self, &[answered], &[ans_due], false);
-                    le(self, &[ans_due], &[], true);
+                    le(self, &[ans_due, withdrawn], &[], true);
                     le(self, &[overdue, ans_in], &[ans_due], false);
                 }
                 for m in &u.measures {

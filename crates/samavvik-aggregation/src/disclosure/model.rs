@@ -15,10 +15,12 @@ pub enum HandlingAtom {
     AckInTime,
     AnswerDue,
     AnswerInTime,
+    /// Withdrawn by the status instant: never open, overdue or due.
+    Withdrawn,
 }
 
 impl HandlingAtom {
-    pub const ALL: [HandlingAtom; 8] = [
+    pub const ALL: [HandlingAtom; 9] = [
         HandlingAtom::Open,
         HandlingAtom::Overdue,
         HandlingAtom::Closed,
@@ -27,6 +29,7 @@ impl HandlingAtom {
         HandlingAtom::AckInTime,
         HandlingAtom::AnswerDue,
         HandlingAtom::AnswerInTime,
+        HandlingAtom::Withdrawn,
     ];
 }
 
