@@ -21,6 +21,13 @@ pub enum KeysCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Remove the secretariat's key wrapping from cases sealed before
+    /// need-to-know that the secretariat may not read (issue 20).
+    UnwrapSecretariat {
+        /// Only count the cases; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Give a unit (or the secretariat, or the recovery recipient) a new
     /// key and re-wrap every case its old key opens; the old key file is
     /// retired only when all are done. Run it again after a crash: it
@@ -59,6 +66,33 @@ pub async fn run(settings: &Settings, command: KeysCommand) -> anyhow::Result<Ex
             println!("Laget {made} nye nøkkelfiler i {}.", dir.display());
             Ok(ExitCode::SUCCESS)
         }
+        KeysCommand::UnwrapSecretariat { dry_run } => {
+            let store = samavvik_app::connect_store(settings).await?;
+            let catalog = samavvik_app::catalog::Catalog::load(settings)?;
+            let actor = format!("cli:{}", std::env::var("USER").unwrap_or_default());
+            let run =
+                samavvik_app::need_to_know::unwrap_secretariat(&store, &catalog, chrono::Utc::now(), dry_run, &actor)
+                    .await?;
+            println!(
+                "{} saker {}, {} beholdes for sekretariatet, {} var ikke pakket til sekretariatet.",
+                run.unwrapped.len(),
+                if dry_run {
+                    "ville blitt pakket om"
+                } else {
+                    "er pakket om uten sekretariatet"
+                },
+                run.kept.len(),
+                run.not_wrapped
+            );
+            for (number, why) in &run.failed {
+                eprintln!("  {number}: {why}");
+            }
+            Ok(if run.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         KeysCommand::Rotate {
             unit,
             secretariat,
@@ -70,9 +104,7 @@ pub async fn run(settings: &Settings, command: KeysCommand) -> anyhow::Result<Ex
             } else if secretariat {
                 Subject::Unit(settings.directory.load()?.triage_unit().id.clone())
             } else {
-                Subject::Unit(unit.ok_or_else(|| {
-                    anyhow::anyhow!("oppgi --unit, --secretariat eller --recovery")
-                })?)
+                Subject::Unit(unit.ok_or_else(|| anyhow::anyhow!("oppgi --unit, --secretariat eller --recovery"))?)
             };
             let store = samavvik_app::connect_store(settings).await?;
             let actor = format!("cli:{}", std::env::var("USER").unwrap_or_default());
@@ -119,9 +151,7 @@ pub async fn run(settings: &Settings, command: KeysCommand) -> anyhow::Result<Ex
             if check.passed() {
                 Ok(ExitCode::SUCCESS)
             } else {
-                eprintln!(
-                    "Øvelsen feilet: ikke alle dokumentene kunne åpnes med gjenopprettingsnøkkelen."
-                );
+                eprintln!("Øvelsen feilet: ikke alle dokumentene kunne åpnes med gjenopprettingsnøkkelen.");
                 Ok(ExitCode::FAILURE)
             }
         }
