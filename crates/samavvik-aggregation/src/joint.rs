@@ -19,7 +19,7 @@ use samavvik_store::CaseStatistics;
 
 use crate::build::{Extra, Params, Report, build_with};
 use crate::disclosure::lp::Universe;
-use crate::disclosure::model::Place;
+use crate::disclosure::model::{Expr, Place, Sel, Term};
 use crate::disclosure::{Auditor, Exposure, Fact, Release, Requirement};
 use crate::suppress::Mark;
 
@@ -171,6 +171,54 @@ pub fn release(report: &Report) -> Release {
     }
 }
 
+/// Suffix of the label of [`changes`]' releases.
+const CHANGES_LABEL: &str = "nye saker siden publiseringen";
+
+/// What a re-issue gives away: for every count of a published report made
+/// from data that has changed since (its terms name an older snapshot), the
+/// same count now minus then is the cases registered in between. One
+/// release of such differences ([`Requirement::Change`]) per changed
+/// publication; they add no constraint, they are only checked. Handling
+/// counts and measures are left out: they change with the status instant,
+/// not only by new cases, and are not tied between snapshots.
+pub fn changes(fixed: &[Release]) -> Vec<Release> {
+    let mut out = Vec::new();
+    for r in fixed {
+        let mut facts = Vec::new();
+        for f in &r.facts {
+            let [then] = f.expr.terms.as_slice() else { continue };
+            if then.snapshot == "now" || matches!(then.sel, Sel::Handling { .. } | Sel::Measure { .. }) {
+                continue;
+            }
+            let now = Term {
+                snapshot: "now".to_owned(),
+                ..then.clone()
+            };
+            let then = Term {
+                coef: -then.coef,
+                ..then.clone()
+            };
+            facts.push(Fact {
+                expr: Expr { terms: vec![now, then] },
+                lo: None,
+                hi: None,
+                check: Requirement::Change,
+                place: f.place.clone(),
+            });
+        }
+        if !facts.is_empty() {
+            out.push(Release {
+                from: r.from,
+                to: r.to,
+                label: format!("{} ({CHANGES_LABEL})", r.label),
+                threshold: r.threshold,
+                facts,
+            });
+        }
+    }
+    out
+}
+
 /// The flows, dimension values and organisations the reports can count.
 pub fn universe(inputs: &[Input<'_>]) -> Universe {
     let mut u = Universe {
@@ -243,6 +291,9 @@ pub fn universe(inputs: &[Input<'_>]) -> Universe {
 /// ones hide, or the auditor cannot solve the programme.
 pub fn protect(inputs: &[Input<'_>], fixed: &[Release]) -> Result<Vec<(Report, Extra)>, Refusal> {
     let universe = universe(inputs);
+    // A re-issue's differences to what was published are checked too.
+    let fixed: Vec<Release> = fixed.iter().cloned().chain(changes(fixed)).collect();
+    let fixed = fixed.as_slice();
     // What is published may give a cell away on its own: nothing new helps.
     if !fixed.is_empty() {
         let all: Vec<&Release> = fixed.iter().collect();
@@ -446,13 +497,40 @@ fn refusal(releases: &[Release], e: &Exposure, new: usize) -> Refusal {
         ("", c) => c.to_owned(),
         (r, c) => format!("{r} / {c}"),
     };
-    let published: BTreeSet<&str> = releases[new..].iter().map(|r| r.label.as_str()).collect();
-    let together = if published.is_empty() {
-        "sammen med årets andre standardrapporter".to_owned()
-    } else {
+    let published: BTreeSet<&str> = releases[new..]
+        .iter()
+        .filter(|r| !r.label.ends_with(&format!("({CHANGES_LABEL})")))
+        .map(|r| r.label.as_str())
+        .collect();
+    // The cell is given away by what is published alone (the new reports
+    // are not involved), or by the new reports of the standard set together.
+    let by_published = e.release >= new && !published.is_empty();
+    let together = if by_published {
         format!(
             "sammen med rapportene som allerede er publisert ({})",
             published.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        "sammen med årets andre standardrapporter".to_owned()
+    };
+    let why = if f.check == Requirement::Change {
+        "Forskjellen mellom den publiserte rapporten og en ny utgave er sakene som er registrert i mellomtiden, og \
+         her er det et lite antall som ikke kan skjules. Trygt valg: ikke publiser en ny utgave for disse månedene \
+         nå; vis til den som er publisert, eller vent til det er kommet flere saker."
+            .to_owned()
+    } else if by_published {
+        "Å skjule flere celler i den nye rapporten hjelper ikke, fordi tallet kan regnes ut av de publiserte \
+         rapportene. Trygt valg: ikke publiser en ny rapport for disse månedene; vis til den som er publisert, \
+         eller kontakt systemeier for å trekke tilbake den publiserte rapporten."
+            .to_owned()
+    } else {
+        format!(
+            "Årets tre standardrapporter (1. halvår, 2. halvår og hele året) beskyttes alltid sammen, også før noen \
+             av dem er publisert, slik at hver av dem er trygg sammen med de to andre. Med så få saker finnes det \
+             ingen celle å skjule som gjør tallet trygt. Trygt valg: ikke publiser tabeller for {}; skriv i stedet \
+             i møtepapirene at perioden har for få saker til at tallene kan vises, eller vent til det er kommet \
+             flere saker.",
+            releases[0].label
         )
     };
     Refusal {
@@ -464,10 +542,7 @@ fn refusal(releases: &[Release], e: &Exposure, new: usize) -> Refusal {
                 release.label,
                 e.interval.text()
             ),
-            "Å skjule flere celler i den nye rapporten hjelper ikke, fordi tallet kan regnes ut av de publiserte \
-             rapportene. Trygt valg: ikke publiser en ny rapport for disse månedene; vis til den som er publisert, \
-             eller kontakt systemeier for å trekke tilbake den publiserte rapporten."
-                .into(),
+            why,
         ],
     }
 }

@@ -282,6 +282,7 @@ fn audit(register: &[Release], cases: &[Case]) -> (usize, usize, Vec<String>) {
                 Requirement::None => continue,
                 Requirement::Primary => primary += 1,
                 Requirement::Secondary => secondary += 1,
+                Requirement::Change => {}
             }
             let i = auditor.interval(&f.expr).unwrap();
             if !i.meets(f.check, r.threshold) {
@@ -392,4 +393,185 @@ proptest! {
         let (_, _, failures) = audit(&register, &cases);
         prop_assert!(failures.is_empty(), "{:#?}", failures);
     }
+}
+
+/// 40 cases registered after the first issue of 2026-H1, in its months:
+/// most spread over the pairs (two or three more in each, small
+/// differences of shown cells), three in a category the year did not have,
+/// two in one more kommune → klinikk pair.
+fn later_cases() -> Vec<Case> {
+    let mut out: Vec<Case> = (0..35u32)
+        .map(|i| {
+            let i6 = (i % 6) as usize;
+            extra(1 + i % 6, i % 2 == 0, i6 % 3, (i as usize / 3) % 3, i6)
+        })
+        .collect();
+    out.extend((0..3).map(|_| extra(4, false, 0, 2, 9)));
+    out.extend((0..2).map(|_| extra(2, true, 2, 1, 10)));
+    out
+}
+
+/// 2026-H1 as first published from `cases` (protected with the standard
+/// set), its terms renamed to an older snapshot as the register does once
+/// the data has changed.
+fn first_issue(cases: &[Case]) -> Release {
+    let periods: Vec<Period> = PERIODS.iter().map(|p| Period::parse(p).unwrap()).collect();
+    let all_stats: Vec<CaseStatistics> = periods.iter().map(|&p| stats(cases, p)).collect();
+    let all_params: Vec<Params> = periods.iter().map(|&p| params(p)).collect();
+    let inputs: Vec<Input<'_>> = (0..3)
+        .map(|j| Input {
+            stats: &all_stats[j],
+            params: &all_params[j],
+        })
+        .collect();
+    let reports = joint::protect(&inputs, &[]).unwrap();
+    let mut old = release(&reports[0].0);
+    for f in &mut old.facts {
+        for t in &mut f.expr.terms {
+            t.snapshot = "published-0".into();
+        }
+    }
+    old
+}
+
+/// The re-issue's reports (or the refusal) for `cases`, against `old`.
+fn reissue(cases: &[Case], old: &Release) -> Result<Vec<Release>, joint::Refusal> {
+    let periods: Vec<Period> = PERIODS.iter().map(|p| Period::parse(p).unwrap()).collect();
+    let all_stats: Vec<CaseStatistics> = periods.iter().map(|&p| stats(cases, p)).collect();
+    let all_params: Vec<Params> = periods.iter().map(|&p| params(p)).collect();
+    let inputs: Vec<Input<'_>> = (0..3)
+        .map(|j| Input {
+            stats: &all_stats[j],
+            params: &all_params[j],
+        })
+        .collect();
+    let reports = joint::protect(&inputs, std::slice::from_ref(old))?;
+    Ok(reports.iter().map(|(r, _)| release(r)).collect())
+}
+
+/// Every checked fact of `new`, `old` and the differences between them that
+/// the auditor finds pinned: (differences checked, failures).
+fn audit_reissue(new: &[Release], old: &Release, cases: &[Case]) -> (usize, Vec<String>) {
+    let periods: Vec<Period> = PERIODS.iter().map(|p| Period::parse(p).unwrap()).collect();
+    let all_stats: Vec<CaseStatistics> = periods.iter().map(|&p| stats(cases, p)).collect();
+    let all_params: Vec<Params> = periods.iter().map(|&p| params(p)).collect();
+    let inputs: Vec<Input<'_>> = (0..3)
+        .map(|j| Input {
+            stats: &all_stats[j],
+            params: &all_params[j],
+        })
+        .collect();
+    let changes = joint::changes(std::slice::from_ref(old));
+    let mut all: Vec<&Release> = new.iter().collect();
+    all.push(old);
+    all.extend(changes.iter());
+    let mut auditor = Auditor::new(&all, &universe(&inputs));
+    let (mut checked, mut failures) = (0, Vec::new());
+    for r in &all {
+        for f in r.facts.iter().filter(|f| f.check != Requirement::None) {
+            checked += usize::from(f.check == Requirement::Change);
+            let i = auditor.interval(&f.expr).unwrap();
+            if !i.meets(f.check, r.threshold) {
+                failures.push(format!(
+                    "{} «{}» {} / {} ({:?}): {}",
+                    r.label,
+                    f.place.table,
+                    f.place.row,
+                    f.place.col,
+                    f.check,
+                    i.text()
+                ));
+            }
+        }
+    }
+    (checked, failures)
+}
+
+/// Re-issuing 2026-H1 after 40 more cases arrived: "later − earlier" on the
+/// cells shown in both must not pin the new cases' small counts. Either
+/// the joint protection (the first issue as published constraints on the
+/// older snapshot) makes every difference safe, or the re-issue is refused
+/// with a bokmål reason and the safe choice.
+#[test]
+fn a_reissue_after_more_cases_pins_none_of_them() {
+    let before = base();
+    let old = first_issue(&before);
+    let mut after = before;
+    after.extend(later_cases());
+    match reissue(&after, &old) {
+        Ok(new) => {
+            let (checked, failures) = audit_reissue(&new, &old, &after);
+            eprintln!("re-issue: {checked} differences checked, {} pinned", failures.len());
+            assert!(checked >= 50, "the first issue's cells are compared: {checked}");
+            assert!(failures.is_empty(), "{failures:#?}");
+        }
+        Err(refusal) => {
+            eprintln!("re-issue refused: {refusal}");
+            assert!(refusal.lines[0].contains("kan ikke publiseres"), "{refusal}");
+            assert!(refusal.lines[1].contains("Trygt valg"), "{refusal}");
+        }
+    }
+}
+
+/// The same re-issue built on its own (as before the change check): the
+/// differences to the first issue pin small counts of the new cases.
+#[test]
+fn a_reissue_built_alone_pins_new_cases() {
+    let before = base();
+    let old = first_issue(&before);
+    let mut after = before;
+    after.extend(later_cases());
+    let h1 = Period::parse("2026-H1").unwrap();
+    let new = release(&build(&stats(&after, h1), &params(h1)));
+    let (_, failures) = audit_reissue(&[new], &old, &after);
+    eprintln!("re-issue alone: {} pinned:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.iter().any(|f| f.contains("(Change)")),
+        "new cases are pinned: {failures:#?}"
+    );
+}
+
+/// A tiny year is refused because the year's standard set is always
+/// protected together, not because of published reports (there are none).
+#[test]
+fn a_tiny_year_is_refused_for_the_standard_set_not_for_published_reports() {
+    // The two-case year of the kept proptest seed.
+    let cases = vec![
+        Case {
+            closed: None,
+            answer_days: 39,
+            ..extra(4, false, 0, 0, 0)
+        },
+        Case {
+            kind: 1,
+            consequence: 3,
+            group: 0,
+            closed: Some(8),
+            answer_days: 13,
+            ..extra(6, true, 1, 1, 12)
+        },
+    ];
+    let periods: Vec<Period> = PERIODS.iter().map(|p| Period::parse(p).unwrap()).collect();
+    let all_stats: Vec<CaseStatistics> = periods.iter().map(|&p| stats(&cases, p)).collect();
+    let all_params: Vec<Params> = periods.iter().map(|&p| params(p)).collect();
+    let mut refused = 0;
+    for first in 0..3 {
+        let mut order = vec![first];
+        order.extend((0..3).filter(|&j| j != first));
+        let inputs: Vec<Input<'_>> = order
+            .into_iter()
+            .map(|j| Input {
+                stats: &all_stats[j],
+                params: &all_params[j],
+            })
+            .collect();
+        if let Err(refusal) = joint::protect(&inputs, &[]) {
+            refused += 1;
+            let text = refusal.to_string();
+            assert!(!text.contains("publiserte"), "nothing is published: {text}");
+            assert!(text.contains("beskyttes alltid sammen"), "{text}");
+            assert!(text.contains("Trygt valg"), "{text}");
+        }
+    }
+    assert!(refused > 0, "the tiny year is refused");
 }

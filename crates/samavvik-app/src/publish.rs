@@ -235,6 +235,8 @@ pub async fn prepare(
         (report, extra, None)
     };
     let mut releases = vec![joint::release(&report)];
+    // A re-issue is audited with what changed since the earlier issue.
+    releases.extend(joint::changes(&fixed));
     releases.extend(fixed);
     Ok(Prepared {
         report,

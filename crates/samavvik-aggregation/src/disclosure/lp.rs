@@ -48,6 +48,10 @@ impl Interval {
             Requirement::None => true,
             Requirement::Primary => self.lo <= 1 && self.hi.is_none_or(|h| h >= t - 1),
             Requirement::Secondary => self.hi.is_none_or(|h| h - self.lo + 1 >= t),
+            Requirement::Change => match self.hi {
+                Some(h) if self.lo >= 1 && h < t => self.lo == 1 && h == t - 1,
+                _ => true,
+            },
         }
     }
 

@@ -117,6 +117,11 @@ pub enum Requirement {
     Primary,
     /// A secondary cell ("x"): the interval must hold at least `t` values.
     Secondary,
+    /// The cases that arrived between a published report and a re-issue
+    /// (the same count now minus then): the attacker must not learn that it
+    /// is a small count narrower than `1..=t-1` (a difference that may be 0,
+    /// or may be `t` or more, says nothing about a small group).
+    Change,
 }
 
 /// Where a fact was published, for messages and for adding suppression.
