@@ -24,9 +24,11 @@ samavvik_tests::on_both_engines!(
     a_replayed_callback_a_replayed_code_and_another_browser_are_refused,
     a_low_security_level_and_an_unknown_subject_are_refused,
     a_person_removed_from_the_directory_loses_access_on_the_next_request,
+    the_secretariat_sees_and_ends_a_leaders_sessions,
 );
 
 const LEADER: &str = "klinikkledelse.med@siv.example.no";
+const SECRETARIAT: &str = "samhandlingssjef@helsefellesskapet.example.no";
 
 /// The shipped directory plus a `[[person]]` entry mapping both test
 /// clients' subjects for `kari` to a leader of Medisinsk klinikk.
@@ -290,6 +292,67 @@ async fn a_person_removed_from_the_directory_loses_access_on_the_next_request(en
             .iter()
             .any(|d| d == "oidc:helseid: unknown subject")
     );
+    s.app.stop().await;
+}
+
+async fn the_secretariat_sees_and_ends_a_leaders_sessions(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    let app = &s.app;
+    assert_eq!(sign_in_via(&app.client, &app.base, "helseid", "kari").await.status, 303);
+    assert_eq!(inbox_status(app).await, 200);
+
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    jar.add_cookie_str(
+        &format!("samavvik_session={}; Path=/", app.session_for(SECRETARIAT).await),
+        &app.base.parse().unwrap(),
+    );
+    let secretariat = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = secretariat
+        .get(format!("{}/innlogginger?bruker={LEADER}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("HelseID (test)"),
+        "the session and how it started: {page}"
+    );
+    let csrf = samavvik_tests::server::hidden(&page, "csrf_token");
+    let res = secretariat
+        .post(format!("{}/innlogginger/avslutt", app.base))
+        .form(&[("csrf_token", csrf.as_str()), ("bruker", LEADER)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        inbox_status(app).await,
+        303,
+        "the leader's next request goes to the sign-in page"
+    );
+    assert!(
+        audit(app, "sign-out")
+            .await
+            .iter()
+            .any(|e| e.detail.starts_with("revoked 1 session(s) of u-"))
+    );
+
+    // A leader cannot see anyone's sessions: 404 and an audit row.
+    let leader = format!("samavvik_session={}", app.session_for(LEADER).await);
+    let res = reqwest::Client::new()
+        .get(format!("{}/innlogginger?bruker={SECRETARIAT}", app.base))
+        .header("cookie", &leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(audit(app, "denied").await.iter().any(|e| e.detail == "/innlogginger"));
     s.app.stop().await;
 }
 

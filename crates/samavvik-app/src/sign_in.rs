@@ -226,3 +226,52 @@ pub async fn sign_out(app: &App, token: &str) -> Result<Option<String>, Error> {
         None => None,
     })
 }
+
+/// A person's sessions for the secretariat: the person's principal and
+/// their sessions that have not expired, or `None` if the directory does
+/// not know the address.
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn sessions_of(app: &App, email: &str) -> Result<Option<(String, Vec<samavvik_store::SessionInfo>)>, Error> {
+    use samavvik_store::SignInStore;
+    let Some(principal) = app
+        .catalog
+        .current()
+        .people
+        .by_email(email)
+        .map(|p| p.principal.clone())
+    else {
+        return Ok(None);
+    };
+    let sessions = app.store.list_sessions(&principal, app.clock.now()).await?;
+    Ok(Some((principal, sessions)))
+}
+
+/// Ends one session of `principal` (by its stored id, hex) or all of them
+/// (`id` `None`), on behalf of `by` (the secretariat); audited under `by`.
+/// Returns how many sessions ended.
+///
+/// # Errors
+/// When the store cannot write.
+pub async fn revoke(app: &App, by: &str, principal: &str, id: Option<&str>) -> Result<u64, Error> {
+    use samavvik_store::{SignInStore, TokenHash};
+    let ended = match id {
+        Some(hex_id) => {
+            let Some(bytes) = hex::decode(hex_id).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()) else {
+                return Ok(0);
+            };
+            u64::from(app.store.revoke_session(principal, &TokenHash(bytes)).await?)
+        }
+        None => app.store.revoke_sessions(principal).await?,
+    };
+    security::record(
+        app,
+        by,
+        AuditAction::SignOut,
+        &format!("revoked {ended} session(s) of {principal}"),
+    )
+    .await?;
+    tracing::info!(by = %by, principal = %principal, ended, "sessions revoked");
+    Ok(ended)
+}

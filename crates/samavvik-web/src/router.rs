@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn/bekreft", post(routes::sign_in::confirm))
         .route("/logg-inn/oidc/{id}", post(routes::oidc::start))
         .route("/logg-inn/oidc/{id}/tilbake", get(routes::oidc::back))
+        .route("/innlogginger", get(routes::sessions::show))
+        .route("/innlogginger/avslutt", post(routes::sessions::revoke))
         .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))
         .route("/logg-ut", post(routes::sign_in::sign_out))
         .route("/saker", get(routes::cases::inbox))

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "case_oversight.html",
     "case_shredded.html",
     "audit.html",
+    "sessions.html",
     "reports.html",
 ];
 

@@ -13,6 +13,7 @@ pub mod health;
 pub mod oidc;
 pub mod reports;
 pub mod route_preview;
+pub mod sessions;
 pub mod sign_in;
 
 use axum::http::HeaderMap;
