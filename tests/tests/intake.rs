@@ -429,7 +429,7 @@ async fn report_waits_for_the_leaders_review_where_the_directory_asks(engine: En
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Til gjennomgang hos nærmeste leder"));
+    assert!(page.contains("Hos lederen din for vurdering"));
     app.stop().await;
     sink.stop().await;
 }

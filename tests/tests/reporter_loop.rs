@@ -17,7 +17,8 @@ use samavvik_tests::{Engine, TestApp, eventually, valid_report};
 
 samavvik_tests::on_both_engines!(
     the_reporter_hears_of_each_step_without_content,
-    the_follow_up_link_is_mailed_on_request_and_never_stored
+    the_follow_up_link_is_mailed_on_request_and_never_stored,
+    the_preview_says_the_leader_reviews_first
 );
 
 const HORTEN: &str = "leder.hjemmetjenesten@horten.example.no";
@@ -243,4 +244,34 @@ async fn the_follow_up_link_is_mailed_on_request_and_never_stored(engine: Engine
         .unwrap();
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("Du oppga ingen e-postadresse"));
+}
+
+async fn the_preview_says_the_leader_reviews_first(engine: Engine) {
+    let Some(app) = TestApp::builder(engine).spawn().await else {
+        return;
+    };
+    let (csrf, _) = app.open_form().await;
+    let answer = app
+        .client
+        .post(format!("{}/api/ruting", app.base))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("sender_unit", "horten-hjemmetjeneste"),
+            ("receiver_org", "siv"),
+            ("receiver_unit", "siv-med"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["ok"], true, "{answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Meldingen går først til din leder for vurdering, deretter til Medisinsk klinikk"),
+        "{message}"
+    );
+    assert!(!message.contains("Sendt til"), "{message}");
 }

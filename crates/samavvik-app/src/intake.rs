@@ -151,7 +151,6 @@ pub async fn store_draft(
     let year = chrono::Datelike::year(&today);
     let build = |number: CaseNumber| async move {
         let dir = &catalog.directory;
-        let sender = dir.unit(&report.clear.sender_unit).expect("checked by route");
         // Need-to-know: the sending and the receiving unit (the triage unit
         // when the case goes to triage), not the secretariat otherwise.
         let recipients = catalog
@@ -177,8 +176,7 @@ pub async fn store_draft(
         // complete before it goes out, where the organisation asks for it. A
         // unit without a leader in the directory cannot review, so its reports
         // go straight on rather than wait for nobody.
-        let review =
-            dir.organisation(&sender_org).is_some_and(|o| o.sender_review_required) && !sender.leader_emails.is_empty();
+        let review = review_required(dir, &report.clear.sender_unit);
         let mail = mail_jobs(
             app,
             &catalog,
@@ -389,6 +387,20 @@ fn jobs_for(
         &app.settings.mail.message_id_domain,
         now,
     )
+}
+
+/// Whether a report from `sender_unit` goes to its leader for review
+/// before the receiver: the organisation asks for it, and the unit has a
+/// leader in the directory — its own, a deputy, or for a sub-unit without
+/// either the level above's (a unit without any cannot review, so its
+/// reports go straight on rather than wait for nobody).
+pub fn review_required(dir: &Directory, sender_unit: &samavvik_core::UnitId) -> bool {
+    dir.unit(sender_unit).is_some_and(|u| {
+        !dir.nearest_leaders(u).is_empty()
+            && dir
+                .organisation(&u.organisation)
+                .is_some_and(|o| o.sender_review_required)
+    })
 }
 
 /// The reason part of a stored routing explanation ("Sendt til X, fordi …"),

@@ -71,11 +71,27 @@ impl Page {
     }
 }
 
+/// Line breaks as browsers and word processors send them: a textarea
+/// posts CRLF, pasted text may carry CR, NEL or the Unicode line and
+/// paragraph separators. All of them end a line; zero-width characters the
+/// font has no glyph for are dropped. Without this the separators were
+/// drawn as the font's «?» at every paragraph break.
+fn normalise_breaks(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some('\n'),
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// Greedy word wrap to `width` points; a word longer than the width is
-/// broken. Newlines start new lines.
+/// broken. Newlines (any kind, see [`normalise_breaks`]) start new lines.
 pub(crate) fn wrap(text: &str, font: Font, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
+    for paragraph in normalise_breaks(text).split('\n') {
         let mut line = String::new();
         for word in paragraph.split(' ') {
             let candidate = if line.is_empty() {
@@ -361,5 +377,21 @@ impl Layout {
             self.text(x + 8.0, top - height + 10.0, Font::Bold, 18.0, INK, value);
         }
         self.y = top - height - 8.0;
+    }
+}
+
+#[cfg(test)]
+mod break_tests {
+    use super::{Font, wrap};
+
+    #[test]
+    fn every_kind_of_line_break_ends_a_line_and_none_is_drawn() {
+        let lines = wrap(
+            "Første.\r\n\r\nAndre.\u{2029}Tredje.\rFjerde.\u{200B}",
+            Font::Regular,
+            10.0,
+            500.0,
+        );
+        assert_eq!(lines, vec!["Første.", "", "Andre.", "Tredje.", "Fjerde."]);
     }
 }

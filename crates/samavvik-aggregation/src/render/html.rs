@@ -122,9 +122,8 @@ pub fn render(r: &Report) -> String {
     let _ = write!(
         out,
         "<p>Sjekksum (SHA-256) av inndata: <code>{}</code></p></section>\n</main>\n\
-         <footer>Laget av Samavvik. Skjemaversjon {}. Datagrunnlag per {}.</footer>\n</body>\n</html>\n",
+         <footer>Laget av Samavvik. Datagrunnlag per {}.</footer>\n</body>\n</html>\n",
         r.input_sha256,
-        r.schema_version,
         escape(r.data_cutoff.as_deref().unwrap_or("–"))
     );
     out

@@ -83,8 +83,7 @@ pub fn render(r: &Report) -> Vec<u8> {
         r.input_sha256
     )));
     blocks.push(Block::Paragraph(format!(
-        "Laget av Samavvik. Skjemaversjon {}. Datagrunnlag per {}.",
-        r.schema_version,
+        "Laget av Samavvik. Datagrunnlag per {}.",
         r.data_cutoff.as_deref().unwrap_or("–")
     )));
     render_pdf(&r.title, "Samhandlingsavvik – anonymisert rapport", &r.title, &blocks)

@@ -67,7 +67,18 @@ pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: ax
     req.receiver_unit = UnitId::new(value("receiver_unit")).ok();
     req.receiver_hint = Some(value("receiver_hint").chars().take(200).collect::<String>()).filter(|h| !h.is_empty());
     req.kommune_to_kommune = state.app.settings.scope.kommune_to_kommune;
+    let sender_unit = req.sender.clone();
     match route(dir, &req) {
+        // Where the sender's organisation asks for review, the report goes
+        // to the reporter's leader first: say so, not "Sendt til …".
+        Ok(d) if samavvik_app::intake::review_required(dir, &sender_unit) => answer(
+            true,
+            &format!(
+                "Meldingen går først til din leder for vurdering, deretter til {}. {}",
+                d.unit_name,
+                samavvik_app::intake::route_reason_nb(&d.explanation)
+            ),
+        ),
         Ok(d) => answer(true, &d.explanation),
         Err(refusal) => answer(false, &refusal.to_string()),
     }
