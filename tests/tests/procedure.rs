@@ -9,11 +9,14 @@
 
 use samavvik_core::CaseNumber;
 use samavvik_store::Store;
-use samavvik_tests::{Engine, TestApp, canary, valid_report};
+use samavvik_tests::{Engine, TestApp, canary, eventually, valid_report};
 
 samavvik_tests::on_both_engines!(
     kommune_to_siv_without_klinikk_goes_to_sivs_postmottak_which_forwards_it,
     kommune_to_kommune_is_off_by_default_and_the_form_says_where_to_go,
+    receipt_and_mail_say_the_deadlines_are_local_agreement,
+    case_page_cites_the_procedure_and_the_law,
+    a_deputy_reviews_when_the_leader_is_away,
 );
 
 const SIV_POSTMOTTAK: &str = "leder.postmottak@siv.example.no";
@@ -204,5 +207,121 @@ async fn kommune_to_kommune_is_off_by_default_and_the_form_says_where_to_go(engi
         .unwrap();
     assert_eq!(case.receiver_unit.as_str(), "larvik-postmottak");
     assert_eq!(case.direction.slug(), "kommune-til-kommune");
+    app.stop().await;
+}
+
+async fn receipt_and_mail_say_the_deadlines_are_local_agreement(engine: Engine) {
+    // Memory mail backend: the decoded text of each mail is checked.
+    let Some((app, _dir)) = without_review(engine).await else {
+        return;
+    };
+    let (csrf, key) = app.open_form().await;
+    let (status, html) = app.post(&valid_report(&csrf, &key, &canary("F"))).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("avtalte behandlingstider") && html.contains("setter ingen antall dager"),
+        "the receipt says whose deadlines they are"
+    );
+    let receiver = "klinikkledelse.med@siv.example.no";
+    let to_receiver = || {
+        app.running
+            .app
+            .mailer
+            .sent()
+            .into_iter()
+            .find(|m| m.to.contains(receiver))
+            .map(|m| m.body)
+    };
+    assert!(
+        eventually(20, async || to_receiver().is_some()).await,
+        "the receiver's notice arrives"
+    );
+    let body = to_receiver().unwrap();
+    assert!(
+        body.contains("avtalte behandlingstider") && body.contains("ikke frister fra prosedyren"),
+        "the mail says the deadlines are the Helsefellesskap's agreement: {body}"
+    );
+    app.stop().await;
+}
+
+async fn case_page_cites_the_procedure_and_the_law(engine: Engine) {
+    let Some((app, _dir)) = without_review(engine).await else {
+        return;
+    };
+    let (csrf, key) = app.open_form().await;
+    let (status, html) = app.post(&valid_report(&csrf, &key, &canary("L"))).await;
+    assert_eq!(status, 200, "{html}");
+    let n = case_number_in(&html);
+    let session = app.session_for("klinikkledelse.med@siv.example.no").await;
+    let (status, page) = get(&app, &session, &format!("/saker/{n}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("D12402") && page.contains("SSU"),
+        "the procedure is cited"
+    );
+    for law in samavvik_core::procedure::LEGAL_BASIS {
+        assert!(
+            page.contains(&format!(
+                "<a href=\"{}\">{}</a>",
+                law.url.replace('/', "&#x2f;"),
+                law.name
+            )) || page.contains(&format!("<a href=\"{}\">{}</a>", law.url, law.name)),
+            "{} is linked",
+            law.name
+        );
+    }
+    app.stop().await;
+}
+
+async fn a_deputy_reviews_when_the_leader_is_away(engine: Engine) {
+    // The shipped directory: Tønsberg asks for the nearest leader's review,
+    // and its home care lists a deputy beside the leader.
+    let Some(app) = samavvik_tests::spawn_app(engine).await else {
+        return;
+    };
+    let (csrf, key) = app.open_form().await;
+    let secret = canary("D");
+    let fields = with(
+        valid_report(&csrf, &key, &secret),
+        &[("sender_unit", "tonsberg-hjemmetjeneste")],
+    );
+    let (status, html) = app.post(&fields).await;
+    assert_eq!(status, 200, "{html}");
+    let n = case_number_in(&html);
+    assert_eq!(
+        app.store().case_by_number(n).await.unwrap().unwrap().state.slug(),
+        "sender_review"
+    );
+    let deputy = "stedfortreder.hjemmetjenesten@tonsberg.example.no";
+    let told = |who: &'static str| {
+        let app = &app;
+        async move { app.running.app.mailer.sent().iter().any(|m| m.to.contains(who)) }
+    };
+    assert!(
+        eventually(20, async || told(deputy).await).await,
+        "the deputy is asked to review"
+    );
+    assert!(
+        told("leder.hjemmetjenesten@tonsberg.example.no").await,
+        "and the leader"
+    );
+
+    let session = app.session_for(deputy).await;
+    let (status, page) = get(&app, &session, &format!("/saker/{n}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("{secret}-beskrivelse")),
+        "the deputy reads the report"
+    );
+    let status = act(
+        &app,
+        &session,
+        n,
+        &[("action", "forward"), ("supplement", "Lagt til av stedfortreder.")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let case = app.store().case_by_number(n).await.unwrap().unwrap();
+    assert_eq!(case.state.slug(), "dispatched", "the deputy sent it on");
     app.stop().await;
 }

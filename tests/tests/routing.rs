@@ -113,7 +113,7 @@ async fn preview_shows_the_decision_before_sending(engine: Engine) {
     let (status, json) = ask(csrf.clone(), hint.clone()).await;
     assert_eq!(status, 200);
     assert!(json.contains("\"ok\":true"), "{json}");
-    assert!(json.contains("psykisk helse og avhengighet"), "{json}");
+    assert!(json.contains("Klinikk psykisk helse og rus"), "{json}");
     let (status, _) = ask("0000".into(), hint.clone()).await;
     assert_eq!(status, 403, "the preview needs the form's CSRF token");
     assert!(!logs::text().contains(&hint), "the hint is never logged");

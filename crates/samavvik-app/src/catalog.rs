@@ -54,9 +54,9 @@ impl Catalog {
             out.push(format!("postmottak:{}", u.id));
         }
         if leaders {
+            // Leaders and their deputies (who act when they are away).
             out.extend(
-                u.leader_emails
-                    .iter()
+                u.acting_leaders()
                     .filter_map(|e| self.people.by_email(e))
                     .map(|p| format!("person:{}", p.principal)),
             );

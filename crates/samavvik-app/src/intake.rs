@@ -391,12 +391,11 @@ fn jobs_for(
 
 /// Whether a report from `sender_unit` goes to its leader for review
 /// before the receiver: the organisation asks for it, and the unit has a
-/// leader in the directory — its own, a deputy, or for a sub-unit without
-/// either the level above's (a unit without any cannot review, so its
-/// reports go straight on rather than wait for nobody).
+/// leader or deputy in the directory (a unit without one cannot review, so
+/// its reports go straight on rather than wait for nobody).
 pub fn review_required(dir: &Directory, sender_unit: &samavvik_core::UnitId) -> bool {
     dir.unit(sender_unit).is_some_and(|u| {
-        !dir.nearest_leaders(u).is_empty()
+        u.acting_leaders().next().is_some()
             && dir
                 .organisation(&u.organisation)
                 .is_some_and(|o| o.sender_review_required)

@@ -90,7 +90,7 @@ impl Keyring {
             if list.is_empty() {
                 missing.push(unit.id.to_string());
             } else if !identities.contains_key(&unit.id)
-                && (unit.postmottak_email.is_some() || !unit.leader_emails.is_empty())
+                && (unit.postmottak_email.is_some() || unit.acting_leaders().next().is_some())
             {
                 unopenable.push(unit.id.to_string());
             }

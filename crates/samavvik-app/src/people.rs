@@ -64,7 +64,8 @@ impl People {
             let secretariat = dir
                 .organisation(&unit.organisation)
                 .is_some_and(|o| o.kind == OrgKind::Secretariat);
-            for email in &unit.leader_emails {
+            // A unit's leaders and, for when they are away, their deputies.
+            for email in unit.acting_leaders() {
                 add(email, Some((&unit.id, secretariat)), false);
             }
         }

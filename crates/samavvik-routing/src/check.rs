@@ -43,9 +43,33 @@ fn cross_check(draft: &Draft, problems: &mut Vec<Problem>) {
         unit_references(draft, &orgs, &units, unit, lines, problems);
     }
     successor_cycles(draft, &units, problems);
+    deputies(draft, problems);
     terms(draft, problems);
     postmottak_and_triage(draft, problems);
     category_claims(draft, problems);
+}
+
+/// A deputy stands in for a leader, so one person is not both for the same
+/// unit, nor listed twice.
+fn deputies(draft: &Draft, problems: &mut Vec<Problem>) {
+    for (unit, lines) in &draft.units {
+        let mut seen: Vec<String> = Vec::new();
+        for email in &unit.deputy_emails {
+            let e = email.trim().to_lowercase();
+            if unit.leader_emails.iter().any(|l| l.trim().to_lowercase() == e) {
+                problems.push(Problem::at(
+                    lines.id,
+                    format!("Enheten «{}»: «{email}» er både leder og stedfortreder.", unit.id),
+                ));
+            } else if seen.contains(&e) {
+                problems.push(Problem::at(
+                    lines.id,
+                    format!("Enheten «{}»: stedfortrederen «{email}» står to ganger.", unit.id),
+                ));
+            }
+            seen.push(e);
+        }
+    }
 }
 
 fn duplicate_ids(draft: &Draft, problems: &mut Vec<Problem>) {

@@ -124,6 +124,9 @@ pub struct Unit {
     pub postmottak_email: Option<String>,
     /// Leaders who receive the notification and may handle the case.
     pub leader_emails: Vec<String>,
+    /// Stand-ins who act for the leaders when they are away (review a
+    /// report as nearest leader, handle a case); notified with them.
+    pub deputy_emails: Vec<String>,
     /// Extra age recipients (`age1…`); the server adds the public key of the
     /// unit's identity file in its key directory.
     pub age_recipients: Vec<String>,
@@ -151,6 +154,14 @@ pub struct SignInPerson {
 }
 
 impl Unit {
+    /// Who acts for the unit as its leader: its leaders and, for when they
+    /// are away, their deputies. For a sending unit these are the
+    /// reporter's nearest leaders (procedure D12402: "Nærmeste leder sikrer
+    /// at nødvendig informasjon er påført meldingen").
+    pub fn acting_leaders(&self) -> impl Iterator<Item = &str> {
+        self.leader_emails.iter().chain(&self.deputy_emails).map(String::as_str)
+    }
+
     /// Whether the unit receives reports on `date` (both ends inclusive).
     pub fn valid_on(&self, date: NaiveDate) -> bool {
         self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
@@ -169,6 +180,7 @@ mod tests {
             kind: UnitKind::Klinikk,
             postmottak_email: None,
             leader_emails: vec![],
+            deputy_emails: vec![],
             age_recipients: vec![],
             valid_from: from,
             valid_to: to,

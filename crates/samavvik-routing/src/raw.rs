@@ -69,6 +69,8 @@ struct RawUnit {
     #[serde(default)]
     leader_emails: Vec<Text>,
     #[serde(default)]
+    deputy_emails: Vec<Text>,
+    #[serde(default)]
     age_recipients: Vec<Text>,
     // A TOML date (`2023-12-31`) or a string with the same form.
     valid_from: Option<Spanned<toml::Value>>,
@@ -275,6 +277,7 @@ impl Reader<'_> {
             );
         }
         let leader_emails = self.emails(&raw.leader_emails, &owner);
+        let deputy_emails = self.emails(&raw.deputy_emails, &owner);
         for r in &raw.age_recipients {
             if !plausible_age_recipient(r.get_ref()) {
                 self.problem(
@@ -328,6 +331,7 @@ impl Reader<'_> {
             kind,
             postmottak_email,
             leader_emails,
+            deputy_emails,
             age_recipients: raw.age_recipients.into_iter().map(Spanned::into_inner).collect(),
             valid_from,
             valid_to,

@@ -407,3 +407,41 @@ fn load_reports_io_and_content_problems() {
     std::fs::remove_file(&path).unwrap();
     assert_eq!(loaded.unwrap().units().len(), 4);
 }
+
+/// Klinikk en with a leader and the `deputies` line given.
+fn with_deputies(deputies: &str) -> String {
+    edit(
+        "aliases = [\"K1\"]",
+        &format!("aliases = [\"K1\"]\nleader_emails = [\"lead@siv.example.no\"]\n{deputies}"),
+    )
+}
+
+#[test]
+fn deputies_act_with_the_leaders() {
+    let ok = with_deputies("deputy_emails = [\"deputy@siv.example.no\"]");
+    assert_eq!(check(&ok, "test.toml"), vec![]);
+    let dir = Directory::from_toml_str(&ok, "test.toml").unwrap();
+    let k1 = dir.unit(&samavvik_core::UnitId::new("siv-k1").unwrap()).unwrap();
+    assert_eq!(
+        k1.acting_leaders().collect::<Vec<_>>(),
+        vec!["lead@siv.example.no", "deputy@siv.example.no"]
+    );
+}
+
+#[test]
+fn a_deputy_is_not_also_a_leader_nor_listed_twice() {
+    let text = with_deputies("deputy_emails = [\"LEAD@siv.example.no\"]");
+    one(
+        &text,
+        "både leder og stedfortreder",
+        Some(line_of(&text, "id = \"siv-k1\"", 0)),
+    );
+    let text = with_deputies("deputy_emails = [\"d@siv.example.no\", \"D@siv.example.no\"]");
+    one(&text, "står to ganger", Some(line_of(&text, "id = \"siv-k1\"", 0)));
+    let text = with_deputies("deputy_emails = [\"ikke-en-adresse\"]");
+    one(
+        &text,
+        "ikke en gyldig e-postadresse",
+        Some(line_of(&text, "ikke-en-adresse", 0)),
+    );
+}

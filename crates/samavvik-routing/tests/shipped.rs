@@ -867,3 +867,15 @@ fn the_secretariat_has_leaders_from_both_sides() {
         "{domains:?}"
     );
 }
+
+#[test]
+fn deputies_stand_in_for_leaders() {
+    let unit = DIR.unit(&uid("tonsberg-hjemmetjeneste")).unwrap();
+    assert_eq!(
+        unit.acting_leaders().collect::<Vec<_>>(),
+        vec![
+            "leder.hjemmetjenesten@tonsberg.example.no",
+            "stedfortreder.hjemmetjenesten@tonsberg.example.no"
+        ]
+    );
+}
