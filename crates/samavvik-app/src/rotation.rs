@@ -7,10 +7,11 @@
 //! 1. `<unit>.key.next` is created (0600) and the rotation recorded in the
 //!    database. From the next reload (SIGHUP) the server seals new
 //!    documents to both keys and opens documents sealed to either.
-//! 2. The cases are walked in batches, in case id order. Each document is
-//!    opened with the keys the server holds, and sealed again to the same
-//!    readers it had (each reader found by trying its key), with the old
-//!    key left out. A batch is written in one transaction together with
+//! 2. Every case is walked in batches, in case id order. Each document the
+//!    old key opens (for the recovery recipient: every document) is opened
+//!    with the keys the server holds and sealed again to the same readers
+//!    it had (each reader found by trying its key), with the old key left
+//!    out. A batch is written in one transaction together with
 //!    the rotation's cursor, and every document is replaced only if it is
 //!    still the one read (a reroute in between is never undone). A crash
 //!    loses at most the batch in hand; the next run resumes at the cursor.
@@ -176,10 +177,9 @@ pub async fn rotate(
     };
     let catalog = Catalog::load(settings)?;
     let triage = catalog.directory.triage_unit().id.clone();
-    let only = match subject {
-        Subject::Unit(u) if *u != triage => Some(u.clone()),
-        _ => None,
-    };
+    // Every case is walked, not only those sent by or to the unit: a key
+    // may also stand for other units (sub-units read with their parent's
+    // key), and a document the old key does not open is left as it is.
     let mut progress = Progress {
         rewrapped: rotation.rewrapped,
         cursor: rotation.cursor,
@@ -188,9 +188,7 @@ pub async fn rotate(
     if rotation.walked_at.is_none() {
         let mut batches = 0;
         loop {
-            let cases = store
-                .rotation_cases(only.as_ref(), progress.cursor, options.batch)
-                .await?;
+            let cases = store.rotation_cases(None, progress.cursor, options.batch).await?;
             let Some(last) = cases.last().map(|c| c.id) else {
                 break;
             };
