@@ -95,10 +95,82 @@ pub struct Auditor {
     flows: Vec<FlowKey>,
     blocks: Vec<(EventMonth, EventMonth)>,
     constraints: Vec<(Row, ComparisonOp, f64)>,
+    /// The programme solved once each way, to start every interval from
+    /// (`None` until first asked; `Some(None)` when it cannot be solved).
+    warm: Option<Option<Warm>>,
 }
 
 /// Tolerance for reading integer bounds off a real optimum.
 const EPS: f64 = 1e-6;
+
+/// The programme with one more variable, the *probe* `z` in `[-m, m]`,
+/// solved once minimising and once maximising `z`. An interval then clones
+/// a solved programme, adds the row `z = expr` and lets the dual simplex
+/// move from the solved basis: a few pivots instead of a solve from scratch
+/// for each bound (the auditor asks for thousands). `m` is larger than any
+/// count the releases bound; a bound that reaches it (an unbounded side, or
+/// one this could not tell) is solved from scratch instead.
+struct Warm {
+    /// Variables of the programme when it was solved (later ones are not in it).
+    n: usize,
+    vars: Vec<microlp::Variable>,
+    probe: microlp::Variable,
+    m: f64,
+    min: microlp::Solution,
+    max: microlp::Solution,
+}
+
+impl Warm {
+    fn new(a: &Auditor) -> Option<Self> {
+        let m = 1e3 + 2.0 * a.constraints.iter().map(|(_, _, rhs)| rhs.abs()).sum::<f64>();
+        let solve = |direction| {
+            let mut p = Problem::new(direction);
+            let vars: Vec<microlp::Variable> = (0..a.vars.len())
+                .map(|_| p.add_var(0.0, (0.0, f64::INFINITY)))
+                .collect();
+            let probe = p.add_var(1.0, (-m, m));
+            for (r, op, rhs) in &a.constraints {
+                let expr: Vec<(microlp::Variable, f64)> = r.iter().map(|&(v, c)| (vars[v], c)).collect();
+                p.add_constraint(expr.as_slice(), *op, *rhs);
+            }
+            let solution = p.solve().ok()?.into_solution().ok()?;
+            Some((vars, probe, solution))
+        };
+        let (vars, probe, min) = solve(OptimizationDirection::Minimize)?;
+        let (_, _, max) = solve(OptimizationDirection::Maximize)?;
+        Some(Warm {
+            n: a.vars.len(),
+            vars,
+            probe,
+            m,
+            min,
+            max,
+        })
+    }
+
+    /// The optimum of `row` one way, or `None` when it must be solved from
+    /// scratch (a variable added since, the probe's bound reached, or the
+    /// solver gave up).
+    fn bound(&self, row: &Row, direction: OptimizationDirection) -> Option<f64> {
+        if row.iter().any(|&(v, _)| v >= self.n) {
+            return None;
+        }
+        let base = match direction {
+            OptimizationDirection::Minimize => &self.min,
+            OptimizationDirection::Maximize => &self.max,
+        };
+        let mut expr: Vec<(microlp::Variable, f64)> = vec![(self.probe, 1.0)];
+        expr.extend(row.iter().map(|&(v, c)| (self.vars[v], -c)));
+        let z = base
+            .clone()
+            .add_constraint(expr.as_slice(), ComparisonOp::Eq, 0.0)
+            .ok()?
+            .into_solution()
+            .ok()?
+            .objective();
+        (z.abs() < self.m * 0.5).then_some(z)
+    }
+}
 
 impl Auditor {
     /// The programme for `releases` over `universe`.
@@ -126,6 +198,7 @@ impl Auditor {
             flows: universe.flows.iter().cloned().collect(),
             blocks,
             constraints: Vec::new(),
+            warm: None,
         };
         for snap in &snapshots {
             a.structure(snap, universe, &months, &statuses);
@@ -343,10 +416,21 @@ impl Auditor {
     /// treat the release as not shown safe.
     pub fn interval(&mut self, expr: &Expr) -> Result<Interval, String> {
         let row = self.row(expr);
-        let lo = self
-            .optimise(&row, OptimizationDirection::Minimize)?
-            .ok_or("unbounded below")?;
-        let hi = self.optimise(&row, OptimizationDirection::Maximize)?;
+        if self.warm.is_none() {
+            self.warm = Some(Warm::new(self));
+        }
+        let warm = self.warm.as_ref().and_then(Option::as_ref);
+        let bound = |direction| warm.and_then(|w| w.bound(&row, direction));
+        let lo = match bound(OptimizationDirection::Minimize) {
+            Some(lo) => lo,
+            None => self
+                .optimise(&row, OptimizationDirection::Minimize)?
+                .ok_or("unbounded below")?,
+        };
+        let hi = match bound(OptimizationDirection::Maximize) {
+            Some(hi) => Some(hi),
+            None => self.optimise(&row, OptimizationDirection::Maximize)?,
+        };
         Ok(Interval {
             lo: (lo - EPS).ceil() as i64,
             hi: hi.map(|h| (h + EPS).floor() as i64),
