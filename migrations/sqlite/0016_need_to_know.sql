@@ -8,3 +8,12 @@
 -- says when that happened (unix milliseconds); NULL: never asked.
 -- Existing cases keep their wrapping until `samavvik keys unwrap-secretariat`.
 ALTER TABLE cases ADD COLUMN secretariat_help_at INTEGER;
+
+-- Measures followed up (issue 20, point 10): the due date the receiving
+-- leader gave a planned measure and the date it was marked done, as clear
+-- dates next to the measure's category (no content), so the case page can
+-- show overdue measures and the report can count done against planned.
+-- One row per category: two planned measures of one category share the
+-- earliest due date.
+ALTER TABLE case_measures ADD COLUMN due_on TEXT;
+ALTER TABLE case_measures ADD COLUMN done_on TEXT;

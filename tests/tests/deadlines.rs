@@ -103,6 +103,7 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
         reroute: None,
         resealed: vec![],
         secretariat_help: false,
+        measure_dues: vec![],
         deadlines: None,
         new_items: vec![],
         measures: None,

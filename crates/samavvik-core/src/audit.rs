@@ -37,6 +37,8 @@ pub enum AuditAction {
     /// `samavvik keys unwrap-secretariat` sealed a case again without the
     /// secretariat (actor: the command).
     SecretariatUnwrapped,
+    /// Marked a case's measure done (detail: the measure's category).
+    MeasureDone,
 }
 
 impl AuditAction {
@@ -64,6 +66,7 @@ impl AuditAction {
         AuditAction::FollowUpRefused,
         AuditAction::SecretariatHelp,
         AuditAction::SecretariatUnwrapped,
+        AuditAction::MeasureDone,
     ];
 
     /// The stored text: `denied`, `view-sealed`, `transition:<slug>`,
@@ -97,6 +100,7 @@ impl AuditAction {
             AuditAction::FollowUpRefused => "follow-up-refused",
             AuditAction::SecretariatHelp => "secretariat-help",
             AuditAction::SecretariatUnwrapped => "secretariat-unwrapped",
+            AuditAction::MeasureDone => "measure-done",
         }
     }
 
@@ -134,6 +138,7 @@ mod tests {
                 "follow-up-refused",
                 "secretariat-help",
                 "secretariat-unwrapped",
+                "measure-done",
             ]
             .map(String::from),
         );

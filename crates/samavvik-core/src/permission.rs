@@ -22,6 +22,8 @@
 //!   would need to open the case).
 //! - The sender side and the receiver side ask the secretariat for help
 //!   while the case is with the receiver and open.
+//! - The receiver side marks a measure done once the case is answered
+//!   (also after closing: measures are often carried out later).
 //! - The sender side forwards, returns to the reporter and withdraws.
 //! - The receiver side acknowledges, answers and closes.
 //! - The receiver side and the secretariat reroute.
@@ -68,6 +70,8 @@ pub enum Action {
     Export,
     /// Ask the secretariat for help: the case is sealed to it too.
     AskSecretariat,
+    /// Mark one of the answer's measures done, with a date.
+    MeasureDone,
 }
 
 impl Action {
@@ -86,6 +90,7 @@ impl Action {
         Action::View,
         Action::Export,
         Action::AskSecretariat,
+        Action::MeasureDone,
     ];
 
     /// The form's `action` value (and the key of the case page's button):
@@ -97,6 +102,7 @@ impl Action {
             Action::View => "view",
             Action::Export => "export",
             Action::AskSecretariat => "ask-secretariat",
+            Action::MeasureDone => "measure-done",
         }
     }
 
@@ -190,6 +196,7 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
             Action::Transition(T::Reopen) => secretariat_member,
             Action::Message | Action::View | Action::Export => side != Side::Oversight,
             Action::AskSecretariat => matches!(side, Side::Sender | Side::Receiver),
+            Action::MeasureDone => side == Side::Receiver,
         };
     if !role {
         return Err(Refusal::NotYours);
@@ -198,6 +205,7 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
         Action::Transition(t) => state.apply(t).is_ok(),
         Action::Message => state.is_open(),
         Action::AskSecretariat => state.is_open(),
+        Action::MeasureDone => matches!(state, CaseState::Answered | CaseState::Closed),
         Action::View | Action::Export => true,
     };
     if now { Ok(()) } else { Err(Refusal::WrongState) }

@@ -331,6 +331,21 @@ impl crate::HandlingStore for AnyStore {
         delegate!(self.all_case_numbers())
     }
 
+    async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
+        delegate!(self.measure_follow_ups(number))
+    }
+
+    async fn mark_measure_done(
+        &self,
+        number: CaseNumber,
+        state: samavvik_core::CaseState,
+        category: samavvik_core::MeasureCategory,
+        done_on: chrono::NaiveDate,
+        event: &crate::NewEvent,
+    ) -> Result<bool> {
+        delegate!(self.mark_measure_done(number, state, category, done_on, event))
+    }
+
     async fn reseal_case(&self, number: CaseNumber, resealed: &[(crate::SealedRef, crate::Ciphertext)]) -> Result<()> {
         delegate!(self.reseal_case(number, resealed))
     }

@@ -141,6 +141,8 @@ pub struct TransitionWrite {
     pub resealed: Vec<(SealedRef, Ciphertext)>,
     /// Records that a party asked the secretariat for help (at the event's time).
     pub secretariat_help: bool,
+    /// Due dates of the measures in `measures` (the earliest per category).
+    pub measure_dues: Vec<(MeasureCategory, NaiveDate)>,
     /// New (acknowledge, answer) deadlines, e.g. when a reviewed report is
     /// sent on and its deadlines start. A reroute's own deadlines win.
     pub deadlines: Option<(NaiveDate, NaiveDate)>,
@@ -167,6 +169,7 @@ impl TransitionWrite {
             reroute: None,
             resealed: Vec::new(),
             secretariat_help: false,
+            measure_dues: Vec::new(),
             deadlines: None,
             new_items: Vec::new(),
             measures: None,
@@ -248,4 +251,17 @@ pub trait HandlingStore {
     async fn reseal_case(&self, number: CaseNumber, resealed: &[(SealedRef, Ciphertext)]) -> Result<()>;
     /// Every case number, oldest case first (for commands that walk all cases).
     async fn all_case_numbers(&self) -> Result<Vec<CaseNumber>>;
+    /// The case's measures with their due and done dates, in vocabulary order.
+    async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>>;
+    /// Marks the case's measure of `category` done on `done_on` and writes
+    /// `event`, in one transaction; `false` (nothing written) when the case
+    /// is not in `state`, has no such measure, or it is already done.
+    async fn mark_measure_done(
+        &self,
+        number: CaseNumber,
+        state: CaseState,
+        category: MeasureCategory,
+        done_on: NaiveDate,
+        event: &NewEvent,
+    ) -> Result<bool>;
 }

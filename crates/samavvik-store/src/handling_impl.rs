@@ -215,6 +215,14 @@ macro_rules! impl_handling_store {
                     if let Some(measures) = &w.measures {
                         Self::replace_measures(&mut tx, id, measures).await?;
                     }
+                    for (category, due) in &w.measure_dues {
+                        sqlx::query(q::SET_MEASURE_DUE)
+                            .bind(id)
+                            .bind(category.slug())
+                            .bind(*due)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     Self::insert_mail(&mut tx, Some(id), &w.mail, w.event.at).await?;
                     tx.commit().await?;
                     Ok(true)
@@ -233,6 +241,53 @@ macro_rules! impl_handling_store {
                     Self::insert_mail(&mut tx, Some(case_id), mail, item.at).await?;
                     tx.commit().await?;
                     Ok(item_id)
+                }
+
+                async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
+                    let rows: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
+                        sqlx::query_as(q::MEASURE_FOLLOW_UPS)
+                            .bind(number.to_string())
+                            .fetch_all(self.read_pool())
+                            .await?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for (slug, due_on, done_on) in rows {
+                        let category = MeasureCategory::from_slug(&slug)
+                            .ok_or_else(|| crate::StoreError::Corrupt(format!("measure: {slug:?}")))?;
+                        out.push(crate::MeasureFollowUp {
+                            category,
+                            due_on,
+                            done_on,
+                        });
+                    }
+                    out.sort_by_key(|m| m.category);
+                    Ok(out)
+                }
+
+                async fn mark_measure_done(
+                    &self,
+                    number: CaseNumber,
+                    state: samavvik_core::CaseState,
+                    category: MeasureCategory,
+                    done_on: chrono::NaiveDate,
+                    event: &crate::NewEvent,
+                ) -> Result<bool> {
+                    let mut tx = self.write().await?;
+                    let id = Self::require_case(&mut tx, number).await?;
+                    let changed = sqlx::query(q::MARK_MEASURE_DONE)
+                        .bind(number.to_string())
+                        .bind(category.slug())
+                        .bind(done_on)
+                        .bind(state.slug())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if changed == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    Self::insert_event(&mut tx, id, event).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn all_case_numbers(&self) -> Result<Vec<CaseNumber>> {

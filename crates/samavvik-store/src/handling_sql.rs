@@ -68,6 +68,14 @@ pub(crate) const INSERT_ITEM: &str = "INSERT INTO case_items (case_id, kind, at,
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
 pub(crate) const DELETE_MEASURES: &str = "DELETE FROM case_measures WHERE case_id = $1";
+/// Sets a measure's due date (migration 0016).
+pub(crate) const SET_MEASURE_DUE: &str = "UPDATE case_measures SET due_on = $3 WHERE case_id = $1 AND category = $2";
+pub(crate) const MEASURE_FOLLOW_UPS: &str = "SELECT m.category, m.due_on, m.done_on \
+     FROM cases c JOIN case_measures m ON m.case_id = c.id WHERE c.case_number = $1";
+/// Guarded by the case's state and by the measure not being done yet.
+pub(crate) const MARK_MEASURE_DONE: &str = "UPDATE case_measures SET done_on = $3 \
+     WHERE case_id = (SELECT id FROM cases WHERE case_number = $1 AND state = $4) \
+     AND category = $2 AND done_on IS NULL";
 /// Copies the case's event month and closing for the statistics (migration 0006).
 pub(crate) const INSERT_MEASURE: &str = concat!(
     "INSERT INTO case_measures (",

@@ -164,3 +164,13 @@ pub struct Counts {
     pub mail_sent: u64,
     pub mail_dead: u64,
 }
+
+/// A case's measure as followed up: its category, the due date the
+/// receiving leader gave it and the date it was marked done (clear dates
+/// only; who does what is in the sealed answer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeasureFollowUp {
+    pub category: samavvik_core::MeasureCategory,
+    pub due_on: Option<NaiveDate>,
+    pub done_on: Option<NaiveDate>,
+}

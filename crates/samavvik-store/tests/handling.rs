@@ -93,6 +93,7 @@ fn transition(number: CaseNumber, from: CaseState, to: CaseState, at: DateTime<U
         reroute: None,
         resealed: Vec::new(),
         secretariat_help: false,
+        measure_dues: Vec::new(),
         deadlines: None,
         new_items: Vec::new(),
         measures: None,

@@ -84,6 +84,16 @@ impl Ctx<'_> {
             c.dedup();
             c
         };
+        // The earliest due date per category, as clear data for follow-up.
+        let mut dues: Vec<(MeasureCategory, NaiveDate)> = Vec::new();
+        for m in &measures {
+            if let Some(due) = m.due {
+                match dues.iter_mut().find(|(c, _)| *c == m.category) {
+                    Some((_, d)) => *d = (*d).min(due),
+                    None => dues.push((m.category, due)),
+                }
+            }
+        }
         let shareable = self.form.contains_key("shareable");
         let item = self
             .note(NoteKind::Answer, body, measures, &self.case.receiver_unit, shareable)
@@ -92,6 +102,7 @@ impl Ctx<'_> {
         w.answered_at = Some(self.now);
         w.new_items.push(item);
         w.measures = Some(categories);
+        w.measure_dues = dues;
         let notice = self.notice(&self.case.receiver_unit, self.case.answer_deadline);
         w.mail = self.mail_to(
             self.unit_addresses(&self.case.sender_unit, false),

@@ -25,6 +25,7 @@ const MEASURE_ROWS: usize = 3;
 mod answer;
 mod ctx;
 mod help;
+mod measures;
 mod message;
 mod reroute;
 mod review;
@@ -101,6 +102,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
             });
         }
         Action::AskSecretariat => return help::ask(&ctx).await,
+        Action::MeasureDone => return measures::mark_done(&ctx).await,
         // Viewing and exporting are not form actions.
         Action::View | Action::Export => {
             return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));

@@ -7,7 +7,7 @@ use super::*;
 /// [`Action::ALL`] order; a column per state in [`CaseState::ALL`] order
 /// (submitted, sender_review, dispatched, acknowledged, answered, closed,
 /// withdrawn). `o` allowed, `n` [`Refusal::NotYours`], `s` [`Refusal::WrongState`].
-const EXPECTED: &[(Side, bool, [&str; 13])] = &[
+const EXPECTED: &[(Side, bool, [&str; 14])] = &[
     (
         Side::Sender,
         false,
@@ -25,6 +25,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          o o o o o o o",
             "export        o o o o o o o",
             "ask-secretariat s s o o o s s",
+            "measure-done  n n n n n n n",
         ],
     ),
     (
@@ -44,6 +45,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          o o o o o o o",
             "export        o o o o o o o",
             "ask-secretariat s s o o o s s",
+            "measure-done  n n n n n n n",
         ],
     ),
     (
@@ -63,6 +65,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          n n o o o o n",
             "export        n n o o o o n",
             "ask-secretariat n n o o o s n",
+            "measure-done  n n s s o o n",
         ],
     ),
     (
@@ -82,6 +85,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          n n o o o o n",
             "export        n n o o o o n",
             "ask-secretariat n n o o o s n",
+            "measure-done  n n s s o o n",
         ],
     ),
     (
@@ -101,6 +105,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          n n o o o o n",
             "export        n n o o o o n",
             "ask-secretariat n n n n n n n",
+            "measure-done  n n n n n n n",
         ],
     ),
     (
@@ -120,6 +125,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          n n o o o o n",
             "export        n n o o o o n",
             "ask-secretariat n n n n n n n",
+            "measure-done  n n n n n n n",
         ],
     ),
     (
@@ -139,6 +145,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          n n n n n n n",
             "export        n n n n n n n",
             "ask-secretariat n n n n n n n",
+            "measure-done  n n n n n n n",
         ],
     ),
     (
@@ -158,6 +165,7 @@ const EXPECTED: &[(Side, bool, [&str; 13])] = &[
             "view          n n n n n n n",
             "export        n n n n n n n",
             "ask-secretariat n n n n n n n",
+            "measure-done  n n n n n n n",
         ],
     ),
 ];

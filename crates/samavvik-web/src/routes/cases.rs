@@ -171,6 +171,19 @@ pub async fn render_case(
     }
     let opened = view(state, &catalog, person, case, side).await?;
     let today = state.clock.today_oslo();
+    let follow_ups: Vec<Value> = state
+        .store
+        .measure_follow_ups(case.number)
+        .await?
+        .iter()
+        .map(|m| {
+            json!({
+                "slug": m.category.slug(), "label": m.category.label(),
+                "due": m.due_on.map(format_date_nb), "done": m.done_on.map(format_date_nb),
+                "overdue": m.done_on.is_none() && m.due_on.is_some_and(|d| d < today),
+            })
+        })
+        .collect();
     let (ack_late, answer_late) = overdue(case, today);
     let events = state.store.case_events(case.number).await?;
     let measures = state.store.case_measures(case.number).await?;
@@ -203,6 +216,7 @@ pub async fn render_case(
         "return": t(Transition::ReturnToReporter),
         "withdraw": t(Transition::Withdraw),
         "message": may(Action::Message),
+        "measure_done": may(Action::MeasureDone),
         "ask_secretariat": may(Action::AskSecretariat)
             && case.secretariat_help_at.is_none()
             && case.receiver_unit != catalog.directory.triage_unit().id,
@@ -233,6 +247,8 @@ pub async fn render_case(
             "answer_late": answer_late,
             "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
             "secretariat_help": case.secretariat_help_at.map(oslo),
+            "follow_ups": follow_ups,
+            "overdue_measures": follow_ups.iter().filter(|m| m["overdue"] == json!(true)).count(),
         },
         "report": {
             "description": r.description,
