@@ -20,6 +20,17 @@ pub fn render(
 ) -> Result<Response, AppError> {
     let (token, set_cookie) = state.csrf_for(headers);
     ctx["csrf_token"] = json!(token);
+    // The header names the signed-in person's units (see `person_view`).
+    if let Some(units) = ctx["person"]["units"].as_array() {
+        let catalog = state.catalog.current();
+        let names: Vec<String> = units
+            .iter()
+            .filter_map(|u| u.as_str())
+            .filter_map(|u| samavvik_core::UnitId::new(u).ok())
+            .map(|u| samavvik_app::cases::unit_name(&catalog, &u))
+            .collect();
+        ctx["person"]["unit_names"] = json!(names.join(", "));
+    }
     let html = crate::views::page(template, ctx)?;
     let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response();
     if let Some(c) = set_cookie {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use samavvik_app::cases::authorised_case;
 use samavvik_app::handling::{Acted, Refusal, act as handle};
 use samavvik_core::AuditAction;
-use samavvik_store::{AuditEntry, LifecycleStore};
+use samavvik_store::{AuditEntry, LifecycleStore, Store};
 
 use super::cases::render_case;
 use crate::error::AppError;
@@ -36,6 +36,7 @@ pub async fn act(
             &errors,
             &form.fields,
             StatusCode::FORBIDDEN,
+            None,
         )
         .await;
     }
@@ -47,15 +48,55 @@ pub async fn act(
         ));
     }
     match handle(&state, &person, &case, side, &form.fields).await? {
-        Acted::Done { anchor } => Ok(Redirect::to(&format!("/saker/{}{anchor}", case.number)).into_response()),
+        Acted::Done { anchor } => {
+            Ok(Redirect::to(&done_location(&state, &person, &case, &form.fields, anchor).await?).into_response())
+        }
         Acted::Refused { refusal, errors, case } => {
             let status = match refusal {
                 Refusal::Forbidden => StatusCode::FORBIDDEN,
                 Refusal::Conflict => StatusCode::CONFLICT,
                 Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            render_case(&state, &headers, &person, &case, side, &errors, &form.fields, status).await
+            render_case(
+                &state,
+                &headers,
+                &person,
+                &case,
+                side,
+                &errors,
+                &form.fields,
+                status,
+                None,
+            )
+            .await
         }
+    }
+}
+
+/// Where to land after an action: the case page with a confirmation
+/// banner; or, when the person no longer sees the case (it was sent on to
+/// a unit they do not lead), the work list saying where the case went
+/// instead of a page that no longer exists for them.
+async fn done_location(
+    state: &AppState,
+    person: &samavvik_app::Person,
+    case: &samavvik_store::CaseRecord,
+    fields: &samavvik_app::Fields,
+    anchor: &str,
+) -> Result<String, AppError> {
+    let action: String = fields
+        .get("action")
+        .map_or("", String::as_str)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let now = state.store.case_by_number(case.number).await?;
+    match now {
+        Some(now) if person.side(&now).is_none() => Ok(format!(
+            "/saker?videresendt={}&ny_enhet={}",
+            now.number, now.receiver_unit
+        )),
+        _ => Ok(format!("/saker/{}?utfort={}{anchor}", case.number, action)),
     }
 }
 

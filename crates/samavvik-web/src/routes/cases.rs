@@ -35,6 +35,41 @@ pub async fn inbox(
     let catalog = state.catalog.current();
     let today = state.clock.today_oslo();
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    // Search by case number: straight to the case if it is one of theirs.
+    let mut not_found = None;
+    if let Some(wanted) = get("sak") {
+        let found = match wanted.to_uppercase().parse::<samavvik_core::CaseNumber>() {
+            Ok(n) => state
+                .store
+                .case_by_number(n)
+                .await?
+                .filter(|c| person.side(c).is_some()),
+            Err(_) => None,
+        };
+        match found {
+            Some(c) => {
+                return Ok(axum::response::IntoResponse::into_response(
+                    axum::response::Redirect::to(&format!("/saker/{}", c.number)),
+                ));
+            }
+            None => {
+                not_found = Some(format!(
+                    "Fant ingen sak med nummer «{wanted}» blant sakene dine. Et saksnummer ser slik ut: SA-2026-00042."
+                ));
+            }
+        }
+    }
+    // After a reroute the case is no longer theirs: say where it went.
+    let rerouted = match (
+        get("videresendt").and_then(|n| n.parse::<samavvik_core::CaseNumber>().ok()),
+        get("ny_enhet").and_then(|u| samavvik_core::UnitId::new(u).ok()),
+    ) {
+        (Some(n), Some(unit)) if catalog.directory.unit(&unit).is_some() => Some(format!(
+            "Sak {n} er sendt videre til {}. Saken ligger nå hos dem, så dere ser den ikke lenger i listen.",
+            unit_name(&catalog, &unit)
+        )),
+        _ => None,
+    };
     let all_units: Vec<_> = catalog.directory.units().iter().map(|u| u.id.clone()).collect();
     let mut filter = CaseFilter {
         receiving_units: if person.secretariat {
@@ -84,6 +119,8 @@ pub async fn inbox(
     let ctx = json!({
         "title": "Saker",
         "person": person_view(&person),
+        "done": rerouted,
+        "not_found": not_found,
         "rows": rows,
         "total": total,
         "page": page_no,
@@ -95,7 +132,7 @@ pub async fn inbox(
         "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
         "q": {
             "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
-            "fra": get("fra"), "til": get("til"), "sortering": get("sortering").unwrap_or("nyeste"),
+            "fra": get("fra"), "til": get("til"), "sak": get("sak"), "sortering": get("sortering").unwrap_or("nyeste"),
         },
     });
     render(&state, &headers, "inbox.html", ctx, StatusCode::OK)
@@ -106,7 +143,29 @@ fn urlencode(s: &str) -> String {
 }
 
 pub fn person_view(p: &Person) -> Value {
-    json!({"secretariat": p.secretariat, "admin": p.admin})
+    // `render` adds the units' names for the header (it has the catalog).
+    json!({
+        "secretariat": p.secretariat, "admin": p.admin, "email": p.email,
+        "units": p.units.iter().map(samavvik_core::UnitId::as_str).collect::<Vec<_>>(),
+    })
+}
+
+/// The confirmation banner after an action (`?utfort=<action>` on the
+/// redirect), in the words of docs/ORDLISTE.md.
+pub fn done_message(action: &str, catalog: &Catalog, case: &CaseRecord) -> Option<String> {
+    let receiver = || unit_name(catalog, &case.receiver_unit);
+    Some(match action {
+        "acknowledge" => "Mottaket er bekreftet. Fristen for svar løper videre.".to_owned(),
+        "answer" => "Svaret er lagret, og avsenderenheten har fått beskjed.".to_owned(),
+        "close" => "Saken er lukket.".to_owned(),
+        "reopen" => "Saken er gjenåpnet.".to_owned(),
+        "forward" => format!("Meldingen er sendt til {}.", receiver()),
+        "return" => "Meldingen er sendt tilbake til melderen.".to_owned(),
+        "withdraw" => "Meldingen er trukket tilbake.".to_owned(),
+        "message" => "Meldingen i saken er sendt.".to_owned(),
+        "reroute" => format!("Saken er sendt videre til {}.", receiver()),
+        _ => return None,
+    })
 }
 
 fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate) -> Value {
@@ -130,8 +189,12 @@ pub async fn show(
     SignedIn(person): SignedIn,
     headers: HeaderMap,
     Path(number): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (case, side) = authorised_case(&state, &person, &number, "/saker/{nr}").await?;
+    let done = q
+        .get("utfort")
+        .and_then(|a| done_message(a, &state.catalog.current(), &case));
     render_case(
         &state,
         &headers,
@@ -141,6 +204,7 @@ pub async fn show(
         &[],
         &HashMap::new(),
         StatusCode::OK,
+        done,
     )
     .await
 }
@@ -156,6 +220,7 @@ pub async fn render_case(
     errors: &[(String, String)],
     values: &HashMap<String, String>,
     status: StatusCode,
+    done: Option<String>,
 ) -> Result<Response, AppError> {
     let catalog = state.catalog.current();
     if let Some(at) = state
@@ -268,6 +333,7 @@ pub async fn render_case(
         "reroute_targets": reroute_targets,
         "measure_categories": MeasureCategory::ALL.iter().map(|m| json!({"slug": m.slug(), "label": m.label()})).collect::<Vec<_>>(),
         "errors": error_map,
+        "done": done,
         "error_list": errors.iter().map(|(f, m)| json!({"anchor": f, "message": m})).collect::<Vec<_>>(),
         "values": values,
     });
