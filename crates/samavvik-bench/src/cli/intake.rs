@@ -179,6 +179,10 @@ fn print(r: &IntakeResult) {
     );
     for (phase, rows) in [("raw", &r.raw_rows), ("HTTP", &r.http_rows)] {
         let g = rows.group;
+        if g.groups == 0 {
+            println!("group commit ({phase}): none, one transaction per report (number included)");
+            continue;
+        }
         println!(
             "group commit ({phase}): {} numbers and cases in {} transactions, {:.1} per transaction, \
              {} ms each (taken to answered)",
@@ -196,22 +200,23 @@ fn print(r: &IntakeResult) {
         check(r.ratio() >= 0.6)
     );
     let p99_target = Duration::from_millis(25);
+    // The target (issue 18) is the open loop at half saturation; a closed
+    // loop's latency is concurrency ÷ throughput whatever the service does.
+    if let Some(p) = &r.paced {
+        println!(
+            "p99 POST, paced       {:>6} ms target < 25 ms  {} (open loop at {:.0}/s offered, half saturation by default)",
+            latency_ms(p.post.p99),
+            check(p.post.p99 < p99_target),
+            p.offered.unwrap_or_default(),
+        );
+    }
     println!(
-        "p99 POST              {:>6} ms target < 25 ms  {} (closed loop: {} users ÷ {:.0}/s ≈ {:.0} ms per report cycle)",
+        "p99 POST, closed loop {:>6} ms                 (not a target: {} users ÷ {:.0}/s ≈ {:.0} ms per report cycle)",
         latency_ms(h.post.p99),
-        check(h.post.p99 < p99_target),
         r.config.concurrency,
         h.throughput(),
         r.config.concurrency as f64 / h.throughput().max(1.0) * 1000.0,
     );
-    if let Some(p) = &r.paced {
-        println!(
-            "p99 POST, paced       {:>6} ms at {:.0}/s offered, {} 25 ms (for comparison, not the target)",
-            latency_ms(p.post.p99),
-            p.offered.unwrap_or_default(),
-            if p.post.p99 < p99_target { "under" } else { "over" },
-        );
-    }
     println!(
         "errors/lost/doubled   {:>6}   target 0        {}",
         r.http_errors() + r.raw.errors + r.lost() as usize + r.doubled() as usize,
