@@ -559,7 +559,7 @@ impl crate::AnyStore {
     /// online: writers go on meanwhile). `path` must not exist.
     ///
     /// # Errors
-    /// [`StoreError::UnsupportedUrl`] on PostgreSQL (use `pg_dump`); what
+    /// [`crate::StoreError::UnsupportedUrl`] on PostgreSQL (use `pg_dump`); what
     /// SQLite answers when the file cannot be written.
     pub async fn backup_sqlite_into(&self, path: &std::path::Path) -> Result<()> {
         use crate::engine::Engine;
