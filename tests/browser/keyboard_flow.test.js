@@ -55,7 +55,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await enterAndLoad(page);
     assert.equal(await page.title(), `Status for sak ${caseNumber} – Samavvik`);
     const main = await page.locator("main").innerText();
-    assert.match(main, /Status\s+Til gjennomgang hos nærmeste leder/);
+    assert.match(main, /Status\s+Hos lederen din for vurdering/);
     assert.match(main, /Meldt, venter på gjennomgang hos nærmeste leder/);
     assert.match(main, /Medisinsk klinikk/);
     // The reporter can add information while the leader reviews, by keyboard too.
@@ -143,7 +143,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     assert.match(main, /Meldingen er sendt/);
     assert.match(main, /Medisinsk klinikk/);
     assert.match(main, /Hva skjer nå/);
-    assert.match(main, /Lederen din går gjennom meldingen og sender den videre/);
+    assert.match(main, /Meldingen går først til din leder for vurdering, deretter til Medisinsk klinikk/);
     assert.ok(!main.includes(canary), "the receipt does not echo what was written");
 
     // The notification reached the mail sink, without content.

@@ -125,7 +125,7 @@ describe("every page", { skip: skip || false, timeout: 300_000 }, () => {
     const text = await page.locator("main").innerText();
     assert.match(text, /Hva skjer nå/);
     assert.match(text, /kryptert/);
-    assert.match(text, /Lederen din går gjennom meldingen og sender den videre/);
+    assert.match(text, /Meldingen går først til din leder for vurdering, deretter til Medisinsk klinikk/);
     followUpUrl = await page.locator(".follow-link a").getAttribute("href");
     assert.match(followUpUrl, /\/oppfolging\/[A-Za-z0-9_-]{43}$/);
   });
@@ -134,9 +134,9 @@ describe("every page", { skip: skip || false, timeout: 300_000 }, () => {
     await page.goto(followUpUrl);
     await checkPage(page, "follow-up", /^Status for sak SA-\d{4}-\d{5} – Samavvik$/);
     const text = await page.locator("main").innerText();
-    assert.match(text, /Status\s+Til gjennomgang hos nærmeste leder/);
+    assert.match(text, /Status\s+Hos lederen din for vurdering/);
     assert.match(text, /Meldt, venter på gjennomgang hos nærmeste leder/);
-    assert.match(text, /Fristene for mottakeren starter når lederen din har sendt meldingen videre/);
+    assert.match(text, /Mottakerens frister starter når lederen din har sendt meldingen videre/);
     assert.equal(await page.locator("#legg-til").innerText(), "Legg til opplysninger");
     assert.equal(await page.locator("#addition").getAttribute("aria-describedby"), "addition-hint");
   });

@@ -50,7 +50,7 @@ impl CaseState {
     /// The state as leaders and the case history name it.
     pub fn label_nb(self) -> &'static str {
         match self {
-            CaseState::Submitted => "Sendt tilbake til melder for endringer",
+            CaseState::Submitted => "Tilbake hos melder for endringer",
             CaseState::SenderReview => "Til gjennomgang hos nærmeste leder",
             CaseState::Dispatched => "Sendt til mottaker",
             CaseState::Acknowledged => "Mottaker har bekreftet mottak",

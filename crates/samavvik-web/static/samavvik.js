@@ -144,7 +144,7 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("DOMContentLoaded", function () {
   var holders = document.querySelectorAll("[data-copy-target]");
   Array.prototype.forEach.call(holders, function (holder) {
-    var link = document.getElementById(holder.getAttribute("data-copy-target"));
+    var link = document.querySelector(holder.getAttribute("data-copy-target"));
     var button = holder.querySelector("[data-copy-link]");
     var status = holder.querySelector(".copy-status");
     if (!link || !button || !navigator.clipboard || !window.isSecureContext) { return; }
