@@ -20,7 +20,7 @@ use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::{RequestIds, request_span};
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), clipboard-read=(), display-capture=()";
 /// Two years, as the HSTS preload list asks for (at least one).
@@ -52,10 +52,12 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))
         .route("/logg-ut", post(routes::sign_in::sign_out))
         .route("/saker", get(routes::cases::inbox))
+        .route("/saker.csv", get(routes::cases::export_csv))
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))
+        .route("/fsu", get(routes::fsu::show).post(routes::fsu::act))
         .route("/rapporter/publiser", post(routes::reports::publish))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))

@@ -40,15 +40,15 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts `samavvik demo` and waits until `/helse/klar` answers 200.
+ * Starts `samavvik demo` (with `extraArgs`, e.g. `--oidc`) and waits until `/helse/klar` answers 200.
  * Returns { baseUrl, dataDir, mailDir, log(), mails(), stop() }.
  */
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const bin = binary();
   const dataDir = mkdtempSync(path.join(tmpdir(), "samavvik-browser-"));
   const port = await freePort();
   const bind = `127.0.0.1:${port}`;
-  const child = spawn(bin, ["demo", "--data-dir", dataDir, "--bind", bind], {
+  const child = spawn(bin, ["demo", "--data-dir", dataDir, "--bind", bind, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "info" },
     stdio: ["ignore", "pipe", "pipe"],

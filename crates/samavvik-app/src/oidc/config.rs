@@ -169,6 +169,14 @@ impl ProviderConfig {
                 );
             }
         }
+        anyhow::ensure!(
+            !self
+                .subject_claim
+                .as_deref()
+                .is_some_and(|c| c == "helseid://claims/identity/pid" || c == "pid"),
+            "oidc.provider {id}: the national identity number cannot name a person here (it would be written in \
+             the directory); use the pid pseudonym"
+        );
         if self.profile == Profile::Entra {
             anyhow::ensure!(
                 self.tenant_id.as_deref().is_some_and(|t| !t.is_empty()),

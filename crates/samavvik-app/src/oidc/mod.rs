@@ -78,6 +78,8 @@ pub struct Registry {
 pub struct Button {
     pub id: String,
     pub name: String,
+    /// Where the browser is sent (its origin goes in the page's `form-action`).
+    pub issuer: String,
 }
 
 /// Why a sign-in through a provider was refused. The web layer shows
@@ -217,6 +219,7 @@ impl Registry {
             .map(|p| Button {
                 id: p.config.id.clone(),
                 name: p.config.name.clone(),
+                issuer: p.config.issuer.clone(),
             })
             .collect()
     }

@@ -83,6 +83,62 @@ pub fn subject(config: &ProviderConfig, claims: &Claims) -> Result<String, Refus
 mod tests {
     use super::*;
 
+    use crate::oidc::config::HELSEID_LEVEL;
+
+    fn claims(extra: &serde_json::Value) -> Claims {
+        let mut v = serde_json::json!({
+            "iss": "https://idp.example", "aud": "c", "exp": 2_000_000_000, "iat": 1_900_000_000, "sub": "s-1",
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn entra() -> ProviderConfig {
+        ProviderConfig {
+            profile: Profile::Entra,
+            tenant_id: Some("t-1".into()),
+            ..ProviderConfig::default()
+        }
+    }
+
+    #[test]
+    fn entra_names_the_person_by_tenant_and_object_id_and_refuses_other_tenants() {
+        let c = claims(&serde_json::json!({"tid": "t-1", "oid": "o-1", "email": "a@b.no"}));
+        assert_eq!(subject(&entra(), &c).unwrap(), "t-1/o-1");
+        let other = claims(&serde_json::json!({"tid": "t-2", "oid": "o-1"}));
+        assert_eq!(subject(&entra(), &other), Err(Refusal::Tenant));
+        let no_oid = claims(&serde_json::json!({"tid": "t-1"}));
+        assert_eq!(subject(&entra(), &no_oid), Err(Refusal::NoSubject));
+    }
+
+    #[test]
+    fn helseid_names_the_person_by_pseudonym_and_checks_the_level() {
+        let config = ProviderConfig {
+            profile: Profile::Helseid,
+            min_level: Some(4),
+            ..ProviderConfig::default()
+        };
+        let high = claims(&serde_json::json!({HELSEID_PSEUDONYM: "p-1", HELSEID_LEVEL: "4"}));
+        assert_eq!(subject(&config, &high).unwrap(), "p-1");
+        assert_eq!(level(&config, &high), Ok(()));
+        let low = claims(&serde_json::json!({HELSEID_PSEUDONYM: "p-1", HELSEID_LEVEL: "3"}));
+        assert_eq!(level(&config, &low), Err(Refusal::LevelTooLow));
+        let none = claims(&serde_json::json!({HELSEID_PSEUDONYM: "p-1"}));
+        assert_eq!(
+            level(&config, &none),
+            Err(Refusal::LevelTooLow),
+            "a missing level is too low"
+        );
+        let generic = ProviderConfig {
+            min_level: Some(4),
+            ..ProviderConfig::default()
+        };
+        assert_eq!(level(&generic, &claims(&serde_json::json!({"acr": "Level4"}))), Ok(()));
+        assert_eq!(subject(&generic, &high).unwrap(), "s-1");
+    }
+
     #[test]
     fn level_numbers() {
         assert_eq!(level_number("4"), Some(4));

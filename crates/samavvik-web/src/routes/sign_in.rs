@@ -31,8 +31,27 @@ pub fn sign_in_page(
     mut ctx: serde_json::Value,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    ctx["providers"] = json!(state.oidc.buttons());
-    page(state, headers, "sign_in.html", ctx, status)
+    let buttons = state.oidc.buttons();
+    let origins: Vec<String> = buttons
+        .iter()
+        .filter_map(|b| b.issuer.parse::<axum::http::Uri>().ok())
+        .filter_map(|u| Some(format!("{}://{}", u.scheme_str()?, u.authority()?)))
+        .collect();
+    ctx["providers"] = json!(buttons);
+    let mut response = page(state, headers, "sign_in.html", ctx, status)?;
+    if !origins.is_empty() {
+        // The provider buttons' forms are answered with a redirect to the
+        // provider, which `form-action 'self'` would stop.
+        let csp = crate::router::CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", origins.join(" ")),
+        );
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).map_err(|e| AppError::Internal(e.into()))?,
+        );
+    }
+    Ok(response)
 }
 
 pub async fn request_link(

@@ -32,6 +32,104 @@ pub struct DemoArgs {
     /// Exit after adding the synthetic cases instead of serving.
     #[arg(long, requires = "cases")]
     pub generate_only: bool,
+    /// Also start the bundled test OpenID provider (Node,
+    /// tests/support/oidc-provider; `npm ci` there first) and offer sign-in
+    /// through it: user names `med`, `horten` and `sekretariat`.
+    #[arg(long)]
+    pub oidc: bool,
+}
+
+/// Demo leaders who sign in through the test provider: user name → work e-mail.
+const OIDC_DEMO_PEOPLE: &[(&str, &str)] = &[
+    ("med", "klinikkledelse.med@siv.example.no"),
+    ("horten", "leder.hjemmetjenesten@horten.example.no"),
+    ("sekretariat", "samhandlingssjef@helsefellesskapet.example.no"),
+];
+
+/// The running test provider; stopped when dropped.
+struct TestProvider {
+    _child: tokio::process::Child,
+}
+
+/// Starts `node tests/support/oidc-provider/provider.mjs`, points two
+/// providers at it (the HelseID-style client and the client_secret_basic
+/// one) and maps the demo people's subjects in a copy of the directory.
+async fn start_test_provider(settings: &mut Settings, data: &std::path::Path) -> anyhow::Result<TestProvider> {
+    use samavvik_app::oidc::config::{AuthMethod, KeyAlg, Profile, ProviderConfig};
+    use tokio::io::AsyncBufReadExt;
+    let script = std::path::Path::new("tests/support/oidc-provider");
+    anyhow::ensure!(
+        script.join("node_modules/oidc-provider").is_dir(),
+        "the test provider is not installed: run `npm ci --prefix tests/support/oidc-provider` in the repository"
+    );
+    let out = data.join("oidc");
+    samavvik_app::files::private_dir(&out)?;
+    let mut child = tokio::process::Command::new("node")
+        .arg(script.join("provider.mjs"))
+        .arg("--out")
+        .arg(&out)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("cannot start node: {e}"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no output from node"))?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let issuer = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(json) = line.strip_prefix("READY ") {
+                let v: serde_json::Value = serde_json::from_str(json)?;
+                return v["issuer"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow::anyhow!("no issuer from the test provider"));
+            }
+        }
+        anyhow::bail!("the test provider stopped before it was ready")
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("the test provider did not start within 30 s"))??;
+    settings.oidc.provider = vec![
+        ProviderConfig {
+            id: "helseid".into(),
+            name: "HelseID (demo)".into(),
+            profile: Profile::Helseid,
+            issuer: issuer.clone(),
+            client_id: "samavvik-helseid".into(),
+            auth_method: AuthMethod::PrivateKeyJwt,
+            key_file: Some(out.join("client-key.pem")),
+            key_alg: KeyAlg::PS256,
+            key_id: Some("samavvik-test".into()),
+            scopes: vec!["helseid".into()],
+            acr_values: vec!["Level4".into()],
+            min_level: Some(4),
+            ..ProviderConfig::default()
+        },
+        ProviderConfig {
+            id: "basic".into(),
+            name: "kommunens innlogging (demo)".into(),
+            profile: Profile::Generic,
+            issuer,
+            client_id: "samavvik-basic".into(),
+            auth_method: AuthMethod::ClientSecretBasic,
+            secret_file: Some(out.join("client-secret")),
+            ..ProviderConfig::default()
+        },
+    ];
+    let mut directory = settings.directory.text()?;
+    for (user, email) in OIDC_DEMO_PEOPLE {
+        directory.push_str(&format!(
+            "\n[[person]]\nemail = \"{email}\"\noidc = [\"helseid:pseudo-{user}\", \"basic:{user}\"]\n"
+        ));
+    }
+    let path = data.join("directory-oidc.toml");
+    std::fs::write(&path, directory)?;
+    settings.directory.path = path;
+    Ok(TestProvider { _child: child })
 }
 
 pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -54,6 +152,11 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
             return Ok(ExitCode::SUCCESS);
         }
     }
+    let provider = if args.oidc {
+        Some(start_test_provider(&mut settings, data).await?)
+    } else {
+        None
+    };
     let made = generate_missing(&settings, &settings.keys.dir.clone())?;
     let running = start(settings.clone(), Clock::system(), None).await?;
     println!();
@@ -75,6 +178,10 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     println!("    samhandlingssjef@helsefellesskapet.example.no (sekretariatet)");
     println!("    {DEMO_ADMIN}          (systemeier: tilgangsloggen)");
     println!("  Innloggingslenken kommer som .eml-fil i e-postmappen.");
+    if provider.is_some() {
+        println!("  Eller trykk «Logg inn med HelseID (demo)» og skriv brukernavnet med, horten eller");
+        println!("  sekretariat (hvilket som helst passord); lav-med gir for lavt sikkerhetsnivå.");
+    }
     println!();
     println!("  Stopp med Ctrl+C.");
     println!();
