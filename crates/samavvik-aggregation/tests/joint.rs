@@ -575,3 +575,42 @@ fn a_tiny_year_is_refused_for_the_standard_set_not_for_published_reports() {
     }
     assert!(refused > 0, "the tiny year is refused");
 }
+
+/// The auditor's intervals, started from its solved programme, are the
+/// ones a solve from scratch gives: for every hidden cell of the
+/// adversarial year's published set and every difference of a re-issue.
+#[test]
+fn warm_started_intervals_equal_solves_from_scratch() {
+    let cases = adversarial();
+    let (_, register) = publish_in_sequence(&cases);
+    let periods: Vec<Period> = PERIODS.iter().map(|p| Period::parse(p).unwrap()).collect();
+    let all_stats: Vec<CaseStatistics> = periods.iter().map(|&p| stats(&cases, p)).collect();
+    let all_params: Vec<Params> = periods.iter().map(|&p| params(p)).collect();
+    let inputs: Vec<Input<'_>> = (0..3)
+        .map(|j| Input {
+            stats: &all_stats[j],
+            params: &all_params[j],
+        })
+        .collect();
+    // A first issue of 2026-H1 from before the last 16 cases arrived.
+    let old = first_issue(&cases[..cases.len() - 16]);
+    let changes = joint::changes(std::slice::from_ref(&old));
+    let mut all: Vec<&Release> = register.iter().collect();
+    all.push(&old);
+    all.extend(changes.iter());
+    let mut auditor = Auditor::new(&all, &universe(&inputs));
+    let mut compared = 0;
+    for r in &all {
+        for f in r.facts.iter().filter(|f| f.check != Requirement::None) {
+            let warm = auditor.interval(&f.expr).unwrap();
+            let cold = auditor.interval_from_scratch(&f.expr).unwrap();
+            assert_eq!(
+                warm, cold,
+                "{} «{}» {} / {}",
+                r.label, f.place.table, f.place.row, f.place.col
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "{compared}");
+}

@@ -437,6 +437,25 @@ impl Auditor {
         })
     }
 
+    /// [`Auditor::interval`] solved from scratch both ways, never from the
+    /// solved programme: for tests that check the two agree.
+    ///
+    /// # Errors
+    ///
+    /// As [`Auditor::interval`].
+    #[doc(hidden)]
+    pub fn interval_from_scratch(&mut self, expr: &Expr) -> Result<Interval, String> {
+        let row = self.row(expr);
+        let lo = self
+            .optimise(&row, OptimizationDirection::Minimize)?
+            .ok_or("unbounded below")?;
+        let hi = self.optimise(&row, OptimizationDirection::Maximize)?;
+        Ok(Interval {
+            lo: (lo - EPS).ceil() as i64,
+            hi: hi.map(|h| (h + EPS).floor() as i64),
+        })
+    }
+
     /// Every checked fact of `releases` whose interval falls short; a fact
     /// that cannot be solved counts as exposed with its release's bounds.
     ///
