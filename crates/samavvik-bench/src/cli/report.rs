@@ -1,5 +1,6 @@
 //! `bench report`: wall time and peak memory of the annual report over many
-//! synthetic cases. The data is generated once and reused (a SQLite file
+//! synthetic cases, the joint protection and its LP audit included, with
+//! every format written (HTML, JSON, CSV, XLSX and the PDF). The data is generated once and reused (a SQLite file
 //! under `--data-dir`, or the PostgreSQL database named by `--pg-url`); the
 //! measurement always runs in a fresh process, so generating does not count
 //! towards the peak.
@@ -129,7 +130,10 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let report = prepared.report;
     let queried = started.elapsed();
-    let files = samavvik_aggregation::output::files(&report, &[Format::Html, Format::Json, Format::Csv, Format::Xlsx]);
+    let files = samavvik_aggregation::output::files(
+        &report,
+        &[Format::Html, Format::Json, Format::Csv, Format::Xlsx, Format::Pdf],
+    );
     let total = started.elapsed();
     let out = args.data_dir.join("out");
     std::fs::create_dir_all(&out)?;
@@ -167,7 +171,7 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
         (queried - sql).as_secs_f64() * 1000.0
     );
     println!(
-        "  render (html, json, xlsx, {} csv): {:>6.1} ms",
+        "  render (html, json, xlsx, pdf, {} csv): {:>6.1} ms",
         report.tables.len(),
         (total - queried).as_secs_f64() * 1000.0
     );
