@@ -105,6 +105,17 @@ async fn a_leader_finds_acts_and_is_told_what_happened(engine: Engine) {
     assert_eq!(status, 200);
     assert!(page.contains("Fant ingen sak med nummer «SA-1999-00001» blant sakene dine."));
 
+    // The list as CSV for Excel: clear columns only, their own cases.
+    let (status, _, csv) = horten.get(&app, "/saker.csv?status=sender_review").await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("\u{feff}Saksnummer;Status;Fra;Til;"), "{csv}");
+    assert!(csv.contains(&format!(
+        "{n};Til gjennomgang hos nærmeste leder;Horten kommune, hjemmetjenesten;"
+    )));
+    assert!(!csv.contains("LEAD9"), "no sealed content in the export");
+    let (_, _, none) = horten.get(&app, "/saker.csv?status=closed").await;
+    assert_eq!(none.lines().count(), 1, "only the header for an empty list");
+
     // Another unit's case is "not found" by number as by link.
     let med = Leader::new(&app, MED).await;
     let (status, _, page) = med.get(&app, &format!("/saker?sak={n}")).await;

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))
         .route("/logg-ut", post(routes::sign_in::sign_out))
         .route("/saker", get(routes::cases::inbox))
+        .route("/saker.csv", get(routes::cases::export_csv))
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/admin/logg", get(routes::audit::show))

@@ -70,6 +70,52 @@ pub async fn inbox(
         )),
         _ => None,
     };
+    let mut filter = list_filter(&person, &catalog, &q, today);
+    let page_no: u32 = get("side")
+        .and_then(|p| p.parse().ok())
+        .filter(|&p| p >= 1)
+        .unwrap_or(1);
+    filter.offset = (page_no - 1) * PAGE_SIZE;
+    let (cases, total) = state.store.list_cases(&filter).await?;
+    let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let rows: Vec<Value> = cases.iter().map(|c| case_row(&catalog, c, today)).collect();
+    let query_without_page: String = q
+        .iter()
+        .filter(|(k, v)| k.as_str() != "side" && !v.is_empty())
+        .map(|(k, v)| format!("{}={}&", urlencode(k), urlencode(v)))
+        .collect();
+    let units: Vec<Value> = person
+        .units
+        .iter()
+        .map(|u| json!({"id": u.as_str(), "name": unit_name(&catalog, u)}))
+        .collect();
+    let ctx = json!({
+        "title": "Saker",
+        "person": person_view(&person),
+        "done": rerouted,
+        "not_found": not_found,
+        "rows": rows,
+        "total": total,
+        "page": page_no,
+        "pages": pages,
+        "export": format!("/saker.csv?{query_without_page}"),
+        "prev": (page_no > 1).then(|| format!("?{query_without_page}side={}", page_no - 1)),
+        "next": (u64::from(page_no) < pages).then(|| format!("?{query_without_page}side={}", page_no + 1)),
+        "units": units,
+        "states": CaseState::ALL.iter().map(|s| json!({"slug": s.slug(), "label": s.label_nb()})).collect::<Vec<_>>(),
+        "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
+        "q": {
+            "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
+            "fra": get("fra"), "til": get("til"), "sak": get("sak"), "sortering": get("sortering").unwrap_or("nyeste"),
+        },
+    });
+    render(&state, &headers, "inbox.html", ctx, StatusCode::OK)
+}
+
+/// The work list's filter from its query: the person's own units (every
+/// unit for the secretariat), narrowed by the form's choices.
+fn list_filter(person: &Person, catalog: &Catalog, q: &HashMap<String, String>, today: NaiveDate) -> CaseFilter {
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let all_units: Vec<_> = catalog.directory.units().iter().map(|u| u.id.clone()).collect();
     let mut filter = CaseFilter {
         receiving_units: if person.secretariat {
@@ -98,44 +144,74 @@ pub async fn inbox(
         Some("svarfrist") => CaseSort::AnswerDeadline,
         _ => CaseSort::Newest,
     };
-    let page_no: u32 = get("side")
-        .and_then(|p| p.parse().ok())
-        .filter(|&p| p >= 1)
-        .unwrap_or(1);
-    filter.offset = (page_no - 1) * PAGE_SIZE;
-    let (cases, total) = state.store.list_cases(&filter).await?;
-    let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
-    let rows: Vec<Value> = cases.iter().map(|c| case_row(&catalog, c, today)).collect();
-    let query_without_page: String = q
-        .iter()
-        .filter(|(k, v)| k.as_str() != "side" && !v.is_empty())
-        .map(|(k, v)| format!("{}={}&", urlencode(k), urlencode(v)))
-        .collect();
-    let units: Vec<Value> = person
-        .units
-        .iter()
-        .map(|u| json!({"id": u.as_str(), "name": unit_name(&catalog, u)}))
-        .collect();
-    let ctx = json!({
-        "title": "Saker",
-        "person": person_view(&person),
-        "done": rerouted,
-        "not_found": not_found,
-        "rows": rows,
-        "total": total,
-        "page": page_no,
-        "pages": pages,
-        "prev": (page_no > 1).then(|| format!("?{query_without_page}side={}", page_no - 1)),
-        "next": (u64::from(page_no) < pages).then(|| format!("?{query_without_page}side={}", page_no + 1)),
-        "units": units,
-        "states": CaseState::ALL.iter().map(|s| json!({"slug": s.slug(), "label": s.label_nb()})).collect::<Vec<_>>(),
-        "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
-        "q": {
-            "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
-            "fra": get("fra"), "til": get("til"), "sak": get("sak"), "sortering": get("sortering").unwrap_or("nyeste"),
-        },
-    });
-    render(&state, &headers, "inbox.html", ctx, StatusCode::OK)
+    filter
+}
+
+/// Rows in one CSV export at most.
+const EXPORT_LIMIT: u32 = 10_000;
+
+/// `GET /saker.csv`: the work list as filtered, every page, for Excel
+/// (semicolons, BOM). Clear columns only, as on the list itself.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    SignedIn(person): SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let catalog = state.catalog.current();
+    let today = state.clock.today_oslo();
+    let mut filter = list_filter(&person, &catalog, &q, today);
+    filter.limit = EXPORT_LIMIT;
+    filter.offset = 0;
+    let (cases, _) = state.store.list_cases(&filter).await?;
+    let mut out = String::from(
+        "\u{feff}Saksnummer;Status;Fra;Til;Kategori;Meldt;Frist for å bekrefte;Frist for svar;Forfalt\r\n",
+    );
+    for c in &cases {
+        let (ack_late, answer_late) = overdue(c, today);
+        let row = [
+            c.number.to_string(),
+            c.state.label_nb().to_owned(),
+            unit_name(&catalog, &c.sender_unit),
+            unit_name(&catalog, &c.receiver_unit),
+            c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join(", "),
+            c.created_at
+                .with_timezone(&chrono_tz::Europe::Oslo)
+                .format("%d.%m.%Y")
+                .to_string(),
+            c.ack_deadline.format("%d.%m.%Y").to_string(),
+            c.answer_deadline.format("%d.%m.%Y").to_string(),
+            if ack_late || answer_late { "ja" } else { "nei" }.to_owned(),
+        ];
+        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(";"));
+        out.push_str("\r\n");
+    }
+    tracing::info!(principal = %person.principal, rows = cases.len(), "work list exported as CSV");
+    Ok(axum::response::IntoResponse::into_response((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"saker.csv\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )))
+}
+
+/// One CSV field: quoted when it holds a separator, a quote or a line
+/// break; a leading =, +, - or @ is prefixed with ' so Excel does not run it.
+fn csv_field(f: &str) -> String {
+    let f = if f.starts_with(['=', '+', '-', '@']) {
+        format!("'{f}")
+    } else {
+        f.to_owned()
+    };
+    if f.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f
+    }
 }
 
 fn urlencode(s: &str) -> String {
@@ -282,6 +358,7 @@ pub async fn render_case(
         "withdraw": t(Transition::Withdraw),
         "message": may(Action::Message),
         "measure_done": may(Action::MeasureDone),
+        "raise_to_fsu": may(Action::RaiseToFsu),
         "ask_secretariat": may(Action::AskSecretariat)
             && case.secretariat_help_at.is_none()
             && case.receiver_unit != catalog.directory.triage_unit().id,
