@@ -25,6 +25,7 @@ samavvik_tests::on_both_engines!(
     a_low_security_level_and_an_unknown_subject_are_refused,
     a_person_removed_from_the_directory_loses_access_on_the_next_request,
     the_secretariat_sees_and_ends_a_leaders_sessions,
+    the_email_link_can_be_switched_off_for_an_organisation,
 );
 
 const LEADER: &str = "klinikkledelse.med@siv.example.no";
@@ -354,6 +355,57 @@ async fn the_secretariat_sees_and_ends_a_leaders_sessions(engine: Engine) {
     assert_eq!(res.status().as_u16(), 404);
     assert!(audit(app, "denied").await.iter().any(|e| e.detail == "/innlogginger"));
     s.app.stop().await;
+}
+
+async fn the_email_link_can_be_switched_off_for_an_organisation(engine: Engine) {
+    let Some(app) = TestApp::builder(engine)
+        .settings(|s| s.oidc.email_link_off_for = vec!["siv".into()])
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let ask = async |email: &str| {
+        let page = app
+            .client
+            .get(format!("{}/logg-inn", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = samavvik_tests::server::hidden(&page, "csrf_token");
+        let res = app
+            .client
+            .post(format!("{}/logg-inn", app.base))
+            .form(&[("csrf_token", csrf.as_str()), ("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "the same answer either way");
+    };
+    ask(LEADER).await;
+    ask(SECRETARIAT).await;
+    let requests = async || audit(&app, "sign-in-link").await;
+    assert!(samavvik_tests::eventually(10, async || requests().await.len() == 2).await);
+    let rows = requests().await;
+    assert!(
+        rows.iter()
+            .any(|e| e.detail == "known address; link switched off for the organisation")
+    );
+    assert!(
+        rows.iter().any(|e| e.detail == "known address"),
+        "other organisations still get links"
+    );
+    assert!(samavvik_tests::eventually(10, async || app.outbox_empty().await).await);
+    use samavvik_store::Store;
+    assert_eq!(
+        app.store().counts().await.unwrap().mail_sent,
+        1,
+        "one link went out, to the secretariat"
+    );
+    app.stop().await;
 }
 
 fn query(url: &str, name: &str) -> String {
