@@ -17,3 +17,18 @@ ALTER TABLE cases ADD COLUMN secretariat_help_at TIMESTAMPTZ;
 -- earliest due date.
 ALTER TABLE case_measures ADD COLUMN due_on DATE;
 ALTER TABLE case_measures ADD COLUMN done_on DATE;
+
+-- Items raised to FSU (issue 20, point 10): a case (case_number) or a
+-- pattern (NULL) with a clear title and reason written for the committee
+-- (no content; the form says so), its status and FSU's decision.
+CREATE TABLE fsu_items (
+    id             BIGSERIAL   PRIMARY KEY,
+    case_number    TEXT,
+    title          TEXT        NOT NULL,
+    reason         TEXT        NOT NULL,
+    status         TEXT        NOT NULL DEFAULT 'ny',
+    decision       TEXT        NOT NULL DEFAULT '',
+    raised_by_unit TEXT        NOT NULL,
+    raised_at      TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL
+);

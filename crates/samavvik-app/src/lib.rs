@@ -33,6 +33,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod follow_up;
+pub mod fsu;
 pub mod handling;
 pub mod intake;
 pub mod keyring;

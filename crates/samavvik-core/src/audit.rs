@@ -39,6 +39,10 @@ pub enum AuditAction {
     SecretariatUnwrapped,
     /// Marked a case's measure done (detail: the measure's category).
     MeasureDone,
+    /// Raised a case or a pattern to FSU (detail: the item's id).
+    FsuRaised,
+    /// Set an FSU item's status and decision (detail: the item's id and status).
+    FsuUpdated,
 }
 
 impl AuditAction {
@@ -67,6 +71,8 @@ impl AuditAction {
         AuditAction::SecretariatHelp,
         AuditAction::SecretariatUnwrapped,
         AuditAction::MeasureDone,
+        AuditAction::FsuRaised,
+        AuditAction::FsuUpdated,
     ];
 
     /// The stored text: `denied`, `view-sealed`, `transition:<slug>`,
@@ -101,6 +107,8 @@ impl AuditAction {
             AuditAction::SecretariatHelp => "secretariat-help",
             AuditAction::SecretariatUnwrapped => "secretariat-unwrapped",
             AuditAction::MeasureDone => "measure-done",
+            AuditAction::FsuRaised => "fsu-raised",
+            AuditAction::FsuUpdated => "fsu-updated",
         }
     }
 
@@ -139,6 +147,8 @@ mod tests {
                 "secretariat-help",
                 "secretariat-unwrapped",
                 "measure-done",
+                "fsu-raised",
+                "fsu-updated",
             ]
             .map(String::from),
         );

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod case_number;
 pub mod deadline;
 pub mod direction;
+pub mod fsu;
 pub mod identity;
 pub mod ids;
 pub mod limits;

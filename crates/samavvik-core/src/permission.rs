@@ -24,6 +24,8 @@
 //!   while the case is with the receiver and open.
 //! - The receiver side marks a measure done once the case is answered
 //!   (also after closing: measures are often carried out later).
+//! - Either side and the secretariat (also without reading it) raise a case
+//!   to FSU once it has been sent on.
 //! - The sender side forwards, returns to the reporter and withdraws.
 //! - The receiver side acknowledges, answers and closes.
 //! - The receiver side and the secretariat reroute.
@@ -72,6 +74,8 @@ pub enum Action {
     AskSecretariat,
     /// Mark one of the answer's measures done, with a date.
     MeasureDone,
+    /// Raise the case to FSU, with a clear title and reason.
+    RaiseToFsu,
 }
 
 impl Action {
@@ -91,6 +95,7 @@ impl Action {
         Action::Export,
         Action::AskSecretariat,
         Action::MeasureDone,
+        Action::RaiseToFsu,
     ];
 
     /// The form's `action` value (and the key of the case page's button):
@@ -103,6 +108,7 @@ impl Action {
             Action::Export => "export",
             Action::AskSecretariat => "ask-secretariat",
             Action::MeasureDone => "measure-done",
+            Action::RaiseToFsu => "raise-to-fsu",
         }
     }
 
@@ -197,6 +203,8 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
             Action::Message | Action::View | Action::Export => side != Side::Oversight,
             Action::AskSecretariat => matches!(side, Side::Sender | Side::Receiver),
             Action::MeasureDone => side == Side::Receiver,
+            // Clear title and reason only: the secretariat needs no content for it.
+            Action::RaiseToFsu => true,
         };
     if !role {
         return Err(Refusal::NotYours);
@@ -206,6 +214,7 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
         Action::Message => state.is_open(),
         Action::AskSecretariat => state.is_open(),
         Action::MeasureDone => matches!(state, CaseState::Answered | CaseState::Closed),
+        Action::RaiseToFsu => sent_on(state),
         Action::View | Action::Export => true,
     };
     if now { Ok(()) } else { Err(Refusal::WrongState) }

@@ -331,6 +331,31 @@ impl crate::HandlingStore for AnyStore {
         delegate!(self.all_case_numbers())
     }
 
+    async fn raise_to_fsu(
+        &self,
+        case_number: Option<CaseNumber>,
+        title: &str,
+        reason: &str,
+        raised_by_unit: &samavvik_core::UnitId,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        delegate!(self.raise_to_fsu(case_number, title, reason, raised_by_unit, at))
+    }
+
+    async fn fsu_items(&self) -> Result<Vec<crate::FsuItem>> {
+        delegate!(self.fsu_items())
+    }
+
+    async fn update_fsu_item(
+        &self,
+        id: i64,
+        status: samavvik_core::fsu::FsuStatus,
+        decision: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        delegate!(self.update_fsu_item(id, status, decision, at))
+    }
+
     async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
         delegate!(self.measure_follow_ups(number))
     }

@@ -251,6 +251,25 @@ pub trait HandlingStore {
     async fn reseal_case(&self, number: CaseNumber, resealed: &[(SealedRef, Ciphertext)]) -> Result<()>;
     /// Every case number, oldest case first (for commands that walk all cases).
     async fn all_case_numbers(&self) -> Result<Vec<CaseNumber>>;
+    /// Records an item raised to FSU (status "ny"); returns its id.
+    async fn raise_to_fsu(
+        &self,
+        case_number: Option<CaseNumber>,
+        title: &str,
+        reason: &str,
+        raised_by_unit: &UnitId,
+        at: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// Every item raised to FSU, newest first.
+    async fn fsu_items(&self) -> Result<Vec<crate::FsuItem>>;
+    /// Sets an item's status and FSU's decision; `false` for an unknown item.
+    async fn update_fsu_item(
+        &self,
+        id: i64,
+        status: samavvik_core::fsu::FsuStatus,
+        decision: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// The case's measures with their due and done dates, in vocabulary order.
     async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>>;
     /// Marks the case's measure of `category` done on `done_on` and writes

@@ -243,6 +243,76 @@ macro_rules! impl_handling_store {
                     Ok(item_id)
                 }
 
+                async fn raise_to_fsu(
+                    &self,
+                    case_number: Option<CaseNumber>,
+                    title: &str,
+                    reason: &str,
+                    raised_by_unit: &samavvik_core::UnitId,
+                    at: DateTime<Utc>,
+                ) -> Result<i64> {
+                    let mut tx = self.write().await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO fsu_items (case_number, title, reason, raised_by_unit, raised_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                    )
+                    .bind(case_number.map(|n| n.to_string()))
+                    .bind(title)
+                    .bind(reason)
+                    .bind(raised_by_unit.as_str())
+                    .bind(Ts::new(at))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(id)
+                }
+
+                async fn fsu_items(&self) -> Result<Vec<crate::FsuItem>> {
+                    let rows: Vec<(i64, Option<String>, String, String, String, String, String, Ts)> = sqlx::query_as(
+                        "SELECT id, case_number, title, reason, status, decision, raised_by_unit, raised_at \
+                         FROM fsu_items ORDER BY raised_at DESC, id DESC",
+                    )
+                    .fetch_all(self.read_pool())
+                    .await?;
+                    rows.into_iter()
+                        .map(|(id, number, title, reason, status, decision, unit, at)| {
+                            Ok(crate::FsuItem {
+                                id,
+                                case_number: number.as_deref().map(codec::case_number).transpose()?,
+                                title,
+                                reason,
+                                status: samavvik_core::fsu::FsuStatus::from_slug(&status)
+                                    .ok_or_else(|| crate::StoreError::Corrupt(format!("fsu status: {status:?}")))?,
+                                decision,
+                                raised_by_unit: samavvik_core::UnitId::new(&unit)
+                                    .map_err(|_| crate::StoreError::Corrupt(format!("fsu unit: {unit:?}")))?,
+                                raised_at: at.into_inner(),
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn update_fsu_item(
+                    &self,
+                    id: i64,
+                    status: samavvik_core::fsu::FsuStatus,
+                    decision: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<bool> {
+                    let mut tx = self.write().await?;
+                    let changed =
+                        sqlx::query("UPDATE fsu_items SET status = $2, decision = $3, updated_at = $4 WHERE id = $1")
+                            .bind(id)
+                            .bind(status.slug())
+                            .bind(decision)
+                            .bind(Ts::new(at))
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                    tx.commit().await?;
+                    Ok(changed == 1)
+                }
+
                 async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
                     let rows: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
                         sqlx::query_as(q::MEASURE_FOLLOW_UPS)

@@ -174,3 +174,17 @@ pub struct MeasureFollowUp {
     pub due_on: Option<NaiveDate>,
     pub done_on: Option<NaiveDate>,
 }
+
+/// A case or a pattern raised to FSU (clear text written for the committee).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsuItem {
+    pub id: i64,
+    /// `None`: a pattern, not one case.
+    pub case_number: Option<CaseNumber>,
+    pub title: String,
+    pub reason: String,
+    pub status: samavvik_core::fsu::FsuStatus,
+    pub decision: String,
+    pub raised_by_unit: UnitId,
+    pub raised_at: DateTime<Utc>,
+}

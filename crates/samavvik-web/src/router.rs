@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))
+        .route("/fsu", get(routes::fsu::show).post(routes::fsu::act))
         .route("/rapporter/publiser", post(routes::reports::publish))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))

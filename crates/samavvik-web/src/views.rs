@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "sign_in_confirm.html",
     "inbox.html",
     "case.html",
+    "fsu.html",
     "case_oversight.html",
     "case_shredded.html",
     "audit.html",

@@ -103,6 +103,15 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
         }
         Action::AskSecretariat => return help::ask(&ctx).await,
         Action::MeasureDone => return measures::mark_done(&ctx).await,
+        Action::RaiseToFsu => {
+            let unit = opening_unit(&catalog, case, side);
+            return Ok(
+                match crate::fsu::raise(app, person, Some(case.number), &unit, form, ctx.now).await? {
+                    Ok(_) => Acted::Done { anchor: "#fsu" },
+                    Err(errors) => invalid(errors),
+                },
+            );
+        }
         // Viewing and exporting are not form actions.
         Action::View | Action::Export => {
             return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));

@@ -7,7 +7,7 @@ use super::*;
 /// [`Action::ALL`] order; a column per state in [`CaseState::ALL`] order
 /// (submitted, sender_review, dispatched, acknowledged, answered, closed,
 /// withdrawn). `o` allowed, `n` [`Refusal::NotYours`], `s` [`Refusal::WrongState`].
-const EXPECTED: &[(Side, bool, [&str; 14])] = &[
+const EXPECTED: &[(Side, bool, [&str; 15])] = &[
     (
         Side::Sender,
         false,
@@ -26,6 +26,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        o o o o o o o",
             "ask-secretariat s s o o o s s",
             "measure-done  n n n n n n n",
+            "raise-to-fsu  s s o o o o s",
         ],
     ),
     (
@@ -46,6 +47,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        o o o o o o o",
             "ask-secretariat s s o o o s s",
             "measure-done  n n n n n n n",
+            "raise-to-fsu  s s o o o o s",
         ],
     ),
     (
@@ -66,6 +68,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        n n o o o o n",
             "ask-secretariat n n o o o s n",
             "measure-done  n n s s o o n",
+            "raise-to-fsu  n n o o o o n",
         ],
     ),
     (
@@ -86,6 +89,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        n n o o o o n",
             "ask-secretariat n n o o o s n",
             "measure-done  n n s s o o n",
+            "raise-to-fsu  n n o o o o n",
         ],
     ),
     (
@@ -106,6 +110,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        n n o o o o n",
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
+            "raise-to-fsu  n n o o o o n",
         ],
     ),
     (
@@ -126,6 +131,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        n n o o o o n",
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
+            "raise-to-fsu  n n o o o o n",
         ],
     ),
     (
@@ -146,6 +152,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        n n n n n n n",
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
+            "raise-to-fsu  n n o o o o n",
         ],
     ),
     (
@@ -166,6 +173,7 @@ const EXPECTED: &[(Side, bool, [&str; 14])] = &[
             "export        n n n n n n n",
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
+            "raise-to-fsu  n n o o o o n",
         ],
     ),
 ];

@@ -46,6 +46,7 @@ pub async fn render_oversight(
         person.secretariat,
     )
     .is_ok();
+    let raise_to_fsu = permission::check(Action::RaiseToFsu, Side::Oversight, case.state, person.secretariat).is_ok();
     let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
     let ctx = json!({
         "title": format!("Sak {}", case.number),
@@ -67,6 +68,7 @@ pub async fn render_oversight(
         },
         "events": events.iter().map(|e| json!({"at": oslo_minute(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
         "reopen": reopen,
+        "raise_to_fsu": raise_to_fsu,
         "errors": error_map,
         "error_list": errors.iter().map(|(f, m)| json!({"anchor": f, "message": m})).collect::<Vec<_>>(),
         "values": values,

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod follow_up;
 pub mod form;
 pub mod form_view;
+pub mod fsu;
 pub mod health;
 pub mod oidc;
 pub mod reports;
