@@ -177,9 +177,10 @@ pub async fn rotate(
     };
     let catalog = Catalog::load(settings)?;
     let triage = catalog.directory.triage_unit().id.clone();
-    // Every case is walked, not only those sent by or to the unit: a key
-    // may also stand for other units (sub-units read with their parent's
-    // key), and a document the old key does not open is left as it is.
+    // Every case is walked, not only those now sent by or to the unit: a
+    // document may still be wrapped to the unit after a reroute, a
+    // successor unit or a request for the secretariat's help, and a
+    // document the old key does not open is left as it is.
     let mut progress = Progress {
         rewrapped: rotation.rewrapped,
         cursor: rotation.cursor,
