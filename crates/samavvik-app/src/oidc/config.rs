@@ -53,7 +53,7 @@ pub struct ProviderConfig {
     /// Stable slug: part of the redirect URI (`/logg-inn/oidc/<id>/tilbake`)
     /// and of the directory's subject keys (`<id>:<subject>`).
     pub id: String,
-    /// Shown on the button: «Logg inn med <name>».
+    /// Shown on the button: «Logg inn med `name`».
     pub name: String,
     pub profile: Profile,
     /// The issuer URL; `<issuer>/.well-known/openid-configuration` is read.
