@@ -92,6 +92,10 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
             );
             generate(&store, &dir, &settings, args.cases).await?;
         }
+        // Close before measuring: SQLite checkpoints the generator's WAL
+        // when its last connection closes, and a measuring process that
+        // started meanwhile would wait for that past its acquire timeout.
+        store.close().await;
         drop(store);
         // Measure in a fresh process so generating does not count.
         let status = std::process::Command::new(std::env::current_exe()?)
