@@ -233,6 +233,34 @@ async fn the_follow_up_link_is_mailed_on_request_and_never_stored(engine: Engine
     let stored = everything_stored(engine, &app.db_url).await;
     assert!(!stored.contains(&token), "the follow-up link is stored in clear");
 
+    // Whoever holds the link can ask for it, so it is mailed a few times an
+    // hour at most; the next ask is told so in words.
+    let limit = samavvik_core::limits::FOLLOW_UP_LINK_MAILS_PER_HOUR;
+    for _ in 1..limit {
+        let res = app
+            .client
+            .post(format!("{follow_up}/send-lenke"))
+            .form(&[("csrf_token", hidden(&receipt, "csrf_token"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+    }
+    let res = app
+        .client
+        .post(format!("{follow_up}/send-lenke"))
+        .form(&[("csrf_token", hidden(&receipt, "csrf_token"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.text().await.unwrap().contains("allerede sendt flere ganger"));
+    let mailed = sent(&app)
+        .iter()
+        .filter(|m| m.starts_with(REPORTER) && m.contains(&token))
+        .count();
+    assert_eq!(mailed as u64, limit, "no mail past the limit");
+
     // Without an address the reporter is told to keep the link themselves.
     let (_, follow_up, receipt) = submit(&app, "LINK5Z", "").await;
     let res = app

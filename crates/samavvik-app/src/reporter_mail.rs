@@ -128,6 +128,9 @@ pub enum LinkNotSent {
     NoAddress,
     /// The mail server did not take it now.
     MailFailed,
+    /// The link was mailed [`samavvik_core::limits::FOLLOW_UP_LINK_MAILS_PER_HOUR`]
+    /// times this hour already.
+    TooMany,
 }
 
 /// Mails the follow-up link to the address the reporter gave, at once and
@@ -142,6 +145,10 @@ pub async fn send_follow_up_link(app: &App, case: &CaseRecord, token: &str) -> R
     let Some(to) = address(&app.store, &catalog, case).await? else {
         return Ok(Err(LinkNotSent::NoAddress));
     };
+    let per_hour = samavvik_core::limits::FOLLOW_UP_LINK_MAILS_PER_HOUR;
+    if !crate::security::within_limit(app, "follow-up-link", &case.number.to_string(), per_hour, 60).await? {
+        return Ok(Err(LinkNotSent::TooMany));
+    }
     let ctx = serde_json::json!({
         "case_number": case.number.to_string(),
         "follow_up_link": app.link(&format!("oppfolging/{token}")),

@@ -33,6 +33,11 @@ pub const SIGN_IN_LINKS: u64 = 3;
 /// The fixed window for [`SIGN_IN_LINKS`], in minutes.
 pub const SIGN_IN_WINDOW_MINUTES: i64 = 15;
 
+/// Follow-up links mailed to one case's reporter per hour: whoever holds
+/// the link can ask, so without a limit the link could flood the
+/// reporter's mailbox.
+pub const FOLLOW_UP_LINK_MAILS_PER_HOUR: u64 = 3;
+
 /// Sign-in link requests from one client address within [`SIGN_IN_WINDOW_MINUTES`].
 pub const SIGN_IN_PER_CLIENT: u64 = 20;
 /// Sign-in link requests from everyone together within

@@ -142,6 +142,11 @@ pub async fn send_link(
                  Kopier lenken fra adressefeltet, eller legg siden til som bokmerke.",
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
+            Err(LinkNotSent::TooMany) => (
+                "Lenken er allerede sendt flere ganger den siste timen. Se etter e-posten i innboksen \
+                 (og søppelpost), eller kopier lenken fra adressefeltet.",
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
             Err(LinkNotSent::MailFailed) => (
                 "Vi fikk ikke sendt e-posten akkurat nå. Kopier lenken fra adressefeltet, \
                  eller legg siden til som bokmerke, og prøv igjen senere.",
