@@ -30,7 +30,7 @@ pub struct Inner {
     /// Reports per client address, per process (see [`crate::security::report_within_limit`]).
     pub report_limiter: crate::limiter::LocalLimiter,
     /// The OpenID providers leaders may sign in with.
-    pub oidc: crate::oidc::Registry,
+    pub oidc: crate::oidc::registry::Registry,
     /// One permit per core for CPU-heavy work; see [`App::cpu`].
     cpu_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -51,7 +51,7 @@ impl App {
         mailer: Mailer,
         clock: Clock,
     ) -> Self {
-        let oidc = crate::oidc::Registry::new(&settings.oidc);
+        let oidc = crate::oidc::registry::Registry::new(&settings.oidc);
         Self(Arc::new(Inner {
             settings,
             store,

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,4 +37,13 @@ pub fn render(
         response.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(response)
+}
+
+/// The signed-in person as every page's header and navigation use it
+/// ([`render`] adds the units' names, since it has the catalog).
+pub fn person_view(p: &samavvik_app::Person) -> Value {
+    json!({
+        "secretariat": p.secretariat, "admin": p.admin, "email": p.email,
+        "units": p.units.iter().map(samavvik_core::UnitId::as_str).collect::<Vec<_>>(),
+    })
 }

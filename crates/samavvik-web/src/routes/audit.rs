@@ -11,9 +11,9 @@ use samavvik_core::AuditAction;
 use samavvik_store::{AuditEntry, AuditFilter, HandlingStore};
 use serde_json::json;
 
-use super::cases::person_view;
 use crate::error::AppError;
 use crate::extract::SignedIn;
+use crate::render::person_view;
 use crate::render::render as page;
 use crate::state::AppState;
 

@@ -16,8 +16,8 @@ use samavvik_core::permission::{self, Action};
 use samavvik_store::{CaseRecord, HandlingStore, Store};
 use serde_json::json;
 
-use super::cases::person_view;
 use crate::error::AppError;
+use crate::render::person_view;
 use crate::render::render;
 use crate::state::AppState;
 

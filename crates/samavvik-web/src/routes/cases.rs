@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::error::AppError;
 use crate::extract::SignedIn;
-use crate::render::render;
+use crate::render::{person_view, render};
 use crate::state::AppState;
 
 pub const PAGE_SIZE: u32 = 25;
@@ -216,14 +216,6 @@ fn csv_field(f: &str) -> String {
 
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-pub fn person_view(p: &Person) -> Value {
-    // `render` adds the units' names for the header (it has the catalog).
-    json!({
-        "secretariat": p.secretariat, "admin": p.admin, "email": p.email,
-        "units": p.units.iter().map(samavvik_core::UnitId::as_str).collect::<Vec<_>>(),
-    })
 }
 
 /// The confirmation banner after an action (`?utfort=<action>` on the

@@ -13,9 +13,9 @@ use samavvik_core::fsu::FsuStatus;
 use samavvik_store::HandlingStore;
 use serde_json::json;
 
-use super::cases::person_view;
 use crate::error::AppError;
 use crate::extract::{CsrfForm, SignedIn};
+use crate::render::person_view;
 use crate::render::render;
 use crate::state::AppState;
 

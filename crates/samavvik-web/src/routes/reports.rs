@@ -15,9 +15,9 @@ use samavvik_app::publish::{Prepared, PublishError, preview, publish as publish_
 use samavvik_store::Store;
 use serde_json::{Value, json};
 
-use super::cases::person_view;
 use crate::error::AppError;
 use crate::extract::{CsrfForm, SignedIn};
+use crate::render::person_view;
 use crate::render::render as page;
 use crate::state::AppState;
 

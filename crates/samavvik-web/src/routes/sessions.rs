@@ -10,9 +10,9 @@ use samavvik_core::AuditAction;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::cases::person_view;
 use crate::error::AppError;
 use crate::extract::{CsrfForm, SignedIn};
+use crate::render::person_view;
 use crate::render::render as page;
 use crate::state::AppState;
 
