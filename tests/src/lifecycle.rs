@@ -30,15 +30,28 @@ impl Person {
         }
     }
 
-    pub async fn get(&self, app: &TestApp, uri: String) -> (u16, String) {
-        let req = Request::get(uri)
+    pub async fn get(&self, app: &TestApp, uri: impl AsRef<str>) -> (u16, String) {
+        let req = Request::get(uri.as_ref())
             .header(header::COOKIE, &self.cookies)
             .body(Body::empty())
             .unwrap();
         send(app, req).await
     }
 
+    /// The case page, which must answer 200.
+    pub async fn case_page(&self, app: &TestApp, n: CaseNumber) -> String {
+        let (status, page) = self.get(app, format!("/saker/{n}")).await;
+        assert_eq!(status, 200);
+        page
+    }
+
+    /// An action on case `n` (the case page's forms).
     pub async fn act(&self, app: &TestApp, n: CaseNumber, fields: &[(&str, &str)]) -> (u16, String) {
+        self.post(app, &format!("/saker/{n}"), fields).await
+    }
+
+    /// A form POST with this person's session and CSRF token.
+    pub async fn post(&self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let body: String = std::iter::once(("csrf_token", self.csrf.as_str()))
             .chain(fields.iter().copied())
             .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
@@ -46,7 +59,7 @@ impl Person {
             .join("&");
         let req = Request::builder()
             .method(Method::POST)
-            .uri(format!("/saker/{n}"))
+            .uri(uri)
             .header(header::COOKIE, &self.cookies)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))

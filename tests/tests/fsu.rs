@@ -6,83 +6,17 @@
 // Tests may unwrap: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
 use samavvik_core::CaseNumber;
 use samavvik_core::fsu::FsuStatus;
 use samavvik_store::{AuditFilter, HandlingStore};
-use samavvik_tests::{Engine, TestApp, spawn_app, valid_report};
-use tower::ServiceExt;
+use samavvik_tests::lifecycle::Person as Client;
+use samavvik_tests::{Engine, spawn_app, valid_report};
 
 samavvik_tests::on_both_engines!(cases_and_patterns_are_raised_to_fsu_and_followed_there);
 
 const HORTEN: &str = "leder.hjemmetjenesten@horten.example.no";
 const MED: &str = "klinikkledelse.med@siv.example.no";
 const SECRETARIAT: &str = "samhandlingssjef@helsefellesskapet.example.no";
-
-struct Client {
-    cookies: String,
-    csrf: String,
-}
-
-impl Client {
-    async fn new(app: &TestApp, email: &str) -> Client {
-        let session = app.session_for(email).await;
-        let nonce = samavvik_app::tokens::random_key();
-        let csrf = app.running.app.secret.csrf_token(&nonce);
-        Client {
-            cookies: format!("samavvik_session={session}; samavvik_csrf={nonce}"),
-            csrf,
-        }
-    }
-
-    async fn get(&self, app: &TestApp, uri: &str) -> (u16, String) {
-        let req = Request::get(uri)
-            .header(header::COOKIE, &self.cookies)
-            .body(Body::empty())
-            .unwrap();
-        send(app, req).await
-    }
-
-    async fn act(&self, app: &TestApp, n: CaseNumber, fields: &[(&str, &str)]) -> (u16, String) {
-        self.post(app, &format!("/saker/{n}"), fields).await
-    }
-
-    async fn post(&self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> (u16, String) {
-        let body: String = std::iter::once(("csrf_token", self.csrf.as_str()))
-            .chain(fields.iter().copied())
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(uri)
-            .header(header::COOKIE, &self.cookies)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        send(app, req).await
-    }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-async fn send(app: &TestApp, req: Request<Body>) -> (u16, String) {
-    let res = app.router().oneshot(req).await.unwrap();
-    let status = res.status().as_u16();
-    let bytes = axum::body::to_bytes(res.into_body(), 4 << 20).await.unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
 
 async fn cases_and_patterns_are_raised_to_fsu_and_followed_there(engine: Engine) {
     let Some(app) = spawn_app(engine).await else {

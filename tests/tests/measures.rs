@@ -6,79 +6,15 @@
 // Tests may unwrap: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
 use samavvik_core::{CaseNumber, MeasureCategory};
 use samavvik_store::{HandlingStore, MeasureFollowUp};
-use samavvik_tests::{Engine, TestApp, spawn_app, valid_report};
-use tower::ServiceExt;
+use samavvik_tests::lifecycle::Person as Client;
+use samavvik_tests::{Engine, spawn_app, valid_report};
 
 samavvik_tests::on_both_engines!(a_measure_is_followed_up_until_it_is_done);
 
 const HORTEN: &str = "leder.hjemmetjenesten@horten.example.no";
 const MED: &str = "klinikkledelse.med@siv.example.no";
-
-struct Client {
-    cookies: String,
-    csrf: String,
-}
-
-impl Client {
-    async fn new(app: &TestApp, email: &str) -> Client {
-        let session = app.session_for(email).await;
-        let nonce = samavvik_app::tokens::random_key();
-        let csrf = app.running.app.secret.csrf_token(&nonce);
-        Client {
-            cookies: format!("samavvik_session={session}; samavvik_csrf={nonce}"),
-            csrf,
-        }
-    }
-
-    async fn get(&self, app: &TestApp, n: CaseNumber) -> String {
-        let req = Request::get(format!("/saker/{n}"))
-            .header(header::COOKIE, &self.cookies)
-            .body(Body::empty())
-            .unwrap();
-        let (status, page) = send(app, req).await;
-        assert_eq!(status, 200);
-        page
-    }
-
-    async fn act(&self, app: &TestApp, n: CaseNumber, fields: &[(&str, &str)]) -> (u16, String) {
-        let body: String = std::iter::once(("csrf_token", self.csrf.as_str()))
-            .chain(fields.iter().copied())
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(format!("/saker/{n}"))
-            .header(header::COOKIE, &self.cookies)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        send(app, req).await
-    }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-async fn send(app: &TestApp, req: Request<Body>) -> (u16, String) {
-    let res = app.router().oneshot(req).await.unwrap();
-    let status = res.status().as_u16();
-    let bytes = axum::body::to_bytes(res.into_body(), 4 << 20).await.unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
 
 async fn a_measure_is_followed_up_until_it_is_done(engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
@@ -135,7 +71,7 @@ async fn a_measure_is_followed_up_until_it_is_done(engine: Engine) {
     ];
     expected.sort_by_key(|m| m.category);
     assert_eq!(stored, expected);
-    let page = receiver.get(&app, n).await;
+    let page = receiver.case_page(&app, n).await;
     assert!(page.contains("1 tiltak har passert fristen"), "{page}");
     assert!(page.contains("value=\"measure-done\""));
 
@@ -184,7 +120,7 @@ async fn a_measure_is_followed_up_until_it_is_done(engine: Engine) {
         .find(|m| m.category.slug() == "rutineendring")
         .unwrap();
     assert_eq!(rutine.done_on, chrono::NaiveDate::from_ymd_opt(2020, 2, 3));
-    let page = sender.get(&app, n).await;
+    let page = sender.case_page(&app, n).await;
     assert!(!page.contains("passert fristen"), "{page}");
     assert!(
         page.contains("gjennomført 3. februar 2020") || page.contains("gjennomført"),

@@ -12,13 +12,11 @@
 // Tests may unwrap: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
 use samavvik_core::{CaseNumber, CaseState, UnitId};
 use samavvik_seal::{SealError, UnitIdentity};
 use samavvik_store::{AuditFilter, Ciphertext, HandlingStore, SealedRef, Store};
+use samavvik_tests::lifecycle::Person as Client;
 use samavvik_tests::{Engine, TestApp, spawn_app, valid_report};
-use tower::ServiceExt;
 
 samavvik_tests::on_both_engines!(
     a_case_not_in_triage_cannot_be_opened_by_the_secretariat_until_a_party_asks,
@@ -28,66 +26,6 @@ samavvik_tests::on_both_engines!(
 const HORTEN: &str = "leder.hjemmetjenesten@horten.example.no";
 const MED: &str = "klinikkledelse.med@siv.example.no";
 const SECRETARIAT: &str = "samhandlingssjef@helsefellesskapet.example.no";
-
-struct Client {
-    cookies: String,
-    csrf: String,
-}
-
-impl Client {
-    async fn new(app: &TestApp, email: &str) -> Client {
-        let session = app.session_for(email).await;
-        let nonce = samavvik_app::tokens::random_key();
-        let csrf = app.running.app.secret.csrf_token(&nonce);
-        Client {
-            cookies: format!("samavvik_session={session}; samavvik_csrf={nonce}"),
-            csrf,
-        }
-    }
-
-    async fn get(&self, app: &TestApp, uri: String) -> (u16, String) {
-        let req = Request::get(uri)
-            .header(header::COOKIE, &self.cookies)
-            .body(Body::empty())
-            .unwrap();
-        send(app, req).await
-    }
-
-    async fn act(&self, app: &TestApp, n: CaseNumber, fields: &[(&str, &str)]) -> (u16, String) {
-        let body: String = std::iter::once(("csrf_token", self.csrf.as_str()))
-            .chain(fields.iter().copied())
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(format!("/saker/{n}"))
-            .header(header::COOKIE, &self.cookies)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        send(app, req).await
-    }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-async fn send(app: &TestApp, req: Request<Body>) -> (u16, String) {
-    let res = app.router().oneshot(req).await.unwrap();
-    let status = res.status().as_u16();
-    let bytes = axum::body::to_bytes(res.into_body(), 4 << 20).await.unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
 
 /// A report from Horten to SiV's medical klinikk, forwarded by Horten's
 /// leader, so it is with the receiver (dispatched).
