@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "case.html",
     "fsu.html",
     "case_oversight.html",
+    "_raise_to_fsu.html",
     "case_shredded.html",
     "audit.html",
     "sessions.html",
