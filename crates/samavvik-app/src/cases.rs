@@ -80,6 +80,28 @@ pub fn reader_recipients(catalog: &Catalog, case: &CaseRecord, receiver: &UnitId
     catalog.keyring.recipients_for(&units.iter().collect::<Vec<_>>())
 }
 
+/// The report and every note (by item id, as plaintext bytes) sealed again
+/// to `recipients`: the replacements a reseal writes in one go (reroute,
+/// the secretariat's help, removing the secretariat's wrapping).
+///
+/// # Errors
+/// When sealing fails (no recipients).
+pub fn seal_again(
+    report: &SealedContent,
+    notes: &[(i64, Vec<u8>)],
+    recipients: &samavvik_seal::Recipients,
+) -> Result<Vec<(samavvik_store::SealedRef, samavvik_store::Ciphertext)>, samavvik_seal::SealError> {
+    use samavvik_store::{Ciphertext, SealedRef};
+    let mut out = vec![(SealedRef::Report, Ciphertext(samavvik_seal::seal(report, recipients)?))];
+    for (id, plain) in notes {
+        out.push((
+            SealedRef::Item(*id),
+            Ciphertext(samavvik_seal::seal_bytes(plain, recipients)?),
+        ));
+    }
+    Ok(out)
+}
+
 /// The report and the notes, opened with a unit's key.
 pub struct Opened {
     pub report: SealedContent,

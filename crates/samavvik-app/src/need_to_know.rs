@@ -14,9 +14,9 @@
 use chrono::{DateTime, Utc};
 use samavvik_core::{AuditAction, CaseNumber};
 use samavvik_seal::SealError;
-use samavvik_store::{AnyStore, AuditEntry, CaseRecord, Ciphertext, HandlingStore, SealedRef, Store};
+use samavvik_store::{AnyStore, AuditEntry, CaseRecord, Ciphertext, HandlingStore, Store};
 
-use crate::cases::reader_recipients;
+use crate::cases::{reader_recipients, seal_again};
 use crate::catalog::Catalog;
 
 /// What a run found and did.
@@ -110,18 +110,12 @@ async fn reseal(store: &AnyStore, catalog: &Catalog, case: &CaseRecord, doc: &Ci
         .ok_or_else(|| anyhow::anyhow!("no key file for the receiving unit {}", case.receiver_unit))?;
     let recipients = reader_recipients(catalog, case, &case.receiver_unit);
     let report = samavvik_seal::open(&doc.0, key, case.number)?;
-    let mut resealed = vec![(
-        SealedRef::Report,
-        Ciphertext(samavvik_seal::seal(&report, &recipients)?),
-    )];
+    let mut notes = Vec::new();
     for item in store.sealed_items(case.number).await? {
         // The note's bytes as sealed: nothing is parsed or rewritten.
-        let plain = samavvik_seal::open_bytes(&item.ciphertext.0, key)?;
-        resealed.push((
-            SealedRef::Item(item.id),
-            Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
-        ));
+        notes.push((item.id, samavvik_seal::open_bytes(&item.ciphertext.0, key)?));
     }
+    let resealed = seal_again(&report, &notes, &recipients)?;
     store.reseal_case(case.number, &resealed).await?;
     Ok(())
 }

@@ -6,13 +6,39 @@ use samavvik_core::limits::HANDLING_TEXT;
 use samavvik_core::permission::Side;
 use samavvik_core::sealed::{HandlingNote, PlannedMeasure};
 use samavvik_core::{CaseState, NoteKind, Transition, UnitId};
-use samavvik_store::{Ciphertext, NewEvent, NewMailJob, NewSealedItem, TransitionWrite};
+use samavvik_store::{Ciphertext, NewEvent, NewMailJob, NewSealedItem, SealedRef, TransitionWrite};
 
 use super::{Ctx, Errors};
+use crate::cases::{open_case, opening_unit, seal_again};
 use crate::error::Error;
 use crate::mail::Notice;
 
 impl Ctx<'_> {
+    /// Opens the case with the acting side's key and seals the report and
+    /// every note again to `recipients` (off the async threads).
+    pub(super) async fn resealed_to(
+        &self,
+        recipients: samavvik_seal::Recipients,
+    ) -> Result<Vec<(SealedRef, Ciphertext)>, Error> {
+        let opened = open_case(
+            self.app,
+            self.catalog,
+            self.case,
+            &opening_unit(self.catalog, self.case, self.side),
+        )
+        .await?;
+        let report = opened.report;
+        let notes: Vec<(i64, Vec<u8>)> = opened
+            .notes
+            .iter()
+            .map(|(item, note)| (item.id, note.to_plaintext()))
+            .collect();
+        self.app
+            .cpu(move || seal_again(&report, &notes, &recipients))
+            .await?
+            .map_err(|e| Error::Internal(e.into()))
+    }
+
     pub(super) fn text(&self, field: &str) -> String {
         self.form.get(field).map(|v| v.trim().to_owned()).unwrap_or_default()
     }

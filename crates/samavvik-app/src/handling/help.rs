@@ -9,10 +9,10 @@
 //! request is audited.
 
 use samavvik_core::{CaseState, NoteKind};
-use samavvik_store::{Ciphertext, NewEvent, SealedRef, TransitionWrite};
+use samavvik_store::{NewEvent, TransitionWrite};
 
 use super::{Ctx, Errors};
-use crate::cases::{open_case, opening_unit, reader_recipients, unit_name};
+use crate::cases::{opening_unit, reader_recipients, unit_name};
 use crate::error::Error;
 use crate::mail::TEMPLATE_SECRETARIAT_HELP;
 use crate::people::Side;
@@ -37,39 +37,8 @@ impl Ctx<'_> {
         let mut asked = self.case.clone();
         asked.secretariat_help_at = Some(self.now);
         let with_secretariat = Ctx { case: &asked, ..*self };
-        let opened = open_case(
-            self.app,
-            self.catalog,
-            self.case,
-            &opening_unit(self.catalog, self.case, self.side),
-        )
-        .await?;
         let recipients = reader_recipients(self.catalog, &asked, &self.case.receiver_unit);
-        let report = opened.report;
-        let notes: Vec<(i64, Vec<u8>)> = opened
-            .notes
-            .iter()
-            .map(|(item, note)| (item.id, note.to_plaintext()))
-            .collect();
-        let resealed = self
-            .app
-            .cpu(
-                move || -> Result<Vec<(SealedRef, Ciphertext)>, samavvik_seal::SealError> {
-                    let mut out = vec![(
-                        SealedRef::Report,
-                        Ciphertext(samavvik_seal::seal(&report, &recipients)?),
-                    )];
-                    for (id, plain) in notes {
-                        out.push((
-                            SealedRef::Item(id),
-                            Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
-                        ));
-                    }
-                    Ok(out)
-                },
-            )
-            .await?
-            .map_err(|e| Error::Internal(e.into()))?;
+        let resealed = self.resealed_to(recipients).await?;
         let item = with_secretariat
             .note(
                 NoteKind::SecretariatHelp,

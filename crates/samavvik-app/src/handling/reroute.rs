@@ -2,10 +2,10 @@
 
 use samavvik_core::deadline::{add_calendar_days, add_working_days};
 use samavvik_core::{CaseState, NoteKind, Transition, UnitId};
-use samavvik_store::{Ciphertext, Reroute, SealedRef, TransitionWrite};
+use samavvik_store::{Reroute, TransitionWrite};
 
 use super::{Ctx, Errors};
-use crate::cases::{open_case, opening_unit, reroute_targets, unit_name};
+use crate::cases::{reroute_targets, unit_name};
 use crate::error::{Error, internal};
 use crate::mail::TEMPLATE_CASE_REROUTED;
 
@@ -39,39 +39,8 @@ impl Ctx<'_> {
         let direction =
             samavvik_routing::direction(&self.catalog.directory, &self.case.sender_org, &target.organisation)
                 .ok_or_else(|| internal(format!("no direction to {}", target.organisation)))?;
-        let opened = open_case(
-            self.app,
-            self.catalog,
-            self.case,
-            &opening_unit(self.catalog, self.case, self.side),
-        )
-        .await?;
         let recipients = crate::cases::reader_recipients(self.catalog, self.case, &target.id);
-        let report = opened.report;
-        let notes: Vec<(i64, Vec<u8>)> = opened
-            .notes
-            .iter()
-            .map(|(item, note)| (item.id, note.to_plaintext()))
-            .collect();
-        let resealed = self
-            .app
-            .cpu(
-                move || -> Result<Vec<(SealedRef, Ciphertext)>, samavvik_seal::SealError> {
-                    let mut out = vec![(
-                        SealedRef::Report,
-                        Ciphertext(samavvik_seal::seal(&report, &recipients)?),
-                    )];
-                    for (id, plain) in notes {
-                        out.push((
-                            SealedRef::Item(id),
-                            Ciphertext(samavvik_seal::seal_bytes(&plain, &recipients)?),
-                        ));
-                    }
-                    Ok(out)
-                },
-            )
-            .await?
-            .map_err(|e| Error::Internal(e.into()))?;
+        let resealed = self.resealed_to(recipients).await?;
         let item = self
             .note(NoteKind::Reroute, reason, Vec::new(), &target.id, false)
             .await?;
