@@ -47,6 +47,12 @@ fn cross_check(draft: &Draft, problems: &mut Vec<Problem>) {
     terms(draft, problems);
     postmottak_and_triage(draft, problems);
     category_claims(draft, problems);
+    crate::subunits::cross_check(
+        &draft.subunits,
+        &units,
+        &|u| draft.broken_units.contains(u.as_str()),
+        problems,
+    );
 }
 
 /// A deputy stands in for a leader, so one person is not both for the same

@@ -22,6 +22,7 @@ use crate::check;
 use crate::matching::{self, Term};
 use crate::model::{Organisation, SignInPerson, Unit, UnitKind};
 use crate::problem::{self, Problem};
+use crate::subunits::SubUnit;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Directory {
@@ -31,6 +32,9 @@ pub struct Directory {
     /// `[[person]]` entries: who signs in through which OpenID provider.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     people: Vec<SignInPerson>,
+    /// `[[subunit]]` entries: wards and sections with their own leaders.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subunits: Vec<SubUnit>,
     #[serde(skip)]
     triage: usize,
     #[serde(skip)]
@@ -69,8 +73,9 @@ impl Directory {
         let organisations = draft.orgs.into_iter().map(|(o, _)| o).collect();
         let units = draft.units.into_iter().map(|(u, _)| u).collect();
         let people = draft.people;
+        let subunits = draft.subunits.into_iter().map(|(s, _)| s).collect();
         Self::build(organisations, units, text)
-            .map(|d| Directory { people, ..d })
+            .map(|d| Directory { people, subunits, ..d })
             .ok_or_else(|| {
                 // read_checked demands a triage unit; this is a safety net.
                 let missing = Problem::whole_file("Katalogen har ingen triage-enhet.".into());
@@ -105,6 +110,7 @@ impl Directory {
             organisations,
             units,
             people: Vec::new(),
+            subunits: Vec::new(),
             triage,
             terms,
         })
@@ -118,6 +124,44 @@ impl Directory {
     /// The `[[person]]` entries: OpenID subjects per work e-mail.
     pub fn sign_in_people(&self) -> &[SignInPerson] {
         &self.people
+    }
+
+    /// Every sub-unit (ward, section, team) in the file.
+    pub fn subunits(&self) -> &[SubUnit] {
+        &self.subunits
+    }
+
+    pub fn subunit(&self, id: &UnitId) -> Option<&SubUnit> {
+        self.subunits.iter().find(|s| &s.id == id)
+    }
+
+    /// The sub-units under one klinikk or service area, in file order.
+    pub fn subunits_of<'a>(&'a self, parent: &UnitId) -> impl Iterator<Item = &'a SubUnit> + use<'a> {
+        let parent = parent.clone();
+        self.subunits.iter().filter(move |s| s.parent == parent)
+    }
+
+    /// The sub-unit of `parent` that `text` names (id, name or alias,
+    /// folded as routing folds names); `None` when none does.
+    pub fn find_subunit(&self, parent: &UnitId, text: &str) -> Option<&SubUnit> {
+        self.subunits_of(parent).find(|s| s.is_named(text))
+    }
+
+    /// Who reviews a report from `subunit` of `parent` as the reporter's
+    /// nearest leader: the sub-unit's leaders and deputies, or, when it has
+    /// none, the parent's (the level above).
+    pub fn nearest_leaders<'a>(&'a self, parent: &UnitId, subunit: Option<&UnitId>) -> Vec<&'a str> {
+        let own: Vec<&str> = subunit
+            .and_then(|s| self.subunit(s))
+            .filter(|s| &s.parent == parent)
+            .map(|s| s.acting_leaders().collect())
+            .unwrap_or_default();
+        if !own.is_empty() {
+            return own;
+        }
+        self.unit(parent)
+            .map(|u| u.acting_leaders().collect())
+            .unwrap_or_default()
     }
 
     pub fn organisations(&self) -> &[Organisation] {

@@ -21,6 +21,7 @@ mod problem;
 mod raw;
 mod route;
 mod shape;
+mod subunits;
 mod table;
 
 pub use check::check;
@@ -29,4 +30,5 @@ pub use directory::{Directory, LoadError};
 pub use model::{OrgKind, Organisation, SignInPerson, Unit, UnitKind};
 pub use problem::Problem;
 pub use route::{direction, route};
+pub use subunits::SubUnit;
 pub use table::format_table;

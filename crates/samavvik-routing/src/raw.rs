@@ -30,6 +30,8 @@ struct RawFile {
     unit: Vec<RawUnit>,
     #[serde(default)]
     person: Vec<RawPerson>,
+    #[serde(default)]
+    subunit: Vec<crate::subunits::RawSubUnit>,
 }
 
 /// A person who signs in through an OpenID provider: `oidc` holds
@@ -107,6 +109,8 @@ pub(crate) struct Draft {
     pub orgs: Vec<(Organisation, OrgLines)>,
     pub units: Vec<(Unit, UnitLines)>,
     pub people: Vec<SignInPerson>,
+    /// `[[subunit]]` entries, with their lines for the cross-checks.
+    pub subunits: Vec<(crate::subunits::SubUnit, crate::subunits::SubUnitLines)>,
     /// Ids of entries left out for a problem already reported.
     pub broken_orgs: HashSet<String>,
     pub broken_units: HashSet<String>,
@@ -363,6 +367,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
         orgs: Vec::new(),
         units: Vec::new(),
         people: Vec::new(),
+        subunits: Vec::new(),
         broken_orgs: HashSet::new(),
         broken_units: HashSet::new(),
     };
@@ -400,6 +405,12 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
             oidc.push(key.get_ref().clone());
         }
         draft.people.push(SignInPerson { email, oidc });
+    }
+    let line = |span: Range<usize>| line_at(text, span.start);
+    for raw in file.subunit {
+        if let Some(entry) = crate::subunits::read(raw, &line, reader.problems) {
+            draft.subunits.push(entry);
+        }
     }
     Some(draft)
 }
