@@ -9,12 +9,17 @@
 //! into column groups). The same blocks always give the same bytes: no
 //! dates, and the font subset is numbered in order of first use.
 //!
+//! Every document is PDF/A-2b (see `pdfa`), so it can be filed in a Noark 5
+//! records system as it is.
+//!
 //! Built on `pdf-writer` (objects), `subsetter` (font subsetting) and
-//! `ttf-parser` (glyphs and widths for layout).
+//! `ttf-parser` (glyphs and widths for layout), with `xmp-writer` for the
+//! PDF/A metadata.
 
 mod chart;
 mod font;
 mod layout;
+mod pdfa;
 mod table;
 mod write;
 

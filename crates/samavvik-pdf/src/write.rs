@@ -1,11 +1,13 @@
 //! The PDF objects: catalog, page tree, document info, each page with its
 //! marking, footer and compressed content, then the two subset fonts
-//! (written last, once every page has said which glyphs it uses).
+//! (written last, once every page has said which glyphs it uses), and
+//! what PDF/A asks for (see `pdfa`).
 
 use pdf_writer::{Content, Filter, Finish, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::font::{Font, Used, deflate};
 use crate::layout::{Color, INK, Item, MARGIN, MUTED, Page, Stroke};
+use crate::pdfa;
 
 fn fill(content: &mut Content, c: Color) {
     content.set_fill_rgb(c.0, c.1, c.2);
@@ -79,17 +81,24 @@ pub(crate) fn pdf(title: &str, marking: &str, footer: &str, pages: &[Page]) -> V
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let info = Ref::new(3);
-    let first = 4;
+    let archival = pdfa::Refs {
+        metadata: Ref::new(4),
+        profile: Ref::new(5),
+    };
+    let first = 6;
     let page_ids: Vec<Ref> = (0..pages.len()).map(|i| Ref::new(first + 2 * i as i32)).collect();
     let fonts_from = first + 2 * pages.len() as i32;
     // Refs of the two fonts: the first objects after the pages (see `Used::write`).
     let regular = Ref::new(fonts_from);
     let bold = Ref::new(fonts_from + 5);
-    pdf.catalog(catalog).pages(tree).lang(TextStr("nb"));
+    let mut cat = pdf.catalog(catalog);
+    cat.pages(tree).lang(TextStr("nb"));
+    pdfa::catalog(&mut cat, &archival);
+    cat.finish();
     pdf.pages(tree).kids(page_ids.iter().copied()).count(pages.len() as i32);
     pdf.document_info(info)
         .title(TextStr(title))
-        .producer(TextStr("Samavvik"));
+        .producer(TextStr(pdfa::PRODUCER));
     let mut used = Used::new();
     let total = pages.len();
     for (i, p) in pages.iter().enumerate() {
@@ -132,5 +141,7 @@ pub(crate) fn pdf(title: &str, marking: &str, footer: &str, pages: &[Page]) -> V
     }
     let ([r, b], _) = used.write(&mut pdf, fonts_from);
     debug_assert_eq!((r, b), (regular, bold), "fonts are where the pages point");
+    pdfa::objects(&mut pdf, &archival, title);
+    pdfa::file_id(&mut pdf);
     pdf.finish()
 }
