@@ -120,6 +120,43 @@ async fn input(
     };
     Ok((store.case_statistics(&query).await?, params))
 }
+/// The statistics and parameters of each of `periods`, read in one pass
+/// over their months (the standard set's half-years are parts of its year).
+///
+/// # Errors
+///
+/// When the store fails.
+pub async fn inputs_of(
+    store: &AnyStore,
+    periods: &[Period],
+    threshold: u64,
+    names: &Names,
+) -> anyhow::Result<Vec<(CaseStatistics, Params)>> {
+    let spans: Vec<_> = periods.iter().map(|p| (p.from, p.to)).collect();
+    let cutoffs = store.statistics_cutoffs(&spans).await?;
+    let params: Vec<Params> = periods
+        .iter()
+        .zip(cutoffs)
+        .map(|(&period, cutoff)| Params {
+            period,
+            threshold,
+            cutoff,
+            names: names.clone(),
+        })
+        .collect();
+    let queries: Vec<StatsQuery> = params
+        .iter()
+        .map(|p| StatsQuery {
+            from: p.period.from,
+            to: p.period.to,
+            trend_from: p.trend_from(),
+            status_at: p.status_at(),
+        })
+        .collect();
+    let stats = store.case_statistics_many(&queries).await?;
+    Ok(stats.into_iter().zip(params).collect())
+}
+
 
 /// The periods protected together with `period`: it first, then the
 /// annual report and both half-years of its last year.
@@ -163,8 +200,7 @@ pub async fn prepare(
     let register = store.published_reports().await?;
     let set = standard_set(period);
     let mut inputs = Vec::new();
-    for &p in &set {
-        let (stats, params) = input(store, p, threshold, names).await?;
+    for ((stats, params), &p) in inputs_of(store, &set, threshold, names).await?.into_iter().zip(&set) {
         let sha = samavvik_aggregation::build::input_sha256(&stats, &params);
         inputs.push((p, stats, params, sha));
     }

@@ -213,6 +213,14 @@ impl Store for AnyStore {
     async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics> {
         delegate!(self.case_statistics(query))
     }
+    async fn statistics_cutoffs(&self, periods: &[(EventMonth, EventMonth)]) -> Result<Vec<Option<DateTime<Utc>>>> {
+        delegate!(self.statistics_cutoffs(periods))
+    }
+
+    async fn case_statistics_many(&self, queries: &[StatsQuery]) -> Result<Vec<CaseStatistics>> {
+        delegate!(self.case_statistics_many(queries))
+    }
+
 
     async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64> {
         delegate!(self.insert_synthetic_cases(cases))

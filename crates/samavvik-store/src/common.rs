@@ -469,54 +469,86 @@ macro_rules! impl_store {
                     from: samavvik_core::EventMonth,
                     to: samavvik_core::EventMonth,
                 ) -> Result<Option<DateTime<Utc>>> {
-                    let row: $crate::stats::CutoffRow = sqlx::query_as(Self::STATS.cutoff)
+                    Ok(self.statistics_cutoffs(&[(from, to)]).await?.pop().flatten())
+                }
+
+                async fn statistics_cutoffs(
+                    &self,
+                    periods: &[(samavvik_core::EventMonth, samavvik_core::EventMonth)],
+                ) -> Result<Vec<Option<DateTime<Utc>>>> {
+                    let (Some(from), Some(to)) = (
+                        periods.iter().map(|p| p.0).min(),
+                        periods.iter().map(|p| p.1).max(),
+                    ) else {
+                        return Ok(Vec::new());
+                    };
+                    let rows: Vec<$crate::stats_batch::CutoffMonthRow> = sqlx::query_as(&Self::STATS.cutoffs())
                         .bind(from.to_string())
                         .bind(to.to_string())
-                        .fetch_one(self.read_pool())
+                        .fetch_all(self.read_pool())
                         .await?;
-                    Ok(row.latest())
+                    $crate::stats_batch::cutoffs(periods, rows.into_iter().map(|r| r.latest()).collect())
                 }
 
                 async fn case_statistics(&self, q: &$crate::StatsQuery) -> Result<$crate::CaseStatistics> {
-                    use $crate::stats::{DaysRow, DimRow, FlowStatsRow, MonthRow};
-                    let (from, to) = (q.from.to_string(), q.to.to_string());
-                    let status = Ts::new(q.status_at);
-                    let trend_from = q.trend_from.to_string();
+                    Ok(self
+                        .case_statistics_many(std::slice::from_ref(q))
+                        .await?
+                        .pop()
+                        .unwrap_or_default())
+                }
+
+                async fn case_statistics_many(
+                    &self,
+                    queries: &[$crate::StatsQuery],
+                ) -> Result<Vec<$crate::CaseStatistics>> {
+                    use $crate::stats_batch::{DaysRow, DimSlotRow, FlowRow, Param, Plan, Rows};
+                    let Some(plan) = Plan::new(queries) else {
+                        return Ok(Vec::new());
+                    };
+                    let (from, to) = (plan.from.to_string(), plan.to.to_string());
+                    let params = plan.params();
+                    type Db = <$engine as Engine>::Db;
+                    type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+                    fn bind<'q>(mut q: Query<'q>, from: &str, to: &str, params: &[Param]) -> Query<'q> {
+                        q = q.bind(from.to_owned()).bind(to.to_owned());
+                        for p in params {
+                            q = match p {
+                                Param::At(t) => q.bind(Ts::new(*t)),
+                                Param::Date(d) => q.bind(*d),
+                                Param::Month(m) => q.bind(m.clone()),
+                            };
+                        }
+                        q
+                    }
+                    let texts = (
+                        Self::STATS.flows(&plan),
+                        Self::STATS.days(&plan),
+                        Self::STATS.dims(&plan),
+                        Self::STATS.months(),
+                    );
+                    let n = plan.slots.len();
                     // Four independent scans: run them on separate pooled
                     // connections at once, so a second core can help.
                     let (flows, days, dims, months) = tokio::try_join!(
-                        sqlx::query_as::<_, FlowStatsRow>(Self::STATS.flows)
-                            .bind(&from)
-                            .bind(&to)
-                            .bind(status)
-                            .bind(q.status_date())
-                            .fetch_all(self.read_pool()),
-                        sqlx::query_as::<_, DaysRow>(Self::STATS.days)
-                            .bind(&from)
-                            .bind(&to)
-                            .bind(status)
-                            .fetch_all(self.read_pool()),
-                        sqlx::query_as::<_, DimRow>(Self::STATS.dims)
-                            .bind(&from)
-                            .bind(&to)
-                            .bind(status)
-                            .fetch_all(self.read_pool()),
-                        sqlx::query_as::<_, MonthRow>(Self::STATS.months)
-                            .bind(&trend_from)
-                            .bind(&to)
+                        bind(sqlx::query(&texts.0), &from, &to, &params).fetch_all(self.read_pool()),
+                        bind(sqlx::query(&texts.1), &from, &to, &params).fetch_all(self.read_pool()),
+                        bind(sqlx::query(&texts.2), &from, &to, &params).fetch_all(self.read_pool()),
+                        sqlx::query_as::<_, (String, i64)>(&texts.3)
+                            .bind(plan.trend_from.to_string())
+                            .bind(to.clone())
                             .fetch_all(self.read_pool()),
                     )?;
-                    Ok($crate::stats::canonical($crate::CaseStatistics {
-                        flows: $crate::stats::merge_flows(
-                            flows
-                                .into_iter()
-                                .map(FlowStatsRow::decode)
-                                .collect::<Result<_>>()?,
-                        ),
-                        days: days.into_iter().map(DaysRow::decode).collect::<Result<_>>()?,
-                        dims: DimRow::decode_all(dims)?,
-                        months: months.into_iter().map(MonthRow::decode).collect::<Result<_>>()?,
-                    }))
+                    let rows = Rows {
+                        flows: flows.iter().map(|r| FlowRow::read(r, n)).collect::<Result<_>>()?,
+                        days: days.iter().map(|r| DaysRow::read(r, n)).collect::<Result<_>>()?,
+                        dims: dims
+                            .iter()
+                            .map(|r| DimSlotRow::read(r, n))
+                            .collect::<Result<_>>()?,
+                        months,
+                    };
+                    $crate::stats_batch::split(&plan, queries, &rows)
                 }
 
                 async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64> {

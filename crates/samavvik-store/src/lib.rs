@@ -33,6 +33,7 @@ mod security;
 mod sign_in;
 mod sql;
 mod sqlite;
+mod stats_batch;
 mod stats;
 
 pub use any::{AnyStore, StoreOptions};
@@ -212,6 +213,14 @@ pub trait Store {
 
     /// Grouped counts of clear columns for the anonymised reports. Reads no
     /// sealed column. The result is sorted the same on both engines.
+    /// [`Store::statistics_cutoff`] of each period, in one scan of their union.
+    async fn statistics_cutoffs(&self, periods: &[(EventMonth, EventMonth)]) -> Result<Vec<Option<DateTime<Utc>>>>;
+
+    /// [`Store::case_statistics`] of each query, in one pass over the union
+    /// of their months (the year's standard set is read once, not four
+    /// times); each result equals the query's own.
+    async fn case_statistics_many(&self, queries: &[StatsQuery]) -> Result<Vec<CaseStatistics>>;
+
     async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics>;
 
     /// Writes generated cases (demo and benchmark data) in one transaction,

@@ -91,139 +91,14 @@ pub(crate) const COUNTS: &str = "SELECT \
 // (migration 0006), set with each engine's `SET_DAYS`.
 // $1..$2: event months; $3: the status instant; $4: its UTC date.
 
-macro_rules! in_period {
-    () => {
-        " WHERE event_month >= $1 AND event_month <= $2"
-    };
-}
-pub(crate) use in_period;
-
-macro_rules! flow_columns {
-    () => {
-        "direction, sender_org, sender_unit, receiver_org, receiver_unit"
-    };
-}
-pub(crate) use flow_columns;
-
-/// Not withdrawn by the status instant `$3` (migration 0011): a withdrawn
-/// case is neither open, overdue nor due for a deadline.
-macro_rules! not_withdrawn {
-    () => {
-        "(withdrawn_at IS NULL OR withdrawn_at > $3)"
-    };
-}
-pub(crate) use not_withdrawn;
-
-/// Open at the status instant `$3`: registered by then, and neither closed
-/// nor withdrawn by then.
-macro_rules! open_at_status {
-    () => {
-        concat!(
-            "created_at <= $3 AND (closed_at IS NULL OR closed_at > $3) AND ",
-            $crate::sql::not_withdrawn!()
-        )
-    };
-}
-pub(crate) use open_at_status;
-
-/// The statistics statements of one engine.
-pub(crate) struct StatsSql {
-    pub cutoff: &'static str,
-    pub flows: &'static str,
-    pub days: &'static str,
-    pub dims: &'static str,
-    pub months: &'static str,
-}
-
-/// `$ack_date`/`$ans_date`: the UTC date of `acknowledged_at`/`answered_at`.
+/// The statistics statements' engine-specific pieces (`stats_batch.rs`
+/// writes the statements): `$ack_date`/`$ans_date` are the UTC date of
+/// `acknowledged_at`/`answered_at`.
 macro_rules! stats_queries {
     ($ack_date:literal, $ans_date:literal) => {
-        $crate::sql::StatsSql {
-            cutoff: concat!(
-                "SELECT MAX(created_at) AS created, MAX(acknowledged_at) AS acknowledged, ",
-                "MAX(answered_at) AS answered, MAX(closed_at) AS closed FROM cases",
-                $crate::sql::in_period!()
-            ),
-            // Grouped by month first, the order of `cases_statistics`, so SQLite
-            // aggregates while it scans instead of sorting; months are summed in Rust.
-            flows: concat!(
-                "SELECT event_month, ",
-                $crate::sql::flow_columns!(),
-                ", COUNT(*) AS cases, ",
-                "COUNT(*) FILTER (WHERE ",
-                $crate::sql::not_withdrawn!(),
-                " AND (acknowledged_at <= $3 OR ack_deadline < $4)) AS ack_due, ",
-                "COUNT(*) FILTER (WHERE acknowledged_at <= $3 AND ",
-                $ack_date,
-                " <= ack_deadline) AS ack_in_time, ",
-                "COUNT(*) FILTER (WHERE ",
-                $crate::sql::not_withdrawn!(),
-                " AND (answered_at <= $3 OR answer_deadline < $4)) AS answer_due, ",
-                "COUNT(*) FILTER (WHERE answered_at <= $3 AND ",
-                $ans_date,
-                " <= answer_deadline) AS answer_in_time, ",
-                "COUNT(*) FILTER (WHERE answered_at <= $3) AS answered, ",
-                "COUNT(*) FILTER (WHERE closed_at <= $3) AS closed, ",
-                "COUNT(*) FILTER (WHERE ",
-                $crate::sql::open_at_status!(),
-                ") AS open, ",
-                "COUNT(*) FILTER (WHERE ",
-                $crate::sql::open_at_status!(),
-                " AND (answered_at IS NULL OR answered_at > $3) AND answer_deadline < $4) AS overdue, ",
-                "COUNT(*) FILTER (WHERE withdrawn_at <= $3) AS withdrawn ",
-                "FROM cases",
-                $crate::sql::in_period!(),
-                " GROUP BY event_month, ",
-                $crate::sql::flow_columns!()
-            ),
-            // Grouped by month first, in the order of the partial indexes
-            // `cases_days_answer`/`_close` (migration 0006), so SQLite aggregates
-            // while it scans; the outer GROUP BY then sorts a fifth as many rows.
-            days: concat!(
-                "SELECT ",
-                $crate::sql::flow_columns!(),
-                ", 'answer' AS what, days, CAST(SUM(n) AS BIGINT) AS cases FROM (SELECT event_month, ",
-                $crate::sql::flow_columns!(),
-                ", days_to_answer AS days, COUNT(*) AS n FROM cases",
-                $crate::sql::in_period!(),
-                " AND answered_at <= $3 GROUP BY event_month, ",
-                $crate::sql::flow_columns!(),
-                ", days_to_answer) AS a GROUP BY ",
-                $crate::sql::flow_columns!(),
-                ", days UNION ALL SELECT ",
-                $crate::sql::flow_columns!(),
-                ", 'close' AS what, days, CAST(SUM(n) AS BIGINT) AS cases FROM (SELECT event_month, ",
-                $crate::sql::flow_columns!(),
-                ", days_to_close AS days, COUNT(*) AS n FROM cases",
-                $crate::sql::in_period!(),
-                " AND closed_at <= $3 GROUP BY event_month, ",
-                $crate::sql::flow_columns!(),
-                ", days_to_close) AS c GROUP BY ",
-                $crate::sql::flow_columns!(),
-                ", days"
-            ),
-            // Each part grouped by month first, the order of its index
-            // (`cases_dims`, `case_categories_month`, `case_measures_month`);
-            // months are summed in Rust (`DimRow::decode_all`). Categories and
-            // measures carry the case's event month (and closing), so no join.
-            dims: concat!(
-                // Kind, consequence and patient group in one scan; split in Rust.
-                "SELECT 'kind|consequence|patient_group' AS dimension, ",
-                "kind || '|' || consequence || '|' || patient_group AS value, COUNT(*) AS cases FROM cases",
-                $crate::sql::in_period!(),
-                " GROUP BY event_month, kind, consequence, patient_group UNION ALL ",
-                "SELECT 'category' AS dimension, category AS value, COUNT(*) AS cases FROM case_categories",
-                $crate::sql::in_period!(),
-                " GROUP BY event_month, category UNION ALL ",
-                "SELECT 'measure' AS dimension, category AS value, COUNT(*) AS cases FROM case_measures",
-                $crate::sql::in_period!(),
-                " AND closed_at <= $3 GROUP BY event_month, category"
-            ),
-            months: concat!(
-                "SELECT event_month, COUNT(*) AS cases FROM cases",
-                $crate::sql::in_period!(),
-                " GROUP BY event_month"
-            ),
+        $crate::stats_batch::StatsSql {
+            ack_date: $ack_date,
+            ans_date: $ans_date,
         }
     };
 }
@@ -245,3 +120,4 @@ pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports 
 
 pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at, \
      version, published_by, release FROM published_reports ORDER BY published_at, id";
+pub(crate) use crate::stats_batch::StatsSql;

@@ -48,6 +48,7 @@ both!(
     handled_case_statistics_follow_transitions,
     open_means_registered_and_not_closed_or_withdrawn_by_status,
     published_reports_are_recorded_oldest_first,
+    a_batch_of_periods_equals_each_period_alone,
 );
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -507,4 +508,64 @@ async fn published_reports_are_recorded_oldest_first<S: TestStore>(s: &S) {
     };
     assert!(s.record_published_report(&bad).await.is_err());
     assert_eq!(s.published_reports().await.unwrap().len(), 3);
+}
+
+/// The year's standard set is read in one pass (`case_statistics_many`):
+/// each period's statistics, judged at its own status instant, equal the
+/// period's own query, also for a custom period that cuts the half-years.
+async fn a_batch_of_periods_equals_each_period_alone<S: TestStore>(s: &S) {
+    let mut cases = known_cases();
+    // Second half-year: answered and closed in the autumn, one still open
+    // at the end of the year, one answered after the year.
+    let f = SyntheticCase {
+        event_month: month("2026-09"),
+        ack_deadline: date(2026, 9, 10),
+        answer_deadline: date(2026, 10, 1),
+        acknowledged_at: Some(at(2026, 9, 4, 10)),
+        answered_at: Some(at(2026, 9, 20, 8)),
+        closed_at: Some(at(2026, 10, 2, 8)),
+        measures: vec![MeasureCategory::Rutineendring],
+        ..case(&s2k(), "2026-09", at(2026, 9, 1, 8))
+    };
+    let g = SyntheticCase {
+        ack_deadline: date(2026, 12, 8),
+        answer_deadline: date(2026, 12, 20),
+        answered_at: Some(at(2027, 1, 5, 8)),
+        ..case(&k2s(), "2026-12", at(2026, 12, 1, 8))
+    };
+    cases.extend([f, g]);
+    s.insert_synthetic_cases(&cases).await.unwrap();
+    let q = |from: &str, to: &str, trend: &str, status| StatsQuery {
+        from: month(from),
+        to: month(to),
+        trend_from: month(trend),
+        status_at: status,
+    };
+    let queries = [
+        q("2026-01", "2026-12", "2024-01", at(2027, 1, 1, 0)),
+        q("2026-01", "2026-06", "2025-01", at(2026, 7, 1, 0)),
+        q("2026-07", "2026-12", "2025-07", at(2027, 1, 1, 0)),
+        q("2026-03", "2026-09", "2025-05", at(2026, 4, 15, 0)),
+    ];
+    let batch = s.case_statistics_many(&queries).await.unwrap();
+    assert_eq!(batch.len(), queries.len());
+    for (query, stats) in queries.iter().zip(&batch) {
+        assert_eq!(stats, &s.case_statistics(query).await.unwrap(), "{query:?}");
+    }
+    // The periods differ, so the comparison above could fail.
+    assert_ne!(batch[0].flows, batch[1].flows);
+    assert_ne!(batch[1].flows, batch[3].flows);
+    assert!(batch[0].days.iter().any(|d| d.what == DaysTo::Close));
+    assert_eq!(batch[2].months.first().map(|m| m.month), Some(month("2025-12")));
+    let year: u64 = batch[0].flows.iter().map(|f| f.open).sum();
+    let h2: u64 = batch[2].flows.iter().map(|f| f.open).sum();
+    assert_eq!((year, h2), (4, 1), "B, C, E and G open at the year's end; G of H2");
+
+    let periods: Vec<_> = queries.iter().map(|q| (q.from, q.to)).collect();
+    let cutoffs = s.statistics_cutoffs(&periods).await.unwrap();
+    for (&(from, to), cutoff) in periods.iter().zip(&cutoffs) {
+        assert_eq!(*cutoff, s.statistics_cutoff(from, to).await.unwrap());
+    }
+    assert_eq!(cutoffs[1], Some(at(2026, 6, 29, 8)));
+    assert_eq!(cutoffs[0], Some(at(2027, 1, 5, 8)));
 }

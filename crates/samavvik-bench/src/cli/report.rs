@@ -112,24 +112,10 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
     let names = samavvik_app::publish::names(&dir);
     let before = peak_rss_kib().unwrap_or(0);
     let started = Instant::now();
-    let cutoff = store.statistics_cutoff(period.from, period.to).await?;
-    let params = samavvik_aggregation::Params {
-        period,
-        threshold: 5,
-        cutoff,
-        names,
-    };
-    let query = samavvik_store::StatsQuery {
-        from: period.from,
-        to: period.to,
-        trend_from: params.trend_from(),
-        status_at: params.status_at(),
-    };
-    let stats = store.case_statistics(&query).await?;
-    let sql = started.elapsed();
-    // The report as published: the standard set's statistics (three
-    // periods), the joint protection and the joint audit.
-    let prepared = samavvik_app::publish::prepare(&store, period, 5, &params.names)
+    // The report as published: the standard set's statistics (the asked
+    // period, both half-years and the year, in one pass), the joint
+    // protection and the joint audit.
+    let prepared = samavvik_app::publish::prepare(&store, period, 5, &names)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let report = prepared.report;
@@ -149,6 +135,12 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
         std::fs::write(path, bytes)?;
     }
     let peak = peak_rss_kib().unwrap_or(0);
+    // For the breakdown only, after the measurement: the standard set's SQL
+    // alone (warm: its pages are cached now).
+    let set = samavvik_app::publish::standard_set(period);
+    let sql_started = Instant::now();
+    let stats = samavvik_app::publish::inputs_of(&store, &set, 5, &names).await?;
+    let sql = sql_started.elapsed();
     let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
         "bench report: {} cases on {}, period {}",
@@ -163,16 +155,17 @@ pub async fn run(mut settings: Settings, args: ReportBenchArgs) -> anyhow::Resul
     );
     println!("  report cases:   {}", report.total_cases.text());
     println!(
-        "  SQL:            {:>8.1} ms   ({} flow, {} day, {} dimension, {} month rows)",
-        sql.as_secs_f64() * 1000.0,
-        stats.flows.len(),
-        stats.days.len(),
-        stats.dims.len(),
-        stats.months.len()
+        "  standard set's SQL + joint protection + LP audit: {:>8.1} ms",
+        queried.as_secs_f64() * 1000.0
     );
     println!(
-        "  standard set's SQL + joint protection + LP audit: {:>8.1} ms",
-        (queried - sql).as_secs_f64() * 1000.0
+        "    of which SQL (run again after, warm): {:>8.1} ms   ({} periods in one pass: {} flow, {} day, {} dimension, {} month rows)",
+        sql.as_secs_f64() * 1000.0,
+        stats.len(),
+        stats.iter().map(|s| s.0.flows.len()).sum::<usize>(),
+        stats.iter().map(|s| s.0.days.len()).sum::<usize>(),
+        stats.iter().map(|s| s.0.dims.len()).sum::<usize>(),
+        stats.iter().map(|s| s.0.months.len()).sum::<usize>(),
     );
     println!(
         "  render (html, json, xlsx, pdf, {} csv): {:>6.1} ms",

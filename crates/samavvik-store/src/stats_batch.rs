@@ -1,0 +1,488 @@
+//! The statistics of several periods in one pass over the cases.
+//!
+//! A report is protected together with the year's standard set (the asked
+//! period, both half-years and the year), so the store is asked for three or
+//! four periods at once. Running the statements once per period read the
+//! year's cases four times; here each statement scans the union of the
+//! periods once:
+//!
+//! - counts that do not depend on the status instant (cases, kind, category,
+//!   months) are grouped by event month and summed per period in Rust;
+//! - counts judged at a status instant (open, overdue, deadlines, closed,
+//!   measures, days to answer/close) are computed for every distinct status
+//!   instant of the batch in the same scan, by conditional aggregation (one
+//!   column per instant, "slot");
+//! - the days histograms, which would be many rows per month, are summed in
+//!   SQL per "segment": the months between two period boundaries.
+//!
+//! The text of each statement depends on the number of slots and segment
+//! boundaries, so it is generated (from fixed pieces; only `$n` parameters
+//! carry values). Every period gets exactly what a query of its own would
+//! give (`tests/statistics.rs` compares them).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use samavvik_core::EventMonth;
+
+use crate::codec::Ts;
+use crate::stats::{
+    CaseStatistics, DaysCount, DaysTo, DimCount, DimRow, FlowKeyRow, FlowStats, MonthCount, StatsQuery, canonical,
+    merge_flows,
+};
+use crate::{Result, StoreError};
+
+const FLOW: &str = "direction, sender_org, sender_unit, receiver_org, receiver_unit";
+
+/// The status-dependent counts of a flow, in column order.
+const FLOW_SLOT_COLUMNS: usize = 9;
+
+/// The engine-specific pieces of the statistics statements.
+pub(crate) struct StatsSql {
+    /// The UTC date of `acknowledged_at`.
+    pub ack_date: &'static str,
+    /// The UTC date of `answered_at`.
+    pub ans_date: &'static str,
+}
+
+/// What one batch asks: the months it scans, its distinct status instants
+/// and the boundaries between its periods.
+pub(crate) struct Plan {
+    pub from: EventMonth,
+    pub to: EventMonth,
+    /// Trend months start here (the earliest `trend_from`).
+    pub trend_from: EventMonth,
+    /// Distinct status instants, ascending.
+    pub slots: Vec<DateTime<Utc>>,
+    /// Segment boundaries: a month after `cut` is in a later segment.
+    pub cuts: Vec<EventMonth>,
+}
+
+impl Plan {
+    /// `None` for an empty batch.
+    pub(crate) fn new(queries: &[StatsQuery]) -> Option<Plan> {
+        let from = queries.iter().map(|q| q.from).min()?;
+        let to = queries.iter().map(|q| q.to).max()?;
+        let trend_from = queries.iter().map(|q| q.trend_from).min()?;
+        let mut slots: Vec<_> = queries.iter().map(|q| q.status_at).collect();
+        slots.sort();
+        slots.dedup();
+        let mut cuts: Vec<_> = queries
+            .iter()
+            .flat_map(|q| [q.from.prev(), q.to])
+            .filter(|c| *c >= from && *c < to)
+            .collect();
+        cuts.sort();
+        cuts.dedup();
+        Some(Plan {
+            from,
+            to,
+            trend_from,
+            slots,
+            cuts,
+        })
+    }
+
+    fn slot(&self, q: &StatsQuery) -> usize {
+        self.slots.iter().position(|s| *s == q.status_at).unwrap_or(0)
+    }
+
+    fn segment(&self, m: EventMonth) -> i64 {
+        self.cuts.iter().filter(|c| m > **c).count() as i64
+    }
+
+    /// The status instant of slot `k` is `$(3 + 2k)`, its date `$(4 + 2k)`.
+    fn at(k: usize) -> String {
+        format!("${}", 3 + 2 * k)
+    }
+
+    fn date(k: usize) -> String {
+        format!("${}", 4 + 2 * k)
+    }
+
+    /// The latest status instant: rows judged after it are not needed.
+    fn last(&self) -> String {
+        Self::at(self.slots.len().saturating_sub(1))
+    }
+
+    /// Parameters after the slots: the cuts.
+    fn cut_param(&self, i: usize) -> String {
+        format!("${}", 3 + 2 * self.slots.len() + i)
+    }
+
+    fn segment_expr(&self) -> String {
+        if self.cuts.is_empty() {
+            return "CAST(0 AS BIGINT)".into();
+        }
+        let parts: Vec<String> = (0..self.cuts.len())
+            .map(|i| format!("(CASE WHEN event_month > {} THEN 1 ELSE 0 END)", self.cut_param(i)))
+            .collect();
+        format!("CAST({} AS BIGINT)", parts.join(" + "))
+    }
+}
+
+const IN_SPAN: &str = " WHERE event_month >= $1 AND event_month <= $2";
+
+fn not_withdrawn(at: &str) -> String {
+    format!("(withdrawn_at IS NULL OR withdrawn_at > {at})")
+}
+
+fn open_at(at: &str) -> String {
+    format!(
+        "created_at <= {at} AND (closed_at IS NULL OR closed_at > {at}) AND {}",
+        not_withdrawn(at)
+    )
+}
+
+impl StatsSql {
+    /// The latest recorded instants per event month in `$1..=$2`.
+    pub(crate) fn cutoffs(&self) -> String {
+        format!(
+            "SELECT event_month, MAX(created_at) AS created, MAX(acknowledged_at) AS acknowledged, \
+             MAX(answered_at) AS answered, MAX(closed_at) AS closed FROM cases{IN_SPAN} GROUP BY event_month"
+        )
+    }
+
+    /// Per event month and flow: cases, then [`FLOW_SLOT_COLUMNS`] counts per slot.
+    /// Grouped by month first, the order of the index `cases_statistics`,
+    /// so SQLite aggregates while it scans instead of sorting.
+    pub(crate) fn flows(&self, plan: &Plan) -> String {
+        let mut s = format!("SELECT event_month, {FLOW}, COUNT(*) AS cases");
+        for k in 0..plan.slots.len() {
+            let (at, day) = (Plan::at(k), Plan::date(k));
+            let nw = not_withdrawn(&at);
+            let open = open_at(&at);
+            let (ack, ans) = (self.ack_date, self.ans_date);
+            let _ = write!(
+                s,
+                ", COUNT(*) FILTER (WHERE {nw} AND (acknowledged_at <= {at} OR ack_deadline < {day})) AS ack_due_{k}\
+                 , COUNT(*) FILTER (WHERE acknowledged_at <= {at} AND {ack} <= ack_deadline) AS ack_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE {nw} AND (answered_at <= {at} OR answer_deadline < {day})) AS answer_due_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND {ans} <= answer_deadline) AS answer_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at}) AS answered_{k}\
+                 , COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
+                 , COUNT(*) FILTER (WHERE {open}) AS open_{k}\
+                 , COUNT(*) FILTER (WHERE {open} AND (answered_at IS NULL OR answered_at > {at}) \
+                 AND answer_deadline < {day}) AS overdue_{k}\
+                 , COUNT(*) FILTER (WHERE withdrawn_at <= {at}) AS withdrawn_{k}"
+            );
+        }
+        let _ = write!(s, " FROM cases{IN_SPAN} GROUP BY event_month, {FLOW}");
+        s
+    }
+
+    /// Per segment, flow, measure and whole days: one count per slot.
+    /// Grouped by month first, in the order of the partial indexes
+    /// `cases_days_answer`/`_close` (migration 0006), so SQLite aggregates
+    /// while it scans; the outer GROUP BY then sorts far fewer rows.
+    pub(crate) fn days(&self, plan: &Plan) -> String {
+        let seg = plan.segment_expr();
+        let last = plan.last();
+        let part = |what: &str, days: &str, at_col: &str| {
+            let inner: String = (0..plan.slots.len())
+                .map(|k| format!(", COUNT(*) FILTER (WHERE {at_col} <= {}) AS n_{k}", Plan::at(k)))
+                .collect();
+            let outer: String = (0..plan.slots.len())
+                .map(|k| format!(", CAST(SUM(n_{k}) AS BIGINT) AS n_{k}"))
+                .collect();
+            format!(
+                "SELECT seg, {FLOW}, '{what}' AS what, days{outer} FROM (SELECT {seg} AS seg, {FLOW}, {days} AS days\
+                 {inner} FROM cases{IN_SPAN} AND {at_col} <= {last} GROUP BY event_month, {FLOW}, {days}) AS x \
+                 GROUP BY seg, {FLOW}, days"
+            )
+        };
+        format!(
+            "{} UNION ALL {}",
+            part("answer", "days_to_answer", "answered_at"),
+            part("close", "days_to_close", "closed_at")
+        )
+    }
+
+    /// Per event month, dimension and value: one count per slot. Each part
+    /// is grouped by month first, the order of its index (`cases_dims`,
+    /// `case_categories_month`, `case_measures_month`). Categories and
+    /// measures carry the case's event month (and closing), so no join.
+    pub(crate) fn dims(&self, plan: &Plan) -> String {
+        let all: String = (0..plan.slots.len()).map(|k| format!(", COUNT(*) AS n_{k}")).collect();
+        let closed: String = (0..plan.slots.len())
+            .map(|k| format!(", COUNT(*) FILTER (WHERE closed_at <= {}) AS n_{k}", Plan::at(k)))
+            .collect();
+        format!(
+            // Kind, consequence and patient group in one scan; split in Rust.
+            "SELECT event_month, 'kind|consequence|patient_group' AS dimension, \
+             kind || '|' || consequence || '|' || patient_group AS value{all} FROM cases{IN_SPAN} \
+             GROUP BY event_month, kind, consequence, patient_group UNION ALL \
+             SELECT event_month, 'category' AS dimension, category AS value{all} FROM case_categories{IN_SPAN} \
+             GROUP BY event_month, category UNION ALL \
+             SELECT event_month, 'measure' AS dimension, category AS value{closed} FROM case_measures{IN_SPAN} \
+             AND closed_at <= {} GROUP BY event_month, category",
+            plan.last()
+        )
+    }
+
+    /// Cases per event month in `$1..=$2` (the trend).
+    pub(crate) fn months(&self) -> String {
+        format!("SELECT event_month, COUNT(*) AS cases FROM cases{IN_SPAN} GROUP BY event_month")
+    }
+}
+
+/// The parameters of [`StatsSql::flows`], [`StatsSql::days`] and
+/// [`StatsSql::dims`] after `$1`/`$2`: each slot's instant and date, then the cuts.
+pub(crate) enum Param {
+    At(DateTime<Utc>),
+    Date(chrono::NaiveDate),
+    Month(String),
+}
+
+impl Plan {
+    pub(crate) fn params(&self) -> Vec<Param> {
+        let mut out = Vec::new();
+        for s in &self.slots {
+            out.push(Param::At(*s));
+            out.push(Param::Date(s.date_naive()));
+        }
+        out.extend(self.cuts.iter().map(|c| Param::Month(c.to_string())));
+        out
+    }
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("statistics row: {what}"))
+}
+
+fn month(s: &str) -> Result<EventMonth> {
+    s.parse().map_err(|_| corrupt(s))
+}
+
+fn count(v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| corrupt(&v.to_string()))
+}
+
+/// A flow row: its month, key, cases and the slots' counts.
+pub(crate) struct FlowRow {
+    pub month: String,
+    pub key: FlowKeyRow,
+    pub cases: i64,
+    pub slots: Vec<i64>,
+}
+
+/// A days row: its segment, key, measure, days and one count per slot.
+pub(crate) struct DaysRow {
+    pub segment: i64,
+    pub key: FlowKeyRow,
+    pub what: String,
+    pub days: i64,
+    pub slots: Vec<i64>,
+}
+
+/// A dimension row: its month, dimension, value and one count per slot.
+pub(crate) struct DimSlotRow {
+    pub month: String,
+    pub dimension: String,
+    pub value: String,
+    pub slots: Vec<i64>,
+}
+
+/// The rows of one batch, as read.
+pub(crate) struct Rows {
+    pub flows: Vec<FlowRow>,
+    pub days: Vec<DaysRow>,
+    pub dims: Vec<DimSlotRow>,
+    /// Event month and cases.
+    pub months: Vec<(String, i64)>,
+}
+
+/// Splits the batch's rows into each query's statistics, as a query of its
+/// own would give them.
+pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<Vec<CaseStatistics>> {
+    let flows: Vec<(EventMonth, &FlowRow)> = rows
+        .flows
+        .iter()
+        .map(|r| Ok((month(&r.month)?, r)))
+        .collect::<Result<_>>()?;
+    let dims: Vec<(EventMonth, &DimSlotRow)> = rows
+        .dims
+        .iter()
+        .map(|r| Ok((month(&r.month)?, r)))
+        .collect::<Result<_>>()?;
+    let months: Vec<(EventMonth, u64)> = rows
+        .months
+        .iter()
+        .map(|(m, n)| Ok((month(m)?, count(*n)?)))
+        .collect::<Result<_>>()?;
+    let mut out = Vec::with_capacity(queries.len());
+    for q in queries {
+        let k = plan.slot(q);
+        let inside = |m: EventMonth| m >= q.from && m <= q.to;
+        let segments = plan.segment(q.from)..=plan.segment(q.to);
+        let mut flow_stats = Vec::new();
+        for (_, r) in flows.iter().filter(|(m, _)| inside(*m)) {
+            let c = &r.slots[k * FLOW_SLOT_COLUMNS..(k + 1) * FLOW_SLOT_COLUMNS];
+            flow_stats.push(FlowStats {
+                flow: r.key.to_flow()?,
+                cases: count(r.cases)?,
+                ack_due: count(c[0])?,
+                ack_in_time: count(c[1])?,
+                answer_due: count(c[2])?,
+                answer_in_time: count(c[3])?,
+                answered: count(c[4])?,
+                closed: count(c[5])?,
+                open: count(c[6])?,
+                overdue: count(c[7])?,
+                withdrawn: count(c[8])?,
+            });
+        }
+        let mut days: BTreeMap<([String; 5], DaysTo, i64), (crate::Flow, u64)> = BTreeMap::new();
+        for r in rows.days.iter().filter(|r| segments.contains(&r.segment)) {
+            let n = count(r.slots[k])?;
+            if n == 0 {
+                continue;
+            }
+            let what = match r.what.as_str() {
+                "answer" => DaysTo::Answer,
+                "close" => DaysTo::Close,
+                other => return Err(corrupt(other)),
+            };
+            let flow = r.key.to_flow()?;
+            let key = (flow.sort_key().map(str::to_owned), what, r.days);
+            days.entry(key).or_insert((flow, 0)).1 += n;
+        }
+        let dim_rows: Vec<DimRow> = dims
+            .iter()
+            .filter(|(m, r)| inside(*m) && r.slots[k] > 0)
+            .map(|(_, r)| DimRow::new(r.dimension.clone(), r.value.clone(), r.slots[k]))
+            .collect();
+        let dims: Vec<DimCount> = DimRow::decode_all(dim_rows)?;
+        out.push(canonical(CaseStatistics {
+            flows: merge_flows(flow_stats),
+            days: days
+                .into_iter()
+                .map(|((_, what, days), (flow, cases))| DaysCount {
+                    flow,
+                    what,
+                    days,
+                    cases,
+                })
+                .collect(),
+            dims,
+            months: months
+                .iter()
+                .filter(|(m, _)| *m >= q.trend_from && *m <= q.to)
+                .map(|&(month, cases)| MonthCount { month, cases })
+                .collect(),
+        }));
+    }
+    Ok(out)
+}
+
+/// The latest recorded instant of each period, from the per-month maxima.
+pub(crate) fn cutoffs(
+    periods: &[(EventMonth, EventMonth)],
+    rows: Vec<(String, Option<DateTime<Utc>>)>,
+) -> Result<Vec<Option<DateTime<Utc>>>> {
+    let rows: Vec<(EventMonth, Option<DateTime<Utc>>)> = rows
+        .into_iter()
+        .map(|(m, t)| Ok((month(&m)?, t)))
+        .collect::<Result<_>>()?;
+    Ok(periods
+        .iter()
+        .map(|(from, to)| {
+            rows.iter()
+                .filter(|(m, _)| m >= from && m <= to)
+                .filter_map(|(_, t)| *t)
+                .max()
+        })
+        .collect())
+}
+
+/// The per-month maxima [`StatsSql::cutoffs`] reads.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CutoffMonthRow {
+    event_month: String,
+    created: Option<Ts>,
+    acknowledged: Option<Ts>,
+    answered: Option<Ts>,
+    closed: Option<Ts>,
+}
+
+impl CutoffMonthRow {
+    pub(crate) fn latest(self) -> (String, Option<DateTime<Utc>>) {
+        let at = [self.created, self.acknowledged, self.answered, self.closed]
+            .into_iter()
+            .flatten()
+            .map(Ts::into_inner)
+            .max();
+        (self.event_month, at)
+    }
+}
+
+/// Reads rows of the generated statements by column position: their
+/// number of columns depends on the batch.
+pub(crate) trait Cols {
+    fn int(&self, i: usize) -> Result<i64>;
+    fn text(&self, i: usize) -> Result<String>;
+
+    fn key(&self, i: usize) -> Result<FlowKeyRow> {
+        Ok(FlowKeyRow {
+            direction: self.text(i)?,
+            sender_org: self.text(i + 1)?,
+            sender_unit: self.text(i + 2)?,
+            receiver_org: self.text(i + 3)?,
+            receiver_unit: self.text(i + 4)?,
+        })
+    }
+
+    fn ints(&self, from: usize, n: usize) -> Result<Vec<i64>> {
+        (from..from + n).map(|i| self.int(i)).collect()
+    }
+}
+
+impl<R: sqlx::Row> Cols for R
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.try_get::<i64, _>(i)?)
+    }
+
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.try_get::<String, _>(i)?)
+    }
+}
+
+impl FlowRow {
+    pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<FlowRow> {
+        Ok(FlowRow {
+            month: r.text(0)?,
+            key: r.key(1)?,
+            cases: r.int(6)?,
+            slots: r.ints(7, slots * FLOW_SLOT_COLUMNS)?,
+        })
+    }
+}
+
+impl DaysRow {
+    pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<DaysRow> {
+        Ok(DaysRow {
+            segment: r.int(0)?,
+            key: r.key(1)?,
+            what: r.text(6)?,
+            days: r.int(7)?,
+            slots: r.ints(8, slots)?,
+        })
+    }
+}
+
+impl DimSlotRow {
+    pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<DimSlotRow> {
+        Ok(DimSlotRow {
+            month: r.text(0)?,
+            dimension: r.text(1)?,
+            value: r.text(2)?,
+            slots: r.ints(3, slots)?,
+        })
+    }
+}
