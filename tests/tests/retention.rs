@@ -10,11 +10,20 @@ use samavvik_aggregation::{Format, Period};
 use samavvik_app::publish::{PublishError, names, prepare};
 use samavvik_core::{CaseNumber, CaseState};
 use samavvik_seal::UnitIdentity;
-use samavvik_store::{AUDIT_SHREDDED, AuditFilter, HandlingStore, LifecycleStore, Store};
+use samavvik_store::{
+    AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, AuditFilter, HandlingStore, LifecycleStore, Store,
+};
 use samavvik_tests::lifecycle::{HORTEN, MED, Person, closed_case, submit};
 use samavvik_tests::{Engine, TestApp, canary, db};
 
-samavvik_tests::on_both_engines!(shredding_destroys_the_content_and_keeps_the_statistics);
+samavvik_tests::on_both_engines!(
+    shredding_destroys_the_content_and_keeps_the_statistics,
+    the_secretariat_holds_a_case_back_from_the_web
+);
+
+const SECRETARIAT: &str = "samhandlingssjef@helsefellesskapet.example.no";
+/// A leader of a unit that is no party to the cases made here.
+const KPA: &str = "klinikkledelse.kpa@siv.example.no";
 
 /// The FSU report of `year` as the bytes of its JSON and CSV files (or
 /// the refusal, for a year too small to publish), plus the statistics it
@@ -206,5 +215,108 @@ async fn shredding_destroys_the_content_and_keeps_the_statistics(engine: Engine)
         .await
         .unwrap();
     assert_eq!(run.shredded, vec![held]);
+    app.stop().await;
+}
+
+/// Audit rows of case `n` with `action`, newest first.
+async fn audited(app: &TestApp, n: CaseNumber, action: &str) -> Vec<samavvik_store::AuditEntry> {
+    let filter = AuditFilter {
+        action: Some(action.into()),
+        case_number: Some(n),
+        limit: 10,
+        ..Default::default()
+    };
+    app.store().audit_entries(&filter).await.unwrap().0
+}
+
+/// The secretariat sets and lifts a legal hold on the case facts page
+/// (POST + CSRF, audited, shown on the page); a party's leader is refused
+/// (403) and a stranger does not see the case (404), both audited; the
+/// retention run keeps the held case.
+async fn the_secretariat_holds_a_case_back_from_the_web(engine: Engine) {
+    let Some(app) = TestApp::builder(engine).spawn().await else {
+        return;
+    };
+    let secret = canary("HOLD");
+    let n = closed_case(&app, &secret).await;
+    let uri = format!("/saker/{n}/bevaring");
+    let secretariat = Person::new(&app, SECRETARIAT).await;
+    let page = secretariat.case_page(&app, n).await;
+    assert!(page.contains("Hold saken tilbake") && !page.contains(&secret), "{page}");
+
+    // A fødselsnummer is refused: the reason is stored in clear.
+    let (status, page) = secretariat
+        .post(&app, &uri, &[("hold", "set"), ("hold_reason", "Pasient 150765 00565")])
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("ikke et fødselsnummer"), "{page}");
+    assert_eq!(app.store().case_lifecycle(n).await.unwrap().unwrap().legal_hold, None);
+
+    let (status, _) = secretariat
+        .post(&app, &uri, &[("hold", "set"), ("hold_reason", "Tilsynssak 2026/17")])
+        .await;
+    assert_eq!(status, 303);
+    let hold = app.store().case_lifecycle(n).await.unwrap().unwrap().legal_hold;
+    assert_eq!(hold.map(|(_, r)| r).as_deref(), Some("Tilsynssak 2026/17"));
+    let page = secretariat.case_page(&app, n).await;
+    assert!(
+        page.contains("Saken holdes tilbake fra") && page.contains("Tilsynssak 2026&#x2f;17"),
+        "{page}"
+    );
+    assert!(page.contains("Opphev bevaringen"), "{page}");
+    let set = audited(&app, n, AUDIT_HOLD_SET).await;
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0].detail, "Tilsynssak 2026/17");
+    let secretariat_principal = set[0].actor.clone();
+
+    // The retention run leaves the held case alone, however old.
+    let settings = app.running.app.settings.retention.clone();
+    let later = app.running.app.clock.now() + chrono::Duration::days(366 * 11);
+    let run = samavvik_app::retention::run(app.store(), &settings, later, false, "cli:test")
+        .await
+        .unwrap();
+    assert!(run.due.is_empty(), "held: {:?}", run.due);
+
+    // A party's leader may see the case but not lift the hold; a leader
+    // of another unit does not see the case at all. Both are audited.
+    let denied_before = audited(&app, n, "denied").await.len();
+    let (status, _) = Person::new(&app, MED)
+        .await
+        .post(&app, &uri, &[("hold", "release")])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = Person::new(&app, KPA)
+        .await
+        .post(&app, &uri, &[("hold", "release")])
+        .await;
+    assert_eq!(status, 404);
+    let denied = audited(&app, n, "denied").await;
+    assert_eq!(denied.len(), denied_before + 2, "both refusals audited");
+    assert!(
+        denied
+            .iter()
+            .any(|d| d.detail.contains("bevaring: not the secretariat"))
+    );
+    assert!(
+        app.store()
+            .case_lifecycle(n)
+            .await
+            .unwrap()
+            .unwrap()
+            .legal_hold
+            .is_some()
+    );
+
+    let (status, _) = secretariat.post(&app, &uri, &[("hold", "release")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(app.store().case_lifecycle(n).await.unwrap().unwrap().legal_hold, None);
+    let lifted = audited(&app, n, AUDIT_HOLD_LIFTED).await;
+    assert_eq!(lifted.len(), 1);
+    assert_eq!(lifted[0].actor, secretariat_principal);
+    assert!(secretariat.case_page(&app, n).await.contains("Hold saken tilbake"));
+    let run = samavvik_app::retention::run(app.store(), &settings, later, false, "cli:test")
+        .await
+        .unwrap();
+    assert_eq!(run.shredded, vec![n], "released, the case is shredded when due");
     app.stop().await;
 }

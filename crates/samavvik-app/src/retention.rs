@@ -148,6 +148,59 @@ pub async fn run(
     Ok(out)
 }
 
+/// Longest legal-hold reason: a reference, not a story.
+pub const MAX_HOLD_REASON: usize = 200;
+
+/// Why a legal hold was not set.
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    /// The reason is empty, too long or holds a fødselsnummer (it is a clear
+    /// column and goes into the audit log). The text is bokmål for the user.
+    #[error("{0}")]
+    Reason(&'static str),
+    #[error(transparent)]
+    Store(#[from] samavvik_store::StoreError),
+}
+
+/// Sets (`Some(reason)`) or lifts (`None`) the legal hold of `case`, with
+/// an audit row by `actor`: the one way in for the secretariat's page and
+/// `samavvik retention hold/release`. The reason must be a reference (e.g.
+/// the other system's case number), never personal data.
+///
+/// # Errors
+/// [`HoldError::Reason`] for a reason not accepted; the store's errors
+/// (`NotFound` for an unknown case).
+pub async fn set_legal_hold(
+    store: &AnyStore,
+    case: CaseNumber,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<(), HoldError> {
+    let reason = reason.map(check_hold_reason).transpose()?;
+    store.set_legal_hold(case, reason, now, actor).await?;
+    tracing::info!(case = %case, held = reason.is_some(), "legal hold changed");
+    Ok(())
+}
+
+fn check_hold_reason(reason: &str) -> Result<&str, HoldError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(HoldError::Reason(
+            "Skriv hvorfor saken skal holdes tilbake (en henvisning).",
+        ));
+    }
+    if samavvik_core::identity::contains_national_id(reason) {
+        return Err(HoldError::Reason(
+            "Begrunnelsen skal være en henvisning, ikke et fødselsnummer: den lagres ukryptert.",
+        ));
+    }
+    if reason.chars().count() > MAX_HOLD_REASON {
+        return Err(HoldError::Reason("Begrunnelsen kan ha høyst 200 tegn."));
+    }
+    Ok(reason)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -167,5 +220,17 @@ mod tests {
         assert_eq!(s.shortest(), 3);
         s.sealed_content_years = 0;
         assert!(s.check().is_err());
+    }
+
+    #[test]
+    fn a_hold_reason_is_a_short_reference_without_a_national_id() {
+        assert_eq!(
+            check_hold_reason("  Tilsynssak 2026/123 ").unwrap(),
+            "Tilsynssak 2026/123"
+        );
+        assert!(check_hold_reason("  ").is_err());
+        assert!(check_hold_reason("Pasient 150765 00565").is_err());
+        assert!(check_hold_reason(&"x".repeat(MAX_HOLD_REASON + 1)).is_err());
+        assert!(check_hold_reason(&"x".repeat(MAX_HOLD_REASON)).is_ok());
     }
 }

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saker.csv", get(routes::cases::export_csv))
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
+        .route("/saker/{nr}/bevaring", post(routes::legal_hold::act))
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))
         .route("/fsu", get(routes::fsu::show).post(routes::fsu::act))

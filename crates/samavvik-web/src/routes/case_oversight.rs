@@ -1,7 +1,8 @@
 //! The case page for the secretariat on a case it was not asked about
 //! (need-to-know, `Side::Oversight`): the clear metadata it needs to follow
 //! up deadlines (number, units, dates, state, history), nothing sealed, so
-//! nothing is opened and no key is used.
+//! nothing is opened and no key is used. The secretariat sets and lifts a
+//! legal hold here (see `legal_hold`).
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use samavvik_app::people::Side;
 use samavvik_core::Transition;
 use samavvik_core::deadline::format_date_nb;
 use samavvik_core::permission::{self, Action};
-use samavvik_store::{CaseRecord, HandlingStore, Store};
+use samavvik_store::{CaseRecord, HandlingStore, LifecycleStore, Store};
 use serde_json::json;
 
 use crate::error::AppError;
@@ -39,6 +40,11 @@ pub async fn render_oversight(
     let (ack_late, answer_late) = overdue(case, today);
     let events = state.store.case_events(case.number).await?;
     let measures = state.store.case_measures(case.number).await?;
+    let legal_hold = state
+        .store
+        .case_lifecycle(case.number)
+        .await?
+        .and_then(|l| l.legal_hold);
     let reopen = permission::check(
         Action::Transition(Transition::Reopen),
         Side::Oversight,
@@ -69,6 +75,7 @@ pub async fn render_oversight(
         "events": events.iter().map(|e| json!({"at": oslo_minute(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
         "reopen": reopen,
         "raise_to_fsu": raise_to_fsu,
+        "legal_hold": legal_hold.map(|(since, reason)| json!({"since": oslo_minute(since), "reason": reason})),
         "errors": error_map,
         "error_list": errors.iter().map(|(f, m)| json!({"anchor": f, "message": m})).collect::<Vec<_>>(),
         "values": values,

@@ -8,7 +8,6 @@ use clap::Subcommand;
 
 use samavvik_app::Settings;
 use samavvik_core::CaseNumber;
-use samavvik_store::LifecycleStore;
 
 #[derive(Subcommand, Debug)]
 pub enum RetentionCommand {
@@ -30,9 +29,6 @@ pub enum RetentionCommand {
     /// Lift a case's legal hold.
     Release { case: CaseNumber },
 }
-
-/// Longest legal-hold reason: a reference, not a story.
-const MAX_REASON: usize = 200;
 
 pub async fn run(settings: Settings, command: RetentionCommand) -> anyhow::Result<ExitCode> {
     let store = samavvik_app::connect_store(&settings).await?;
@@ -60,21 +56,11 @@ pub async fn run(settings: Settings, command: RetentionCommand) -> anyhow::Resul
             }
         }
         RetentionCommand::Hold { case, reason } => {
-            let reason = reason.trim();
-            anyhow::ensure!(!reason.is_empty(), "oppgi --reason");
-            anyhow::ensure!(
-                !samavvik_core::identity::contains_national_id(reason),
-                "--reason skal være en henvisning, ikke et fødselsnummer"
-            );
-            anyhow::ensure!(
-                reason.chars().count() <= MAX_REASON,
-                "--reason kan ha høyst {MAX_REASON} tegn"
-            );
-            store.set_legal_hold(case, Some(reason), now, &actor).await?;
+            samavvik_app::retention::set_legal_hold(&store, case, Some(&reason), now, &actor).await?;
             println!("{case} holdes tilbake: innholdet slettes ikke før holdet oppheves.");
         }
         RetentionCommand::Release { case } => {
-            store.set_legal_hold(case, None, now, &actor).await?;
+            samavvik_app::retention::set_legal_hold(&store, case, None, now, &actor).await?;
             println!("{case} holdes ikke lenger tilbake.");
         }
     }
