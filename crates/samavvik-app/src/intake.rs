@@ -6,8 +6,9 @@
 //! receipt), the case number is taken before it is sealed in and never
 //! reused, sealing happens off the async runtime, and the case, its sealed
 //! document, its first event and its mail jobs are written in one
-//! transaction (`Store::create_case`). On PostgreSQL that transaction also
-//! takes the number, from the year's sequence: one transaction per report.
+//! atomic write (`Store::create_case`). On PostgreSQL the number comes
+//! from the year's sequence and the write is one statement: two round
+//! trips per report.
 //! On SQLite the number is committed first and both writes may share their
 //! commit with other reports' (group commit, `samavvik-store`'s
 //! `group.rs`); each is answered only once its own data is durable. A

@@ -345,16 +345,14 @@ macro_rules! impl_store {
                         let outcome = queue.insert(case.clone()).await?;
                         return Ok((case, outcome));
                     }
-                    // One transaction: the number, then the case. Should
-                    // `build` fail, dropping `tx` rolls it back (the number
-                    // stays used: a gap).
+                    // The number, then the case in one atomic write. No
+                    // connection is held while `build` seals; should it
+                    // fail, the number stays used: a gap.
                     self.ready_year(year).await?;
-                    let mut tx = self.write().await?;
-                    let seq = self.take_seqs(&mut tx, year, 1).await?;
-                    let number = codec::case_number_of(year, $crate::group::only(seq)?)?;
+                    let seq = self.take_seq_alone(year).await?;
+                    let number = codec::case_number_of(year, seq)?;
                     let case = build(number).await?;
-                    let outcome = $crate::group::only(Self::insert_cases(&mut tx, std::slice::from_ref(&case)).await?)?;
-                    tx.commit().await.map_err(StoreError::from)?;
+                    let outcome = self.insert_case_alone(&case).await?;
                     Ok((case, outcome))
                 }
 

@@ -16,10 +16,10 @@ use std::ops::DerefMut;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 
-use crate::Result;
 use crate::codec::JobRow;
 use crate::group::IntakeQueue;
 use crate::sql::StatsSql;
+use crate::{InsertOutcome, NewCase, Result};
 
 /// One database engine as the shared store code sees it.
 pub(crate) trait Engine: Sized {
@@ -73,6 +73,16 @@ pub(crate) trait Engine: Sized {
 
     /// Starts a write transaction.
     fn write(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+
+    /// Takes one new number of `year` for a report written without the
+    /// group writer (`Store::create_case`), once [`Engine::ready_year`]
+    /// has run: committed (or, from a sequence, used up) before the report
+    /// is sealed with it, so it is never handed out twice.
+    fn take_seq_alone(&self, year: i32) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Writes one new case, its categories, document, first event and mail
+    /// jobs atomically, for a report written without the group writer.
+    fn insert_case_alone(&self, case: &NewCase) -> impl Future<Output = Result<InsertOutcome>> + Send;
 
     /// Whether the disk under the database has room for writes; checked
     /// by `Store::check_writable` before its probe write. An engine whose

@@ -6,13 +6,15 @@
 //! so that is enough (sequences, `ON CONFLICT` for the idempotency key, row
 //! locks for claims).
 //!
-//! Every report is written in one transaction of its own that also takes
-//! its number (`Store::create_case`): no group writer. Nothing in that
-//! transaction waits for another report's: a sequence hands out numbers
-//! without locking anything until commit (unlike a counter row, which
-//! every report would queue on from its update to its commit), and
-//! PostgreSQL itself flushes the commits that arrive together with one
-//! WAL write.
+//! Every report is written on its own (`Store::create_case`), no group
+//! writer, in two round trips: its number from the year's sequence, then
+//! (once sealed with it) one statement that writes the case, its
+//! categories, document, first event and mail jobs, atomic as any single
+//! statement is (`inserts::pg_new_case`). No connection is held while the
+//! report is sealed. Nothing waits for another report: a sequence hands out
+//! numbers without locking anything (unlike a counter row, which every
+//! report would queue on from its update to its commit), and PostgreSQL
+//! itself flushes the commits that arrive together with one WAL write.
 //!
 //! **Why a sequence per year** (`case_number_2026`, …): a number reads
 //! `SA-2026-00042`, and the reporter and the units expect the count to
@@ -34,11 +36,11 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use crate::Result;
 use crate::codec::{JobRow, Ts};
 use crate::engine::Engine;
 use crate::group::IntakeQueue;
 use crate::sql::{StatsSql, due_at_1, job_columns};
+use crate::{InsertOutcome, NewCase, Result};
 use sqlx::PgConnection;
 
 /// How long a call waits for a pooled connection unless told otherwise
@@ -218,6 +220,48 @@ impl Engine for PgStore {
 
     async fn write(&self) -> Result<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// From the year's sequence, outside any transaction: a sequence is
+    /// not transactional anyway, and no connection waits while the report
+    /// is sealed with the number.
+    async fn take_seq_alone(&self, year: i32) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        crate::group::only(self.take_seqs(&mut conn, year, 1).await?)
+    }
+
+    /// One statement (`inserts::pg_new_case`), atomic on its own: one round
+    /// trip per report.
+    async fn insert_case_alone(&self, case: &NewCase) -> Result<InsertOutcome> {
+        let ev = &case.first_event;
+        let mail = &case.mail;
+        let payloads = mail
+            .iter()
+            .map(|job| serde_json::to_string(&job.payload))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| crate::StoreError::Corrupt(format!("mail payload: {e}")))?;
+        let query = Self::bind_case_rows(
+            sqlx::query_as(crate::inserts::pg_new_case()),
+            std::slice::from_ref(case),
+        )
+        .bind(case.categories.iter().map(|c| c.slug()).collect::<Vec<_>>())
+        .bind(&case.sealed.0)
+        .bind(Ts::new(ev.at))
+        .bind(&ev.actor)
+        .bind(ev.from_state.map(|s| s.slug()))
+        .bind(ev.to_state.slug())
+        .bind(&ev.reason)
+        .bind(mail.iter().map(|j| j.to.as_str()).collect::<Vec<_>>())
+        .bind(mail.iter().map(|j| j.template.as_str()).collect::<Vec<_>>())
+        .bind(payloads)
+        .bind(mail.iter().map(|j| j.message_id.as_str()).collect::<Vec<_>>())
+        .bind(mail.iter().map(|j| Ts::new(j.not_before).get()).collect::<Vec<_>>());
+        let mut conn = self.pool.acquire().await?;
+        let written: Option<(i64,)> = query.fetch_optional(&mut *conn).await?;
+        match written {
+            Some(_) => Ok(InsertOutcome::Created),
+            None => Self::duplicate_of(&mut conn, &case.idempotency_hash.0[..]).await,
+        }
     }
 
     async fn claim(

@@ -320,6 +320,23 @@ impl Engine for SqliteStore {
         })
     }
 
+    /// Its own write transaction (the group writer's copy of the store
+    /// writes this way; the intake goes through the group writer).
+    async fn take_seq_alone(&self, year: i32) -> Result<i64> {
+        let mut tx = self.write().await?;
+        let seq = crate::group::only(self.take_seqs(&mut tx, year, 1).await?)?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// The shared multi-row inserts in one write transaction.
+    async fn insert_case_alone(&self, case: &crate::NewCase) -> Result<crate::InsertOutcome> {
+        let mut tx = self.write().await?;
+        let outcome = crate::group::only(Self::insert_cases(&mut tx, std::slice::from_ref(case)).await?)?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
     async fn claim(
         &self,
         worker: &str,

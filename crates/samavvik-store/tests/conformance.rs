@@ -541,7 +541,12 @@ async fn concurrent_inserts_all_succeed<S: TestStore>(s: &S) {
 /// builds; a repeated idempotency key writes nothing and names the first.
 async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
     let (case, outcome) = s
-        .create_case(2026, |n| async move { Ok::<_, StoreError>(new_case(n)) })
+        .create_case(2026, |n| async move {
+            Ok::<_, StoreError>(samavvik_store::NewCase {
+                mail: vec![mail(n, 1, t0()), mail(n, 2, t0() - Duration::minutes(1))],
+                ..new_case(n)
+            })
+        })
         .await
         .unwrap();
     assert_eq!((case.number, outcome), (num(2026, 1), InsertOutcome::Created));
@@ -549,6 +554,46 @@ async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
         s.case_by_number(case.number).await.unwrap(),
         Some(expected_record(&case))
     );
+    // Every row of the report, written by the same atomic write.
+    assert_eq!(s.sealed_document(case.number).await.unwrap(), Some(case.sealed.clone()));
+    let events = s.case_events(case.number).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.to_state, e.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [(case.first_event.to_state, case.first_event.reason.as_str())]
+    );
+    // Each job with its own not-before: 30 s before t0 only the second is due.
+    let early = s
+        .claim_mail_jobs("w", t0() - Duration::seconds(30), Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    let late = s.claim_mail_jobs("w", t0(), Duration::minutes(5), 10).await.unwrap();
+    let seen = |jobs: &[samavvik_store::MailJob]| {
+        jobs.iter()
+            .map(|j| {
+                (
+                    j.to.clone(),
+                    j.template.clone(),
+                    j.message_id.clone(),
+                    j.payload.clone(),
+                    j.case_number,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let want = |i: usize| {
+        let j = &case.mail[i];
+        (
+            j.to.clone(),
+            j.template.clone(),
+            j.message_id.clone(),
+            j.payload.clone(),
+            Some(case.number),
+        )
+    };
+    assert_eq!((seen(&early), seen(&late)), (vec![want(1)], vec![want(0)]));
     let key = case.idempotency_hash;
     let (again, outcome) = s
         .create_case(2026, |n| async move {
@@ -561,7 +606,13 @@ async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
         .unwrap();
     assert_eq!(outcome, InsertOutcome::Duplicate(num(2026, 1)));
     assert_eq!(again.number, num(2026, 2), "the number was taken all the same");
-    assert_eq!(s.counts().await.unwrap().cases, 1);
+    let counts = s.counts().await.unwrap();
+    assert_eq!(
+        (counts.cases, counts.mail_pending),
+        (1, 2),
+        "the duplicate wrote no rows"
+    );
+    assert_eq!(s.case_events(case.number).await.unwrap().len(), 1);
 }
 
 /// A report that fails after its number was taken (here: sealing fails)
