@@ -181,8 +181,14 @@ pub struct Outbox {
     /// before claiming, so a burst of reports makes few batches.
     pub gather_ms: u64,
     /// How many jobs a worker claims at once and sends side by side, each
-    /// marked sent the moment the relay accepts it.
+    /// marked sent as soon as the relay accepts it.
     pub batch_size: u32,
+    /// Marks of mails of one claim that the relay accepts within this many
+    /// milliseconds of the first share one commit (0: no waiting; marks
+    /// that queued behind a commit still share the next). Each commit is a
+    /// write turn the intake needs on SQLite; the cost is a wider crash
+    /// window: a crash in it repeats up to `batch_size` mails.
+    pub mark_window_ms: u64,
     /// How long a claimed job is the worker's alone. Never less than twice
     /// `mail.smtp_timeout_secs` plus 2 s (the worker raises it), so a send
     /// and the retried marking of it always end before another worker may
@@ -336,6 +342,7 @@ impl Default for Outbox {
             poll_interval_ms: 2000,
             gather_ms: 200,
             batch_size: 8,
+            mark_window_ms: 50,
             lease_secs: 120,
             max_attempts: 12,
             backoff_base_secs: 30,

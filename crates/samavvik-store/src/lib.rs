@@ -177,15 +177,13 @@ pub trait Store {
         limit: u32,
     ) -> Result<Vec<MailJob>>;
 
-    /// [`Store::mark_mail_sent_many`] for one job: the worker marks each
-    /// mail in its own transaction the moment the relay has accepted it, so
-    /// a crash can repeat at most the mails in flight, never a whole batch.
-    /// Marking again a job this worker already marked (a commit whose
-    /// answer was lost) is harmless.
+    /// [`Store::mark_mail_sent_many`] for one job. Marking again a job this
+    /// worker already marked (a commit whose answer was lost) is harmless.
     async fn mark_mail_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()>;
 
-    /// Marks jobs sent, in **one** transaction: a worker finishing a batch
-    /// pays for one commit, not one per mail. Only the worker holding a
+    /// Marks jobs sent, in **one** transaction: the worker marks the mails
+    /// of one claim that the relay accepted within a few milliseconds of
+    /// each other together, for one commit instead of one per mail. Only the worker holding a
     /// job's lease may do so; for anyone else (the lease was taken over, or
     /// the job is finished) that job is left as it is, with a warning in the
     /// log, and the call still returns `Ok`.

@@ -5,9 +5,12 @@
 //! number of workers on one database:
 //!
 //! - A worker claims up to `batch_size` jobs, sends them side by side, and
-//!   marks each one sent **in its own transaction the moment the relay has
-//!   accepted it**. A crash repeats at most the mails in flight, never the
-//!   rest of a batch (those wait for their lease to run out, unsent).
+//!   marks each one sent **as soon as the relay has accepted it**: the marks
+//!   of the claim's mails accepted within `outbox.mark_window_ms` (50 ms) of
+//!   the first share one transaction (`mark_accepted`), because on SQLite
+//!   every commit is a write turn a report waits for. A crash repeats at
+//!   most the mails accepted and not yet marked (at most `batch_size`),
+//!   never the rest of a batch (those wait for their lease to run out, unsent).
 //! - Every send is bounded (`mail.smtp_timeout_secs`, the whole exchange),
 //!   and the lease is at least twice that plus 2 s ([`lease_for`]), so a
 //!   send and the marking of it end before any other worker may claim the
@@ -18,15 +21,16 @@
 //! - "mail sent" is logged only once the mark has committed.
 //!
 //! One window is left: a crash (or a database outage longer than the
-//! lease) after the relay's "250 OK" and before the mark commits. That job
-//! is sent again after its lease, with the same deterministic Message-ID,
-//! so a relay or mail client that drops repeated Message-IDs shows it once.
+//! lease) after the relay's "250 OK" and before the mark commits — at most
+//! the mark window plus one commit. That job is sent again after its
+//! lease, with the same deterministic Message-ID, so a relay or mail client
+//! that drops repeated Message-IDs shows it once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use samavvik_store::{AnyStore, MailJob, Store};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::{MailError, Mailer, Payload, render};
@@ -137,8 +141,8 @@ struct Claim {
 }
 
 /// Claims up to `batch_size` due jobs and sends them side by side, each
-/// marked sent on its own as soon as the relay accepts it. Returns how many
-/// jobs were claimed.
+/// marked sent as soon as the relay accepts it (`mark_accepted`). Returns
+/// how many jobs were claimed.
 ///
 /// # Errors
 /// When the store cannot claim jobs. A failure to mark one job is logged
@@ -175,19 +179,58 @@ pub async fn run_once(
     // Tasks of a JoinSet end with it: a worker that is stopped or aborted
     // takes its sends with it, as a crash would.
     let mut sends = JoinSet::new();
+    let (accepted, marks) = mpsc::unbounded_channel();
     for job in jobs {
         let claim = claim.clone();
-        sends.spawn(async move { process(&claim, job).await });
+        let accepted = accepted.clone();
+        sends.spawn(async move { process(&claim, job, &accepted).await });
     }
-    while let Some(done) = sends.join_next().await {
-        if let Err(e) = done {
-            tracing::error!(error = %e, "mail task failed");
+    // The channel closes when the last send has ended.
+    drop(accepted);
+    let sending = async {
+        while let Some(done) = sends.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(error = %e, "mail task failed");
+            }
         }
-    }
+    };
+    tokio::join!(sending, mark_accepted(&claim, marks));
     Ok(n)
 }
 
-async fn process(claim: &Claim, job: MailJob) {
+/// A mail the relay accepted, waiting for its mark.
+struct Accepted {
+    id: i64,
+    case: String,
+    template: String,
+}
+
+/// Marks accepted mails sent as they come: the first one waits at most
+/// `mark_window_ms` for others of the claim (or for the last send to end),
+/// then all of them are marked in one transaction, and so on.
+async fn mark_accepted(claim: &Claim, mut marks: mpsc::UnboundedReceiver<Accepted>) {
+    let window = Duration::from_millis(claim.settings.mark_window_ms);
+    while let Some(first) = marks.recv().await {
+        let mut batch = vec![first];
+        let until = tokio::time::Instant::now() + window;
+        while !window.is_zero() {
+            tokio::select! {
+                next = marks.recv() => match next {
+                    Some(more) => batch.push(more),
+                    None => break,
+                },
+                () = tokio::time::sleep_until(until) => break,
+            }
+        }
+        // What queued while waiting costs nothing more to include.
+        while let Ok(more) = marks.try_recv() {
+            batch.push(more);
+        }
+        mark_sent(claim, &batch).await;
+    }
+}
+
+async fn process(claim: &Claim, job: MailJob, accepted: &mpsc::UnboundedSender<Accepted>) {
     let case = job.case_number.map(|n| n.to_string()).unwrap_or_default();
     // The outbox holds a reference (`person:…`, `postmottak:…`); the address
     // comes from the directory now, so a leader who has left is not mailed.
@@ -210,38 +253,51 @@ async fn process(claim: &Claim, job: MailJob) {
         (_, Err(e)) => Err(MailError::Permanent(format!("payload: {e}"))),
     };
     match outcome {
-        Ok(()) => mark_sent(claim, &job, &case).await,
+        // The marker outlives every send of the claim, so this cannot fail.
+        Ok(()) => drop(accepted.send(Accepted {
+            id: job.id,
+            case,
+            template: job.template,
+        })),
         Err(e) => mark_failed(claim, &job, &case, &e).await,
     }
 }
 
-/// Marks an accepted mail sent, retrying until just before the lease ends:
-/// giving up early would let another worker send it again.
-async fn mark_sent(claim: &Claim, job: &MailJob, case: &str) {
+/// Marks accepted mails sent in one transaction, retrying until just
+/// before the lease ends: giving up early would let another worker send
+/// them again.
+async fn mark_sent(claim: &Claim, batch: &[Accepted]) {
+    let ids: Vec<i64> = batch.iter().map(|a| a.id).collect();
     let mut pause = Duration::from_millis(200);
     loop {
         match claim
             .store
-            .mark_mail_sent(job.id, &claim.worker, claim.clock.now())
+            .mark_mail_sent_many(&ids, &claim.worker, claim.clock.now())
             .await
         {
             Ok(()) => {
-                tracing::info!(case = %case, job = job.id, template = %job.template, "mail sent");
+                for a in batch {
+                    tracing::info!(case = %a.case, job = a.id, template = %a.template, "mail sent");
+                }
                 return;
             }
             Err(e) if Instant::now() + pause < claim.mark_deadline => {
-                tracing::warn!(case = %case, job = job.id, error = %e, "relay accepted the mail but marking it sent failed; retrying");
+                for a in batch {
+                    tracing::warn!(case = %a.case, job = a.id, error = %e, "relay accepted the mail but marking it sent failed; retrying");
+                }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(5));
             }
             Err(e) => {
-                tracing::error!(
-                    case = %case,
-                    job = job.id,
-                    error = %e,
-                    "relay accepted the mail but it could not be marked sent before its lease ran out; \
-                     it will be sent again with the same Message-ID"
-                );
+                for a in batch {
+                    tracing::error!(
+                        case = %a.case,
+                        job = a.id,
+                        error = %e,
+                        "relay accepted the mail but it could not be marked sent before its lease ran out; \
+                         it will be sent again with the same Message-ID"
+                    );
+                }
                 return;
             }
         }
