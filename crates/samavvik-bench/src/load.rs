@@ -5,12 +5,17 @@
 //! Two ways to drive them: a **closed loop** (each user sends the next
 //! report the moment it has a receipt: the service's saturation rate, where
 //! latency is concurrency ÷ throughput by Little's law), or **paced** at a
-//! fixed total rate (an open loop: user *i* of *n* starts its *k*-th report
-//! at `(k·n + i) / rate` seconds, whatever the service does, so the latency
+//! fixed total rate (an open loop: the *k*-th report starts at `k / rate`
+//! seconds, whatever the service does, on whichever browser is idle — a
+//! new one when all are busy, as another reporter would be — so the latency
 //! is what a reporter sees at that load rather than queueing the generator
-//! made itself).
+//! made itself). Paced starts used to be tied to one of `concurrency`
+//! users each, so one slow answer made that user's next starts late; the
+//! "behind schedule" figure then measured the service's tail, not the
+//! generator. Now it measures only how late the generator itself woke.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::Latency;
@@ -31,8 +36,8 @@ pub struct LoadOutcome {
     pub get: Latency,
     /// Paced runs: the total rate offered (reports per second).
     pub offered: Option<f64>,
-    /// Paced runs: how late each report started against its schedule
-    /// (near zero while the service keeps up with the offered rate).
+    /// Paced runs: how late each report started against its schedule:
+    /// the generator's own delay (near zero while the process keeps up).
     pub lag: Latency,
 }
 
@@ -105,14 +110,6 @@ pub enum Drive {
     Paced(f64),
 }
 
-/// User `index`'s schedule in a paced run: its first start and the time
-/// between its starts.
-#[derive(Clone, Copy)]
-struct Schedule {
-    first: Instant,
-    period: Duration,
-}
-
 /// Runs `concurrency` virtual users against `addr` for `warmup + duration`.
 pub async fn run(
     addr: SocketAddr,
@@ -130,18 +127,21 @@ pub async fn run(
         Drive::Paced(rate) if rate > 0.0 => Some(rate),
         _ => None,
     };
-    let users: Vec<_> = (0..n)
-        .map(|i| {
-            let schedule = offered.map(|rate| Schedule {
-                first: start + Duration::from_secs_f64(i as f64 / rate),
-                period: Duration::from_secs_f64(n as f64 / rate),
-            });
-            tokio::spawn(user(addr, report_fields(&month), schedule, measure_from, end))
-        })
-        .collect();
+    let tallies = match offered {
+        Some(rate) => paced(addr, n, report_fields(&month), rate, start, measure_from, end).await,
+        None => {
+            let users: Vec<_> = (0..n)
+                .map(|_| tokio::spawn(user(addr, report_fields(&month), measure_from, end)))
+                .collect();
+            let mut tallies = Vec::with_capacity(n);
+            for u in users {
+                tallies.push(u.await.expect("virtual user panicked"));
+            }
+            tallies
+        }
+    };
     let mut all = UserTally::default();
-    for u in users {
-        let t = u.await.expect("virtual user panicked");
+    for t in tallies {
         all.ok_measured += t.ok_measured;
         all.ok_total += t.ok_total;
         all.errors += t.errors;
@@ -167,75 +167,117 @@ pub async fn run(
     }
 }
 
-async fn user(
-    addr: SocketAddr,
-    fields: Vec<(&'static str, String)>,
-    schedule: Option<Schedule>,
-    measure_from: Instant,
-    end: Instant,
-) -> UserTally {
+/// A closed-loop user: the next report as soon as the last is answered.
+async fn user(addr: SocketAddr, fields: Vec<(&'static str, String)>, measure_from: Instant, end: Instant) -> UserTally {
     let mut browser = Browser::new(addr);
     let mut tally = UserTally::default();
-    let mut due = schedule.map(|s| s.first);
     while Instant::now() < end {
-        if let (Some(at), Some(s)) = (due, schedule) {
-            if at >= end {
-                break;
-            }
-            tokio::time::sleep_until(at.into()).await;
-            due = Some(at + s.period);
-            if at >= measure_from {
-                tally.lag.push(Instant::now().saturating_duration_since(at));
-            }
-        }
-        let t0 = Instant::now();
-        let measured = t0 >= measure_from;
-        let form = match browser.get("/").await {
-            Ok(page) if page.status == 200 => page.body,
-            Ok(page) => {
-                tally.error(format!("GET / answered {}", page.status));
-                continue;
-            }
-            Err(e) => {
-                tally.error(format!("GET /: {e:#}"));
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let t1 = Instant::now();
-        if measured {
-            tally.get.push(t1 - t0);
-        }
-        let (Some(csrf), Some(key)) = (hidden(&form, "csrf_token"), hidden(&form, "idempotency_key")) else {
-            tally.error("the form has no csrf_token or idempotency_key".into());
-            continue;
-        };
-        let body = {
-            let mut body = form_urlencoded::Serializer::new(String::new());
-            body.append_pair("csrf_token", csrf).append_pair("idempotency_key", key);
-            for (k, v) in &fields {
-                body.append_pair(k, v);
-            }
-            body.finish()
-        };
-        let t2 = Instant::now();
-        let result = browser.post_form("/meld", body).await;
-        let t3 = Instant::now();
-        match result {
-            Ok(page) if page.status == 200 && page.body.contains("SA-") => {
-                tally.ok_total += 1;
-                if measured {
-                    tally.ok_measured += 1;
-                    tally.post.push(t3 - t2);
-                    tally.last = Some(t3);
-                }
-            }
-            Ok(page) => tally.error(format!("POST /meld answered {}", page.status)),
-            Err(e) => {
-                tally.error(format!("POST /meld: {e:#}"));
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+        if !report(&mut browser, &fields, measure_from, &mut tally).await {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
     tally
+}
+
+/// The open loop: report *k* starts at `start + k / rate` on an idle
+/// browser (of `browsers` kept between reports; a new one if all are busy).
+async fn paced(
+    addr: SocketAddr,
+    browsers: usize,
+    fields: Vec<(&'static str, String)>,
+    rate: f64,
+    start: Instant,
+    measure_from: Instant,
+    end: Instant,
+) -> Vec<UserTally> {
+    let idle = Arc::new(Mutex::new(
+        (0..browsers).map(|_| Browser::new(addr)).collect::<Vec<_>>(),
+    ));
+    let fields = Arc::new(fields);
+    let mut reports = tokio::task::JoinSet::new();
+    for k in 0_u32.. {
+        let at = start + Duration::from_secs_f64(f64::from(k) / rate);
+        if at >= end {
+            break;
+        }
+        tokio::time::sleep_until(at.into()).await;
+        let (idle, fields) = (idle.clone(), fields.clone());
+        reports.spawn(async move {
+            let mut tally = UserTally::default();
+            if at >= measure_from {
+                tally.lag.push(Instant::now().saturating_duration_since(at));
+            }
+            let taken = idle.lock().expect("idle browsers").pop();
+            let mut browser = taken.unwrap_or_else(|| Browser::new(addr));
+            report(&mut browser, &fields, measure_from, &mut tally).await;
+            idle.lock().expect("idle browsers").push(browser);
+            tally
+        });
+    }
+    let mut tallies = Vec::new();
+    while let Some(t) = reports.join_next().await {
+        tallies.push(t.expect("paced report panicked"));
+    }
+    tallies
+}
+
+/// One report: GET the form, POST it. False when the connection failed
+/// (the caller may pause before the next).
+async fn report(
+    browser: &mut Browser,
+    fields: &[(&'static str, String)],
+    measure_from: Instant,
+    tally: &mut UserTally,
+) -> bool {
+    let t0 = Instant::now();
+    let measured = t0 >= measure_from;
+    let form = match browser.get("/").await {
+        Ok(page) if page.status == 200 => page.body,
+        Ok(page) => {
+            tally.error(format!("GET / answered {}", page.status));
+            return true;
+        }
+        Err(e) => {
+            tally.error(format!("GET /: {e:#}"));
+            return false;
+        }
+    };
+    let t1 = Instant::now();
+    if measured {
+        tally.get.push(t1 - t0);
+    }
+    let (Some(csrf), Some(key)) = (hidden(&form, "csrf_token"), hidden(&form, "idempotency_key")) else {
+        tally.error("the form has no csrf_token or idempotency_key".into());
+        return true;
+    };
+    let body = {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        body.append_pair("csrf_token", csrf).append_pair("idempotency_key", key);
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        body.finish()
+    };
+    let t2 = Instant::now();
+    let result = browser.post_form("/meld", body).await;
+    let t3 = Instant::now();
+    match result {
+        Ok(page) if page.status == 200 && page.body.contains("SA-") => {
+            tally.ok_total += 1;
+            if measured {
+                tally.ok_measured += 1;
+                tally.post.push(t3 - t2);
+                tally.last = Some(t3);
+            }
+            true
+        }
+        Ok(page) => {
+            tally.error(format!("POST /meld answered {}", page.status));
+            true
+        }
+        Err(e) => {
+            tally.error(format!("POST /meld: {e:#}"));
+            false
+        }
+    }
 }

@@ -180,7 +180,7 @@ fn print(r: &IntakeResult) {
     for (phase, rows) in [("raw", &r.raw_rows), ("HTTP", &r.http_rows)] {
         let g = rows.group;
         if g.groups == 0 {
-            println!("group commit ({phase}): none, one transaction per report (number included)");
+            println!("group commit ({phase}): none; per report its number from the sequence, then one statement");
             continue;
         }
         println!(
