@@ -10,7 +10,7 @@ use samavvik_core::{CaseNumber, CaseState};
 use samavvik_store::{HandlingStore, NewEvent, Store, TransitionWrite};
 use samavvik_tests::{Engine, SmtpSink, TestApp, eventually, valid_report};
 
-samavvik_tests::on_both_engines!(reminders_and_escalation_fire_once_each);
+samavvik_tests::on_both_engines!(reminders_and_escalation_fire_once_each, a_leader_gets_one_digest_a_day);
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -44,6 +44,9 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
     else {
         return;
     };
+    // This test follows each notice's own mail: the klinikk's and the
+    // secretariat's leaders chose one mail per event (digests below).
+    each_event_for(&app, &["siv-med", "sekretariat-triage"]).await;
     let (csrf, key) = app.open_form().await;
     let mut fields = valid_report(&csrf, &key, "x");
     for (k, v) in fields.iter_mut() {
@@ -154,6 +157,129 @@ async fn reminders_and_escalation_fire_once_each(engine: Engine) {
         count("escalation", klinikk),
         0,
         "the klinikk is not sent the escalation"
+    );
+    app.stop().await;
+    sink.stop().await;
+}
+
+/// Sets "one mail per event" for every leader of `units`.
+async fn each_event_for(app: &TestApp, units: &[&str]) {
+    use samavvik_store::DeadlineStore;
+    let catalog = app.running.app.catalog.current();
+    for unit in units {
+        let unit = samavvik_core::UnitId::new(*unit).unwrap();
+        let people = catalog.recipients(&unit, true, false);
+        assert!(!people.is_empty(), "{unit} has leaders");
+        for p in people {
+            let principal = p.strip_prefix("person:").unwrap();
+            app.store()
+                .set_notification_mode(principal, "each", at("2026-11-23T09:00:00Z"))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Sends a report (straight to Medisinsk klinikk) with `canary` in its text.
+async fn report(app: &TestApp, canary: &str) -> CaseNumber {
+    let (csrf, key) = app.open_form().await;
+    let mut fields = valid_report(&csrf, &key, canary);
+    for (k, v) in fields.iter_mut() {
+        if k == "event_month" {
+            *v = "2026-11".into();
+        }
+    }
+    let (status, html) = app.post(&fields).await;
+    assert_eq!(status, 200, "{html}");
+    let start = html.find("SA-").unwrap();
+    html[start..start + 13].parse().unwrap()
+}
+
+async fn a_leader_gets_one_digest_a_day(engine: Engine) {
+    let sink = SmtpSink::start().await;
+    let clock = Clock::fixed(at("2026-11-23T09:00:00Z"));
+    let tmp = tempfile::tempdir().unwrap();
+    let directory = samavvik_tests::server::directory_without_review(tmp.path());
+    let Some(app) = TestApp::builder(engine)
+        .smtp(&sink)
+        .clock(clock)
+        .settings(|s| {
+            s.deadlines.sweep_interval_secs = 86_400;
+            s.directory.path = directory;
+        })
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let first = report(&app, "DIGEST1").await;
+    let second = report(&app, "DIGEST2").await;
+    let klinikk = "klinikkledelse.med@siv.example.no";
+    let digests = |day: &str| {
+        sink.messages()
+            .into_iter()
+            .filter(|m| m.contains(&format!("digest.{day}.")))
+            .collect::<Vec<_>>()
+    };
+
+    // Friday 27 November: both acknowledge reminders in one mail to the klinikk's leader.
+    assert_eq!(sweep_on(&app, "2026-11-27T09:00:00Z").await, 2, "two notices recorded");
+    assert!(
+        eventually(20, async || !digests("2026-11-27").is_empty()
+            && app.outbox_empty().await)
+        .await,
+        "the digest arrives"
+    );
+    let friday = digests("2026-11-27");
+    assert_eq!(friday.len(), 1, "one digest, not one mail per case: {friday:?}");
+    let mail = &friday[0];
+    assert!(mail.contains(klinikk), "to the klinikk's leader");
+    for n in [first, second] {
+        assert!(mail.contains(&n.to_string()), "{n} is listed");
+    }
+    assert!(!mail.contains("DIGEST1") && !mail.contains("DIGEST2"), "content-free");
+    assert!(
+        !sink
+            .messages()
+            .iter()
+            .any(|m| m.contains(".ack-reminder.") && m.contains(klinikk)),
+        "no mail per case for someone who takes digests"
+    );
+    assert_eq!(sweep_on(&app, "2026-11-27T15:00:00Z").await, 0);
+    samavvik_app::digest::send(
+        &app.running.app,
+        "2026-11-27".parse().unwrap(),
+        at("2026-11-27T15:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert!(app.outbox_empty().await);
+    assert_eq!(digests("2026-11-27").len(), 1, "exactly once a day");
+
+    // Monday 30 November, the deadline: the next day's digest; and after
+    // choosing one mail per event, the escalations come one by one.
+    assert_eq!(sweep_on(&app, "2026-11-30T09:00:00Z").await, 2);
+    assert!(
+        eventually(20, async || digests("2026-11-30").len() == 1
+            && app.outbox_empty().await)
+        .await
+    );
+    each_event_for(&app, &["sekretariat-triage"]).await;
+    assert_eq!(sweep_on(&app, "2026-12-01T09:00:00Z").await, 2, "both escalated");
+    assert!(
+        eventually(20, async || {
+            sink.messages()
+                .iter()
+                .filter(|m| m.contains(".ack-escalation."))
+                .count()
+                >= 2
+                && app.outbox_empty().await
+        })
+        .await
+    );
+    assert!(
+        digests("2026-12-01").is_empty(),
+        "no digest for someone who chose each event"
     );
     app.stop().await;
     sink.stop().await;

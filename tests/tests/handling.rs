@@ -262,8 +262,36 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
         ],
     )
     .await;
-    assert_eq!(status, 422, "a reason is required");
+    assert_eq!(status, 422, "a reason and the confirmation are required");
     assert!(html.contains("Skriv hvorfor saken sendes videre."));
+    assert!(
+        html.contains("Kryss av for at du vil sende saken videre."),
+        "the server asks for the confirmation, not only the page"
+    );
+    let (status, html) = act(
+        &med,
+        &app,
+        n,
+        &[
+            ("action", "reroute"),
+            ("target_unit", "siv-kir"),
+            ("reroute_reason", "Gjelder operasjonen"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "not without the box ticked: {html}");
+    assert!(html.contains("Gjelder operasjonen"), "what was typed is kept");
+    assert_eq!(
+        app.store()
+            .case_by_number(n)
+            .await
+            .unwrap()
+            .unwrap()
+            .receiver_unit
+            .as_str(),
+        "siv-med",
+        "an unconfirmed reroute moves nothing"
+    );
     let (status, _) = act(
         &med,
         &app,
@@ -272,6 +300,7 @@ async fn full_flow_with_sign_in_by_mail(engine: Engine) {
             ("action", "reroute"),
             ("target_unit", "siv-kir"),
             ("reroute_reason", "Gjelder operasjonen"),
+            ("reroute_confirm", "ja"),
         ],
     )
     .await;

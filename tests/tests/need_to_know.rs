@@ -134,6 +134,7 @@ async fn a_case_not_in_triage_cannot_be_opened_by_the_secretariat_until_a_party_
                 ("action", "reroute"),
                 ("target_unit", "siv-kir"),
                 ("reroute_reason", "x"),
+                ("reroute_confirm", "ja"),
             ],
         )
         .await;

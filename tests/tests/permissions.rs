@@ -286,6 +286,7 @@ async fn reroute_accepts_exactly_the_offered_units(engine: Engine) {
                     ("action", "reroute"),
                     ("target_unit", unit.id.as_str()),
                     ("reroute_reason", "Feil mottaker."),
+                    ("reroute_confirm", "ja"),
                 ],
             )
             .await;
@@ -304,6 +305,7 @@ async fn reroute_accepts_exactly_the_offered_units(engine: Engine) {
                 ("action", "reroute"),
                 ("target_unit", &triage),
                 ("reroute_reason", "Feil mottaker."),
+                ("reroute_confirm", "ja"),
             ],
         )
         .await;
@@ -323,6 +325,7 @@ async fn reroute_accepts_exactly_the_offered_units(engine: Engine) {
                 ("action", "reroute"),
                 ("target_unit", &target),
                 ("reroute_reason", "Feil mottaker."),
+                ("reroute_confirm", "ja"),
             ],
         )
         .await;

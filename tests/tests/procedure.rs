@@ -118,6 +118,7 @@ async fn kommune_to_siv_without_klinikk_goes_to_sivs_postmottak_which_forwards_i
             ("action", "reroute"),
             ("target_unit", "siv-med"),
             ("reroute_reason", "Gjelder medisinsk klinikk"),
+            ("reroute_confirm", "ja"),
         ],
     )
     .await;

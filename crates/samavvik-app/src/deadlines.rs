@@ -5,6 +5,10 @@
 //! (`settings.deadlines`, configurable), not the procedure's: D12402 sets
 //! no number of days. Receipts and mails say so.
 //!
+//! A person who takes digests (the default, see [`crate::digest`]) gets
+//! the day's reminders and escalations in one mail; a postmottak and a
+//! person who chose "each event" get one mail per notice.
+//!
 //! Each stage of each deadline fires once: the store records it together
 //! with its mail, and a deadline that has moved (a rerouted case) starts
 //! over. When the service has been down, only the stage that applies now is
@@ -69,6 +73,8 @@ pub async fn sweep(app: &App) -> Result<usize, Error> {
         ..Default::default()
     };
     let mut sent = 0;
+    // Each person's choice, read once per sweep.
+    let mut modes: std::collections::HashMap<String, crate::digest::Mode> = std::collections::HashMap::new();
     loop {
         let (cases, _) = app.store.list_cases(&filter).await?;
         for case in &cases {
@@ -91,10 +97,35 @@ pub async fn sweep(app: &App) -> Result<usize, Error> {
                     continue;
                 };
                 let key = format!("{which}-{}", stage.slug());
-                let mail = notice_mail(app, &catalog, case, stage, &key, deadline, now);
+                // People who take digests get the notice in today's digest;
+                // everyone else (a postmottak, a person who chose each
+                // event) gets this notice's own mail.
+                let mut each = Vec::new();
+                let mut digest = Vec::new();
+                for to in recipients(&catalog, case, stage) {
+                    match to.strip_prefix("person:") {
+                        Some(principal) => {
+                            let mode = match modes.get(principal) {
+                                Some(m) => *m,
+                                None => {
+                                    let m = crate::digest::mode(app, principal).await?;
+                                    modes.insert(principal.to_owned(), m);
+                                    m
+                                }
+                            };
+                            if mode == crate::digest::Mode::Digest {
+                                digest.push(principal.to_owned());
+                            } else {
+                                each.push(to);
+                            }
+                        }
+                        None => each.push(to),
+                    }
+                }
+                let mail = notice_mail(app, &catalog, case, stage, &key, deadline, now, each);
                 if app
                     .store
-                    .record_deadline_notice(case.number, &key, deadline, now, &mail)
+                    .record_deadline_notice_for(case.number, &key, deadline, now, &mail, &digest)
                     .await?
                 {
                     tracing::info!(case = %case.number, stage = %key, "deadline notice queued");
@@ -110,6 +141,7 @@ pub async fn sweep(app: &App) -> Result<usize, Error> {
     if sent > 0 {
         app.wake_worker();
     }
+    crate::digest::send(app, today, now).await?;
     Ok(sent)
 }
 
@@ -126,6 +158,16 @@ fn addresses(catalog: &Catalog, unit: &UnitId) -> Vec<String> {
     catalog.recipients(unit, true, true)
 }
 
+/// Who is told of `stage`: the secretariat of an escalation, the
+/// receiving unit of a reminder.
+fn recipients(catalog: &Catalog, case: &CaseRecord, stage: Stage) -> Vec<String> {
+    match stage {
+        Stage::Escalation => addresses(catalog, &catalog.directory.triage_unit().id),
+        _ => addresses(catalog, &case.receiver_unit),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn notice_mail(
     app: &App,
     catalog: &Catalog,
@@ -134,19 +176,12 @@ fn notice_mail(
     key: &str,
     deadline: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
+    to: Vec<String>,
 ) -> Vec<NewMailJob> {
     let base = app.settings.server.base_url.trim_end_matches('/');
-    let (to, template, link) = match stage {
-        Stage::Escalation => (
-            addresses(catalog, &catalog.directory.triage_unit().id),
-            TEMPLATE_DEADLINE_ESCALATION,
-            format!("{base}/saker?forfalt=1"),
-        ),
-        _ => (
-            addresses(catalog, &case.receiver_unit),
-            TEMPLATE_DEADLINE_REMINDER,
-            format!("{base}/saker/{}", case.number),
-        ),
+    let (template, link) = match stage {
+        Stage::Escalation => (TEMPLATE_DEADLINE_ESCALATION, format!("{base}/saker?forfalt=1")),
+        _ => (TEMPLATE_DEADLINE_REMINDER, format!("{base}/saker/{}", case.number)),
     };
     let notice = Notice {
         link,

@@ -33,6 +33,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod follow_up;
+pub mod digest;
 pub mod fsu;
 pub mod handling;
 pub mod intake;
@@ -58,5 +59,6 @@ pub use error::Error;
 pub use people::{People, Person};
 pub use settings::Settings;
 
+pub mod work_list;
 /// A submitted form's fields by name (the last value wins for repeated names).
 pub type Fields = std::collections::HashMap<String, String>;

@@ -43,6 +43,9 @@ pub enum AuditAction {
     FsuRaised,
     /// Set an FSU item's status and decision (detail: the item's id and status).
     FsuUpdated,
+    /// Gave a case to a named handler or took it back (detail: the
+    /// handler's principal or "none"; never an e-mail).
+    Assigned,
 }
 
 impl AuditAction {
@@ -79,6 +82,7 @@ impl AuditAction {
     /// `message`, `export`, `sign-in`, `sign-in-link`, `sign-in-failed`,
     /// `sign-out`, `csrf-failed`, `rate-limited`, `follow-up-refused`.
     pub fn as_str(self) -> &'static str {
+        AuditAction::Assigned,
         use Transition as T;
         match self {
             AuditAction::Denied => "denied",
@@ -118,6 +122,7 @@ impl AuditAction {
     }
 }
 
+            AuditAction::Assigned => "assigned",
 impl std::fmt::Display for AuditAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -160,3 +165,4 @@ mod tests {
         assert_eq!(AuditAction::from_stored("transition:"), None);
     }
 }
+                "assigned",

@@ -78,6 +78,8 @@ pub enum Action {
     RaiseToFsu,
 }
 
+    /// Give the case to a named handler among the receiving unit's leaders.
+    Assign,
 impl Action {
     /// Every action: the transitions in [`Transition::ALL`] order, then the rest.
     pub const ALL: &'static [Action] = &[
@@ -101,6 +103,7 @@ impl Action {
     /// The form's `action` value (and the key of the case page's button):
     /// the transition's slug, "message", "view", "export" or "ask-secretariat".
     pub fn slug(self) -> &'static str {
+        Action::Assign,
         match self {
             Action::Transition(t) => t.slug(),
             Action::Message => "message",
@@ -115,6 +118,7 @@ impl Action {
     pub fn from_slug(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|a| a.slug() == s)
     }
+            Action::Assign => "assign",
 }
 
 impl From<Transition> for Action {
@@ -212,6 +216,8 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
     let now = match action {
         Action::Transition(t) => state.apply(t).is_ok(),
         Action::Message => state.is_open(),
+            // The receiving unit decides who of its leaders handles the case.
+            Action::Assign => side == Side::Receiver,
         Action::AskSecretariat => state.is_open(),
         Action::MeasureDone => matches!(state, CaseState::Answered | CaseState::Closed),
         Action::RaiseToFsu => sent_on(state),
@@ -223,6 +229,7 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
 /// Everything `side` may do to a case in `state` now, in [`Action::ALL`]
 /// order: the buttons to show.
 pub fn available(side: Side, state: CaseState, secretariat_member: bool) -> Vec<Action> {
+        Action::Assign => state.is_open(),
     Action::ALL
         .iter()
         .copied()

@@ -372,6 +372,21 @@ impl crate::HandlingStore for AnyStore {
         &self,
         number: CaseNumber,
         state: samavvik_core::CaseState,
+    async fn assign_case(
+        &self,
+        number: CaseNumber,
+        unit: &samavvik_core::UnitId,
+        principal: Option<&str>,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<bool> {
+        delegate!(self.assign_case(number, unit, principal, at, by))
+    }
+
+    async fn case_assignees(&self, numbers: &[CaseNumber]) -> Result<Vec<(CaseNumber, samavvik_core::UnitId, String)>> {
+        delegate!(self.case_assignees(numbers))
+    }
+
         category: samavvik_core::MeasureCategory,
         done_on: chrono::NaiveDate,
         event: &crate::NewEvent,
@@ -403,6 +418,41 @@ impl crate::SecurityStore for AnyStore {
     }
 
     async fn hit_rate_limit(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u64> {
+
+    async fn record_deadline_notice_for(
+        &self,
+        number: samavvik_core::CaseNumber,
+        stage: &str,
+        deadline: chrono::NaiveDate,
+        at: DateTime<Utc>,
+        mail: &[crate::NewMailJob],
+        digest: &[String],
+    ) -> Result<bool> {
+        delegate!(self.record_deadline_notice_for(number, stage, deadline, at, mail, digest))
+    }
+
+    async fn pending_digest_items(&self) -> Result<Vec<crate::DigestItem>> {
+        delegate!(self.pending_digest_items())
+    }
+
+    async fn record_digest(
+        &self,
+        principal: &str,
+        day: chrono::NaiveDate,
+        items: &[i64],
+        at: DateTime<Utc>,
+        mail: &crate::NewMailJob,
+    ) -> Result<bool> {
+        delegate!(self.record_digest(principal, day, items, at, mail))
+    }
+
+    async fn notification_mode(&self, principal: &str) -> Result<Option<String>> {
+        delegate!(self.notification_mode(principal))
+    }
+
+    async fn set_notification_mode(&self, principal: &str, mode: &str, at: DateTime<Utc>) -> Result<()> {
+        delegate!(self.set_notification_mode(principal, mode, at))
+    }
         delegate!(self.hit_rate_limit(key, now, window_secs))
     }
 }

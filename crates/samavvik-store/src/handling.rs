@@ -75,6 +75,9 @@ pub struct CaseFilter {
 
 /// Which sealed document a re-encrypted ciphertext replaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    /// Only cases given to this handler (a principal) by the unit that
+    /// now receives them ("mine" on the work list).
+    pub assigned_to: Option<String>,
 pub enum SealedRef {
     /// The report itself (`case_documents`).
     Report,
@@ -278,6 +281,20 @@ pub trait HandlingStore {
     async fn mark_measure_done(
         &self,
         number: CaseNumber,
+    /// Gives case `number` to `principal` as its handler in `unit` (the
+    /// receiving unit), or takes it back (`None`); `by` is who did it.
+    /// `false` for an unknown case.
+    async fn assign_case(
+        &self,
+        number: CaseNumber,
+        unit: &UnitId,
+        principal: Option<&str>,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<bool>;
+    /// The handlers of `numbers` as (case, unit it was given in, principal);
+    /// cases without one are left out.
+    async fn case_assignees(&self, numbers: &[CaseNumber]) -> Result<Vec<(CaseNumber, UnitId, String)>>;
         state: CaseState,
         category: MeasureCategory,
         done_on: NaiveDate,

@@ -313,6 +313,69 @@ macro_rules! impl_handling_store {
                     Ok(changed == 1)
                 }
 
+                async fn assign_case(
+                    &self,
+                    number: CaseNumber,
+                    unit: &samavvik_core::UnitId,
+                    principal: Option<&str>,
+                    at: DateTime<Utc>,
+                    by: &str,
+                ) -> Result<bool> {
+                    let mut tx = self.write().await?;
+                    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE case_number = $1")
+                        .bind(number.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some(id) = id else {
+                        return Ok(false);
+                    };
+                    match principal {
+                        Some(principal) => {
+                            sqlx::query(
+                                "INSERT INTO case_assignments (case_id, unit_id, principal, assigned_at, assigned_by) \
+                                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO UPDATE SET \
+                                 unit_id = excluded.unit_id, principal = excluded.principal, \
+                                 assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by",
+                            )
+                            .bind(id)
+                            .bind(unit.as_str())
+                            .bind(principal)
+                            .bind(Ts::new(at))
+                            .bind(by)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        None => {
+                            sqlx::query("DELETE FROM case_assignments WHERE case_id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn case_assignees(
+                    &self,
+                    numbers: &[CaseNumber],
+                ) -> Result<Vec<(CaseNumber, samavvik_core::UnitId, String)>> {
+                    if numbers.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let (text, args) = q::assignees_sql(numbers);
+                    let rows: Vec<(String, String, String)> = bind_args!(sqlx::query_as(&text), &args)
+                        .fetch_all(self.read_pool())
+                        .await?;
+                    rows.into_iter()
+                        .map(|(number, unit, principal)| {
+                            let unit = samavvik_core::UnitId::new(&unit)
+                                .map_err(|_| crate::StoreError::Corrupt(format!("assignment unit: {unit:?}")))?;
+                            Ok((codec::case_number(&number)?, unit, principal))
+                        })
+                        .collect()
+                }
+
                 async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
                     let rows: Vec<(String, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> =
                         sqlx::query_as(q::MEASURE_FOLLOW_UPS)

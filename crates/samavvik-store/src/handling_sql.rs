@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use samavvik_core::{MeasureCategory, UnitId};
+use samavvik_core::{CaseNumber, MeasureCategory, UnitId};
 
 use crate::codec::{self, Ts};
 use crate::handling::{AuditEntry, AuditFilter, CaseFilter, CaseSort, SealedItem, SealedRef};
@@ -235,6 +235,13 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
     };
     Some(Paged::new(
         "cases",
+    if let Some(principal) = &f.assigned_to {
+        let p = c.arg(Arg::Text(principal.clone()));
+        c.clauses.push(format!(
+            "EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = cases.id \
+             AND a.principal = {p} AND a.unit_id = cases.receiver_unit)"
+        ));
+    }
         crate::sql::case_columns!(),
         c,
         order,
@@ -251,6 +258,19 @@ pub(crate) fn categories_sql(ids: &[i64]) -> (String, Vec<Arg>) {
         format!("SELECT case_id, category FROM case_categories WHERE case_id IN ({list})"),
         c.args,
     )
+/// The handlers of a page of cases, in one query.
+pub(crate) fn assignees_sql(numbers: &[CaseNumber]) -> (String, Vec<Arg>) {
+    let mut c = Conditions::default();
+    let list = c.list(numbers.iter().map(|n| Arg::Text(n.to_string())));
+    (
+        format!(
+            "SELECT c.case_number, a.unit_id, a.principal FROM case_assignments a \
+             JOIN cases c ON c.id = a.case_id WHERE c.case_number IN ({list})"
+        ),
+        c.args,
+    )
+}
+
 }
 
 pub(crate) fn audit_sql(f: &AuditFilter) -> Paged {

@@ -188,3 +188,15 @@ pub struct FsuItem {
     pub raised_by_unit: UnitId,
     pub raised_at: DateTime<Utc>,
 }
+
+/// A deadline reminder or escalation waiting for a person's daily digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigestItem {
+    pub id: i64,
+    /// The person, as a principal (an organisational id).
+    pub principal: String,
+    pub case_number: CaseNumber,
+    /// E.g. "ack-reminder", "answer-escalation".
+    pub stage: String,
+    pub deadline: NaiveDate,
+}

@@ -52,7 +52,12 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))
         .route("/logg-ut", post(routes::sign_in::sign_out))
         .route("/saker", get(routes::cases::inbox))
-        .route("/saker.csv", get(routes::cases::export_csv))
+        .route("/saker.csv", get(routes::list_export::csv))
+        .route("/saker.xlsx", get(routes::list_export::xlsx))
+        .route(
+            "/varsler",
+            get(routes::notifications::show).post(routes::notifications::save),
+        )
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
         .route("/saker/{nr}/bevaring", post(routes::legal_hold::act))

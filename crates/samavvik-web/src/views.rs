@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    "notifications.html",
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {

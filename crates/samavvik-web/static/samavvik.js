@@ -158,3 +158,162 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The receiver's units follow the organisation chosen: when SiV is picked,
+// no kommune unit is offered, and the reverse. Without JavaScript every
+// unit is listed, grouped by organisation, and the server refuses a unit
+// of another organisation with a message at the field.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[action='/meld']");
+  if (!form) { return; }
+  var org = form.elements["receiver_org"];
+  var unit = form.elements["receiver_unit"];
+  if (!org || !unit) { return; }
+  var groups = Array.prototype.slice.call(unit.querySelectorAll("optgroup[data-org]"));
+  function filter() {
+    var chosen = org.value;
+    var selected = unit.value;
+    groups.forEach(function (g) {
+      var keep = !chosen || g.getAttribute("data-org") === chosen;
+      if (keep && !g.parentNode) { unit.appendChild(g); }
+      if (!keep && g.parentNode) { g.parentNode.removeChild(g); }
+    });
+    // Keep the directory's order when groups come back.
+    groups.forEach(function (g) { if (g.parentNode) { unit.appendChild(g); } });
+    unit.value = selected;
+    if (unit.value !== selected) { unit.value = ""; }
+  }
+  org.addEventListener("change", filter);
+  filter();
+});
+
+// A draft of the report kept in this browser while typing, so a nurse
+// called away does not lose the text. Stored with localStorage on this
+// device only (nothing is sent to the server before "Send"), removed when
+// the report is sent, and never kept after «Ikke lagre utkast».
+document.addEventListener("DOMContentLoaded", function () {
+  var KEY = "samavvik-utkast";
+  var OFF = "samavvik-utkast-av";
+  var store;
+  try { store = window.localStorage; store.getItem(KEY); } catch (e) { return; }
+  // The receipt: the report is sent, so its draft goes.
+  if (document.querySelector(".receipt")) { store.removeItem(KEY); return; }
+  var form = document.querySelector("form[action='/meld']");
+  if (!form) { return; }
+  var skip = { csrf_token: true, idempotency_key: true };
+  function fields() {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && !skip[el.name] && el.type !== "submit" && el.type !== "button" && el.type !== "hidden";
+    });
+  }
+  function collect() {
+    var data = {};
+    fields().forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (!el.checked) { return; }
+        (data[el.name] = data[el.name] || []).push(el.value);
+      } else if (el.value) {
+        data[el.name] = [el.value];
+      }
+    });
+    return data;
+  }
+  function restore(data) {
+    fields().forEach(function (el) {
+      var values = data[el.name];
+      if (!values) { return; }
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = values.indexOf(el.value) >= 0;
+      } else if (!el.value) {
+        el.value = values[0];
+      }
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  var box = document.createElement("div");
+  box.className = "notice draft-notice";
+  box.id = "utkast";
+  var text = document.createElement("p");
+  var status = document.createElement("p");
+  status.setAttribute("role", "status");
+  var buttons = document.createElement("p");
+  buttons.className = "draft-buttons";
+  var stop = document.createElement("button");
+  stop.type = "button";
+  stop.className = "button button-secondary";
+  stop.textContent = "Ikke lagre utkast";
+  var clear = document.createElement("button");
+  clear.type = "button";
+  clear.className = "button button-secondary";
+  clear.textContent = "Slett utkast";
+  var start = document.createElement("button");
+  start.type = "button";
+  start.className = "button button-secondary";
+  start.textContent = "Lagre utkast på denne enheten";
+  buttons.appendChild(stop);
+  buttons.appendChild(clear);
+  buttons.appendChild(start);
+  box.appendChild(text);
+  box.appendChild(buttons);
+  box.appendChild(status);
+  form.insertBefore(box, form.firstChild);
+
+  function on() { return store.getItem(OFF) !== "1"; }
+  function show() {
+    text.textContent = on()
+      ? "Mens du skriver, lagres et utkast bare i denne nettleseren på denne enheten, ikke hos oss. " +
+        "Det slettes når du sender meldingen. Bruker du en PC som andre også bruker, velg «Ikke lagre utkast»."
+      : "Utkast lagres ikke på denne enheten.";
+    stop.hidden = !on();
+    clear.hidden = !on();
+    start.hidden = on();
+  }
+  var timer = null;
+  function save() {
+    if (!on()) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      try { store.setItem(KEY, JSON.stringify({ at: Date.now(), fields: collect() })); } catch (e) { /* full or blocked */ }
+    }, 300);
+  }
+  stop.addEventListener("click", function () {
+    clearTimeout(timer);
+    store.removeItem(KEY);
+    store.setItem(OFF, "1");
+    show();
+    status.textContent = "Utkastet er slettet, og nye utkast lagres ikke på denne enheten.";
+    start.focus();
+  });
+  clear.addEventListener("click", function () {
+    clearTimeout(timer);
+    store.removeItem(KEY);
+    status.textContent = "Utkastet er slettet fra denne enheten. Det du har skrevet, står fortsatt i skjemaet.";
+  });
+  start.addEventListener("click", function () {
+    store.removeItem(OFF);
+    show();
+    save();
+    status.textContent = "Utkast lagres nå på denne enheten mens du skriver.";
+    stop.focus();
+  });
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+  form.addEventListener("submit", function () {
+    clearTimeout(timer);
+    store.removeItem(KEY);
+  });
+
+  // A page the server filled in (errors, an expired session) shows what
+  // was sent; the draft only fills a fresh form.
+  var fresh = !document.getElementById("feilsammendrag") && !document.getElementById("melding");
+  var saved = null;
+  try { saved = JSON.parse(store.getItem(KEY) || "null"); } catch (e) { saved = null; }
+  if (on() && fresh && saved && saved.fields) {
+    restore(saved.fields);
+    var when = new Date(saved.at);
+    status.textContent = "Utkastet ditt fra " + when.toLocaleString("nb-NO", { dateStyle: "short", timeStyle: "short" }) +
+      " er hentet fram. Se over det før du sender.";
+  }
+  show();
+});

@@ -1,5 +1,6 @@
 //! What leaders do with a case: acknowledge, reroute, answer, close,
-//! reopen, forward, return, withdraw, and the sealed dialogue messages.
+//! reopen, forward, return, withdraw, the sealed dialogue messages, and
+//! giving the case to a named handler.
 //!
 //! Each action is checked against who the person is to the case and the
 //! case's state, written as one guarded transaction (event, clear handling
@@ -23,6 +24,7 @@ use crate::people::{Person, Side};
 const MEASURE_ROWS: usize = 3;
 
 mod answer;
+pub mod assign;
 mod ctx;
 mod help;
 mod measures;
@@ -103,6 +105,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
         }
         Action::AskSecretariat => return help::ask(&ctx).await,
         Action::MeasureDone => return measures::mark_done(&ctx).await,
+        Action::Assign => return assign::assign(&ctx).await,
         Action::RaiseToFsu => {
             let unit = opening_unit(&catalog, case, side);
             return Ok(

@@ -32,6 +32,15 @@ impl Ctx<'_> {
         if target.is_none() {
             errors.push(("target_unit".into(), self.why_not_offered(chosen.as_ref(), today)));
         }
+        // A reroute cannot be undone by the unit that sends it (it loses
+        // access), so the leader confirms it explicitly; a form without the
+        // box ticked (or a hand-made POST) is refused here, not only in the page.
+        if self.text("reroute_confirm") != "ja" {
+            errors.push((
+                "reroute_confirm".into(),
+                "Kryss av for at du vil sende saken videre. Dere kan ikke åpne saken etterpå.".into(),
+            ));
+        }
         let (Some(target), true) = (target, errors.is_empty()) else {
             return Ok(Err(errors));
         };

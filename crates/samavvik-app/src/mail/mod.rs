@@ -17,6 +17,28 @@ use serde::{Deserialize, Serialize};
 pub enum Payload {
     Case(Notice),
     SignIn(SignInLink),
+    Digest(Digest),
+}
+
+/// A person's deadline digest of one day: a line per reminder or
+/// escalation, with case numbers, units and dates only.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Digest {
+    /// The day, in bokmål.
+    pub day: String,
+    pub lines: Vec<DigestLine>,
+    pub link: String,
+    /// Where the person changes how they are notified.
+    pub settings_link: String,
+}
+
+/// One reminder or escalation in a digest.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestLine {
+    pub case_number: String,
+    pub receiving_unit: String,
+    /// E.g. «fristen for å svare er i dag, onsdag 23. desember 2026».
+    pub what: String,
 }
 
 /// A sign-in link: the link and how long it works. Nothing about cases.
@@ -50,6 +72,8 @@ pub const TEMPLATE_CASE_ANSWERED: &str = "case_answered";
 pub const TEMPLATE_CASE_REROUTED: &str = "case_rerouted";
 pub const TEMPLATE_DEADLINE_REMINDER: &str = "deadline_reminder";
 pub const TEMPLATE_DEADLINE_ESCALATION: &str = "deadline_escalation";
+/// A person's reminders and escalations of the day, in one mail.
+pub const TEMPLATE_DEADLINE_DIGEST: &str = "deadline_digest";
 /// To the secretariat: a party asked for its help with a case.
 pub const TEMPLATE_SECRETARIAT_HELP: &str = "secretariat_help";
 /// To the reporter (if they gave an address): the report was returned,

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "review_requested",
     "deadline_reminder",
     "deadline_escalation",
+    "deadline_digest",
     "secretariat_help",
     "reporter_status",
     "review_resubmitted",

@@ -7,7 +7,7 @@ use super::*;
 /// [`Action::ALL`] order; a column per state in [`CaseState::ALL`] order
 /// (submitted, sender_review, dispatched, acknowledged, answered, closed,
 /// withdrawn). `o` allowed, `n` [`Refusal::NotYours`], `s` [`Refusal::WrongState`].
-const EXPECTED: &[(Side, bool, [&str; 15])] = &[
+const EXPECTED: &[(Side, bool, [&str; 16])] = &[
     (
         Side::Sender,
         false,
@@ -27,6 +27,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
             "ask-secretariat s s o o o s s",
             "measure-done  n n n n n n n",
             "raise-to-fsu  s s o o o o s",
+            "assign        n n n n n n n",
         ],
     ),
     (
@@ -49,6 +50,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
             "measure-done  n n n n n n n",
             "raise-to-fsu  s s o o o o s",
         ],
+            "assign        n n n n n n n",
     ),
     (
         Side::Receiver,
@@ -71,6 +73,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
             "raise-to-fsu  n n o o o o n",
         ],
     ),
+            "assign        n n o o o s n",
     (
         Side::Receiver,
         true,
@@ -93,6 +96,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
         ],
     ),
     (
+            "assign        n n o o o s n",
         Side::Secretariat,
         false,
         [
@@ -115,6 +119,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
     ),
     (
         Side::Secretariat,
+            "assign        n n n n n n n",
         true,
         [
             "start-review  n n n n n n n",
@@ -137,6 +142,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
     (
         Side::Oversight,
         false,
+            "assign        n n n n n n n",
         [
             "start-review  n n n n n n n",
             "forward       n n n n n n n",
@@ -159,6 +165,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
         Side::Oversight,
         true,
         [
+            "assign        n n n n n n n",
             "start-review  n n n n n n n",
             "forward       n n n n n n n",
             "return        n n n n n n n",
@@ -181,6 +188,7 @@ const EXPECTED: &[(Side, bool, [&str; 15])] = &[
 fn expected(cell: &str) -> Result<(), Refusal> {
     match cell {
         "o" => Ok(()),
+            "assign        n n n n n n n",
         "n" => Err(Refusal::NotYours),
         "s" => Err(Refusal::WrongState),
         other => panic!("unknown cell {other:?}"),

@@ -12,10 +12,11 @@ use chrono::NaiveDate;
 use samavvik_app::Person;
 use samavvik_app::cases::{authorised_case, oslo_minute, overdue, reroute_targets, unit_name, view};
 use samavvik_app::catalog::Catalog;
+use samavvik_app::handling::assign::handlers;
 use samavvik_app::people::Side;
 use samavvik_core::deadline::format_date_nb;
 use samavvik_core::permission::{self, Action};
-use samavvik_core::{CaseState, Category, EventMonth, MeasureCategory, NoteKind, Transition};
+use samavvik_core::{CaseNumber, CaseState, Category, EventMonth, MeasureCategory, NoteKind, Transition};
 use samavvik_store::{CaseFilter, CaseRecord, CaseSort, HandlingStore, LifecycleStore, Store};
 use serde_json::{Value, json};
 
@@ -78,7 +79,11 @@ pub async fn inbox(
     filter.offset = (page_no - 1) * PAGE_SIZE;
     let (cases, total) = state.store.list_cases(&filter).await?;
     let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
-    let rows: Vec<Value> = cases.iter().map(|c| case_row(&catalog, c, today)).collect();
+    let handlers = current_handlers(&state, &cases).await?;
+    let rows: Vec<Value> = cases
+        .iter()
+        .map(|c| case_row(&catalog, c, today, handler_email(&catalog, &handlers, c).as_deref()))
+        .collect();
     let query_without_page: String = q
         .iter()
         .filter(|(k, v)| k.as_str() != "side" && !v.is_empty())
@@ -99,6 +104,7 @@ pub async fn inbox(
         "page": page_no,
         "pages": pages,
         "export": format!("/saker.csv?{query_without_page}"),
+        "export_xlsx": format!("/saker.xlsx?{query_without_page}"),
         "prev": (page_no > 1).then(|| format!("?{query_without_page}side={}", page_no - 1)),
         "next": (u64::from(page_no) < pages).then(|| format!("?{query_without_page}side={}", page_no + 1)),
         "units": units,
@@ -107,6 +113,7 @@ pub async fn inbox(
         "q": {
             "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
             "fra": get("fra"), "til": get("til"), "sak": get("sak"), "sortering": get("sortering").unwrap_or("nyeste"),
+            "mine": get("mine").is_some(),
         },
     });
     render(&state, &headers, "inbox.html", ctx, StatusCode::OK)
@@ -114,7 +121,12 @@ pub async fn inbox(
 
 /// The work list's filter from its query: the person's own units (every
 /// unit for the secretariat), narrowed by the form's choices.
-fn list_filter(person: &Person, catalog: &Catalog, q: &HashMap<String, String>, today: NaiveDate) -> CaseFilter {
+pub(crate) fn list_filter(
+    person: &Person,
+    catalog: &Catalog,
+    q: &HashMap<String, String>,
+    today: NaiveDate,
+) -> CaseFilter {
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let all_units: Vec<_> = catalog.directory.units().iter().map(|u| u.id.clone()).collect();
     let mut filter = CaseFilter {
@@ -142,76 +154,10 @@ fn list_filter(person: &Person, catalog: &Catalog, q: &HashMap<String, String>, 
         Some("eldste") => CaseSort::Oldest,
         Some("bekreftfrist") => CaseSort::AckDeadline,
         Some("svarfrist") => CaseSort::AnswerDeadline,
+    filter.assigned_to = get("mine").map(|_| person.principal.clone());
         _ => CaseSort::Newest,
     };
     filter
-}
-
-/// Rows in one CSV export at most.
-const EXPORT_LIMIT: u32 = 10_000;
-
-/// `GET /saker.csv`: the work list as filtered, every page, for Excel
-/// (semicolons, BOM). Clear columns only, as on the list itself.
-pub async fn export_csv(
-    State(state): State<AppState>,
-    SignedIn(person): SignedIn,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, AppError> {
-    let catalog = state.catalog.current();
-    let today = state.clock.today_oslo();
-    let mut filter = list_filter(&person, &catalog, &q, today);
-    filter.limit = EXPORT_LIMIT;
-    filter.offset = 0;
-    let (cases, _) = state.store.list_cases(&filter).await?;
-    let mut out = String::from(
-        "\u{feff}Saksnummer;Status;Fra;Til;Kategori;Meldt;Frist for å bekrefte;Frist for svar;Forfalt\r\n",
-    );
-    for c in &cases {
-        let (ack_late, answer_late) = overdue(c, today);
-        let row = [
-            c.number.to_string(),
-            c.state.label_nb().to_owned(),
-            unit_name(&catalog, &c.sender_unit),
-            unit_name(&catalog, &c.receiver_unit),
-            c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join(", "),
-            c.created_at
-                .with_timezone(&chrono_tz::Europe::Oslo)
-                .format("%d.%m.%Y")
-                .to_string(),
-            c.ack_deadline.format("%d.%m.%Y").to_string(),
-            c.answer_deadline.format("%d.%m.%Y").to_string(),
-            if ack_late || answer_late { "ja" } else { "nei" }.to_owned(),
-        ];
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(";"));
-        out.push_str("\r\n");
-    }
-    tracing::info!(principal = %person.principal, rows = cases.len(), "work list exported as CSV");
-    Ok(axum::response::IntoResponse::into_response((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"saker.csv\"",
-            ),
-            (axum::http::header::CACHE_CONTROL, "no-store"),
-        ],
-        out,
-    )))
-}
-
-/// One CSV field: quoted when it holds a separator, a quote or a line
-/// break; a leading =, +, - or @ is prefixed with ' so Excel does not run it.
-fn csv_field(f: &str) -> String {
-    let f = if f.starts_with(['=', '+', '-', '@']) {
-        format!("'{f}")
-    } else {
-        f.to_owned()
-    };
-    if f.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f
-    }
 }
 
 fn urlencode(s: &str) -> String {
@@ -236,7 +182,40 @@ pub fn done_message(action: &str, catalog: &Catalog, case: &CaseRecord) -> Optio
     })
 }
 
-fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate) -> Value {
+        "assign" => "Saksbehandleren er lagret.".to_owned(),
+/// The handler (a principal) of each of `cases` given by the unit that
+/// receives it now; an assignment left by a unit the case was sent on
+/// from no longer counts.
+pub(crate) async fn current_handlers(
+    state: &AppState,
+    cases: &[CaseRecord],
+) -> Result<HashMap<CaseNumber, String>, AppError> {
+    let numbers: Vec<CaseNumber> = cases.iter().map(|c| c.number).collect();
+    let receivers: HashMap<CaseNumber, &samavvik_core::UnitId> =
+        cases.iter().map(|c| (c.number, &c.receiver_unit)).collect();
+    Ok(state
+        .store
+        .case_assignees(&numbers)
+        .await?
+        .into_iter()
+        .filter(|(n, unit, _)| receivers.get(n) == Some(&unit))
+        .map(|(n, _, principal)| (n, principal))
+        .collect())
+}
+
+/// The e-mail of `c`'s handler, as the directory knows it now.
+pub(crate) fn handler_email(
+    catalog: &Catalog,
+    handlers: &HashMap<CaseNumber, String>,
+    c: &CaseRecord,
+) -> Option<String> {
+    handlers
+        .get(&c.number)
+        .and_then(|p| catalog.people.get(p))
+        .map(|p| p.email.clone())
+}
+
+fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate, handler: Option<&str>) -> Value {
     let (ack_late, answer_late) = overdue(c, today);
     json!({
         "number": c.number.to_string(),
@@ -244,6 +223,7 @@ fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate) -> Value {
         "receiver": unit_name(catalog, &c.receiver_unit),
         "sender": unit_name(catalog, &c.sender_unit),
         "categories": c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join("; "),
+        "handler": handler,
         // Short dates keep the work list scannable; the case page has the long form.
         "created": c.created_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y").to_string(),
         "ack_deadline": c.ack_deadline.format("%d.%m.%Y").to_string(),
@@ -356,6 +336,7 @@ pub async fn render_case(
             && case.receiver_unit != catalog.directory.triage_unit().id,
     });
     let reroute_targets: Vec<Value> = reroute_targets(&catalog, case, today, state.settings.scope.kommune_to_kommune)
+        "assign": may(Action::Assign),
         .into_iter()
         .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
         .collect();
@@ -366,12 +347,22 @@ pub async fn render_case(
         "case": {
             "number": case.number.to_string(),
             "state": case.state.label_nb(),
+    let handler_id = current_handlers(state, std::slice::from_ref(case))
+        .await?
+        .remove(&case.number);
+    let handlers: Vec<Value> = handlers(&catalog, &case.receiver_unit)
+        .into_iter()
+        .map(|(id, email)| json!({"id": id, "name": email}))
+        .collect();
             "kind": case.kind.label(),
             "event_month": case.event_month.label_nb(),
             "sender": unit_name(&catalog, &case.sender_unit),
             "receiver": unit_name(&catalog, &case.receiver_unit),
+        "handlers": handlers,
+        "handler_id": handler_id,
             "explanation": case.routing_explanation,
             "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "handler": handler_id.as_deref().and_then(|p| catalog.people.get(p)).map(|p| p.email.clone()),
             "consequence": case.consequence.label(),
             "patient_group": case.patient_group.label(),
             "created": oslo(case.created_at),

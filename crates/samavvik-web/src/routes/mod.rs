@@ -15,6 +15,8 @@ pub mod health;
 pub mod oidc;
 pub mod reports;
 pub mod route_preview;
+pub mod list_export;
+pub mod notifications;
 pub mod sessions;
 pub mod sign_in;
 
