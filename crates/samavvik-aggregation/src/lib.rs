@@ -12,6 +12,7 @@ pub mod audit;
 pub mod build;
 pub mod disclosure;
 pub mod joint;
+pub mod learning;
 pub mod output;
 pub mod period;
 pub mod render;

@@ -20,6 +20,8 @@
 //!   [`backup`]: backups and their verification;
 //! - [`publish`]: the anonymised report for a period, and the register of
 //!   what was published; [`export`]: a case as PDF for the records system;
+//! - [`lessons`]: lessons proposed for sharing and the secretariat's review;
+//!   [`history`]: aggregate counts imported from before Samavvik;
 //! - [`synthetic`]: synthetic cases for the demo and the benchmarks.
 
 pub mod app;
@@ -36,8 +38,10 @@ pub mod follow_up;
 pub mod digest;
 pub mod fsu;
 pub mod handling;
+pub mod history;
 pub mod intake;
 pub mod keyring;
+pub mod lessons;
 pub mod limiter;
 pub mod mail;
 pub mod need_to_know;

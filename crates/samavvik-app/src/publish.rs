@@ -11,7 +11,7 @@ use samavvik_aggregation::joint::{self, Input, Refusal};
 use samavvik_aggregation::{Extra, Names, Params, Period, Report, build_with};
 use samavvik_core::AuditAction;
 use samavvik_routing::{Directory, OrgKind, UnitKind};
-use samavvik_store::{AnyStore, AuditEntry, CaseStatistics, PublishedReport, StatsQuery, Store};
+use samavvik_store::{AnyStore, AuditEntry, CaseStatistics, LearningStore, PublishedReport, StatsQuery, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -120,6 +120,7 @@ async fn input(
     };
     Ok((store.case_statistics(&query).await?, params))
 }
+
 /// The statistics and parameters of each of `periods`, read in one pass
 /// over their months (the standard set's half-years are parts of its year).
 ///
@@ -156,7 +157,6 @@ pub async fn inputs_of(
     let stats = store.case_statistics_many(&queries).await?;
     Ok(stats.into_iter().zip(params).collect())
 }
-
 
 /// The periods protected together with `period`: it first, then the
 /// annual report and both half-years of its last year.
@@ -255,7 +255,7 @@ pub async fn prepare(
             })
             .collect::<Vec<_>>(),
     );
-    let (report, extra, published) = if let Some((_, extra, row)) = fixed_periods.iter().find(|f| f.0 == period) {
+    let (mut report, extra, published) = if let Some((_, extra, row)) = fixed_periods.iter().find(|f| f.0 == period) {
         let x = &inputs[0];
         (build_with(&x.1, &x.2, extra), extra.clone(), Some(row.clone()))
     } else {
@@ -270,6 +270,11 @@ pub async fn prepare(
         let (report, extra) = built.swap_remove(0);
         (report, extra, None)
     };
+    // Lessons and the imported history count no case of Samavvik's: added
+    // after the protection, outside the auditor's equations (docs/REPORT.md).
+    let lessons = store.approved_lessons(period.from, period.to).await?;
+    let history = store.history_counts().await?;
+    samavvik_aggregation::learning::add(&mut report, &inputs[0].1, &lessons, &history);
     let mut releases = vec![joint::release(&report)];
     // A re-issue is audited with what changed since the earlier issue.
     releases.extend(joint::changes(&fixed));

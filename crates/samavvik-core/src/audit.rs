@@ -43,6 +43,12 @@ pub enum AuditAction {
     FsuRaised,
     /// Set an FSU item's status and decision (detail: the item's id and status).
     FsuUpdated,
+    /// Proposed a lesson for sharing (detail: the lesson's id; the text is sealed).
+    LessonProposed,
+    /// Approved a lesson: its text is now public, for the reports (detail: id, category).
+    LessonApproved,
+    /// Rejected a proposed lesson (detail: the lesson's id).
+    LessonRejected,
     /// Gave a case to a named handler or took it back (detail: the
     /// handler's principal or "none"; never an e-mail).
     Assigned,
@@ -76,13 +82,16 @@ impl AuditAction {
         AuditAction::MeasureDone,
         AuditAction::FsuRaised,
         AuditAction::FsuUpdated,
+        AuditAction::LessonProposed,
+        AuditAction::LessonApproved,
+        AuditAction::LessonRejected,
+        AuditAction::Assigned,
     ];
 
     /// The stored text: `denied`, `view-sealed`, `transition:<slug>`,
     /// `message`, `export`, `sign-in`, `sign-in-link`, `sign-in-failed`,
     /// `sign-out`, `csrf-failed`, `rate-limited`, `follow-up-refused`.
     pub fn as_str(self) -> &'static str {
-        AuditAction::Assigned,
         use Transition as T;
         match self {
             AuditAction::Denied => "denied",
@@ -113,6 +122,10 @@ impl AuditAction {
             AuditAction::MeasureDone => "measure-done",
             AuditAction::FsuRaised => "fsu-raised",
             AuditAction::FsuUpdated => "fsu-updated",
+            AuditAction::LessonProposed => "lesson-proposed",
+            AuditAction::LessonApproved => "lesson-approved",
+            AuditAction::LessonRejected => "lesson-rejected",
+            AuditAction::Assigned => "assigned",
         }
     }
 
@@ -122,7 +135,6 @@ impl AuditAction {
     }
 }
 
-            AuditAction::Assigned => "assigned",
 impl std::fmt::Display for AuditAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -154,6 +166,10 @@ mod tests {
                 "measure-done",
                 "fsu-raised",
                 "fsu-updated",
+                "lesson-proposed",
+                "lesson-approved",
+                "lesson-rejected",
+                "assigned",
             ]
             .map(String::from),
         );
@@ -165,4 +181,3 @@ mod tests {
         assert_eq!(AuditAction::from_stored("transition:"), None);
     }
 }
-                "assigned",

@@ -26,6 +26,8 @@
 //!   (also after closing: measures are often carried out later).
 //! - Either side and the secretariat (also without reading it) raise a case
 //!   to FSU once it has been sent on.
+//! - Either side proposes a lesson for sharing once the case is answered
+//!   (the receiver when closing, the sender when it accepts the answer).
 //! - The sender side forwards, returns to the reporter and withdraws.
 //! - The receiver side acknowledges, answers and closes.
 //! - The receiver side and the secretariat reroute.
@@ -76,10 +78,13 @@ pub enum Action {
     MeasureDone,
     /// Raise the case to FSU, with a clear title and reason.
     RaiseToFsu,
-}
-
+    /// Propose a lesson for sharing in FSU's reports (sealed to the
+    /// secretariat until it has reviewed it).
+    ProposeLesson,
     /// Give the case to a named handler among the receiving unit's leaders.
     Assign,
+}
+
 impl Action {
     /// Every action: the transitions in [`Transition::ALL`] order, then the rest.
     pub const ALL: &'static [Action] = &[
@@ -98,12 +103,13 @@ impl Action {
         Action::AskSecretariat,
         Action::MeasureDone,
         Action::RaiseToFsu,
+        Action::ProposeLesson,
+        Action::Assign,
     ];
 
     /// The form's `action` value (and the key of the case page's button):
     /// the transition's slug, "message", "view", "export" or "ask-secretariat".
     pub fn slug(self) -> &'static str {
-        Action::Assign,
         match self {
             Action::Transition(t) => t.slug(),
             Action::Message => "message",
@@ -112,13 +118,14 @@ impl Action {
             Action::AskSecretariat => "ask-secretariat",
             Action::MeasureDone => "measure-done",
             Action::RaiseToFsu => "raise-to-fsu",
+            Action::ProposeLesson => "propose-lesson",
+            Action::Assign => "assign",
         }
     }
 
     pub fn from_slug(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|a| a.slug() == s)
     }
-            Action::Assign => "assign",
 }
 
 impl From<Transition> for Action {
@@ -209,6 +216,9 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
             Action::MeasureDone => side == Side::Receiver,
             // Clear title and reason only: the secretariat needs no content for it.
             Action::RaiseToFsu => true,
+            Action::ProposeLesson => matches!(side, Side::Sender | Side::Receiver),
+            // The receiving unit decides who of its leaders handles the case.
+            Action::Assign => side == Side::Receiver,
         };
     if !role {
         return Err(Refusal::NotYours);
@@ -216,11 +226,13 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
     let now = match action {
         Action::Transition(t) => state.apply(t).is_ok(),
         Action::Message => state.is_open(),
-            // The receiving unit decides who of its leaders handles the case.
-            Action::Assign => side == Side::Receiver,
         Action::AskSecretariat => state.is_open(),
         Action::MeasureDone => matches!(state, CaseState::Answered | CaseState::Closed),
         Action::RaiseToFsu => sent_on(state),
+        // Once answered: the receiver when closing or after, the sender on
+        // accepting the answer.
+        Action::ProposeLesson => matches!(state, CaseState::Answered | CaseState::Closed),
+        Action::Assign => state.is_open(),
         Action::View | Action::Export => true,
     };
     if now { Ok(()) } else { Err(Refusal::WrongState) }
@@ -229,7 +241,6 @@ pub fn check(action: Action, side: Side, state: CaseState, secretariat_member: b
 /// Everything `side` may do to a case in `state` now, in [`Action::ALL`]
 /// order: the buttons to show.
 pub fn available(side: Side, state: CaseState, secretariat_member: bool) -> Vec<Action> {
-        Action::Assign => state.is_open(),
     Action::ALL
         .iter()
         .copied()

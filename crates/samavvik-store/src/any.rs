@@ -457,6 +457,43 @@ impl crate::SecurityStore for AnyStore {
     }
 }
 
+impl crate::LearningStore for AnyStore {
+    async fn propose_lesson(
+        &self,
+        case_number: CaseNumber,
+        category: samavvik_core::Category,
+        unit: &samavvik_core::UnitId,
+        at: DateTime<Utc>,
+        sealed: &Ciphertext,
+    ) -> Result<i64> {
+        delegate!(self.propose_lesson(case_number, category, unit, at, sealed))
+    }
+
+    async fn proposed_lessons(&self) -> Result<Vec<crate::ProposedLesson>> {
+        delegate!(self.proposed_lessons())
+    }
+
+    async fn decide_lesson(&self, id: i64, decision: &crate::LessonDecision, at: DateTime<Utc>) -> Result<bool> {
+        delegate!(self.decide_lesson(id, decision, at))
+    }
+
+    async fn approved_lessons(&self, from: EventMonth, to: EventMonth) -> Result<Vec<crate::ApprovedLesson>> {
+        delegate!(self.approved_lessons(from, to))
+    }
+
+    async fn cases_in_months(&self, from: EventMonth, to: EventMonth) -> Result<u64> {
+        delegate!(self.cases_in_months(from, to))
+    }
+
+    async fn history_counts(&self) -> Result<Vec<crate::HistoryCount>> {
+        delegate!(self.history_counts())
+    }
+
+    async fn import_history(&self, rows: &[crate::HistoryCount], source: &str, at: DateTime<Utc>) -> Result<()> {
+        delegate!(self.import_history(rows, source, at))
+    }
+}
+
 impl crate::SignInStore for AnyStore {
     async fn create_oidc_login(
         &self,

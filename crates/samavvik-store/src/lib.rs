@@ -25,6 +25,7 @@ mod handling;
 mod handling_impl;
 mod handling_sql;
 mod inserts;
+mod learning;
 mod lifecycle;
 mod model;
 mod postgres;
@@ -48,6 +49,7 @@ pub use lifecycle::{
     AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, BackupCounts, CaseLifecycle, LifecycleStore, RetentionCandidate,
     Rewrap, Rotation, RotationCase,
 };
+pub use learning::{ApprovedLesson, HistoryCount, LearningStore, LessonDecision, ProposedLesson};
 pub use model::*;
 pub use postgres::PgStore;
 pub use security::SecurityStore;

@@ -297,4 +297,5 @@ crate::directory::impl_directory_store!(PgStore);
 crate::deadlines::impl_deadline_store!(PgStore);
 crate::handling_impl::impl_handling_store!(PgStore);
 crate::security::impl_security_store!(PgStore);
+crate::learning::impl_learning_store!(PgStore);
 crate::sign_in::impl_sign_in_store!(PgStore);

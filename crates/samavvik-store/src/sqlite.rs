@@ -370,4 +370,5 @@ crate::directory::impl_directory_store!(SqliteStore);
 crate::deadlines::impl_deadline_store!(SqliteStore);
 crate::handling_impl::impl_handling_store!(SqliteStore);
 crate::security::impl_security_store!(SqliteStore);
+crate::learning::impl_learning_store!(SqliteStore);
 crate::sign_in::impl_sign_in_store!(SqliteStore);

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))
         .route("/fsu", get(routes::fsu::show).post(routes::fsu::act))
+        .route("/fsu/laeringspunkter", get(routes::lessons::show).post(routes::lessons::act))
         .route("/rapporter/publiser", post(routes::reports::publish))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))

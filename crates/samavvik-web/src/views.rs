@@ -26,6 +26,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "fsu.html",
     "case_oversight.html",
     "_raise_to_fsu.html",
+    "_shared_lesson.html",
+    "lessons.html",
     "_legal_hold.html",
     "case_shredded.html",
     "audit.html",

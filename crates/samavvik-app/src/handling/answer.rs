@@ -11,6 +11,9 @@ use super::{Ctx, Errors, MEASURE_ROWS};
 use crate::error::Error;
 use crate::mail::TEMPLATE_CASE_ANSWERED;
 
+/// The close form's optional lesson for sharing (sealed to the secretariat for review).
+pub(super) const SHARED_LESSON: &str = "shared_lesson";
+
 impl Ctx<'_> {
     pub(super) async fn answer(&self, to: CaseState) -> Result<Result<TransitionWrite, Errors>, Error> {
         let mut errors = Errors::new();
@@ -119,6 +122,8 @@ impl Ctx<'_> {
             "Skriv hva dere har lært av saken (læringspunkt).",
             &mut errors,
         );
+        // The optional lesson for sharing is proposed after the close is written (`act`).
+        crate::lessons::proposed_text(self.form, SHARED_LESSON, &mut errors);
         if self.app.store.case_measures(self.case.number).await?.is_empty() {
             errors.push((
                 "handling".into(),
@@ -135,5 +140,36 @@ impl Ctx<'_> {
         w.closed_at = Some(self.now);
         w.new_items.push(item);
         Ok(Ok(w))
+    }
+
+    /// A lesson for sharing proposed on its own: by the sender when it
+    /// accepts the answer, or by the receiver after closing.
+    pub(super) async fn propose_lesson(&self) -> Result<super::Acted, Error> {
+        let mut errors = Errors::new();
+        let lesson = crate::lessons::proposed_text(self.form, SHARED_LESSON, &mut errors);
+        if lesson.is_empty() {
+            errors.push((
+                SHARED_LESSON.into(),
+                "Skriv læringspunktet som foreslås for deling.".into(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(super::Acted::Refused {
+                refusal: super::Refusal::Invalid,
+                errors,
+                case: Box::new(self.case.clone()),
+            });
+        }
+        crate::lessons::propose(
+            self.app,
+            self.catalog,
+            self.person,
+            self.case,
+            self.side,
+            lesson,
+            self.now,
+        )
+        .await?;
+        Ok(super::Acted::Done { anchor: "#laering" })
     }
 }

@@ -116,6 +116,7 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
             );
         }
         // Viewing and exporting are not form actions.
+        Action::ProposeLesson => return ctx.propose_lesson().await,
         Action::View | Action::Export => {
             return Ok(refused(Refusal::Forbidden, "Du kan ikke gjøre dette med saken.".into()));
         }
@@ -147,6 +148,13 @@ pub async fn act(app: &App, person: &Person, case: &CaseRecord, side: Side, form
         });
     }
     app.wake_worker();
+    if transition == Transition::Close {
+        // Checked with the rest of the close form; proposed once the case is closed.
+        let lesson = ctx.text(answer::SHARED_LESSON);
+        if !lesson.is_empty() {
+            crate::lessons::propose(app, &catalog, person, case, side, lesson, ctx.now).await?;
+        }
+    }
     app.audit(AuditEntry {
         at: ctx.now,
         actor: person.principal.clone(),

@@ -7,7 +7,7 @@ use super::*;
 /// [`Action::ALL`] order; a column per state in [`CaseState::ALL`] order
 /// (submitted, sender_review, dispatched, acknowledged, answered, closed,
 /// withdrawn). `o` allowed, `n` [`Refusal::NotYours`], `s` [`Refusal::WrongState`].
-const EXPECTED: &[(Side, bool, [&str; 16])] = &[
+const EXPECTED: &[(Side, bool, [&str; 17])] = &[
     (
         Side::Sender,
         false,
@@ -27,6 +27,7 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat s s o o o s s",
             "measure-done  n n n n n n n",
             "raise-to-fsu  s s o o o o s",
+            "propose-lesson s s s s o o s",
             "assign        n n n n n n n",
         ],
     ),
@@ -49,8 +50,9 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat s s o o o s s",
             "measure-done  n n n n n n n",
             "raise-to-fsu  s s o o o o s",
-        ],
+            "propose-lesson s s s s o o s",
             "assign        n n n n n n n",
+        ],
     ),
     (
         Side::Receiver,
@@ -71,9 +73,10 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat n n o o o s n",
             "measure-done  n n s s o o n",
             "raise-to-fsu  n n o o o o n",
+            "propose-lesson n n s s o o n",
+            "assign        n n o o o s n",
         ],
     ),
-            "assign        n n o o o s n",
     (
         Side::Receiver,
         true,
@@ -93,10 +96,11 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat n n o o o s n",
             "measure-done  n n s s o o n",
             "raise-to-fsu  n n o o o o n",
-        ],
-    ),
-    (
+            "propose-lesson n n s s o o n",
             "assign        n n o o o s n",
+        ],
+    ),
+    (
         Side::Secretariat,
         false,
         [
@@ -115,11 +119,12 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
             "raise-to-fsu  n n o o o o n",
+            "propose-lesson n n n n n n n",
+            "assign        n n n n n n n",
         ],
     ),
     (
         Side::Secretariat,
-            "assign        n n n n n n n",
         true,
         [
             "start-review  n n n n n n n",
@@ -137,12 +142,13 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
             "raise-to-fsu  n n o o o o n",
+            "propose-lesson n n n n n n n",
+            "assign        n n n n n n n",
         ],
     ),
     (
         Side::Oversight,
         false,
-            "assign        n n n n n n n",
         [
             "start-review  n n n n n n n",
             "forward       n n n n n n n",
@@ -159,13 +165,14 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
             "raise-to-fsu  n n o o o o n",
+            "propose-lesson n n n n n n n",
+            "assign        n n n n n n n",
         ],
     ),
     (
         Side::Oversight,
         true,
         [
-            "assign        n n n n n n n",
             "start-review  n n n n n n n",
             "forward       n n n n n n n",
             "return        n n n n n n n",
@@ -181,6 +188,8 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
             "ask-secretariat n n n n n n n",
             "measure-done  n n n n n n n",
             "raise-to-fsu  n n o o o o n",
+            "propose-lesson n n n n n n n",
+            "assign        n n n n n n n",
         ],
     ),
 ];
@@ -188,7 +197,6 @@ const EXPECTED: &[(Side, bool, [&str; 16])] = &[
 fn expected(cell: &str) -> Result<(), Refusal> {
     match cell {
         "o" => Ok(()),
-            "assign        n n n n n n n",
         "n" => Err(Refusal::NotYours),
         "s" => Err(Refusal::WrongState),
         other => panic!("unknown cell {other:?}"),

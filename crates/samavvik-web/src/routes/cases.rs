@@ -178,6 +178,7 @@ pub fn done_message(action: &str, catalog: &Catalog, case: &CaseRecord) -> Optio
         "withdraw" => "Meldingen er trukket tilbake.".to_owned(),
         "message" => "Meldingen i saken er sendt.".to_owned(),
         "reroute" => format!("Saken er sendt videre til {}.", receiver()),
+        "propose-lesson" => "Læringspunktet er sendt til sekretariatet for gjennomgang.".to_owned(),
         _ => return None,
     })
 }
@@ -331,6 +332,7 @@ pub async fn render_case(
         "message": may(Action::Message),
         "measure_done": may(Action::MeasureDone),
         "raise_to_fsu": may(Action::RaiseToFsu),
+        "propose_lesson": may(Action::ProposeLesson),
         "ask_secretariat": may(Action::AskSecretariat)
             && case.secretariat_help_at.is_none()
             && case.receiver_unit != catalog.directory.triage_unit().id,

@@ -10,6 +10,7 @@ pub mod follow_up;
 pub mod form;
 pub mod form_view;
 pub mod fsu;
+pub mod lessons;
 pub mod legal_hold;
 pub mod health;
 pub mod oidc;

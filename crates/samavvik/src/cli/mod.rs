@@ -3,6 +3,7 @@
 mod backup;
 mod demo;
 mod directory;
+mod import;
 mod keys;
 mod report;
 mod retention;
@@ -65,6 +66,11 @@ pub enum Command {
     },
     /// The anonymised FSU annual report or the secretariat's half-year report.
     Report(report::ReportArgs),
+    /// Load earlier data: `import history --csv FILE` (aggregate counts from before Samavvik).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
     /// Benchmarks that print ratios measured in one run.
     Bench {
         #[command(subcommand)]
@@ -84,6 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { command } => backup::run(settings()?, command).await,
         Command::Retention { command } => retention::run(settings()?, command).await,
         Command::Report(args) => report::run(settings()?, args).await,
+        Command::Import { command } => import::run(settings()?, command).await,
         Command::Bench { command } => samavvik_bench::cli::run(settings()?, command).await,
     }
 }
