@@ -179,25 +179,35 @@ const CHANGES_LABEL: &str = "nye saker siden publiseringen";
 /// same count now minus then is the cases registered in between. One
 /// release of such differences ([`Requirement::Change`]) per changed
 /// publication; they add no constraint, they are only checked. Handling
-/// counts and measures are left out: they change with the status instant,
-/// not only by new cases, and are not tied between snapshots.
+/// counts (open, overdue, deadlines, closed, withdrawn) and measures are
+/// compared at the earlier issue's status instant: the same count now at
+/// that instant minus then. When the re-issue is judged at the same instant
+/// (the period had ended), the auditor sees both counts and checks the
+/// difference like any other; when it is judged later, the count now at the
+/// earlier instant is published by neither, and the auditor finds what the
+/// two issues together bound it to.
 pub fn changes(fixed: &[Release]) -> Vec<Release> {
     let mut out = Vec::new();
     for r in fixed {
         let mut facts = Vec::new();
-        for f in &r.facts {
-            let [then] = f.expr.terms.as_slice() else { continue };
-            if then.snapshot == "now" || matches!(then.sel, Sel::Handling { .. } | Sel::Measure { .. }) {
+        let mut seen = Vec::new();
+        for (f, then) in r.facts.iter().flat_map(|f| counted(f).into_iter().map(move |t| (f, t))) {
+            let key = (&then.snapshot, then.from, then.to, &then.sel);
+            if then.snapshot == "now" || seen.contains(&key) {
                 continue;
             }
+            seen.push(key);
             let now = Term {
                 snapshot: "now".to_owned(),
                 ..then.clone()
             };
-            let then = Term {
-                coef: -then.coef,
-                ..then.clone()
-            };
+            let (now, then) = (
+                Term { coef: 1.0, ..now },
+                Term {
+                    coef: -1.0,
+                    ..then.clone()
+                },
+            );
             facts.push(Fact {
                 expr: Expr { terms: vec![now, then] },
                 lo: None,
@@ -217,6 +227,19 @@ pub fn changes(fixed: &[Release]) -> Vec<Release> {
         }
     }
     out
+}
+
+/// The counts a fact publishes or bounds: the cell's own count, or each
+/// handling count and measure a derived figure (a share, a median) rests on,
+/// with coefficient 1.
+fn counted(f: &Fact) -> Vec<&Term> {
+    match f.expr.terms.as_slice() {
+        [one] => vec![one],
+        terms => terms
+            .iter()
+            .filter(|t| matches!(t.sel, Sel::Handling { .. } | Sel::Measure { .. }))
+            .collect(),
+    }
 }
 
 /// The flows, dimension values and organisations the reports can count.

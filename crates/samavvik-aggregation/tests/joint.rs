@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use samavvik_aggregation::disclosure::{Auditor, Release, Requirement};
+use samavvik_aggregation::disclosure::{Auditor, HandlingAtom, Release, Requirement, Sel};
 use samavvik_aggregation::joint::{self, Input, release, universe};
 use samavvik_aggregation::{Names, Params, Period, Report, build};
 use samavvik_core::{Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, OrgId, PatientGroup, UnitId};
@@ -511,6 +511,37 @@ fn a_reissue_after_more_cases_pins_none_of_them() {
             assert!(refusal.lines[1].contains("Trygt valg"), "{refusal}");
         }
     }
+}
+
+/// The re-issue's differences cover open, overdue, the deadline counts and
+/// the measures too (at the first issue's status instant), not only the
+/// counts that can only grow; the audit above checks every one of them.
+#[test]
+fn a_reissue_checks_handling_and_measure_differences() {
+    let old = first_issue(&base());
+    let changes = joint::changes(std::slice::from_ref(&old));
+    let sels: Vec<&Sel> = changes
+        .iter()
+        .flat_map(|r| r.facts.iter())
+        .filter(|f| f.check == Requirement::Change)
+        .flat_map(|f| f.expr.terms.iter().map(|t| &t.sel))
+        .collect();
+    let handling = |w: HandlingAtom| {
+        sels.iter()
+            .any(|s| matches!(s, Sel::Handling { what, .. } if *what == w))
+    };
+    for w in [
+        HandlingAtom::Open,
+        HandlingAtom::Overdue,
+        HandlingAtom::AckDue,
+        HandlingAtom::AnswerDue,
+    ] {
+        assert!(handling(w), "{w:?} is compared between the issues");
+    }
+    assert!(
+        sels.iter().any(|s| matches!(s, Sel::Measure { .. })),
+        "measures are compared between the issues"
+    );
 }
 
 /// The same re-issue built on its own (as before the change check): the
