@@ -15,7 +15,14 @@ use samavvik_store::{AuditFilter, HandlingStore, LifecycleStore, Store};
 use samavvik_tests::lifecycle::{HORTEN, MED, Person, closed_case, submit};
 use samavvik_tests::{Engine, TestApp, canary};
 
-samavvik_tests::on_both_engines!(a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unreadable);
+#[path = "faults/processes.rs"]
+#[allow(dead_code)]
+mod processes;
+
+samavvik_tests::on_both_engines!(
+    a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unreadable,
+    a_rotation_killed_mid_way_by_sigkill_resumes_and_leaves_nothing_unreadable
+);
 
 /// Every sealed document of `cases`.
 async fn documents(app: &TestApp, cases: &[CaseNumber]) -> Vec<Vec<u8>> {
@@ -76,6 +83,7 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
     let stopped = Options {
         batch: 1,
         stop_after_batches: Some(1),
+        ..Options::default()
     };
     let mut seen = Vec::new();
     let err = rotate(app.store(), &settings, &subject, stopped, "cli:test", &mut |p| {
@@ -205,5 +213,103 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
     let failed = recovery::verify(app.store(), &old_recovery, 10).await.unwrap();
     assert!(!failed.passed());
     assert_eq!(failed.opened, 0);
+    app.stop().await;
+}
+
+/// `samavvik keys rotate --unit siv-med` as a real process against the
+/// test app's database and key directory.
+fn rotate_process(binary: &std::path::Path, app: &TestApp, dir: &std::path::Path) -> tokio::process::Child {
+    let settings = &app.running.app.settings;
+    tokio::process::Command::new(binary)
+        .args([
+            "keys",
+            "rotate",
+            "--unit",
+            "siv-med",
+            "--batch",
+            "1",
+            "--pause-ms",
+            "400",
+        ])
+        .current_dir(dir)
+        .env("SAMAVVIK__DATABASE__URL", &app.db_url)
+        .env("SAMAVVIK__DIRECTORY__PATH", &settings.directory.path)
+        .env("SAMAVVIK__KEYS__DIR", &settings.keys.dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start samavvik keys rotate")
+}
+
+/// The rotation killed with SIGKILL after its first batches (no clean-up,
+/// no flushing) is resumed by starting the command again; afterwards every
+/// document opens with the new key and none with the old one.
+async fn a_rotation_killed_mid_way_by_sigkill_resumes_and_leaves_nothing_unreadable(engine: Engine) {
+    let Some(binary) = processes::binary() else {
+        return;
+    };
+    let Some(app) = TestApp::builder(engine).spawn().await else {
+        return;
+    };
+    let mut cases = Vec::new();
+    for i in 0..6 {
+        let n = submit(&app, &canary(&format!("KILL{i}"))).await;
+        Person::new(&app, HORTEN)
+            .await
+            .act(&app, n, &[("action", "forward")])
+            .await;
+        cases.push(n);
+    }
+    let keys = app.running.app.settings.keys.dir.clone();
+    let old_key = samavvik_seal::load_identity_file(&keys.join("siv-med.key")).unwrap();
+    let before = documents(&app, &cases).await;
+    assert!(opens_all(&before, &old_key));
+    let tmp = tempfile::tempdir().unwrap();
+
+    // Kill it once its cursor has moved, while cases are still ahead of it
+    // (one case a batch, a pause after each).
+    let mut child = rotate_process(&binary, &app, tmp.path());
+    let moved = samavvik_tests::eventually(20, async || {
+        let open = app.store().open_rotation("unit:siv-med").await.unwrap();
+        open.is_some_and(|r| r.cursor > 0)
+    })
+    .await;
+    assert!(moved, "the rotation writes its first batch");
+    child.kill().await.expect("SIGKILL");
+    let open = app.store().open_rotation("unit:siv-med").await.unwrap();
+    let open = open.expect("killed mid-way, the rotation is unfinished");
+    assert!(open.cursor > 0);
+    assert!(keys.join("siv-med.key").exists(), "the old key is not retired");
+    assert!(keys.join("siv-med.key.next").exists());
+    let new_key = samavvik_seal::load_identity_file(&keys.join("siv-med.key.next")).unwrap();
+    let mid = documents(&app, &cases).await;
+    assert!(
+        mid.iter()
+            .all(|d| samavvik_seal::open_bytes(d, &old_key).is_ok() || samavvik_seal::open_bytes(d, &new_key).is_ok()),
+        "mid-way every document opens with the old or the new key"
+    );
+    assert!(
+        !opens_all(&mid, &new_key),
+        "killed before the end: some cases are not re-wrapped yet"
+    );
+
+    // Started again, it resumes and finishes.
+    let status = rotate_process(&binary, &app, tmp.path()).wait().await.unwrap();
+    assert!(status.success(), "the second run finishes: {status}");
+    assert!(app.store().open_rotation("unit:siv-med").await.unwrap().is_none());
+    assert!(!keys.join("siv-med.key.next").exists());
+    let current = samavvik_seal::load_identity_file(&keys.join("siv-med.key")).unwrap();
+    assert_eq!(
+        current.recipient(),
+        new_key.recipient(),
+        "the key made before the kill is kept"
+    );
+    let after = documents(&app, &cases).await;
+    assert_eq!(after.len(), before.len());
+    assert!(opens_all(&after, &new_key), "the new key opens every document");
+    assert!(opens_none(&after, &old_key), "the old key opens nothing");
     app.stop().await;
 }

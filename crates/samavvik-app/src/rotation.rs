@@ -58,6 +58,8 @@ pub struct Options {
     /// Stop with an error after this many batches, leaving the rotation
     /// unfinished (to rehearse, and test, a crash in the middle).
     pub stop_after_batches: Option<u32>,
+    /// A pause after each batch, to go easy on a busy database.
+    pub pause: std::time::Duration,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
         Self {
             batch: 50,
             stop_after_batches: None,
+            pause: std::time::Duration::ZERO,
         }
     }
 }
@@ -223,6 +226,9 @@ pub async fn rotate(
             batches += 1;
             if options.stop_after_batches == Some(batches) {
                 return Err(RotationError::Stopped(batches));
+            }
+            if !options.pause.is_zero() {
+                tokio::time::sleep(options.pause).await;
             }
         }
         store.rotation_walked(rotation.id, chrono::Utc::now()).await?;

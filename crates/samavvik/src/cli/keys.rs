@@ -45,6 +45,9 @@ pub enum KeysCommand {
         /// Cases per batch (one transaction each).
         #[arg(long, default_value_t = 50)]
         batch: u32,
+        /// Milliseconds to wait after each batch, to go easy on a busy database.
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
     },
     /// Open a sample of cases with the offline recovery identity and print
     /// counts only (no content). Exits non-zero if any document fails.
@@ -98,6 +101,7 @@ pub async fn run(settings: &Settings, command: KeysCommand) -> anyhow::Result<Ex
             secretariat,
             recovery,
             batch,
+            pause_ms,
         } => {
             let subject = if recovery {
                 Subject::Recovery
@@ -111,6 +115,7 @@ pub async fn run(settings: &Settings, command: KeysCommand) -> anyhow::Result<Ex
             let options = Options {
                 batch: batch.max(1),
                 stop_after_batches: None,
+                pause: std::time::Duration::from_millis(pause_ms),
             };
             let mut show = |p: &samavvik_app::rotation::Progress| {
                 println!(
