@@ -66,6 +66,26 @@ impl Catalog {
         out
     }
 
+    /// The reporter's nearest leaders as recipient references: the leaders
+    /// and deputies of `subunit` (a ward or section of `unit`), or the
+    /// unit's when it has none (the level above).
+    pub fn nearest_leader_recipients(
+        &self,
+        unit: &samavvik_core::UnitId,
+        subunit: Option<&samavvik_core::UnitId>,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .directory
+            .nearest_leaders(unit, subunit)
+            .into_iter()
+            .filter_map(|e| self.people.by_email(e))
+            .map(|p| format!("person:{}", p.principal))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// The address for a recipient reference (or a plain address).
     pub fn resolve(&self, recipient: &str) -> Option<String> {
         if let Some(principal) = recipient.strip_prefix("person:") {

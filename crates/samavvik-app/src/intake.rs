@@ -21,7 +21,9 @@ use samavvik_core::report::ValidatedReport;
 use samavvik_core::report::{FieldError, field, validate};
 use samavvik_core::{CaseNumber, CaseState, Direction, OrgId, RawReport, SealedContent};
 use samavvik_routing::{Decision, Directory, Refusal, RouteRequest};
-use samavvik_store::{CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, TokenHash};
+use samavvik_store::{
+    CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, SubUnitStore, TokenHash,
+};
 
 use crate::app::App;
 use crate::catalog::Catalog;
@@ -150,7 +152,11 @@ pub async fn store_draft(
         today,
     } = draft;
     let year = chrono::Datelike::year(&today);
+    // The reporter's ward or section; `route` refused text naming none.
+    let subunit = sender_subunit(&catalog.directory, &report.clear);
+    let subunit_for_case = subunit.clone();
     let build = |number: CaseNumber| async move {
+        let subunit = subunit_for_case;
         let dir = &catalog.directory;
         // Need-to-know: the sending and the receiving unit (the triage unit
         // when the case goes to triage), not the secretariat otherwise.
@@ -177,12 +183,12 @@ pub async fn store_draft(
         // complete before it goes out, where the organisation asks for it. A
         // unit without a leader in the directory cannot review, so its reports
         // go straight on rather than wait for nobody.
-        let review = review_required(dir, &report.clear.sender_unit);
+        let review = review_required_from(dir, &report.clear.sender_unit, subunit.as_ref());
         let mail = mail_jobs(
             app,
             &catalog,
             &decision,
-            &report.clear.sender_unit,
+            (&report.clear.sender_unit, subunit.as_ref()),
             &notice,
             now,
             review,
@@ -234,9 +240,15 @@ pub async fn store_draft(
     match outcome {
         InsertOutcome::Created => {
             tracing::info!(case = %case.number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
+            let mut record = case.record();
+            if let Some(s) = &subunit {
+                app.store.set_sender_subunit(case.number, s).await?;
+                tracing::info!(case = %case.number, sender_subunit = %s, "sent from a sub-unit");
+                record.sender_subunit = Some(s.clone());
+            }
             app.wake_worker();
             Ok(Stored::Created {
-                record: Box::new(case.record()),
+                record: Box::new(record),
                 mails: case.mail.len(),
             })
         }
@@ -272,6 +284,16 @@ fn route(
         errors.push(FieldError {
             field: field::SENDER_UNIT,
             message: "Enheten finnes ikke i katalogen. Velg enheten din fra listen.".into(),
+        });
+    } else if let Some(text) = &clear.sender_subunit
+        && sender_subunit(dir, clear).is_none()
+    {
+        let unit = dir.unit(&clear.sender_unit).map_or("enheten", |u| u.name.as_str());
+        errors.push(FieldError {
+            field: field::SENDER_SUBUNIT,
+            message: format!(
+                "Finner ikke «{text}» under {unit}. Velg avdelingen eller seksjonen fra listen, eller la feltet stå tomt."
+            ),
         });
     }
     if dir
@@ -336,12 +358,13 @@ fn mail_jobs(
     app: &App,
     catalog: &Catalog,
     decision: &Decision,
-    sender_unit: &samavvik_core::UnitId,
+    (sender_unit, subunit): (&samavvik_core::UnitId, Option<&samavvik_core::UnitId>),
     notice: &Notice,
     now: chrono::DateTime<chrono::Utc>,
     review: bool,
 ) -> Vec<NewMailJob> {
-    let sender = catalog.recipients(sender_unit, true, false);
+    // The reporter's nearest leaders: the sub-unit's, else the unit's.
+    let sender = catalog.nearest_leader_recipients(sender_unit, subunit);
     let template = if review {
         TEMPLATE_REVIEW_REQUESTED
     } else {
@@ -395,12 +418,29 @@ fn jobs_for(
 /// leader or deputy in the directory (a unit without one cannot review, so
 /// its reports go straight on rather than wait for nobody).
 pub fn review_required(dir: &Directory, sender_unit: &samavvik_core::UnitId) -> bool {
+    review_required_from(dir, sender_unit, None)
+}
+
+/// As [`review_required`], for a report from `subunit` (a ward or section)
+/// of `sender_unit`: its leaders review, or the unit's when it has none.
+pub fn review_required_from(
+    dir: &Directory,
+    sender_unit: &samavvik_core::UnitId,
+    subunit: Option<&samavvik_core::UnitId>,
+) -> bool {
     dir.unit(sender_unit).is_some_and(|u| {
-        u.acting_leaders().next().is_some()
+        !dir.nearest_leaders(sender_unit, subunit).is_empty()
             && dir
                 .organisation(&u.organisation)
                 .is_some_and(|o| o.sender_review_required)
     })
+}
+
+/// The sub-unit the reporter named under their sending unit, if any
+/// (found by id, name or alias, folded as routing folds names).
+pub fn sender_subunit(dir: &Directory, clear: &samavvik_core::report::ClearReport) -> Option<samavvik_core::UnitId> {
+    let text = clear.sender_subunit.as_deref()?;
+    dir.find_subunit(&clear.sender_unit, text).map(|s| s.id.clone())
 }
 
 /// The reason part of a stored routing explanation ("Sendt til X, fordi …"),

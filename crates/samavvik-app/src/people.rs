@@ -22,6 +22,9 @@ pub struct Person {
     pub email: String,
     /// Units this person leads.
     pub units: Vec<UnitId>,
+    /// Sub-units (wards, sections) this person leads or deputises for:
+    /// they review and follow the reports sent from them.
+    pub subunits: Vec<UnitId>,
     pub secretariat: bool,
     pub admin: bool,
 }
@@ -49,6 +52,7 @@ impl People {
                 principal,
                 email,
                 units: Vec::new(),
+                subunits: Vec::new(),
                 secretariat: false,
                 admin: false,
             });
@@ -71,6 +75,23 @@ impl People {
         }
         for email in admins {
             add(email, None, true);
+        }
+        // A ward's or section's leaders and deputies may sign in to review
+        // the reports sent from it; they lead no unit by that.
+        for sub in dir.subunits() {
+            for email in sub.acting_leaders() {
+                add(email, None, false);
+            }
+        }
+        for sub in dir.subunits() {
+            for email in sub.acting_leaders() {
+                let email = email.trim().to_lowercase();
+                if let Some(person) = people.by_email.get(&email).and_then(|p| people.by_principal.get_mut(p))
+                    && !person.subunits.contains(&sub.id)
+                {
+                    person.subunits.push(sub.id.clone());
+                }
+            }
         }
         // Only someone with a role can sign in: a subject whose e-mail leads
         // no unit and is no admin maps to nobody.
@@ -99,6 +120,18 @@ impl People {
     pub fn get(&self, principal: &str) -> Option<&Person> {
         self.by_principal.get(principal)
     }
+
+    /// Sub-units under `units` whose own leaders review their reports, and
+    /// which `person` does not lead: the work list leaves their reports in
+    /// review to them (the level above still sees the case once sent on).
+    pub fn reviewed_elsewhere(dir: &Directory, person: &Person) -> Vec<UnitId> {
+        dir.subunits()
+            .iter()
+            .filter(|s| person.units.contains(&s.parent) && !person.subunits.contains(&s.id))
+            .filter(|s| s.acting_leaders().next().is_some())
+            .map(|s| s.id.clone())
+            .collect()
+    }
 }
 
 pub use samavvik_core::permission::Side;
@@ -109,7 +142,8 @@ impl Person {
     pub fn side(&self, case: &CaseRecord) -> Option<Side> {
         samavvik_core::permission::side(
             case.state,
-            self.units.contains(&case.sender_unit),
+            self.units.contains(&case.sender_unit)
+                || case.sender_subunit.as_ref().is_some_and(|s| self.subunits.contains(s)),
             self.units.contains(&case.receiver_unit),
             self.secretariat,
             case.secretariat_help_at.is_some(),

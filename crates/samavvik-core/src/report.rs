@@ -16,6 +16,8 @@ pub mod field {
     pub const KIND: &str = "kind";
     pub const EVENT_MONTH: &str = "event_month";
     pub const SENDER_UNIT: &str = "sender_unit";
+    /// The reporter's ward or section under the sending unit (optional).
+    pub const SENDER_SUBUNIT: &str = "sender_subunit";
     pub const RECEIVER_ORG: &str = "receiver_org";
     pub const RECEIVER_UNIT: &str = "receiver_unit";
     pub const RECEIVER_HINT: &str = "receiver_hint";
@@ -45,6 +47,7 @@ pub struct RawReport {
     pub kind: String,
     pub event_month: String,
     pub sender_unit: String,
+    pub sender_subunit: String,
     pub receiver_org: String,
     pub receiver_unit: String,
     pub receiver_hint: String,
@@ -72,6 +75,7 @@ impl RawReport {
                 field::KIND => r.kind = v,
                 field::EVENT_MONTH => r.event_month = v,
                 field::SENDER_UNIT => r.sender_unit = v,
+                field::SENDER_SUBUNIT => r.sender_subunit = v,
                 field::RECEIVER_ORG => r.receiver_org = v,
                 field::RECEIVER_UNIT => r.receiver_unit = v,
                 field::RECEIVER_HINT => r.receiver_hint = v,
@@ -112,6 +116,9 @@ pub struct ClearReport {
     pub kind: Kind,
     pub event_month: EventMonth,
     pub sender_unit: UnitId,
+    /// What the reporter typed or picked for their ward or section; the
+    /// intake finds it among the sending unit's sub-units (directory).
+    pub sender_subunit: Option<String>,
     pub receiver_org: OrgId,
     pub receiver_unit: Option<UnitId>,
     /// Free text the routing reads to find the unit; never stored.
@@ -270,6 +277,12 @@ impl Checker {
             |s| OrgId::new(s).ok(),
             "Velg hvem avviket gjelder: en kommune eller sykehuset.",
         );
+        let subunit = self.free_text(
+            SENDER_SUBUNIT,
+            &raw.sender_subunit,
+            limit::SHORT_TEXT,
+            "Avdelingen eller seksjonen",
+        );
         let receiver_unit = match raw.receiver_unit.trim() {
             "" => None,
             s => self.choice(RECEIVER_UNIT, s, |s| UnitId::new(s).ok(), ""),
@@ -297,6 +310,7 @@ impl Checker {
             kind: kind?,
             event_month: event_month?,
             sender_unit: sender_unit?,
+            sender_subunit: (!subunit.is_empty()).then_some(subunit),
             receiver_org: receiver_org?,
             receiver_unit,
             receiver_hint: (!hint.is_empty()).then_some(hint),
@@ -445,6 +459,7 @@ pub const FIELD_ORDER: &[&str] = &[
     field::KIND,
     field::EVENT_MONTH,
     field::SENDER_UNIT,
+    field::SENDER_SUBUNIT,
     field::RECEIVER_ORG,
     field::RECEIVER_UNIT,
     field::RECEIVER_HINT,

@@ -138,6 +138,7 @@ pub(crate) struct CaseRow {
     ack_deadline: NaiveDate,
     answer_deadline: NaiveDate,
     secretariat_help_at: Option<Ts>,
+    sender_subunit: Option<String>,
 }
 
 impl CaseRow {
@@ -172,6 +173,10 @@ impl CaseRow {
             ack_deadline: self.ack_deadline,
             answer_deadline: self.answer_deadline,
             secretariat_help_at: self.secretariat_help_at.map(Ts::into_inner),
+            sender_subunit: self
+                .sender_subunit
+                .map(|s| UnitId::new(&s).map_err(|_| corrupt("sender sub-unit", &s)))
+                .transpose()?,
         })
     }
 }

@@ -59,6 +59,14 @@ pub enum CaseSort {
 pub struct CaseFilter {
     pub receiving_units: Vec<UnitId>,
     pub sending_units: Vec<UnitId>,
+    /// Sub-units (wards, sections) whose cases match as sent from them,
+    /// in any state: their leaders review and follow their reports.
+    pub sending_subunits: Vec<UnitId>,
+    /// Sub-units whose own leaders review their reports: a case from one
+    /// of them does not match through `sending_units` while it waits for
+    /// review (`submitted`, `sender_review`), so the review is on the
+    /// nearest leader's list only, not also on the level above's.
+    pub reviewed_elsewhere: Vec<UnitId>,
     /// Empty means any state.
     pub states: Vec<CaseState>,
     /// Only cases open on this date with a deadline before it not met:

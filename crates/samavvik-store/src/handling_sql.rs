@@ -193,10 +193,18 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
     // while the sender's leader reviews it, and never if it was withdrawn.
     let receiving = units(&mut c, "receiver_unit", &f.receiving_units)
         .map(|u| format!("({u} AND state NOT IN ('submitted', 'sender_review', 'withdrawn'))"));
-    let sides: Vec<String> = [receiving, units(&mut c, "sender_unit", &f.sending_units)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut sending = units(&mut c, "sender_unit", &f.sending_units);
+    // Only bound when used: an unused argument would not match the SQL.
+    if let Some(s) = sending.take() {
+        sending = Some(match units(&mut c, "sender_subunit", &f.reviewed_elsewhere) {
+            Some(elsewhere) => format!(
+                "({s} AND NOT (state IN ('submitted', 'sender_review') AND sender_subunit IS NOT NULL AND {elsewhere}))"
+            ),
+            None => s,
+        });
+    }
+    let subunits = units(&mut c, "sender_subunit", &f.sending_subunits);
+    let sides: Vec<String> = [receiving, sending, subunits].into_iter().flatten().collect();
     if sides.is_empty() {
         return None;
     }

@@ -36,6 +36,7 @@ mod sql;
 mod sqlite;
 mod stats_batch;
 mod stats;
+mod subunit;
 
 pub use any::{AnyStore, StoreOptions};
 pub use deadlines::DeadlineStore;
@@ -59,6 +60,7 @@ pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,
     SyntheticCase,
 };
+pub use subunit::SubUnitStore;
 
 use chrono::{DateTime, Utc};
 use samavvik_core::{CaseNumber, EventMonth};

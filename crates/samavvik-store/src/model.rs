@@ -77,6 +77,7 @@ impl NewCase {
             ack_deadline: self.ack_deadline,
             answer_deadline: self.answer_deadline,
             secretariat_help_at: None,
+            sender_subunit: None,
         }
     }
 }
@@ -134,6 +135,9 @@ pub struct CaseRecord {
     /// When one of the two parties asked the secretariat for help, so the
     /// case was sealed to the secretariat too (need-to-know); `None`: never.
     pub secretariat_help_at: Option<DateTime<Utc>>,
+    /// The reporter's ward or section (a directory sub-unit id) under
+    /// `sender_unit`, whose leaders review the report; `None`: none chosen.
+    pub sender_subunit: Option<UnitId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -310,5 +310,6 @@ pub fn expected_record(case: &NewCase) -> CaseRecord {
         ack_deadline: case.ack_deadline,
         answer_deadline: case.answer_deadline,
         secretariat_help_at: None,
+        sender_subunit: None,
     }
 }

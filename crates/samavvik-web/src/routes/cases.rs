@@ -136,6 +136,10 @@ pub(crate) fn list_filter(
             person.units.clone()
         },
         sending_units: person.units.clone(),
+        // A ward's leaders follow its reports; the level above leaves the
+        // review of a ward with its own leaders to them.
+        sending_subunits: person.subunits.clone(),
+        reviewed_elsewhere: samavvik_app::people::People::reviewed_elsewhere(&catalog.directory, person),
         limit: PAGE_SIZE,
         ..Default::default()
     };

@@ -51,7 +51,7 @@ impl FormView<'_> {
     pub fn context(&self, dir: &Directory, today: NaiveDate) -> Value {
         let r = self.raw;
         let values = json!({
-            "kind": r.kind, "event_month": r.event_month, "sender_unit": r.sender_unit,
+            "kind": r.kind, "event_month": r.event_month, "sender_unit": r.sender_unit, "sender_subunit": r.sender_subunit,
             "receiver_org": r.receiver_org, "receiver_unit": r.receiver_unit, "receiver_hint": r.receiver_hint,
             "categories": r.categories, "consequence": r.consequence, "patient_group": r.patient_group,
             "description": r.description, "event_date": r.event_date, "event_place": r.event_place,
@@ -105,6 +105,7 @@ impl FormView<'_> {
             "patient_groups": choices!(PatientGroup),
             "months": months,
             "sender_groups": groups(dir, today, |o| o != OrgKind::Secretariat),
+            "sender_subunits": subunits(dir, today),
             "receiver_orgs": dir.organisations().iter().filter(|o| o.kind != OrgKind::Secretariat)
                 .map(|o| json!({"id": o.id.as_str(), "name": o.name})).collect::<Vec<_>>(),
             "receiver_groups": groups(dir, today, |o| o != OrgKind::Secretariat),
@@ -128,6 +129,18 @@ fn groups(dir: &Directory, today: NaiveDate, keep: impl Fn(OrgKind) -> bool) -> 
                 .collect(),
         })
         .filter(|g| !g.units.is_empty())
+        .collect()
+}
+
+/// The wards and sections the reporter may name, for the datalist (a
+/// browser's own suggestions: no script needed). The server matches the
+/// text within the chosen unit with routing's folding, so aliases work too.
+fn subunits(dir: &Directory, today: NaiveDate) -> Vec<Value> {
+    dir.units_valid_on(today)
+        .flat_map(|u| {
+            dir.subunits_of(&u.id)
+                .map(|s| json!({"name": s.name, "parent": u.id.as_str(), "parent_name": u.name}))
+        })
         .collect()
 }
 
