@@ -68,6 +68,34 @@ impl Person {
     }
 }
 
+impl Person {
+    /// A form POST answered with bytes (a download), and its content type.
+    pub async fn post_bytes(&self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+        let body: String = std::iter::once(("csrf_token", self.csrf.as_str()))
+            .chain(fields.iter().copied())
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::COOKIE, &self.cookies)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let res = app.router().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let kind = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap();
+        (status, kind, bytes.to_vec())
+    }
+}
+
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| {

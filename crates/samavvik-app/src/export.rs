@@ -37,50 +37,7 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     let measures = app.store.case_measures(case.number).await?;
     let oslo = oslo_minute;
     let f = |label: &str, value: String| Block::Field(label.into(), value);
-    let r = &opened.report.report;
-    let mut blocks = vec![
-        Block::Title(format!("Samhandlingsavvik {}", case.number)),
-        f("Status", case.state.label_nb().into()),
-        f("Type", case.kind.label().into()),
-        f("Fra", unit_name(&catalog, &case.sender_unit)),
-        f("Til", unit_name(&catalog, &case.receiver_unit)),
-        f("Hvorfor hit", case.routing_explanation.clone()),
-        f("Meldt", oslo(case.created_at)),
-        f("Måned for hendelsen", case.event_month.label_nb()),
-        f(
-            "Kategori",
-            case.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
-        ),
-        f("Konsekvens", case.consequence.label().into()),
-        f("Pasientgruppe", case.patient_group.label().into()),
-        f("Frist for å bekrefte", format_date_nb(case.ack_deadline)),
-        f("Frist for svar", format_date_nb(case.answer_deadline)),
-        f(
-            "Tiltak",
-            measures.iter().map(|m| m.label()).collect::<Vec<_>>().join("; "),
-        ),
-        Block::Heading("Hva skjedde".into()),
-        Block::Paragraph(r.description.clone()),
-        f("Mottaker slik melderen beskrev den", r.receiver_hint.clone()),
-        f("Dato", r.event_date.map(format_date_nb).unwrap_or_default()),
-        f("Sted", r.event_place.clone()),
-        f("Pasient", r.patient_identification.clone()),
-        f("Strakstiltak", r.immediate_measures.clone()),
-        f("Forslag til forbedring", r.improvement_suggestion.clone()),
-        f(
-            "Meldt av",
-            [
-                r.reporter_name.as_str(),
-                r.reporter_email.as_str(),
-                r.reporter_phone.as_str(),
-            ]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", "),
-        ),
-    ];
+    let mut blocks = report_blocks(&catalog, case, &opened.report, &measures);
     if !opened.notes.is_empty() {
         blocks.push(Block::Heading("Behandling".into()));
         for (item, note) in &opened.notes {
@@ -128,4 +85,61 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     .await?;
     tracing::info!(case = %case.number, principal = %person.principal, "case exported as PDF");
     Ok(bytes)
+}
+
+/// The case's clear facts and the report as the reporter wrote it: the
+/// first part of the case PDF and the report's document in an archive
+/// package.
+pub(crate) fn report_blocks(
+    catalog: &crate::catalog::Catalog,
+    case: &CaseRecord,
+    report: &samavvik_core::SealedContent,
+    measures: &[samavvik_core::MeasureCategory],
+) -> Vec<Block> {
+    let oslo = oslo_minute;
+    let f = |label: &str, value: String| Block::Field(label.into(), value);
+    let r = &report.report;
+    vec![
+        Block::Title(format!("Samhandlingsavvik {}", case.number)),
+        f("Status", case.state.label_nb().into()),
+        f("Type", case.kind.label().into()),
+        f("Fra", unit_name(catalog, &case.sender_unit)),
+        f("Til", unit_name(catalog, &case.receiver_unit)),
+        f("Hvorfor hit", case.routing_explanation.clone()),
+        f("Meldt", oslo(case.created_at)),
+        f("Måned for hendelsen", case.event_month.label_nb()),
+        f(
+            "Kategori",
+            case.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+        ),
+        f("Konsekvens", case.consequence.label().into()),
+        f("Pasientgruppe", case.patient_group.label().into()),
+        f("Frist for å bekrefte", format_date_nb(case.ack_deadline)),
+        f("Frist for svar", format_date_nb(case.answer_deadline)),
+        f(
+            "Tiltak",
+            measures.iter().map(|m| m.label()).collect::<Vec<_>>().join("; "),
+        ),
+        Block::Heading("Hva skjedde".into()),
+        Block::Paragraph(r.description.clone()),
+        f("Mottaker slik melderen beskrev den", r.receiver_hint.clone()),
+        f("Dato", r.event_date.map(format_date_nb).unwrap_or_default()),
+        f("Sted", r.event_place.clone()),
+        f("Pasient", r.patient_identification.clone()),
+        f("Strakstiltak", r.immediate_measures.clone()),
+        f("Forslag til forbedring", r.improvement_suggestion.clone()),
+        f(
+            "Meldt av",
+            [
+                r.reporter_name.as_str(),
+                r.reporter_email.as_str(),
+                r.reporter_phone.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+        ),
+    ]
 }

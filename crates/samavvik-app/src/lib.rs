@@ -20,11 +20,13 @@
 //!   [`backup`]: backups and their verification;
 //! - [`publish`]: the anonymised report for a period, and the register of
 //!   what was published; [`export`]: a case as PDF for the records system;
+//!   [`archive`]: a closed case as a Noark 5 arkivmelding package;
 //! - [`lessons`]: lessons proposed for sharing and the secretariat's review;
 //!   [`history`]: aggregate counts imported from before Samavvik;
 //! - [`synthetic`]: synthetic cases for the demo and the benchmarks.
 
 pub mod app;
+pub mod archive;
 pub mod background;
 pub mod backup;
 pub mod cases;

@@ -15,6 +15,7 @@
 //! dev-dependencies.
 
 mod any;
+mod archive;
 mod codec;
 mod common;
 mod deadlines;
@@ -39,6 +40,7 @@ mod stats;
 mod subunit;
 
 pub use any::{AnyStore, StoreOptions};
+pub use archive::{ArchiveCandidate, ArchiveMark, ArchiveStore};
 pub use deadlines::DeadlineStore;
 pub use directory::{DirectoryImport, DirectoryStore, DirectoryUnitRow, DirectoryVersion};
 pub use group::GroupCommitStats;

@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
+        .route("/saker/{nr}/arkiv", post(routes::archive::export_case))
+        .route("/arkiv", get(routes::archive::show).post(routes::archive::export_period))
         .route("/saker/{nr}/bevaring", post(routes::legal_hold::act))
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))

@@ -26,17 +26,18 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "fsu.html",
     "case_oversight.html",
     "_raise_to_fsu.html",
+    "_legal_hold.html",
     "_shared_lesson.html",
     "lessons.html",
-    "_legal_hold.html",
     "case_shredded.html",
     "audit.html",
     "sessions.html",
     "reports.html",
+    "notifications.html",
+    "archive.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    "notifications.html",
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {

@@ -347,9 +347,11 @@ pub async fn render_case(
         .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
         .collect();
     let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+    let archive = super::archive::case_view(state, case, side).await?;
     let ctx = json!({
         "title": format!("Sak {}", case.number),
         "person": person_view(person),
+        "archive": archive,
         "case": {
             "number": case.number.to_string(),
             "state": case.state.label_nb(),

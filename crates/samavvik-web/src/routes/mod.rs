@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per page.
 
+pub mod archive;
 pub mod assets;
 pub mod audit;
 pub mod case_actions;

@@ -1,5 +1,6 @@
 //! The commands of the `samavvik` binary, one module each.
 
+mod archive;
 mod backup;
 mod demo;
 mod directory;
@@ -64,6 +65,11 @@ pub enum Command {
         #[command(subcommand)]
         command: retention::RetentionCommand,
     },
+    /// Closed cases as a Noark 5 arkivmelding package for an organisation's records system.
+    Archive {
+        #[command(subcommand)]
+        command: archive::ArchiveCommand,
+    },
     /// The anonymised FSU annual report or the secretariat's half-year report.
     Report(report::ReportArgs),
     /// Load earlier data: `import history --csv FILE` (aggregate counts from before Samavvik).
@@ -89,6 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Directory { command } => directory::run(settings()?, command).await,
         Command::Backup { command } => backup::run(settings()?, command).await,
         Command::Retention { command } => retention::run(settings()?, command).await,
+        Command::Archive { command } => archive::run(settings()?, command).await,
         Command::Report(args) => report::run(settings()?, args).await,
         Command::Import { command } => import::run(settings()?, command).await,
         Command::Bench { command } => samavvik_bench::cli::run(settings()?, command).await,
