@@ -87,6 +87,49 @@ impl OidcProvider {
         assert!(res.status().is_success());
     }
 
+    /// Where the provider relays the back-channel logout tokens of the
+    /// client_secret_basic client (the app's `…/basic/utlogging`).
+    pub async fn backchannel_target(&self, url: &str) {
+        let res = reqwest::Client::new()
+            .post(format!("{}/__test/backchannel-target", self.issuer))
+            .body(url.to_owned())
+            .send()
+            .await
+            .expect("backchannel target");
+        assert!(res.status().is_success());
+    }
+
+    /// Signs out at the provider itself with the browser `client` (its
+    /// session cookie), confirming the provider's logout page; the
+    /// provider then sends back-channel logout tokens before it answers.
+    pub async fn end_session(&self, client: &reqwest::Client) {
+        let page = client
+            .get(format!("{}/session/end", self.issuer))
+            .send()
+            .await
+            .expect("end session page")
+            .text()
+            .await
+            .expect("body");
+        let xsrf = page
+            .split("name=\"xsrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("no xsrf on the provider's logout page: {page}"))
+            .to_owned();
+        let res = client
+            .post(format!("{}/session/end/confirm", self.issuer))
+            .form(&[("xsrf", xsrf.as_str()), ("logout", "yes")])
+            .send()
+            .await
+            .expect("confirm logout");
+        assert!(
+            res.status().is_redirection() || res.status().is_success(),
+            "the provider signed out: {}",
+            res.status()
+        );
+    }
+
     /// The provider settings for the HelseID-style client: private_key_jwt,
     /// PAR, DPoP, security level 4 required.
     pub fn helseid(&self) -> samavvik_app::oidc::config::ProviderConfig {

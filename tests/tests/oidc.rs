@@ -15,7 +15,7 @@
 
 use samavvik_store::{AuditEntry, AuditFilter, HandlingStore};
 use samavvik_tests::oidc_provider::{OidcProvider, sign_in_via, to_callback};
-use samavvik_tests::{Engine, TestApp};
+use samavvik_tests::{Engine, TestApp, db, logs};
 
 samavvik_tests::on_both_engines!(
     helseid_sign_in_with_private_key_jwt_par_and_dpop_lands_in_the_inbox_and_logs_out_at_the_provider,
@@ -26,6 +26,9 @@ samavvik_tests::on_both_engines!(
     a_person_removed_from_the_directory_loses_access_on_the_next_request,
     the_secretariat_sees_and_ends_a_leaders_sessions,
     the_email_link_can_be_switched_off_for_an_organisation,
+    an_app_role_or_a_group_makes_a_leader_and_the_directory_decides_at_every_request,
+    the_national_identity_number_is_only_ever_its_keyed_digest,
+    the_providers_back_channel_logout_ends_the_session,
 );
 
 const LEADER: &str = "klinikkledelse.med@siv.example.no";
@@ -410,6 +413,254 @@ async fn the_email_link_can_be_switched_off_for_an_organisation(engine: Engine) 
         "one link went out, to the secretariat"
     );
     app.stop().await;
+}
+
+/// A browser of its own (cookies kept, redirects by hand).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn status_with(client: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
+    client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The app with the shipped directory plus `extra` and the given providers.
+async fn spawn_with(
+    engine: Engine,
+    provider: &OidcProvider,
+    dir: &std::path::Path,
+    extra: &str,
+    providers: Vec<samavvik_app::oidc::config::ProviderConfig>,
+    pid_secret: Option<std::path::PathBuf>,
+) -> Option<TestApp> {
+    let _ = provider;
+    let mut text = std::fs::read_to_string(samavvik_tests::workspace_root().join("deploy/directory.toml")).unwrap();
+    text.push_str(extra);
+    let directory = dir.join("directory-roles.toml");
+    std::fs::write(&directory, text).unwrap();
+    TestApp::builder(engine)
+        .settings(move |s| {
+            s.directory.path = directory;
+            s.oidc.provider = providers;
+            s.oidc.pid_secret_file = pid_secret;
+        })
+        .spawn()
+        .await
+}
+
+const ROLES: &str = r#"
+[[role]]
+provider = "basic"
+app_role = "Samavvik.Leder.Hjemmetjeneste"
+units = ["horten-hjemmetjeneste"]
+
+[[role]]
+provider = "basic"
+group = "g-horten-helse"
+units = ["horten-hjemmetjeneste"]
+"#;
+
+async fn an_app_role_or_a_group_makes_a_leader_and_the_directory_decides_at_every_request(engine: Engine) {
+    let Some(provider) = OidcProvider::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut basic = provider.basic();
+    basic.scopes = vec!["roles".into()];
+    let Some(app) = spawn_with(engine, &provider, dir.path(), ROLES, vec![basic], None).await else {
+        return;
+    };
+
+    // The app role lands the person in the unit's inbox, as a principal of
+    // their own (not an e-mail's).
+    let trip = sign_in_via(&app.client, &app.base, "basic", "rolle-Samavvik.Leder.Hjemmetjeneste").await;
+    assert_eq!(trip.status, 303, "{}", trip.body);
+    let inbox = app
+        .client
+        .get(format!("{}/saker", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("<strong>leder</strong> (via identitetsleverandør)"),
+        "{inbox}"
+    );
+    assert!(inbox.contains("Horten kommune, hjemmetjenesten"), "{inbox}");
+    let signed_in = audit(&app, "sign-in").await;
+    assert_eq!(signed_in.len(), 1);
+    assert!(signed_in[0].actor.starts_with("o-"), "{}", signed_in[0].actor);
+
+    // A group works too.
+    let group = browser();
+    let trip = sign_in_via(&group, &app.base, "basic", "gruppe-g-horten-helse").await;
+    assert_eq!(trip.status, 303, "{}", trip.body);
+    assert_eq!(status_with(&group, &app, "/saker").await, 200);
+
+    // Without a mapped role: refused and audited, never provisioned.
+    let trip = sign_in_via(&browser(), &app.base, "basic", "rolle-Samavvik.Noe.Annet").await;
+    assert_refused(&trip, "ikke registrert som leder");
+    assert!(refusals(&app).await.iter().any(|d| d == "oidc:basic: unknown subject"));
+
+    // Too many groups for the token and no app role: refused, not guessed.
+    let trip = sign_in_via(&browser(), &app.base, "basic", "mange-grupper-ola").await;
+    assert_refused(&trip, "så mange grupper");
+    assert!(
+        refusals(&app)
+            .await
+            .iter()
+            .any(|d| d == "oidc:basic: groups overage and no app role matched")
+    );
+
+    // The system owner takes the app role's mapping out: the next request
+    // of that session is no longer signed in; the group's still is.
+    let without = ROLES.replacen(
+        "[[role]]\nprovider = \"basic\"\napp_role = \"Samavvik.Leder.Hjemmetjeneste\"\nunits = [\"horten-hjemmetjeneste\"]\n",
+        "",
+        1,
+    );
+    assert_ne!(without, ROLES);
+    let mut text = std::fs::read_to_string(samavvik_tests::workspace_root().join("deploy/directory.toml")).unwrap();
+    text.push_str(&without);
+    std::fs::write(dir.path().join("directory-roles.toml"), text).unwrap();
+    app.running.app.reload_catalog().await.unwrap();
+    assert_eq!(inbox_status(&app).await, 303, "the app role no longer leads anything");
+    assert_eq!(status_with(&group, &app, "/saker").await, 200);
+    app.stop().await;
+}
+
+async fn the_national_identity_number_is_only_ever_its_keyed_digest(engine: Engine) {
+    use samavvik_app::oidc::pid::{HELSEID_PID, PidKey};
+    logs::install();
+    let Some(provider) = OidcProvider::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pid = "13097248022";
+    let secret = dir.path().join("pid-secret");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&secret)
+            .unwrap();
+        f.write_all(&[42u8; 32]).unwrap();
+    }
+    let digest = PidKey::load(&secret).unwrap().digest(pid);
+    let extra = format!("\n[[person]]\nemail = \"{LEADER}\"\noidc = [\"helseid:{digest}\"]\n");
+    let mut helseid = provider.helseid();
+    helseid.subject_claim = Some(HELSEID_PID.into());
+    let Some(app) = spawn_with(
+        engine,
+        &provider,
+        dir.path(),
+        &extra,
+        vec![helseid],
+        Some(secret.clone()),
+    )
+    .await
+    else {
+        return;
+    };
+    let trip = sign_in_via(&app.client, &app.base, "helseid", &format!("pid-{pid}")).await;
+    assert_eq!(trip.status, 303, "{}", trip.body);
+    assert_eq!(inbox_status(&app).await, 200, "the leader the digest names is in");
+    // Someone else's number is an unknown subject, audited under a pseudonym.
+    let trip = sign_in_via(&browser(), &app.base, "helseid", "pid-01019912345").await;
+    assert_refused(&trip, "ikke registrert som leder");
+
+    let stored = db::everything_stored(engine, &app.db_url).await;
+    assert!(stored.contains("oidc:helseid"), "the dump sees the sign-in");
+    assert!(
+        !stored.contains(pid) && !stored.contains("01019912345"),
+        "no number in the database"
+    );
+    let logged = logs::text();
+    assert!(logged.contains("signed in with oidc"), "the log has the sign-in");
+    assert!(
+        !logged.contains(pid) && !logged.contains("01019912345"),
+        "no number in the logs"
+    );
+    let directory = std::fs::read_to_string(dir.path().join("directory-roles.toml")).unwrap();
+    assert!(
+        directory.contains(&digest) && !directory.contains(pid),
+        "the directory holds the digest only"
+    );
+    app.stop().await;
+}
+
+async fn the_providers_back_channel_logout_ends_the_session(engine: Engine) {
+    let Some(s) = setup(engine).await else { return };
+    let app = &s.app;
+    let endpoint = format!("{}/logg-inn/oidc/basic/utlogging", app.base);
+
+    // Not a logout token: 400, audited, nothing ended.
+    for body in ["", "logout_token=not-a-jwt"] {
+        let res = reqwest::Client::new()
+            .post(&endpoint)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{body}");
+    }
+    assert!(
+        audit(app, "denied")
+            .await
+            .iter()
+            .any(|e| e.detail == "oidc:basic: back-channel logout refused: not a JWT")
+    );
+
+    let trip = sign_in_via(&app.client, &app.base, "basic", "kari").await;
+    assert_eq!(trip.status, 303, "{}", trip.body);
+    assert_eq!(inbox_status(app).await, 200);
+
+    // The person signs out at the provider (not in Samavvik): the provider
+    // posts a logout token, signed with its key, to Samavvik.
+    s.provider.backchannel_target(&endpoint).await;
+    s.provider.end_session(&app.client).await;
+    let status = inbox_status(app).await;
+    assert_eq!(
+        status,
+        303,
+        "the session here is gone too: {:?} {:?}",
+        audit(app, "denied").await,
+        audit(app, "sign-out").await
+    );
+    let principal = app
+        .running
+        .app
+        .catalog
+        .current()
+        .people
+        .by_email(LEADER)
+        .unwrap()
+        .principal
+        .clone();
+    let ended = audit(app, "sign-out").await;
+    assert!(
+        ended
+            .iter()
+            .any(|e| e.detail == "oidc:basic: back-channel logout" && e.actor == principal),
+        "{ended:?}"
+    );
+    s.app.stop().await;
 }
 
 fn query(url: &str, name: &str) -> String {

@@ -197,14 +197,21 @@ pub async fn confirm(app: &App, token: &str) -> Result<Option<String>, Error> {
 pub async fn session_person(app: &App, token: &str) -> Result<Option<Person>, Error> {
     let now = app.clock.now();
     let idle = chrono::Duration::minutes(app.settings.security.session_idle_minutes);
-    let Some(principal) = app
-        .store
-        .touch_session(&app.secret.token_hash("session", token), now, now - idle)
-        .await?
-    else {
+    let hash = app.secret.token_hash("session", token);
+    let Some(principal) = app.store.touch_session(&hash, now, now - idle).await? else {
         return Ok(None);
     };
-    Ok(app.catalog.current().people.get(&principal).cloned())
+    let catalog = app.catalog.current();
+    if catalog.directory.role_mappings().is_empty() {
+        return Ok(catalog.people.get(&principal).cloned());
+    }
+    // Roles from a provider's claims are worked out again on every request,
+    // from the ID token kept with the session, against today's directory.
+    use samavvik_store::SignInStore;
+    Ok(match app.store.session_origin(&hash).await? {
+        Some(origin) => crate::oidc::roles::for_session(app, &catalog, &principal, &origin),
+        None => catalog.people.get(&principal).cloned(),
+    })
 }
 
 /// Ends a session on the server. Returns where to send the browser to

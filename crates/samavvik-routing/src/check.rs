@@ -53,6 +53,11 @@ fn cross_check(draft: &Draft, problems: &mut Vec<Problem>) {
         &|u| draft.broken_units.contains(u.as_str()),
         problems,
     );
+    crate::roles::cross_check(
+        &draft.roles,
+        &|u| units.contains_key(u) || draft.broken_units.contains(u.as_str()),
+        problems,
+    );
 }
 
 /// A deputy stands in for a leader, so one person is not both for the same

@@ -22,6 +22,7 @@ use crate::check;
 use crate::matching::{self, Term};
 use crate::model::{Organisation, SignInPerson, Unit, UnitKind};
 use crate::problem::{self, Problem};
+use crate::roles::RoleMapping;
 use crate::subunits::SubUnit;
 
 #[derive(Clone, Debug, Serialize)]
@@ -32,6 +33,9 @@ pub struct Directory {
     /// `[[person]]` entries: who signs in through which OpenID provider.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     people: Vec<SignInPerson>,
+    /// `[[role]]` entries: leader roles granted by a provider's claim.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    roles: Vec<RoleMapping>,
     /// `[[subunit]]` entries: wards and sections with their own leaders.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     subunits: Vec<SubUnit>,
@@ -73,9 +77,15 @@ impl Directory {
         let organisations = draft.orgs.into_iter().map(|(o, _)| o).collect();
         let units = draft.units.into_iter().map(|(u, _)| u).collect();
         let people = draft.people;
+        let roles = draft.roles.into_iter().map(|(r, _)| r).collect();
         let subunits = draft.subunits.into_iter().map(|(s, _)| s).collect();
         Self::build(organisations, units, text)
-            .map(|d| Directory { people, subunits, ..d })
+            .map(|d| Directory {
+                people,
+                roles,
+                subunits,
+                ..d
+            })
             .ok_or_else(|| {
                 // read_checked demands a triage unit; this is a safety net.
                 let missing = Problem::whole_file("Katalogen har ingen triage-enhet.".into());
@@ -110,6 +120,7 @@ impl Directory {
             organisations,
             units,
             people: Vec::new(),
+            roles: Vec::new(),
             subunits: Vec::new(),
             triage,
             terms,
@@ -124,6 +135,11 @@ impl Directory {
     /// The `[[person]]` entries: OpenID subjects per work e-mail.
     pub fn sign_in_people(&self) -> &[SignInPerson] {
         &self.people
+    }
+
+    /// The `[[role]]` entries: units whose leader role a provider's claim grants.
+    pub fn role_mappings(&self) -> &[RoleMapping] {
+        &self.roles
     }
 
     /// Every sub-unit (ward, section, team) in the file.

@@ -31,6 +31,8 @@ struct RawFile {
     #[serde(default)]
     person: Vec<RawPerson>,
     #[serde(default)]
+    role: Vec<crate::roles::RawRole>,
+    #[serde(default)]
     subunit: Vec<crate::subunits::RawSubUnit>,
 }
 
@@ -109,6 +111,8 @@ pub(crate) struct Draft {
     pub orgs: Vec<(Organisation, OrgLines)>,
     pub units: Vec<(Unit, UnitLines)>,
     pub people: Vec<SignInPerson>,
+    /// `[[role]]` entries, with their lines for the cross-checks.
+    pub roles: Vec<(crate::roles::RoleMapping, crate::roles::RoleLines)>,
     /// `[[subunit]]` entries, with their lines for the cross-checks.
     pub subunits: Vec<(crate::subunits::SubUnit, crate::subunits::SubUnitLines)>,
     /// Ids of entries left out for a problem already reported.
@@ -367,6 +371,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
         orgs: Vec::new(),
         units: Vec::new(),
         people: Vec::new(),
+        roles: Vec::new(),
         subunits: Vec::new(),
         broken_orgs: HashSet::new(),
         broken_units: HashSet::new(),
@@ -407,6 +412,11 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
         draft.people.push(SignInPerson { email, oidc });
     }
     let line = |span: Range<usize>| line_at(text, span.start);
+    for raw in file.role {
+        if let Some(entry) = crate::roles::read(raw, &line, reader.problems) {
+            draft.roles.push(entry);
+        }
+    }
     for raw in file.subunit {
         if let Some(entry) = crate::subunits::read(raw, &line, reader.problems) {
             draft.subunits.push(entry);

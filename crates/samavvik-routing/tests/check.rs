@@ -445,3 +445,46 @@ fn a_deputy_is_not_also_a_leader_nor_listed_twice() {
         Some(line_of(&text, "ikke-en-adresse", 0)),
     );
 }
+
+#[test]
+fn role_mappings_name_known_units_once_per_claim_value() {
+    let role = "\n[[role]]\nprovider = \"a-entra\"\napp_role = \"Samavvik.Leder\"\nunits = [\"siv-k1\"]\n";
+    let group = "\n[[role]]\nprovider = \"a-entra\"\ngroup = \"9b1c-group\"\nunits = [\"a-pm\", \"siv-k1\"]\n";
+    let text = format!("{BASE}{role}{group}");
+    assert_eq!(check(&text, "test.toml"), vec![]);
+    let dir = Directory::from_toml_str(&text, "test.toml").unwrap();
+    assert_eq!(dir.role_mappings().len(), 2);
+    assert_eq!(
+        dir.role_mappings()[0].claim,
+        samavvik_routing::RoleClaim::AppRole("Samavvik.Leder".into())
+    );
+    assert_eq!(dir.role_mappings()[1].units.len(), 2);
+
+    let text = format!("{BASE}{}", role.replace("siv-k1", "nowhere"));
+    one(
+        &text,
+        "«nowhere» finnes ikke",
+        Some(line_of(&text, "units = [\"nowhere\"]", 0)),
+    );
+
+    // The same value for the same provider twice: which units would win is a guess.
+    let text = format!("{BASE}{role}{}", role.replace("siv-k1", "a-pm"));
+    one(
+        &text,
+        "er brukt før (linje",
+        Some(line_of(&text, "provider = \"a-entra\"", 1)),
+    );
+    // Another provider may use the same value.
+    let text = format!("{BASE}{role}{}", role.replace("a-entra", "b-entra"));
+    assert_eq!(check(&text, "test.toml"), vec![]);
+
+    let both = role.replace("units", "group = \"g\"\nunits");
+    let text = format!("{BASE}{both}");
+    one(&text, "nøyaktig én", Some(line_of(&text, "provider = \"a-entra\"", 0)));
+    let text = format!("{BASE}{}", role.replace("[\"siv-k1\"]", "[]"));
+    one(
+        &text,
+        "kan ikke være tom",
+        Some(line_of(&text, "provider = \"a-entra\"", 0)),
+    );
+}

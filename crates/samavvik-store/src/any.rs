@@ -515,10 +515,18 @@ impl crate::SignInStore for AnyStore {
         principal: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-        provider: &str,
-        id_token_sealed: Option<&[u8]>,
+        session: &crate::ProviderSession<'_>,
     ) -> Result<()> {
-        delegate!(self.create_provider_session(hash, principal, now, expires_at, provider, id_token_sealed))
+        delegate!(self.create_provider_session(hash, principal, now, expires_at, session))
+    }
+
+    async fn end_provider_sessions(
+        &self,
+        provider: &str,
+        sid_hash: Option<&TokenHash>,
+        sub_hash: Option<&TokenHash>,
+    ) -> Result<Vec<String>> {
+        delegate!(self.end_provider_sessions(provider, sid_hash, sub_hash))
     }
 
     async fn session_origin(&self, hash: &TokenHash) -> Result<Option<crate::SessionOrigin>> {

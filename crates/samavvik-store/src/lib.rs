@@ -56,7 +56,7 @@ pub use learning::{ApprovedLesson, HistoryCount, LearningStore, LessonDecision, 
 pub use model::*;
 pub use postgres::PgStore;
 pub use security::SecurityStore;
-pub use sign_in::{SessionInfo, SessionOrigin, SignInStore};
+pub use sign_in::{ProviderSession, SessionInfo, SessionOrigin, SignInStore};
 pub use sqlite::{SqliteStore, SqliteTuning};
 pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,

@@ -1,7 +1,8 @@
 //! What OpenID Connect sign-in keeps in the database (migration 0014): the
 //! sign-ins sent to a provider and not yet back, sessions that remember
-//! which provider started them, and the secretariat's view of a person's
-//! sessions (list, revoke).
+//! which provider started them (and, from migration 0017, keyed hashes of
+//! the ID token's `sid` and `sub` for back-channel logout), and the
+//! secretariat's view of a person's sessions (list, revoke).
 
 use chrono::{DateTime, Utc};
 
@@ -26,6 +27,17 @@ pub struct SessionOrigin {
     pub id_token_sealed: Option<Vec<u8>>,
 }
 
+/// What a provider's session keeps besides the person.
+#[derive(Clone, Copy, Debug)]
+pub struct ProviderSession<'a> {
+    pub provider: &'a str,
+    /// The ID token, encrypted, for logout at the provider (`id_token_hint`).
+    pub id_token_sealed: Option<&'a [u8]>,
+    /// Keyed hashes of the ID token's `sid` and `sub`: a logout token names them.
+    pub sid_hash: Option<&'a TokenHash>,
+    pub sub_hash: Option<&'a TokenHash>,
+}
+
 #[allow(async_fn_in_trait)]
 pub trait SignInStore {
     /// Records a sign-in sent to `provider` under the keyed hash of its `state`.
@@ -42,16 +54,26 @@ pub trait SignInStore {
     /// anyone are deleted on the way.
     async fn take_oidc_login(&self, state: &TokenHash, now: DateTime<Utc>) -> Result<Option<String>>;
 
-    /// Starts a session that `provider` vouched for.
+    /// Starts a session that a provider vouched for.
     async fn create_provider_session(
         &self,
         hash: &TokenHash,
         principal: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-        provider: &str,
-        id_token_sealed: Option<&[u8]>,
+        session: &ProviderSession<'_>,
     ) -> Result<()>;
+
+    /// Ends the sessions `provider` started that match a back-channel
+    /// logout token: by `sid` hash, by `sub` hash, or by both when both are
+    /// given (none when neither is). Returns the principals of the ended
+    /// sessions, one per session.
+    async fn end_provider_sessions(
+        &self,
+        provider: &str,
+        sid_hash: Option<&TokenHash>,
+        sub_hash: Option<&TokenHash>,
+    ) -> Result<Vec<String>>;
 
     /// Which provider started the session, if one did.
     async fn session_origin(&self, hash: &TokenHash) -> Result<Option<SessionOrigin>>;
@@ -71,8 +93,14 @@ pub(crate) const INSERT_LOGIN: &str =
 pub(crate) const FORGET_EXPIRED: &str = "DELETE FROM oidc_logins WHERE expires_at <= $1";
 pub(crate) const TAKE_LOGIN: &str = "DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING provider";
 pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions \
-     (token_hash, principal, created_at, last_seen_at, expires_at, provider, id_token_sealed) \
-     VALUES ($1, $2, $3, $3, $4, $5, $6)";
+     (token_hash, principal, created_at, last_seen_at, expires_at, provider, id_token_sealed, oidc_sid_hash, \
+     oidc_sub_hash) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)";
+pub(crate) const END_BY_SID: &str =
+    "DELETE FROM sessions WHERE provider = $1 AND oidc_sid_hash = $2 RETURNING principal";
+pub(crate) const END_BY_SUB: &str =
+    "DELETE FROM sessions WHERE provider = $1 AND oidc_sub_hash = $2 RETURNING principal";
+pub(crate) const END_BY_BOTH: &str =
+    "DELETE FROM sessions WHERE provider = $1 AND oidc_sid_hash = $2 AND oidc_sub_hash = $3 RETURNING principal";
 pub(crate) const ORIGIN: &str =
     "SELECT provider, id_token_sealed FROM sessions WHERE token_hash = $1 AND provider IS NOT NULL";
 pub(crate) const LIST: &str = "SELECT token_hash, created_at, last_seen_at, expires_at, provider FROM sessions \
@@ -87,8 +115,8 @@ macro_rules! impl_sign_in_store {
             use $crate::codec::Ts;
             use $crate::engine::Engine;
             use $crate::sign_in::{
-                FORGET_EXPIRED, INSERT_LOGIN, INSERT_SESSION, LIST, ORIGIN, REVOKE_ALL, REVOKE_ONE, SessionInfo,
-                SessionOrigin, SignInStore, TAKE_LOGIN,
+                END_BY_BOTH, END_BY_SID, END_BY_SUB, FORGET_EXPIRED, INSERT_LOGIN, INSERT_SESSION, LIST, ORIGIN,
+                ProviderSession, REVOKE_ALL, REVOKE_ONE, SessionInfo, SessionOrigin, SignInStore, TAKE_LOGIN,
             };
             use $crate::{Result, StoreError, TokenHash};
 
@@ -139,8 +167,7 @@ macro_rules! impl_sign_in_store {
                     principal: &str,
                     now: DateTime<Utc>,
                     expires_at: DateTime<Utc>,
-                    provider: &str,
-                    id_token_sealed: Option<&[u8]>,
+                    session: &ProviderSession<'_>,
                 ) -> Result<()> {
                     let mut tx = self.write().await?;
                     sqlx::query(INSERT_SESSION)
@@ -148,12 +175,35 @@ macro_rules! impl_sign_in_store {
                         .bind(principal)
                         .bind(Ts::new(now))
                         .bind(Ts::new(expires_at))
-                        .bind(provider)
-                        .bind(id_token_sealed)
+                        .bind(session.provider)
+                        .bind(session.id_token_sealed)
+                        .bind(session.sid_hash.map(|h| &h.0[..]))
+                        .bind(session.sub_hash.map(|h| &h.0[..]))
                         .execute(&mut *tx)
                         .await?;
                     tx.commit().await?;
                     Ok(())
+                }
+
+                async fn end_provider_sessions(
+                    &self,
+                    provider: &str,
+                    sid_hash: Option<&TokenHash>,
+                    sub_hash: Option<&TokenHash>,
+                ) -> Result<Vec<String>> {
+                    let query = match (sid_hash, sub_hash) {
+                        (Some(sid), Some(sub)) => sqlx::query_scalar(END_BY_BOTH)
+                            .bind(provider)
+                            .bind(&sid.0[..])
+                            .bind(&sub.0[..]),
+                        (Some(sid), None) => sqlx::query_scalar(END_BY_SID).bind(provider).bind(&sid.0[..]),
+                        (None, Some(sub)) => sqlx::query_scalar(END_BY_SUB).bind(provider).bind(&sub.0[..]),
+                        (None, None) => return Ok(Vec::new()),
+                    };
+                    let mut tx = self.write().await?;
+                    let ended: Vec<String> = query.fetch_all(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(ended)
                 }
 
                 async fn session_origin(&self, hash: &TokenHash) -> Result<Option<SessionOrigin>> {

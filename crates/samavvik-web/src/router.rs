@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn/bekreft", post(routes::sign_in::confirm))
         .route("/logg-inn/oidc/{id}", post(routes::oidc::start))
         .route("/logg-inn/oidc/{id}/tilbake", get(routes::oidc::back))
+        .route("/logg-inn/oidc/{id}/utlogging", post(routes::oidc::backchannel_logout))
         .route("/innlogginger", get(routes::sessions::show))
         .route("/innlogginger/avslutt", post(routes::sessions::revoke))
         .route("/logg-inn/{token}", get(routes::sign_in::confirm_page))

@@ -17,6 +17,16 @@
 //   helseid://claims/identity/security_level  "4", or "3" when the user
 //                                             name starts with "lav-"
 //   helseid://claims/identity/pid_pseudonym   "pseudo-" + user name
+//   helseid://claims/identity/pid             for "pid-<digits>": the digits
+//   roles  (scope "roles")                    for "rolle-<x>": ["<x>"] (an Entra app role)
+//   groups (scope "roles")                    for "gruppe-<x>": ["<x>"]; for "mange-grupper-…"
+//                                             Entra's overage marker instead
+//                                             (_claim_names/_claim_sources)
+//
+// Back-channel logout: samavvik-basic's backchannel_logout_uri is this
+// provider's /__test/backchannel, which the provider's fetch sends to the
+// URL last POSTed to /__test/backchannel-target instead (the app's port is
+// only known after the provider starts).
 //
 // Tests only: POST /__test/tamper with body `nonce`, `aud`, `expired`,
 // `unknown-key` or `none` re-signs the ID token of the next token responses
@@ -47,6 +57,7 @@ const signingJwk = { ...(await exportJWK(signing)), kid: 'provider-1', alg: 'RS2
 
 const LEVEL = 'helseid://claims/identity/security_level';
 const PSEUDONYM = 'helseid://claims/identity/pid_pseudonym';
+const PID = 'helseid://claims/identity/pid';
 const redirect = ['http://127.0.0.1/logg-inn/oidc/helseid/tilbake', 'http://127.0.0.1/logg-inn/oidc/basic/tilbake'];
 const logout = ['http://127.0.0.1/logg-inn'];
 
@@ -76,6 +87,8 @@ const provider = new Provider(issuer, {
       redirect_uris: redirect,
       post_logout_redirect_uris: logout,
       token_endpoint_auth_method: 'client_secret_basic',
+      backchannel_logout_uri: `${issuer}/__test/backchannel`,
+      backchannel_logout_session_required: true,
       grant_types: ['authorization_code'],
       response_types: ['code'],
     },
@@ -83,19 +96,28 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingJwk] },
   pkce: { required: () => true },
   conformIdTokenClaims: false,
-  scopes: ['openid', 'helseid'],
-  claims: { openid: ['sub'], helseid: [LEVEL, PSEUDONYM] },
+  scopes: ['openid', 'helseid', 'roles'],
+  claims: { openid: ['sub'], helseid: [LEVEL, PSEUDONYM, PID], roles: ['roles', 'groups'] },
   features: {
     devInteractions: { enabled: true },
     pushedAuthorizationRequests: { enabled: true },
     dPoP: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
   },
   async findAccount(_ctx, sub) {
     return {
       accountId: sub,
       async claims() {
-        return { sub, [LEVEL]: sub.startsWith('lav-') ? '3' : '4', [PSEUDONYM]: `pseudo-${sub}` };
+        const claims = { sub, [LEVEL]: sub.startsWith('lav-') ? '3' : '4', [PSEUDONYM]: `pseudo-${sub}` };
+        if (sub.startsWith('pid-')) claims[PID] = sub.slice(4);
+        if (sub.startsWith('rolle-')) claims.roles = [sub.slice(6)];
+        if (sub.startsWith('gruppe-')) claims.groups = [sub.slice(7)];
+        if (sub.startsWith('mange-grupper-')) {
+          claims._claim_names = { groups: 'src1' };
+          claims._claim_sources = { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } };
+        }
+        return claims;
       },
     };
   },
@@ -104,16 +126,26 @@ const provider = new Provider(issuer, {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-    grant.addOIDCScope('openid helseid');
-    grant.addOIDCClaims([LEVEL, PSEUDONYM]);
+    grant.addOIDCScope('openid helseid roles');
+    grant.addOIDCClaims([LEVEL, PSEUDONYM, PID, 'roles', 'groups']);
     await grant.save();
     return grant;
+  },
+  // Tests only: the app listens on 127.0.0.1, which oidc-provider's guard
+  // against server-side request forgery refuses; and the back-channel
+  // logout of samavvik-basic goes to the target the test set.
+  fetch: (url, options) => {
+    delete options.dispatcher;
+    const to = String(url) === `${issuer}/__test/backchannel` && backchannelTarget ? backchannelTarget : url;
+    return globalThis.fetch(to, options);
   },
   ttl: { Session: 600, Interaction: 600, Grant: 600, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
 });
 provider.proxy = false;
+provider.on('backchannel.error', (_ctx, err) => console.error(`backchannel logout failed: ${err.message}`));
 
 let tamper = 'none';
+let backchannelTarget = null;
 const stranger = await generateKeyPair('RS256', { extractable: true });
 provider.use(async (ctx, next) => {
   if (ctx.path === '/__test/tamper' && ctx.method === 'POST') {
@@ -121,6 +153,17 @@ provider.use(async (ctx, next) => {
     for await (const chunk of ctx.req) body += chunk;
     tamper = body.trim();
     ctx.body = { tamper };
+    return;
+  }
+  if (ctx.path === '/__test/backchannel-target' && ctx.method === 'POST') {
+    let body = '';
+    for await (const chunk of ctx.req) body += chunk;
+    backchannelTarget = body.trim();
+    ctx.body = { backchannelTarget };
+    return;
+  }
+  if (ctx.path === '/__test/backchannel' && ctx.method === 'POST') {
+    ctx.status = 200; // no target set: nobody to tell
     return;
   }
   await next();

@@ -14,6 +14,10 @@ pub struct OidcSettings {
     /// Organisation ids (directory) whose leaders may not sign in with an
     /// e-mail link: a leader of any unit in one of them must use a provider.
     pub email_link_off_for: Vec<String>,
+    /// The secret (0600, at least 32 bytes) keying the digest that stands
+    /// for a national identity number, for providers whose `subject_claim`
+    /// is `helseid://claims/identity/pid`. Required only by those.
+    pub pid_secret_file: Option<PathBuf>,
 }
 
 /// How the provider identifies the person and what it must prove.
@@ -82,6 +86,8 @@ pub struct ProviderConfig {
     pub level_claim: Option<String>,
     /// The claim naming the person. Default: HelseID's
     /// `helseid://claims/identity/pid_pseudonym`, Entra `tid/oid`, else `sub`.
+    /// `helseid://claims/identity/pid` (the national identity number) makes
+    /// the person the number's keyed digest; it needs `oidc.pid_secret_file`.
     pub subject_claim: Option<String>,
     /// Entra ID: the tenant every token's `tid` must name.
     pub tenant_id: Option<String>,
@@ -169,14 +175,6 @@ impl ProviderConfig {
                 );
             }
         }
-        anyhow::ensure!(
-            !self
-                .subject_claim
-                .as_deref()
-                .is_some_and(|c| c == "helseid://claims/identity/pid" || c == "pid"),
-            "oidc.provider {id}: the national identity number cannot name a person here (it would be written in \
-             the directory); use the pid pseudonym"
-        );
         if self.profile == Profile::Entra {
             anyhow::ensure!(
                 self.tenant_id.as_deref().is_some_and(|t| !t.is_empty()),

@@ -13,18 +13,24 @@
 //! browser (login CSRF) is refused.
 //!
 //! The person is found by the subject the profile names ([`profile`]) in
-//! the directory's `[[person]]` entries; an unknown subject is refused and
-//! audited, never provisioned. Roles come from the directory, as for the
-//! link, so a person removed from it loses access on their next request.
+//! the directory's `[[person]]` entries, with the roles its `[[role]]`
+//! entries give the token's app roles or groups ([`roles`]); an unknown
+//! subject is refused and audited, never provisioned. Roles come from the
+//! directory at every request, so a person removed from it loses access
+//! on their next request. [`pid`] keeps the national identity number out
+//! of every store; [`backchannel`] ends sessions when the provider says so.
 
+pub mod backchannel;
 pub mod client_assertion;
 pub mod config;
 pub mod dpop;
 pub mod http;
 pub mod par;
+pub mod pid;
 pub mod profile;
 pub mod provider;
 pub mod registry;
+pub mod roles;
 
 pub use registry::{Button, Registry};
 
@@ -91,6 +97,8 @@ pub enum Refusal {
     UnknownSubject,
     /// The person behind a known subject has no role left in the directory.
     NoLongerListed,
+    /// Entra ID left the groups out (too many) and no app role matched.
+    GroupsOverage,
 }
 
 impl Refusal {
@@ -113,6 +121,9 @@ impl Refusal {
             }
             Refusal::Tenant => "Brukerkontoen tilhører en annen organisasjon enn den denne innloggingen gjelder.",
             Refusal::NoSubject => "Identitetsleverandøren sendte ikke det som trengs for å kjenne deg igjen.",
+            Refusal::GroupsOverage => {
+                "Du er medlem av så mange grupper at innloggingen ikke sendte dem med, og ingen app-rolle for Samavvik er tildelt deg. Be IT-avdelingen i kommunen om å tildele deg en app-rolle for Samavvik, eller kontakt sekretariatet for samhandlingsavvik."
+            }
             Refusal::UnknownSubject | Refusal::NoLongerListed => {
                 "Du er ikke registrert som leder i Samavvik. Kontakt sekretariatet for samhandlingsavvik hvis du skal ha tilgang."
             }
@@ -137,6 +148,7 @@ impl Refusal {
             Refusal::NoSubject => "no subject claim",
             Refusal::UnknownSubject => "unknown subject",
             Refusal::NoLongerListed => "subject known but person has no role",
+            Refusal::GroupsOverage => "groups overage and no app role matched",
         }
     }
 }
@@ -310,18 +322,30 @@ pub async fn start(app: &App, id: &str) -> Result<Option<Started>, Error> {
 /// When the store cannot write, or the provider's metadata cannot be read.
 pub async fn finish(app: &App, id: &str, cookie_state: Option<&str>, back: &Callback) -> Result<Finished, Error> {
     match finish_inner(app, id, cookie_state, back).await? {
-        Ok((principal, id_token)) => {
+        Ok(Verified {
+            principal,
+            id_token,
+            sid,
+            sub,
+        }) => {
             let session = tokens::long_token();
             let now = app.clock.now();
             let expires = now + chrono::Duration::hours(app.settings.security.session_max_hours);
+            let sealed = seal_id_token(app, &id_token);
+            let sid_hash = sid.map(|s| backchannel::sid_hash(app, id, &s));
+            let sub_hash = backchannel::sub_hash(app, id, &sub);
             app.store
                 .create_provider_session(
                     &app.secret.token_hash("session", &session),
                     &principal,
                     now,
                     expires,
-                    id,
-                    id_token.as_ref().and_then(|t| seal_id_token(app, t)).as_deref(),
+                    &samavvik_store::ProviderSession {
+                        provider: id,
+                        id_token_sealed: sealed.as_deref(),
+                        sid_hash: sid_hash.as_ref(),
+                        sub_hash: Some(&sub_hash),
+                    },
                 )
                 .await?;
             app.audit(AuditEntry {
@@ -346,9 +370,18 @@ pub async fn finish(app: &App, id: &str, cookie_state: Option<&str>, back: &Call
     }
 }
 
-/// The person's principal and the raw ID token (kept, encrypted, for
-/// logout at the provider), or the refusal and whom to audit it under.
-type Outcome = Result<(String, Option<String>), (Refusal, Option<String>)>;
+/// A sign-in the ID token bears out.
+struct Verified {
+    principal: String,
+    /// Kept, encrypted, for logout at the provider and the roles at each request.
+    id_token: String,
+    /// The provider's session id and the `sub` claim, which a back-channel logout token names.
+    sid: Option<String>,
+    sub: String,
+}
+
+/// The verified sign-in, or the refusal and whom to audit it under.
+type Outcome = Result<Verified, (Refusal, Option<String>)>;
 
 async fn finish_inner(app: &App, id: &str, cookie_state: Option<&str>, back: &Callback) -> Result<Outcome, Error> {
     let refuse = |r: Refusal| Ok(Err((r, None)));
@@ -424,28 +457,41 @@ async fn finish_inner(app: &App, id: &str, cookie_state: Option<&str>, back: &Ca
             return refuse(refusal_for(&e));
         }
     };
-    let subject = match profile::subject(&p.config, &claims) {
+    let subject = match profile::subject(&p.config, &claims, app.oidc.pid_key()?) {
         Ok(s) => s,
         Err(r) => return refuse(r),
     };
     let key = format!("{id}:{subject}");
     let catalog = app.catalog.current();
-    let person = catalog.people.by_oidc(&key);
+    let resolved = roles::resolve(
+        &catalog,
+        &app.secret,
+        id,
+        &key,
+        &roles::RoleClaims::from_claims(&claims.additional_claims().0),
+    );
     // Someone unknown is recognisable again in the audit log, without the subject itself.
-    let actor = person.map_or_else(
+    let actor = catalog.people.by_oidc(&key).map_or_else(
         || format!("oidc-{}", app.secret.pseudonym("oidc-subject", &key)),
         |p| p.principal.clone(),
     );
     if let Err(r) = profile::level(&p.config, &claims) {
         return Ok(Err((r, Some(actor))));
     }
-    let Some(person) = person else {
-        return Ok(Err((Refusal::UnknownSubject, Some(actor))));
-    };
-    if person.units.is_empty() && !person.admin {
-        return Ok(Err((Refusal::NoLongerListed, Some(actor))));
+    match resolved {
+        Ok(person) => Ok(Ok(Verified {
+            principal: person.principal,
+            id_token: raw,
+            sid: claims
+                .additional_claims()
+                .0
+                .get("sid")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            sub: claims.subject().as_str().to_owned(),
+        })),
+        Err(r) => Ok(Err((r, Some(actor)))),
     }
-    Ok(Ok((person.principal.clone(), Some(raw))))
 }
 
 fn verify(
@@ -501,7 +547,7 @@ fn seal_id_token(app: &App, raw: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn open_id_token(app: &App, sealed: &[u8]) -> Option<String> {
+pub(crate) fn open_id_token(app: &App, sealed: &[u8]) -> Option<String> {
     use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, UnboundKey};
     let key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &app.secret.subkey("oidc-id-token")).ok()?);
     let nonce: [u8; NONCE_LEN] = sealed.get(..NONCE_LEN)?.try_into().ok()?;

@@ -3,8 +3,8 @@
 //!
 //! - HelseID: the security level claim must reach `min_level`; the person
 //!   is the pid pseudonym (`helseid://claims/identity/pid_pseudonym`).
-//!   Identifying by the national identity number (`pid`) is not offered:
-//!   it would put the number in the directory file.
+//!   When `subject_claim` is the national identity number (`pid`), the
+//!   person is the number's keyed digest (`super::pid`), never the number.
 //! - Entra ID: `tid` must be the configured tenant; the person is `tid/oid`
 //!   (never the e-mail or `preferred_username`, which can change and are not
 //!   unique).
@@ -14,6 +14,7 @@ use openidconnect::IdTokenClaims;
 use openidconnect::core::CoreGenderClaim;
 
 use super::config::{HELSEID_PSEUDONYM, Profile, ProviderConfig};
+use super::pid::{PidKey, is_pid_claim};
 use super::{ExtraClaims, Refusal};
 
 type Claims = IdTokenClaims<ExtraClaims, CoreGenderClaim>;
@@ -56,13 +57,16 @@ pub fn level(config: &ProviderConfig, claims: &Claims) -> Result<(), Refusal> {
     }
 }
 
-/// The subject the directory's `[[person]]` keys name, after the profile's checks.
+/// The subject the directory's `[[person]]` keys name, after the profile's
+/// checks. When the subject claim is the national identity number, the
+/// subject is its keyed digest ([`super::pid`]), never the number.
 ///
 /// # Errors
 /// [`Refusal::Tenant`] for another Entra tenant; [`Refusal::NoSubject`]
-/// when the claim that names the person is missing.
-pub fn subject(config: &ProviderConfig, claims: &Claims) -> Result<String, Refusal> {
-    match config.profile {
+/// when the claim that names the person is missing (or is the number and
+/// no pid secret is configured).
+pub fn subject(config: &ProviderConfig, claims: &Claims, pid: Option<&PidKey>) -> Result<String, Refusal> {
+    let value = match config.profile {
         Profile::Entra => {
             let tid = text(claims, "tid").ok_or(Refusal::Tenant)?;
             if Some(tid.as_str()) != config.tenant_id.as_deref() {
@@ -76,7 +80,11 @@ pub fn subject(config: &ProviderConfig, claims: &Claims) -> Result<String, Refus
         Profile::Helseid => text(claims, config.subject_claim.as_deref().unwrap_or(HELSEID_PSEUDONYM)),
         Profile::Generic => text(claims, config.subject_claim.as_deref().unwrap_or("sub")),
     }
-    .ok_or(Refusal::NoSubject)
+    .ok_or(Refusal::NoSubject)?;
+    if config.subject_claim.as_deref().is_some_and(is_pid_claim) {
+        return pid.map(|k| k.digest(&value)).ok_or(Refusal::NoSubject);
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -106,11 +114,11 @@ mod tests {
     #[test]
     fn entra_names_the_person_by_tenant_and_object_id_and_refuses_other_tenants() {
         let c = claims(&serde_json::json!({"tid": "t-1", "oid": "o-1", "email": "a@b.no"}));
-        assert_eq!(subject(&entra(), &c).unwrap(), "t-1/o-1");
+        assert_eq!(subject(&entra(), &c, None).unwrap(), "t-1/o-1");
         let other = claims(&serde_json::json!({"tid": "t-2", "oid": "o-1"}));
-        assert_eq!(subject(&entra(), &other), Err(Refusal::Tenant));
+        assert_eq!(subject(&entra(), &other, None), Err(Refusal::Tenant));
         let no_oid = claims(&serde_json::json!({"tid": "t-1"}));
-        assert_eq!(subject(&entra(), &no_oid), Err(Refusal::NoSubject));
+        assert_eq!(subject(&entra(), &no_oid, None), Err(Refusal::NoSubject));
     }
 
     #[test]
@@ -121,7 +129,7 @@ mod tests {
             ..ProviderConfig::default()
         };
         let high = claims(&serde_json::json!({HELSEID_PSEUDONYM: "p-1", HELSEID_LEVEL: "4"}));
-        assert_eq!(subject(&config, &high).unwrap(), "p-1");
+        assert_eq!(subject(&config, &high, None).unwrap(), "p-1");
         assert_eq!(level(&config, &high), Ok(()));
         let low = claims(&serde_json::json!({HELSEID_PSEUDONYM: "p-1", HELSEID_LEVEL: "3"}));
         assert_eq!(level(&config, &low), Err(Refusal::LevelTooLow));
@@ -136,7 +144,26 @@ mod tests {
             ..ProviderConfig::default()
         };
         assert_eq!(level(&generic, &claims(&serde_json::json!({"acr": "Level4"}))), Ok(()));
-        assert_eq!(subject(&generic, &high).unwrap(), "s-1");
+        assert_eq!(subject(&generic, &high, None).unwrap(), "s-1");
+    }
+
+    #[test]
+    fn the_national_identity_number_becomes_its_keyed_digest() {
+        let config = ProviderConfig {
+            profile: Profile::Helseid,
+            subject_claim: Some(super::super::pid::HELSEID_PID.into()),
+            ..ProviderConfig::default()
+        };
+        let c = claims(&serde_json::json!({super::super::pid::HELSEID_PID: "01019912345"}));
+        let key = PidKey::from_bytes([7; 32]);
+        let s = subject(&config, &c, Some(&key)).unwrap();
+        assert_eq!(s, key.digest("01019912345"));
+        assert!(!s.contains("01019912345"));
+        assert_eq!(
+            subject(&config, &c, None),
+            Err(Refusal::NoSubject),
+            "never the number itself"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::config::OidcSettings;
 use super::dpop;
 use super::http;
+use super::pid::{PidKey, is_pid_claim};
 use super::provider::Provider;
 use crate::error::Error;
 
@@ -20,6 +21,8 @@ pub struct Registry {
     providers: Vec<Arc<Provider>>,
     http: OnceLock<reqwest::Client>,
     dpop: OnceLock<dpop::DpopKey>,
+    pid_secret_file: Option<std::path::PathBuf>,
+    pid: OnceLock<PidKey>,
 }
 
 /// A provider as the sign-in page shows it.
@@ -42,6 +45,8 @@ impl Registry {
                 .collect(),
             http: OnceLock::new(),
             dpop: OnceLock::new(),
+            pid_secret_file: settings.pid_secret_file.clone(),
+            pid: OnceLock::new(),
         }
     }
 
@@ -59,7 +64,15 @@ impl Registry {
                 p.config.id
             );
             p.credentials()?;
+            if p.config.subject_claim.as_deref().is_some_and(is_pid_claim) {
+                anyhow::ensure!(
+                    self.pid_secret_file.is_some(),
+                    "oidc.provider {}: the national identity number as subject needs oidc.pid_secret_file",
+                    p.config.id
+                );
+            }
         }
+        self.pid_key().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
 
@@ -85,6 +98,21 @@ impl Registry {
         }
         let c = http::client().map_err(Error::Internal)?;
         Ok(self.http.get_or_init(|| c))
+    }
+
+    /// The pid secret, read on first use; `None` when none is configured.
+    ///
+    /// # Errors
+    /// When the configured file is missing, unsafe or too short.
+    pub fn pid_key(&self) -> Result<Option<&PidKey>, Error> {
+        let Some(path) = &self.pid_secret_file else {
+            return Ok(None);
+        };
+        if let Some(k) = self.pid.get() {
+            return Ok(Some(k));
+        }
+        let k = PidKey::load(path).map_err(Error::Internal)?;
+        Ok(Some(self.pid.get_or_init(|| k)))
     }
 
     pub(super) fn dpop_key(&self) -> Result<&dpop::DpopKey, Error> {

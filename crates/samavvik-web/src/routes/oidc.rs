@@ -6,6 +6,9 @@
 //!
 //! The `state` also travels in a short-lived cookie scoped to these paths,
 //! so a callback opened in another browser (login CSRF) is refused.
+//!
+//! `/logg-inn/oidc/<id>/utlogging` takes the provider's back-channel
+//! logout token (server to server, no cookie, no CSRF token).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -93,4 +96,35 @@ pub async fn back(
     };
     set_cookie(&mut response, &clear)?;
     Ok(response)
+}
+
+/// The form a provider posts for back-channel logout.
+#[derive(serde::Deserialize)]
+pub struct LogoutForm {
+    logout_token: String,
+}
+
+/// `POST /logg-inn/oidc/<id>/utlogging`: OpenID Connect back-channel
+/// logout. Server to server, authenticated by the signed logout token, so
+/// no CSRF token (a provider has none); 200 when the token is valid
+/// (whether or not a session was open), 400 with an OAuth error otherwise.
+pub async fn backchannel_logout(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: Result<axum::Form<LogoutForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    let outcome = match form {
+        Ok(axum::Form(f)) => oidc::backchannel::logout(&state, &id, &f.logout_token).await?,
+        Err(_) => Err("no logout_token"),
+    };
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
+    Ok(match outcome {
+        Ok(_) => (StatusCode::OK, no_store).into_response(),
+        Err(reason) => (
+            StatusCode::BAD_REQUEST,
+            no_store,
+            axum::Json(json!({"error": "invalid_request", "error_description": reason})),
+        )
+            .into_response(),
+    })
 }

@@ -1,5 +1,5 @@
-//! `directory check | show | route`: the system owner's tools for keeping
-//! the routing directory right.
+//! `directory check | show | route | hash-pid`: the system owner's tools
+//! for keeping the routing directory right.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +31,10 @@ pub enum DirectoryCommand {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+    /// Print the digest that stands for a national identity number in a
+    /// `[[person]]` entry (read from standard input; never an argument, so
+    /// it stays out of the shell history and the process list).
+    HashPid,
     /// Show where a report would go, and why.
     Route {
         /// The sending unit's id.
@@ -54,10 +58,12 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
     let today = Clock::system().today_oslo();
     match command {
         DirectoryCommand::Check { file } => {
-            let source = file.map_or(settings.directory, |path| DirectorySettings { path });
+            let source = file.map_or_else(|| settings.directory.clone(), |path| DirectorySettings { path });
             let name = source.describe();
-            let problems = check(&source.text()?, &name);
+            let text = source.text()?;
+            let problems = check(&text, &name);
             if problems.is_empty() {
+                warn_unknown_providers(&settings, &text, &name);
                 println!("{name}: ingen feil.");
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -81,6 +87,19 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
             } else {
                 println!("Katalogversjon {} er allerede importert.", dir.version());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        DirectoryCommand::HashPid => {
+            let path = settings
+                .oidc
+                .pid_secret_file
+                .as_deref()
+                .ok_or_else(|| anyhow::anyhow!("oidc.pid_secret_file is not set"))?;
+            let key = samavvik_app::oidc::pid::PidKey::load(path)?;
+            let mut input = String::new();
+            std::io::stdin().read_line(&mut input)?;
+            let pid = samavvik_app::oidc::pid::check_shape(&input)?;
+            println!("{}", key.digest(pid));
             Ok(ExitCode::SUCCESS)
         }
         DirectoryCommand::Show { date } => {
@@ -132,5 +151,26 @@ pub async fn run(settings: Settings, command: DirectoryCommand) -> anyhow::Resul
                 }
             }
         }
+    }
+}
+
+/// Mentions `[[role]]` and `[[person]]` entries naming a provider id that
+/// `samavvik.toml` does not configure: they grant nothing until it does.
+fn warn_unknown_providers(settings: &Settings, text: &str, name: &str) {
+    let Ok(dir) = samavvik_routing::Directory::from_toml_str(text, name) else {
+        return;
+    };
+    let known = |id: &str| settings.oidc.provider.iter().any(|p| p.id == id);
+    let mut ids: Vec<&str> = dir.role_mappings().iter().map(|r| r.provider.as_str()).collect();
+    ids.extend(
+        dir.sign_in_people()
+            .iter()
+            .flat_map(|p| &p.oidc)
+            .filter_map(|k| k.split_once(':').map(|(p, _)| p)),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids.into_iter().filter(|id| !known(id)) {
+        println!("{name}: merk: innloggingsleverandøren «{id}» er ikke satt opp i samavvik.toml ([[oidc.provider]]).");
     }
 }
