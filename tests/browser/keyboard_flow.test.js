@@ -78,7 +78,10 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await page.keyboard.press("Enter");
     assert.equal(await focused(page), "hovedinnhold");
 
-    // The tab order follows the order on screen.
+    // The tab order follows the order on screen: the draft notice's
+    // buttons (shown with JavaScript, above the form) and then the questions.
+    await tab(page, "button:Ikke lagre utkast");
+    await tab(page, "button:Slett utkast");
     await tab(page, "kind-avvik");
     await page.keyboard.press("ArrowDown"); // arrow keys move within a radio group and check
     assert.equal(await focused(page), "kind-uonsket-hendelse");
