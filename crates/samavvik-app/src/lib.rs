@@ -33,11 +33,11 @@ pub mod cases;
 pub mod catalog;
 pub mod clock;
 pub mod deadlines;
+pub mod digest;
 pub mod error;
 pub mod export;
 pub mod files;
 pub mod follow_up;
-pub mod digest;
 pub mod fsu;
 pub mod handling;
 pub mod history;
@@ -59,12 +59,12 @@ pub mod settings;
 pub mod sign_in;
 pub mod synthetic;
 pub mod tokens;
+pub mod work_list;
 
 pub use app::{App, connect_store};
 pub use error::Error;
 pub use people::{People, Person};
 pub use settings::Settings;
 
-pub mod work_list;
 /// A submitted form's fields by name (the last value wins for repeated names).
 pub type Fields = std::collections::HashMap<String, String>;

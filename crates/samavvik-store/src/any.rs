@@ -213,6 +213,7 @@ impl Store for AnyStore {
     async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics> {
         delegate!(self.case_statistics(query))
     }
+
     async fn statistics_cutoffs(&self, periods: &[(EventMonth, EventMonth)]) -> Result<Vec<Option<DateTime<Utc>>>> {
         delegate!(self.statistics_cutoffs(periods))
     }
@@ -220,7 +221,6 @@ impl Store for AnyStore {
     async fn case_statistics_many(&self, queries: &[StatsQuery]) -> Result<Vec<CaseStatistics>> {
         delegate!(self.case_statistics_many(queries))
     }
-
 
     async fn insert_synthetic_cases(&self, cases: &[SyntheticCase]) -> Result<u64> {
         delegate!(self.insert_synthetic_cases(cases))
@@ -364,14 +364,6 @@ impl crate::HandlingStore for AnyStore {
         delegate!(self.update_fsu_item(id, status, decision, at))
     }
 
-    async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
-        delegate!(self.measure_follow_ups(number))
-    }
-
-    async fn mark_measure_done(
-        &self,
-        number: CaseNumber,
-        state: samavvik_core::CaseState,
     async fn assign_case(
         &self,
         number: CaseNumber,
@@ -387,6 +379,14 @@ impl crate::HandlingStore for AnyStore {
         delegate!(self.case_assignees(numbers))
     }
 
+    async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>> {
+        delegate!(self.measure_follow_ups(number))
+    }
+
+    async fn mark_measure_done(
+        &self,
+        number: CaseNumber,
+        state: samavvik_core::CaseState,
         category: samavvik_core::MeasureCategory,
         done_on: chrono::NaiveDate,
         event: &crate::NewEvent,
@@ -410,14 +410,6 @@ impl crate::DeadlineStore for AnyStore {
     ) -> Result<bool> {
         delegate!(self.record_deadline_notice(number, stage, deadline, at, mail))
     }
-}
-
-impl crate::SecurityStore for AnyStore {
-    async fn rewrap_legacy_follow_ups(&self, rewrap: &(dyn Fn(&TokenHash) -> TokenHash + Sync)) -> Result<u64> {
-        delegate!(self.rewrap_legacy_follow_ups(rewrap))
-    }
-
-    async fn hit_rate_limit(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u64> {
 
     async fn record_deadline_notice_for(
         &self,
@@ -453,6 +445,14 @@ impl crate::SecurityStore for AnyStore {
     async fn set_notification_mode(&self, principal: &str, mode: &str, at: DateTime<Utc>) -> Result<()> {
         delegate!(self.set_notification_mode(principal, mode, at))
     }
+}
+
+impl crate::SecurityStore for AnyStore {
+    async fn rewrap_legacy_follow_ups(&self, rewrap: &(dyn Fn(&TokenHash) -> TokenHash + Sync)) -> Result<u64> {
+        delegate!(self.rewrap_legacy_follow_ups(rewrap))
+    }
+
+    async fn hit_rate_limit(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u64> {
         delegate!(self.hit_rate_limit(key, now, window_secs))
     }
 }

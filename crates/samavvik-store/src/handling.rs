@@ -75,6 +75,9 @@ pub struct CaseFilter {
     pub category: Option<Category>,
     pub month_from: Option<EventMonth>,
     pub month_to: Option<EventMonth>,
+    /// Only cases given to this handler (a principal) by the unit that
+    /// now receives them ("mine" on the work list).
+    pub assigned_to: Option<String>,
     pub sort: CaseSort,
     /// Page size; 0 gives an empty page (the total is still counted).
     pub limit: u32,
@@ -83,9 +86,6 @@ pub struct CaseFilter {
 
 /// Which sealed document a re-encrypted ciphertext replaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    /// Only cases given to this handler (a principal) by the unit that
-    /// now receives them ("mine" on the work list).
-    pub assigned_to: Option<String>,
 pub enum SealedRef {
     /// The report itself (`case_documents`).
     Report,
@@ -281,14 +281,6 @@ pub trait HandlingStore {
         decision: &str,
         at: DateTime<Utc>,
     ) -> Result<bool>;
-    /// The case's measures with their due and done dates, in vocabulary order.
-    async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>>;
-    /// Marks the case's measure of `category` done on `done_on` and writes
-    /// `event`, in one transaction; `false` (nothing written) when the case
-    /// is not in `state`, has no such measure, or it is already done.
-    async fn mark_measure_done(
-        &self,
-        number: CaseNumber,
     /// Gives case `number` to `principal` as its handler in `unit` (the
     /// receiving unit), or takes it back (`None`); `by` is who did it.
     /// `false` for an unknown case.
@@ -303,6 +295,14 @@ pub trait HandlingStore {
     /// The handlers of `numbers` as (case, unit it was given in, principal);
     /// cases without one are left out.
     async fn case_assignees(&self, numbers: &[CaseNumber]) -> Result<Vec<(CaseNumber, UnitId, String)>>;
+    /// The case's measures with their due and done dates, in vocabulary order.
+    async fn measure_follow_ups(&self, number: CaseNumber) -> Result<Vec<crate::MeasureFollowUp>>;
+    /// Marks the case's measure of `category` done on `done_on` and writes
+    /// `event`, in one transaction; `false` (nothing written) when the case
+    /// is not in `state`, has no such measure, or it is already done.
+    async fn mark_measure_done(
+        &self,
+        number: CaseNumber,
         state: CaseState,
         category: MeasureCategory,
         done_on: NaiveDate,

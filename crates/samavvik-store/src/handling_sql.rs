@@ -235,6 +235,13 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
         let m = c.arg(Arg::Text(to.to_string()));
         c.clauses.push(format!("event_month <= {m}"));
     }
+    if let Some(principal) = &f.assigned_to {
+        let p = c.arg(Arg::Text(principal.clone()));
+        c.clauses.push(format!(
+            "EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = cases.id \
+             AND a.principal = {p} AND a.unit_id = cases.receiver_unit)"
+        ));
+    }
     let order = match f.sort {
         CaseSort::Newest => "created_at DESC, id DESC",
         CaseSort::Oldest => "created_at ASC, id ASC",
@@ -243,13 +250,6 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
     };
     Some(Paged::new(
         "cases",
-    if let Some(principal) = &f.assigned_to {
-        let p = c.arg(Arg::Text(principal.clone()));
-        c.clauses.push(format!(
-            "EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = cases.id \
-             AND a.principal = {p} AND a.unit_id = cases.receiver_unit)"
-        ));
-    }
         crate::sql::case_columns!(),
         c,
         order,
@@ -258,14 +258,6 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
     ))
 }
 
-/// The categories of a page of cases, in one query.
-pub(crate) fn categories_sql(ids: &[i64]) -> (String, Vec<Arg>) {
-    let mut c = Conditions::default();
-    let list = c.list(ids.iter().map(|&id| Arg::Int(id)));
-    (
-        format!("SELECT case_id, category FROM case_categories WHERE case_id IN ({list})"),
-        c.args,
-    )
 /// The handlers of a page of cases, in one query.
 pub(crate) fn assignees_sql(numbers: &[CaseNumber]) -> (String, Vec<Arg>) {
     let mut c = Conditions::default();
@@ -279,6 +271,14 @@ pub(crate) fn assignees_sql(numbers: &[CaseNumber]) -> (String, Vec<Arg>) {
     )
 }
 
+/// The categories of a page of cases, in one query.
+pub(crate) fn categories_sql(ids: &[i64]) -> (String, Vec<Arg>) {
+    let mut c = Conditions::default();
+    let list = c.list(ids.iter().map(|&id| Arg::Int(id)));
+    (
+        format!("SELECT case_id, category FROM case_categories WHERE case_id IN ({list})"),
+        c.args,
+    )
 }
 
 pub(crate) fn audit_sql(f: &AuditFilter) -> Paged {

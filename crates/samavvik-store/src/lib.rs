@@ -35,8 +35,8 @@ mod security;
 mod sign_in;
 mod sql;
 mod sqlite;
-mod stats_batch;
 mod stats;
+mod stats_batch;
 mod subunit;
 
 pub use any::{AnyStore, StoreOptions};
@@ -48,11 +48,11 @@ pub use handling::{
     AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
     TransitionWrite,
 };
+pub use learning::{ApprovedLesson, HistoryCount, LearningStore, LessonDecision, ProposedLesson};
 pub use lifecycle::{
     AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, BackupCounts, CaseLifecycle, LifecycleStore, RetentionCandidate,
     Rewrap, Rotation, RotationCase,
 };
-pub use learning::{ApprovedLesson, HistoryCount, LearningStore, LessonDecision, ProposedLesson};
 pub use model::*;
 pub use postgres::PgStore;
 pub use security::SecurityStore;
@@ -217,6 +217,8 @@ pub trait Store {
 
     /// Grouped counts of clear columns for the anonymised reports. Reads no
     /// sealed column. The result is sorted the same on both engines.
+    async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics>;
+
     /// [`Store::statistics_cutoff`] of each period, in one scan of their union.
     async fn statistics_cutoffs(&self, periods: &[(EventMonth, EventMonth)]) -> Result<Vec<Option<DateTime<Utc>>>>;
 
@@ -224,8 +226,6 @@ pub trait Store {
     /// of their months (the year's standard set is read once, not four
     /// times); each result equals the query's own.
     async fn case_statistics_many(&self, queries: &[StatsQuery]) -> Result<Vec<CaseStatistics>>;
-
-    async fn case_statistics(&self, query: &StatsQuery) -> Result<CaseStatistics>;
 
     /// Writes generated cases (demo and benchmark data) in one transaction,
     /// with multi-row inserts. Numbers come from the same per-year sequence as

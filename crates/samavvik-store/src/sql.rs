@@ -102,6 +102,7 @@ macro_rules! stats_queries {
         }
     };
 }
+pub(crate) use crate::stats_batch::StatsSql;
 pub(crate) use stats_queries;
 
 /// Bumps a year's sequence by `$2` in one statement and returns the last
@@ -120,4 +121,3 @@ pub(crate) const INSERT_PUBLISHED_REPORT: &str = "INSERT INTO published_reports 
 
 pub(crate) const PUBLISHED_REPORTS: &str = "SELECT period_from, period_to, threshold, input_sha256, published_at, \
      version, published_by, release FROM published_reports ORDER BY published_at, id";
-pub(crate) use crate::stats_batch::StatsSql;

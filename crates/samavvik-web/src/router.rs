@@ -61,13 +61,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
-        .route("/saker/{nr}/arkiv", post(routes::archive::export_case))
-        .route("/arkiv", get(routes::archive::show).post(routes::archive::export_period))
         .route("/saker/{nr}/bevaring", post(routes::legal_hold::act))
+        .route("/saker/{nr}/arkiv", post(routes::archive::export_case))
+        .route(
+            "/arkiv",
+            get(routes::archive::show).post(routes::archive::export_period),
+        )
         .route("/admin/logg", get(routes::audit::show))
         .route("/rapporter", get(routes::reports::show))
         .route("/fsu", get(routes::fsu::show).post(routes::fsu::act))
-        .route("/fsu/laeringspunkter", get(routes::lessons::show).post(routes::lessons::act))
+        .route(
+            "/fsu/laeringspunkter",
+            get(routes::lessons::show).post(routes::lessons::act),
+        )
         .route("/rapporter/publiser", post(routes::reports::publish))
         .route("/static/samavvik.css", get(routes::assets::css))
         .route("/static/samavvik.js", get(routes::assets::js))

@@ -154,11 +154,11 @@ pub(crate) fn list_filter(
     filter.category = get("kategori").and_then(Category::from_slug);
     filter.month_from = get("fra").and_then(|m| m.parse::<EventMonth>().ok());
     filter.month_to = get("til").and_then(|m| m.parse::<EventMonth>().ok());
+    filter.assigned_to = get("mine").map(|_| person.principal.clone());
     filter.sort = match get("sortering") {
         Some("eldste") => CaseSort::Oldest,
         Some("bekreftfrist") => CaseSort::AckDeadline,
         Some("svarfrist") => CaseSort::AnswerDeadline,
-    filter.assigned_to = get("mine").map(|_| person.principal.clone());
         _ => CaseSort::Newest,
     };
     filter
@@ -182,12 +182,12 @@ pub fn done_message(action: &str, catalog: &Catalog, case: &CaseRecord) -> Optio
         "withdraw" => "Meldingen er trukket tilbake.".to_owned(),
         "message" => "Meldingen i saken er sendt.".to_owned(),
         "reroute" => format!("Saken er sendt videre til {}.", receiver()),
+        "assign" => "Saksbehandleren er lagret.".to_owned(),
         "propose-lesson" => "Læringspunktet er sendt til sekretariatet for gjennomgang.".to_owned(),
         _ => return None,
     })
 }
 
-        "assign" => "Saksbehandleren er lagret.".to_owned(),
 /// The handler (a principal) of each of `cases` given by the unit that
 /// receives it now; an assignment left by a unit the case was sent on
 /// from no longer counts.
@@ -223,12 +223,12 @@ pub(crate) fn handler_email(
 fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate, handler: Option<&str>) -> Value {
     let (ack_late, answer_late) = overdue(c, today);
     json!({
+        "handler": handler,
         "number": c.number.to_string(),
         "state": c.state.label_nb(),
         "receiver": unit_name(catalog, &c.receiver_unit),
         "sender": unit_name(catalog, &c.sender_unit),
         "categories": c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join("; "),
-        "handler": handler,
         // Short dates keep the work list scannable; the case page has the long form.
         "created": c.created_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y").to_string(),
         "ack_deadline": c.ack_deadline.format("%d.%m.%Y").to_string(),
@@ -337,24 +337,16 @@ pub async fn render_case(
         "measure_done": may(Action::MeasureDone),
         "raise_to_fsu": may(Action::RaiseToFsu),
         "propose_lesson": may(Action::ProposeLesson),
+        "assign": may(Action::Assign),
         "ask_secretariat": may(Action::AskSecretariat)
             && case.secretariat_help_at.is_none()
             && case.receiver_unit != catalog.directory.triage_unit().id,
     });
     let reroute_targets: Vec<Value> = reroute_targets(&catalog, case, today, state.settings.scope.kommune_to_kommune)
-        "assign": may(Action::Assign),
         .into_iter()
         .map(|u| json!({"id": u.id.as_str(), "name": u.name}))
         .collect();
     let error_map: HashMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
-    let archive = super::archive::case_view(state, case, side).await?;
-    let ctx = json!({
-        "title": format!("Sak {}", case.number),
-        "person": person_view(person),
-        "archive": archive,
-        "case": {
-            "number": case.number.to_string(),
-            "state": case.state.label_nb(),
     let handler_id = current_handlers(state, std::slice::from_ref(case))
         .await?
         .remove(&case.number);
@@ -362,15 +354,23 @@ pub async fn render_case(
         .into_iter()
         .map(|(id, email)| json!({"id": id, "name": email}))
         .collect();
+    let archive = super::archive::case_view(state, case, side).await?;
+    let ctx = json!({
+        "title": format!("Sak {}", case.number),
+        "person": person_view(person),
+        "archive": archive,
+        "handlers": handlers,
+        "handler_id": handler_id,
+        "case": {
+            "handler": handler_id.as_deref().and_then(|p| catalog.people.get(p)).map(|p| p.email.clone()),
+            "number": case.number.to_string(),
+            "state": case.state.label_nb(),
             "kind": case.kind.label(),
             "event_month": case.event_month.label_nb(),
             "sender": unit_name(&catalog, &case.sender_unit),
             "receiver": unit_name(&catalog, &case.receiver_unit),
-        "handlers": handlers,
-        "handler_id": handler_id,
             "explanation": case.routing_explanation,
             "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
-            "handler": handler_id.as_deref().and_then(|p| catalog.people.get(p)).map(|p| p.email.clone()),
             "consequence": case.consequence.label(),
             "patient_group": case.patient_group.label(),
             "created": oslo(case.created_at),

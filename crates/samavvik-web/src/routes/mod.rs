@@ -11,14 +11,14 @@ pub mod follow_up;
 pub mod form;
 pub mod form_view;
 pub mod fsu;
-pub mod lessons;
-pub mod legal_hold;
 pub mod health;
+pub mod legal_hold;
+pub mod lessons;
+pub mod list_export;
+pub mod notifications;
 pub mod oidc;
 pub mod reports;
 pub mod route_preview;
-pub mod list_export;
-pub mod notifications;
 pub mod sessions;
 pub mod sign_in;
 
