@@ -96,6 +96,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await page.keyboard.type("Horten kommune, h"); // type-ahead in a closed select
     assert.equal(await value(page, "sender_unit"), "horten-hjemmetjeneste");
 
+    await tab(page, "sender_subunit"); // optional; left empty
     await tab(page, "receiver_org");
     await page.keyboard.type("Sykehuset");
     assert.equal(await value(page, "receiver_org"), "siv");
@@ -240,6 +241,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await page.keyboard.press("ArrowDown");
     await tab(page, "sender_unit");
     await page.keyboard.type("Horten kommune, h");
+    await tab(page, "sender_subunit"); // the optional ward or section comes next
     await tab(page, "receiver_org");
     await page.keyboard.type("Sykehuset");
     await tabTo(page, (f) => f.startsWith("category-"));
@@ -316,6 +318,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await page.keyboard.press("ArrowDown");
     await tab(page, "sender_unit");
     await page.keyboard.type("Horten kommune, h");
+    await tab(page, "sender_subunit"); // the optional ward or section comes next
     await tab(page, "receiver_org");
     await page.keyboard.type("Sykehuset");
     await tab(page, "receiver_unit");
