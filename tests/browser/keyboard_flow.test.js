@@ -407,9 +407,10 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     assert.equal(await state(receiver), "Lukket");
     assert.match(await history(receiver), /Lukket/);
     // Handling is over: what is left on a closed case is following up its
-    // result (marking the measure done, raising the case to FSU).
+    // result (marking the measure done, proposing a lesson for FSU,
+    // raising the case to FSU).
     const left = await receiver.locator("form input[name=action]").evaluateAll((inputs) => inputs.map((i) => i.value).sort());
-    assert.deepEqual(left, ["measure-done", "raise-to-fsu"], "no handling actions left on a closed case");
+    assert.deepEqual(left, ["measure-done", "propose-lesson", "raise-to-fsu"], "no handling actions left on a closed case");
     await receiver.context().close();
   });
 
