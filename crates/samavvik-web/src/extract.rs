@@ -73,6 +73,15 @@ impl CsrfForm {
     pub fn text(&self, name: &str) -> String {
         self.fields.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
     }
+
+    /// The page's error list when the CSRF token did not match: one message
+    /// at `field` asking to send again, while the page shows what was typed.
+    pub fn resend_errors(field: &str) -> Vec<(String, String)> {
+        vec![(
+            field.to_owned(),
+            "Av sikkerhetshensyn må du sende skjemaet på nytt. Det du skrev, er tatt vare på.".to_owned(),
+        )]
+    }
 }
 
 impl FromRequest<AppState> for CsrfForm {

@@ -23,10 +23,7 @@ pub async fn act(
 ) -> Result<Response, AppError> {
     let (case, side) = authorised_case(&state, &person, &number, "POST /saker/{nr}").await?;
     if !form.csrf_ok {
-        let errors = vec![(
-            "handling".to_owned(),
-            "Av sikkerhetshensyn må du sende skjemaet på nytt. Det du skrev, er tatt vare på.".to_owned(),
-        )];
+        let errors = CsrfForm::resend_errors("handling");
         return render_case(
             &state,
             &headers,

@@ -40,10 +40,7 @@ pub async fn act(
         return Err(AppError::NotFound);
     }
     if !form.csrf_ok {
-        let errors = vec![(
-            "fsu_title".to_owned(),
-            "Av sikkerhetshensyn må du sende skjemaet på nytt. Det du skrev, er tatt vare på.".to_owned(),
-        )];
+        let errors = CsrfForm::resend_errors("fsu_title");
         return page(&state, &headers, &person, &errors, &form.fields, StatusCode::FORBIDDEN).await;
     }
     let now = state.clock.now();

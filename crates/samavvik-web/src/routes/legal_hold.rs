@@ -47,13 +47,7 @@ pub async fn act(
     }
     let refused = |field: &str, message: &str| vec![(field.to_owned(), message.to_owned())];
     let (errors, status) = if !form.csrf_ok {
-        (
-            refused(
-                "hold_reason",
-                "Av sikkerhetshensyn må du sende skjemaet på nytt. Det du skrev, er tatt vare på.",
-            ),
-            StatusCode::FORBIDDEN,
-        )
+        (CsrfForm::resend_errors("hold_reason"), StatusCode::FORBIDDEN)
     } else {
         let typed = form.text("hold_reason");
         let reason = match form.text("hold").as_str() {

@@ -32,10 +32,7 @@ pub async fn act(
 ) -> Result<Response, AppError> {
     samavvik_app::lessons::require_secretariat(&state, &person, "POST /fsu/laeringspunkter").await?;
     if !form.csrf_ok {
-        let errors = vec![(
-            "lesson".to_owned(),
-            "Av sikkerhetshensyn må du sende skjemaet på nytt. Det du skrev, er tatt vare på.".to_owned(),
-        )];
+        let errors = CsrfForm::resend_errors("lesson");
         return page(&state, &headers, &person, &errors, &form.fields, StatusCode::FORBIDDEN).await;
     }
     let catalog = state.catalog.current();
