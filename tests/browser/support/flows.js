@@ -31,11 +31,17 @@ export async function send(page, button = "button[type=submit]") {
   return res;
 }
 
-/** Sends a valid report; returns its case number. */
-export async function submitReport(page, baseUrl) {
+/**
+ * Sends a valid report; returns its case number. `check(page, what)`, if
+ * given, is awaited on each page loaded (e.g. axe-core).
+ */
+export async function submitReport(page, baseUrl, { check = async () => {}, email } = {}) {
   await page.goto(`${baseUrl}/`);
+  await check(page, "report form");
   await fillValid(page);
+  if (email) await page.fill("#reporter_email", email);
   await send(page);
+  await check(page, "receipt");
   const title = await page.title();
   assert.match(title, /^Kvittering for SA-\d{4}-\d{5} – Samavvik$/);
   return title.match(/SA-\d{4}-\d{5}/)[0];
@@ -81,14 +87,21 @@ export async function signInLink(server, email) {
   assert.fail(`no sign-in mail to ${email} in ${server.mailDir}`);
 }
 
-/** Signs `email` in (API calls, not keys) and leaves the page on the work list. */
-export async function signIn(page, server, email) {
+/**
+ * Signs `email` in (API calls, not keys) and leaves the page on the work
+ * list. `check(page, what)`, if given, is awaited on each page loaded.
+ */
+export async function signIn(page, server, email, { check = async () => {} } = {}) {
   await page.goto(`${server.baseUrl}/logg-inn`);
+  await check(page, "sign-in page");
   await page.fill("#email", email);
   await send(page);
+  await check(page, "sign-in link sent");
   await page.goto(await signInLink(server, email));
+  await check(page, "sign-in confirmation");
   await send(page);
   assert.equal(new URL(page.url()).pathname, "/saker");
+  await check(page, "work list after sign-in");
 }
 
 /** The case's state as its page shows it. */

@@ -1,7 +1,9 @@
-// Starts the real Samavvik server (the `demo` command: SQLite, demo keys,
-// mail written as .eml files) on a free loopback port for one test file.
+// Starts the real Samavvik server (the `demo` command: demo keys, mail
+// written as .eml files) on a free loopback port for one test file, on
+// SQLite or on a fresh PostgreSQL database made here and dropped in stop().
 
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,16 +41,64 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Interrupted (Ctrl+C, a CI timeout): exit normally, so the "exit" handlers
+// below stop the servers and drop their databases.
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
+
+/** The PostgreSQL server's admin database, as the Rust tests find it. */
+const POSTGRES_ADMIN_URL = process.env.SAMAVVIK_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Runs one SQL statement with psql on the admin database; returns { ok, out }. */
+function psql(sql) {
+  const r = spawnSync("psql", [POSTGRES_ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-Atc", sql], { encoding: "utf8" });
+  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error?.message ?? ""}`.trim() };
+}
+
 /**
- * Starts `samavvik demo` (with `extraArgs`, e.g. `--oidc`) and waits until `/helse/klar` answers 200.
- * Returns { baseUrl, dataDir, mailDir, log(), mails(), stop() }.
+ * The engines to run database-dependent tests on: SQLite, and PostgreSQL
+ * when it answers. With CI set an unreachable PostgreSQL is an error, not
+ * a skip. SAMAVVIK_BROWSER_ENGINES=sqlite (or postgres) picks one by hand.
  */
-export async function startServer(extraArgs = []) {
+export function engines() {
+  const wanted = (process.env.SAMAVVIK_BROWSER_ENGINES ?? "sqlite,postgres").split(",").map((e) => e.trim());
+  for (const e of wanted) if (!["sqlite", "postgres"].includes(e)) throw new Error(`unknown engine ${e}`);
+  if (!wanted.includes("postgres")) return wanted;
+  const probe = psql("SELECT 1");
+  if (probe.ok) return wanted;
+  const why = `PostgreSQL at ${POSTGRES_ADMIN_URL} does not answer (${probe.out})`;
+  if (process.env.CI) throw new Error(`${why}; CI must not skip the PostgreSQL browser tests`);
+  console.warn(`\n*** SKIPPING the PostgreSQL browser tests: ${why} ***\n`);
+  return wanted.filter((e) => e !== "postgres");
+}
+
+/** Creates an empty PostgreSQL database; returns its name and URL. */
+function createPostgres() {
+  const name = `samavvik_browser_${randomBytes(8).toString("hex")}`;
+  const made = psql(`CREATE DATABASE ${name}`);
+  if (!made.ok) throw new Error(`cannot create PostgreSQL database ${name}: ${made.out}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+/** Drops a database made by createPostgres (WITH FORCE: the server may still be connected). */
+function dropPostgres(name) {
+  psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * Starts `samavvik demo` (with `extraArgs`, e.g. `--oidc`) on `engine`
+ * ("sqlite" or "postgres") and waits until `/helse/klar` answers 200.
+ * Returns { engine, baseUrl, dataDir, mailDir, log(), mails(), stop() }.
+ */
+export async function startServer(extraArgs = [], { engine = "sqlite" } = {}) {
   const bin = binary();
   const dataDir = mkdtempSync(path.join(tmpdir(), "samavvik-browser-"));
   const port = await freePort();
   const bind = `127.0.0.1:${port}`;
-  const child = spawn(bin, ["demo", "--data-dir", dataDir, "--bind", bind, ...extraArgs], {
+  const database = engine === "postgres" ? createPostgres() : null;
+  const dbArgs = database ? ["--database-url", database.url] : [];
+  const child = spawn(bin, ["demo", "--data-dir", dataDir, "--bind", bind, ...dbArgs, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "info" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -58,13 +108,20 @@ export async function startServer(extraArgs = []) {
   child.stderr.on("data", (d) => (output += d));
   let exited = null;
   child.once("exit", (code, signal) => (exited = { code, signal }));
-  const killOnExit = () => child.kill("SIGKILL");
+  const killOnExit = () => {
+    child.kill("SIGKILL");
+    if (database) dropPostgres(database.name);
+  };
   process.once("exit", killOnExit);
 
   const baseUrl = `http://${bind}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new Error(`samavvik demo exited early (${JSON.stringify(exited)}):\n${output}`);
+    if (exited) {
+      process.removeListener("exit", killOnExit);
+      if (database) dropPostgres(database.name);
+      throw new Error(`samavvik demo exited early (${JSON.stringify(exited)}):\n${output}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/helse/klar`);
       if (res.ok) break;
@@ -72,7 +129,8 @@ export async function startServer(extraArgs = []) {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+      process.removeListener("exit", killOnExit);
+      killOnExit();
       throw new Error(`samavvik demo not ready within 60 s:\n${output}`);
     }
     await sleep(100);
@@ -80,6 +138,7 @@ export async function startServer(extraArgs = []) {
 
   const mailDir = path.join(dataDir, "mail");
   return {
+    engine,
     baseUrl,
     dataDir,
     mailDir,
@@ -100,6 +159,7 @@ export async function startServer(extraArgs = []) {
         await gone;
         clearTimeout(timer);
       }
+      if (database) dropPostgres(database.name);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,8 @@
 //! `demo`: one command from a fresh clone to a working service on SQLite,
 //! with demo keys for every unit and mail written as `.eml` files.
+//! `--database-url` puts the demo on another database (the browser tests
+//! run it on a fresh PostgreSQL database); keys and mail stay in the data
+//! directory.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +25,11 @@ pub struct DemoArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// Use this database instead of `<data-dir>/samavvik.db`, e.g.
+    /// `postgres://postgres@127.0.0.1:5432/samavvik_demo` (it must exist;
+    /// the demo migrates it).
+    #[arg(long)]
+    pub database_url: Option<String>,
     /// First add this many synthetic cases (clear columns only, no content)
     /// over the last 24 months, for trying `samavvik report`.
     #[arg(long, default_value_t = 0)]
@@ -136,7 +144,10 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     let data = &args.data_dir;
     // Database, keys, secret and mail (with sign-in links): owner-only.
     samavvik_app::files::private_dir(data)?;
-    settings.database.url = format!("sqlite://{}/samavvik.db", data.display());
+    settings.database.url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/samavvik.db", data.display()));
     settings.keys.dir = data.join("keys");
     settings.security.secret_file = data.join("secret.key");
     settings.mail.backend = MailBackend::File;
@@ -161,7 +172,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<Exit
     let running = start(settings.clone(), Clock::system(), None).await?;
     println!();
     println!("  Samavvik demo kjører: http://{}/", running.addr);
-    println!("  Database:   {}", settings.database.url);
+    println!("  Database:   {}", without_password(&settings.database.url));
     println!(
         "  E-post:     {}/ (én .eml-fil per e-post)",
         settings.mail.file_dir.display()
@@ -213,12 +224,49 @@ async fn add_synthetic(settings: &Settings, args: &DemoArgs) -> anyhow::Result<(
     println!(
         "  La til {n} syntetiske saker ({from}–{to}) på {:.1} s i {}",
         started.elapsed().as_secs_f64(),
-        settings.database.url
+        without_password(&settings.database.url)
     );
     println!(
         "  Rapport: SAMAVVIK__DATABASE__URL={} samavvik report --period {} --out rapporter",
-        settings.database.url,
+        without_password(&settings.database.url),
         to.year()
     );
     Ok(())
+}
+
+/// `url` with any password in it replaced by `***`, for printing.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn printed_database_urls_carry_no_password() {
+        assert_eq!(
+            without_password("postgres://app:s3cret@db:5432/samavvik?sslmode=require"),
+            "postgres://app:***@db:5432/samavvik?sslmode=require"
+        );
+        assert_eq!(
+            without_password("postgres://postgres@127.0.0.1:5432/demo"),
+            "postgres://postgres@127.0.0.1:5432/demo"
+        );
+        assert_eq!(
+            without_password("sqlite://data/samavvik.db"),
+            "sqlite://data/samavvik.db"
+        );
+    }
 }

@@ -43,7 +43,7 @@ pub enum Command {
     Migrate,
     /// Run only the outbox worker.
     Worker,
-    /// Start a working demo on SQLite under ./data with demo keys and mail to files.
+    /// Start a working demo on SQLite under ./data (or on --database-url) with demo keys and mail to files.
     Demo(demo::DemoArgs),
     /// Manage the units' age identity files.
     Keys {
