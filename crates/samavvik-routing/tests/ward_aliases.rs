@@ -52,3 +52,71 @@ fn ortopedisk() {
 fn kirurgisk_sengepost() {
     routes("kirurgisk sengepost", "siv-kir");
 }
+
+// The SiV wards' own names (issue 17): the akuttsenter and the medical
+// wards belong to Medisinsk klinikk, the surgical wards to Kirurgisk.
+
+#[test]
+fn akuttmottaket() {
+    routes("akuttmottaket", "siv-med");
+    routes("sendt hjem fra Akuttmottaket", "siv-med");
+}
+
+#[test]
+fn akuttmottak() {
+    routes("akuttmottak", "siv-med");
+}
+
+#[test]
+fn akutten() {
+    routes("sendt hjem fra akutten", "siv-med");
+}
+
+#[test]
+fn akuttsenteret() {
+    routes("akuttsenteret", "siv-med");
+    routes("Akuttsenter", "siv-med");
+}
+
+#[test]
+fn akuttavklaring() {
+    routes("akuttavklaring", "siv-med");
+    routes("akuttavklaringsenheten", "siv-med");
+}
+
+#[test]
+fn skadepoliklinikken() {
+    routes("skadepoliklinikken", "siv-med");
+    routes("skadestua", "siv-med");
+    routes("skadestuen", "siv-med");
+}
+
+#[test]
+fn med_3() {
+    routes("Med 3", "siv-med");
+    routes("med 3", "siv-med");
+    routes("MED 3", "siv-med");
+    routes("medisinsk sengepost 3", "siv-med");
+}
+
+#[test]
+fn kardiologisk() {
+    routes("kardiologisk", "siv-med");
+    routes("hjerteovervåkingen", "siv-med");
+}
+
+#[test]
+fn gastrokirurgisk() {
+    routes("gastrokirurgisk", "siv-kir");
+    routes("gastrokirurgisk sengepost", "siv-kir");
+}
+
+#[test]
+fn urologisk() {
+    routes("urologisk", "siv-kir");
+}
+
+#[test]
+fn karkirurgisk() {
+    routes("karkirurgisk", "siv-kir");
+}
