@@ -37,6 +37,44 @@ pub async fn drop_postgres(url: &str) {
     let _ = samavvik_store::scratch::drop_postgres(&postgres_admin_url(), url).await;
 }
 
+/// A database made by [`fresh_postgres`] that must not outlive its test:
+/// [`ScratchDb::drop_now`] drops it when the test stops its app, and if
+/// the test never does (it returns early, forgets `stop`, or panics) the
+/// database is dropped when this value is.
+pub struct ScratchDb {
+    url: Option<String>,
+}
+
+impl ScratchDb {
+    pub fn new(url: String) -> Self {
+        Self { url: Some(url) }
+    }
+
+    /// Drops the database now.
+    pub async fn drop_now(mut self) {
+        if let Some(url) = self.url.take() {
+            drop_postgres(&url).await;
+        }
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let Some(url) = self.url.take() else {
+            return;
+        };
+        // `drop` cannot await and may run inside the test's runtime: a
+        // thread with a runtime of its own does the DROP DATABASE (WITH
+        // FORCE, so a server still connected does not keep it alive).
+        let dropped = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(drop_postgres(&url));
+            }
+        });
+        let _ = dropped.join();
+    }
+}
+
 /// Every row of every table as text, for "this string is nowhere in the
 /// clear columns" checks. SQLite: the raw database and WAL file bytes.
 pub async fn everything_stored(engine: Engine, url: &str) -> String {

@@ -12,7 +12,7 @@ use samavvik_app::{App, tokens};
 use samavvik_store::HandlingStore;
 use samavvik_web::Running;
 
-use crate::db::{Engine, fresh_postgres};
+use crate::db::{Engine, ScratchDb, fresh_postgres};
 use crate::smtp::SmtpSink;
 
 pub struct TestApp {
@@ -21,6 +21,9 @@ pub struct TestApp {
     pub db_url: String,
     pub running: Running,
     pub client: reqwest::Client,
+    /// The PostgreSQL database, dropped by [`TestApp::stop`] or, if the
+    /// test never calls it, when the app is dropped.
+    scratch: Option<ScratchDb>,
     _dir: tempfile::TempDir,
 }
 
@@ -69,6 +72,7 @@ impl Builder {
             Engine::Sqlite => format!("sqlite://{}/samavvik.db", dir.path().display()),
             Engine::Postgres => fresh_postgres().await?,
         };
+        let scratch = (self.engine == Engine::Postgres).then(|| ScratchDb::new(db_url.clone()));
         // Bound first, so the links in mail carry the address the server has.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -109,6 +113,7 @@ impl Builder {
             db_url,
             running,
             client,
+            scratch,
             _dir: dir,
         })
     }
@@ -211,8 +216,8 @@ impl TestApp {
     /// repeated runs do not fill the server.
     pub async fn stop(self) {
         self.running.shutdown().await;
-        if self.engine == Engine::Postgres {
-            crate::db::drop_postgres(&self.db_url).await;
+        if let Some(db) = self.scratch {
+            db.drop_now().await;
         }
     }
 }
@@ -285,4 +290,35 @@ pub fn directory_without_review(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("directory-without-review.toml");
     std::fs::write(&path, changed).expect("write directory");
     path
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection, PgConnection};
+
+    use crate::db::{Engine, postgres_admin_url};
+
+    async fn database_exists(url: &str) -> bool {
+        let name = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
+        let mut admin = PgConnection::connect(&postgres_admin_url()).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM pg_database WHERE datname = $1")
+            .bind(name)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        n == 1
+    }
+
+    /// A test that returns, or fails, without stopping its app leaves no
+    /// PostgreSQL database behind.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_app_dropped_without_stop_drops_its_database() {
+        let Some(app) = crate::spawn_app(Engine::Postgres).await else {
+            return;
+        };
+        let url = app.db_url.clone();
+        assert!(database_exists(&url).await, "the test's database was made");
+        drop(app);
+        assert!(!database_exists(&url).await, "dropped with the app");
+    }
 }

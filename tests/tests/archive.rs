@@ -172,6 +172,7 @@ async fn each_side_files_its_own_package(engine: Engine) {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    app.stop().await;
 }
 
 async fn audit_count(app: &samavvik_tests::TestApp, action: &str, n: CaseNumber) -> u64 {

@@ -597,6 +597,8 @@ async fn serve_and_worker_killed_under_load_lose_nothing(engine: Engine) {
             None => return,
         },
     };
+    // Dropped at the end, or by the guard if an assertion fails first.
+    let scratch = (engine == Engine::Postgres).then(|| samavvik_tests::db::ScratchDb::new(db_url.clone()));
     let sink = SmtpSink::start().await;
     let env = process_env(tmp.path(), &db_url, sink.port);
     let start_serve = || processes::Process::start(&binary, "serve", tmp.path(), &env);
@@ -677,8 +679,8 @@ async fn serve_and_worker_killed_under_load_lose_nothing(engine: Engine) {
     worker.stop().await;
     store.close().await;
     sink.stop().await;
-    if engine == Engine::Postgres {
-        samavvik_tests::db::drop_postgres(&db_url).await;
+    if let Some(db) = scratch {
+        db.drop_now().await;
     }
 }
 

@@ -182,6 +182,7 @@ async fn a_leader_finds_acts_and_is_told_what_happened(engine: Engine) {
     );
     let (status, _, _) = med.get(&app, &format!("/saker/{n}")).await;
     assert_eq!(status, 404, "the case itself stays out of their reach");
+    app.stop().await;
 }
 
 const KBK: &str = "klinikkledelse.kbk@siv.example.no";
@@ -280,4 +281,5 @@ async fn a_leader_gives_a_case_to_a_handler_who_finds_and_exports_it(engine: Eng
     kbk.act(&app, n, &[("action", "assign"), ("handler", "ingen")]).await;
     let (_, _, mine) = deputy.get(&app, "/saker?mine=1").await;
     assert!(!mine.contains(&format!("href=\"/saker/{n}\"")));
+    app.stop().await;
 }

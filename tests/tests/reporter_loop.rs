@@ -208,6 +208,7 @@ async fn the_reporter_hears_of_each_step_without_content(engine: Engine) {
     assert!(!stored.contains(REPORTER), "the reporter's address is stored in clear");
     let state = app.store().case_by_number(n).await.unwrap().unwrap().state;
     assert_eq!(state.slug(), "closed");
+    app.stop().await;
 }
 
 async fn the_follow_up_link_is_mailed_on_request_and_never_stored(engine: Engine) {
@@ -272,6 +273,7 @@ async fn the_follow_up_link_is_mailed_on_request_and_never_stored(engine: Engine
         .unwrap();
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("Du oppga ingen e-postadresse"));
+    app.stop().await;
 }
 
 async fn the_preview_says_the_leader_reviews_first(engine: Engine) {
@@ -302,4 +304,5 @@ async fn the_preview_says_the_leader_reviews_first(engine: Engine) {
         "{message}"
     );
     assert!(!message.contains("Sendt til"), "{message}");
+    app.stop().await;
 }
