@@ -115,6 +115,11 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     assert.ok(await checked(page, categories.at(-2)));
     await page.keyboard.press("Tab");
 
+    // The agreement clause (optional) comes between the categories and the consequence.
+    await tab(page, "agreement_clause");
+    await page.keyboard.type("Utskrivningsklare");
+    assert.equal(await value(page, "agreement_clause"), "utskrivningsklare");
+
     const consequences = await page.$$eval("input[name=consequence]", (els) => els.map((e) => e.id));
     await tab(page, consequences[0]);
     await page.keyboard.press("Space");
@@ -127,8 +132,9 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     const canary = `kanari-${Date.now()}`;
     await tab(page, "description");
     await page.keyboard.type(`Epikrisen kom ikke med pasienten. ${canary}`);
-    for (const id of ["event_date", "event_place", "patient_identification", "immediate_measures", "improvement_suggestion"]) {
-      await tabTo(page, id, { max: 4 }); // a date input has one stop per part
+    const fields = ["event_date", "event_time", "event_place", "patient_identification", "immediate_measures", "improvement_suggestion", "internal_reference"];
+    for (const id of fields) {
+      await tabTo(page, id, { max: 4 }); // a date or time input has one stop per part
     }
     await tab(page, "reporter_name");
     await page.keyboard.type("Kari Nordmann");
@@ -385,6 +391,8 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await tab(receiver, "measure_category_1");
     await receiver.keyboard.type("Rutine"); // type-ahead in a closed select
     assert.equal(await value(receiver, "measure_category_1"), "rutineendring");
+    await tab(receiver, "measure_description_1");
+    await receiver.keyboard.type("Ny sjekkliste ved utskrivning.");
     await tab(receiver, "measure_responsible_1");
     await receiver.keyboard.type("Avdelingsleder medisinsk sengepost");
     await tab(receiver, "measure_due_1");
@@ -397,7 +405,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await go(receiver, "button:Send svar");
     assert.equal(await state(receiver), "Besvart");
     const answered = await receiver.locator("main").innerText();
-    assert.match(answered, /Rutineendring\s+Avdelingsleder medisinsk sengepost\s+\S.*2027/);
+    assert.match(answered, /Rutineendring\s+Ny sjekkliste ved utskrivning\.\s+Avdelingsleder medisinsk sengepost\s+\S.*2027/);
 
     // Close with a lesson learned.
     await tabTo(receiver, "lesson");

@@ -268,7 +268,7 @@ describe("leader pages", { skip: skip || false, timeout: 300_000 }, () => {
     assert.equal(await caseState(page), "Mottaker har bekreftet mottak");
     await checkPage(page, "case-acknowledged", `Sak ${caseNumber} – Samavvik`);
     const stops = await assertEveryStopVisible(page);
-    for (const stop of ["answer_text", "measure_category_1", "measure_due_1", "shareable", "button:Send svar", "target_unit"]) {
+    for (const stop of ["answer_text", "measure_category_1", "measure_description_1", "measure_due_1", "shareable", "button:Send svar", "target_unit"]) {
       assert.ok(stops.includes(stop), `${stop} in the tab order: ${stops.join(" → ")}`);
     }
 
@@ -283,6 +283,7 @@ describe("leader pages", { skip: skip || false, timeout: 300_000 }, () => {
     assert.equal(await page.inputValue("#answer_text"), "Vi har sett på saken.", "what was typed survives");
 
     await page.selectOption("#measure_category_1", "rutineendring");
+    await page.fill("#measure_description_1", "Ny sjekkliste ved utskrivning på kvelden.");
     await page.fill("#measure_responsible_1", "Avdelingsleder medisinsk sengepost");
     await page.fill("#measure_due_1", "2027-01-31");
     await send(page, "#a-svar ~ form button[type=submit]");

@@ -38,6 +38,18 @@ impl Person {
         send(app, req).await
     }
 
+    /// A GET answered with bytes (a download such as the case PDF).
+    pub async fn get_bytes(&self, app: &TestApp, uri: impl AsRef<str>) -> (u16, Vec<u8>) {
+        let req = Request::get(uri.as_ref())
+            .header(header::COOKIE, &self.cookies)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.router().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap();
+        (status, bytes.to_vec())
+    }
+
     /// The case page, which must answer 200.
     pub async fn case_page(&self, app: &TestApp, n: CaseNumber) -> String {
         let (status, page) = self.get(app, format!("/saker/{n}")).await;

@@ -51,15 +51,7 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
             ));
             blocks.push(Block::Paragraph(note.text.clone()));
             for m in &note.measures {
-                let due = m
-                    .due
-                    .map(|d| format!(", frist {}", format_date_nb(d)))
-                    .unwrap_or_default();
-                blocks.push(Block::Paragraph(format!(
-                    "• {}: {}{due}",
-                    m.category.label(),
-                    m.responsible
-                )));
+                blocks.extend(measure_blocks(m));
             }
         }
     }
@@ -87,6 +79,24 @@ pub async fn case_pdf(app: &App, person: &Person, case: &CaseRecord, side: Side)
     Ok(bytes)
 }
 
+/// One planned measure: its category, who is responsible and the due
+/// date, then its description (sealed with the answer) when it has one.
+pub(crate) fn measure_blocks(m: &samavvik_core::sealed::PlannedMeasure) -> Vec<Block> {
+    let due = m
+        .due
+        .map(|d| format!(", frist {}", format_date_nb(d)))
+        .unwrap_or_default();
+    let mut b = vec![Block::Paragraph(format!(
+        "• {}: {}{due}",
+        m.category.label(),
+        m.responsible
+    ))];
+    if !m.description.is_empty() {
+        b.push(Block::Paragraph(format!("Beskrivelse av tiltaket: {}", m.description)));
+    }
+    b
+}
+
 /// The case's clear facts and the report as the reporter wrote it: the
 /// first part of the case PDF and the report's document in an archive
 /// package.
@@ -99,18 +109,32 @@ pub(crate) fn report_blocks(
     let oslo = oslo_minute;
     let f = |label: &str, value: String| Block::Field(label.into(), value);
     let r = &report.report;
-    vec![
+    let mut blocks = vec![
         Block::Title(format!("Samhandlingsavvik {}", case.number)),
         f("Status", case.state.label_nb().into()),
         f("Type", case.kind.label().into()),
         f("Fra", unit_name(catalog, &case.sender_unit)),
+    ];
+    // The ward or section (sub-unit) the reporter named, under the sending unit.
+    if let Some(ward) = crate::cases::sender_subunit_name(catalog, case) {
+        blocks.push(f("Underenhet", ward));
+    }
+    blocks.extend([
         f("Til", unit_name(catalog, &case.receiver_unit)),
         f("Hvorfor hit", case.routing_explanation.clone()),
         f("Meldt", oslo(case.created_at)),
         f("Måned for hendelsen", case.event_month.label_nb()),
         f(
             "Kategori",
-            case.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+            case.categories
+                .iter()
+                .map(|c| catalog.directory.categories().label(c))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        f(
+            "Delavtale som ikke ble fulgt",
+            case.agreement_clause.map(|a| a.label().to_owned()).unwrap_or_default(),
         ),
         f("Konsekvens", case.consequence.label().into()),
         f("Pasientgruppe", case.patient_group.label().into()),
@@ -124,10 +148,15 @@ pub(crate) fn report_blocks(
         Block::Paragraph(r.description.clone()),
         f("Mottaker slik melderen beskrev den", r.receiver_hint.clone()),
         f("Dato", r.event_date.map(format_date_nb).unwrap_or_default()),
+        f(
+            "Klokkeslett",
+            r.event_time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+        ),
         f("Sted", r.event_place.clone()),
         f("Pasient", r.patient_identification.clone()),
         f("Strakstiltak", r.immediate_measures.clone()),
         f("Forslag til forbedring", r.improvement_suggestion.clone()),
+        f("Saksnummer i eget avvikssystem", r.internal_reference.clone()),
         f(
             "Meldt av",
             [
@@ -141,5 +170,24 @@ pub(crate) fn report_blocks(
             .collect::<Vec<_>>()
             .join(", "),
         ),
-    ]
+    ]);
+    // The attached files by name and type, not their content (an archive
+    // package carries each as a document of its own).
+    if !report.attachments.is_empty() {
+        let list = report
+            .attachments
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({}, {})",
+                    a.name,
+                    a.media_type.label(),
+                    crate::attachments::size_nb(a.bytes)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        blocks.push(f("Vedlegg", list));
+    }
+    blocks
 }

@@ -22,7 +22,8 @@ use samavvik_core::report::{FieldError, field, validate};
 use samavvik_core::{CaseNumber, CaseState, Direction, OrgId, RawReport, SealedContent};
 use samavvik_routing::{Decision, Directory, Refusal, RouteRequest};
 use samavvik_store::{
-    CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, SubUnitStore, TokenHash,
+    AgreementStore, CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, SubUnitStore,
+    TokenHash,
 };
 
 use crate::app::App;
@@ -48,15 +49,41 @@ pub struct Receipt {
 /// When the store or sealing fails; validation problems are
 /// [`Outcome::Invalid`].
 pub async fn submit(app: &App, raw: &RawReport, idempotency_key: &str) -> Result<Outcome, Error> {
+    submit_with(app, raw, Vec::new(), idempotency_key).await
+}
+
+/// As [`submit`], with files attached to the report: each is checked
+/// (type by content, size, count) and its image metadata removed before
+/// anything is sealed; a refused file is a field error like any other.
+///
+/// # Errors
+/// As [`submit`].
+pub async fn submit_with(
+    app: &App,
+    raw: &RawReport,
+    uploads: Vec<crate::attachments::Upload>,
+    idempotency_key: &str,
+) -> Result<Outcome, Error> {
     let idempotency_hash = app.secret.token_hash("idempotency", idempotency_key);
     let follow_up_token = app.secret.follow_up_token(idempotency_key);
     if let Some(existing) = app.store.find_by_idempotency(&idempotency_hash).await? {
         return existing_receipt(app, existing, follow_up_token).await;
     }
-    let draft = match prepare(app, raw)? {
-        Ok(d) => d,
-        Err(errors) => return Ok(Outcome::Invalid(errors)),
+    // Checking the files reads up to 50 MB: off the async threads.
+    let files = if uploads.is_empty() {
+        Ok(Vec::new())
+    } else {
+        app.cpu(move || crate::attachments::check(uploads)).await?
     };
+    let (mut draft, files) = match (prepare(app, raw)?, files) {
+        (Ok(d), Ok(files)) => (d, files),
+        (Err(mut errors), Err(file_errors)) => {
+            errors.extend(file_errors);
+            return Ok(Outcome::Invalid(errors));
+        }
+        (Err(errors), Ok(_)) | (Ok(_), Err(errors)) => return Ok(Outcome::Invalid(errors)),
+    };
+    draft.attachments = files;
     let follow_up_hash = app.secret.token_hash("follow-up", &follow_up_token);
     match store_draft(app, draft, idempotency_hash, follow_up_hash).await? {
         Stored::Created { record, .. } => Ok(Outcome::Receipt(Box::new(Receipt {
@@ -77,6 +104,8 @@ pub struct Draft {
     catalog: Arc<Catalog>,
     now: chrono::DateTime<chrono::Utc>,
     today: chrono::NaiveDate,
+    /// Checked files, metadata removed; sealed and stored with the case.
+    attachments: Vec<crate::attachments::Accepted>,
 }
 
 /// What [`store_draft`] did.
@@ -103,6 +132,18 @@ pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldErro
     };
     let catalog = app.catalog.current();
     let dir = &catalog.directory;
+    // The category list is directory data: only what it offers today.
+    if let Some(message) = report
+        .clear
+        .categories
+        .iter()
+        .find_map(|c| dir.categories().choose(c, today).err())
+    {
+        return Ok(Err(vec![FieldError {
+            field: field::CATEGORY,
+            message,
+        }]));
+    }
     let decision = match route(dir, &report.clear, today, app.settings.scope.kommune_to_kommune) {
         Ok(d) => d,
         Err(errors) => return Ok(Err(errors)),
@@ -126,6 +167,7 @@ pub fn prepare(app: &App, raw: &RawReport) -> Result<Result<Draft, Vec<FieldErro
         catalog,
         now,
         today,
+        attachments: Vec::new(),
     }))
 }
 
@@ -150,11 +192,15 @@ pub async fn store_draft(
         catalog,
         now,
         today,
+        attachments,
     } = draft;
+    let listing: Vec<_> = attachments.iter().map(|a| a.info.clone()).collect();
+    let catalog_for_files = Arc::clone(&catalog);
     let year = chrono::Datelike::year(&today);
     // The reporter's ward or section; `route` refused text naming none.
-    let subunit = sender_subunit(&catalog.directory, &report.clear);
+    let subunit = sender_subunit(&catalog.directory, &report.clear, today);
     let subunit_for_case = subunit.clone();
+    let agreement_clause = report.clear.agreement_clause;
     let build = |number: CaseNumber| async move {
         let subunit = subunit_for_case;
         let dir = &catalog.directory;
@@ -163,7 +209,8 @@ pub async fn store_draft(
         let recipients = catalog
             .keyring
             .recipients_for(&[&report.clear.sender_unit, &decision.unit]);
-        let content = SealedContent::new(number, report.sealed);
+        let mut content = SealedContent::new(number, report.sealed);
+        content.attachments = listing;
         let sealed = app
             .cpu(move || samavvik_seal::seal(&content, &recipients))
             .await?
@@ -246,6 +293,12 @@ pub async fn store_draft(
                 tracing::info!(case = %case.number, sender_subunit = %s, "sent from a sub-unit");
                 record.sender_subunit = Some(s.clone());
             }
+            // A clear category for statistics, written as the sub-unit is.
+            if let Some(clause) = agreement_clause {
+                app.store.set_agreement_clause(case.number, clause).await?;
+                record.agreement_clause = Some(clause);
+            }
+            store_attachments(app, &catalog_for_files, &record, attachments).await?;
             app.wake_worker();
             Ok(Stored::Created {
                 record: Box::new(record),
@@ -254,6 +307,46 @@ pub async fn store_draft(
         }
         InsertOutcome::Duplicate(existing) => Ok(Stored::Duplicate(existing)),
     }
+}
+
+/// Seals each file to the case's readers (as its report was) and stores it
+/// as a sealed item of kind `attachment`, after the case itself.
+/// A failure here leaves a case whose sealed report lists a file that is
+/// missing; the case page says so (docs/SECURITY.md).
+async fn store_attachments(
+    app: &App,
+    catalog: &Catalog,
+    case: &CaseRecord,
+    attachments: Vec<crate::attachments::Accepted>,
+) -> Result<(), Error> {
+    if attachments.is_empty() {
+        return Ok(());
+    }
+    let count = attachments.len();
+    for (index, file) in attachments.into_iter().enumerate() {
+        let recipients = crate::cases::reader_recipients(catalog, case, &case.receiver_unit);
+        let sealed = samavvik_core::attachment::SealedAttachment {
+            case_number: case.number,
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            name: file.info.name,
+            media_type: file.info.media_type,
+            data: file.data,
+        };
+        let ciphertext = app
+            .cpu(move || samavvik_seal::seal_bytes(&sealed.to_plaintext(), &recipients))
+            .await?
+            .map_err(|e| Error::Internal(e.into()))?;
+        let item = samavvik_store::NewSealedItem {
+            kind: samavvik_core::attachment::KIND.into(),
+            at: case.created_at,
+            actor: "melder".into(),
+            shareable: false,
+            ciphertext: Ciphertext(ciphertext),
+        };
+        samavvik_store::HandlingStore::add_sealed_item(&app.store, case.number, &item, &[]).await?;
+    }
+    tracing::info!(case = %case.number, attachments = count, "attachments stored");
+    Ok(())
 }
 
 async fn existing_receipt(app: &App, number: CaseNumber, follow_up_token: String) -> Result<Outcome, Error> {
@@ -286,7 +379,7 @@ fn route(
             message: "Enheten finnes ikke i katalogen. Velg enheten din fra listen.".into(),
         });
     } else if let Some(text) = &clear.sender_subunit
-        && sender_subunit(dir, clear).is_none()
+        && sender_subunit(dir, clear, today).is_none()
     {
         let unit = dir.unit(&clear.sender_unit).map_or("enheten", |u| u.name.as_str());
         errors.push(FieldError {
@@ -437,10 +530,16 @@ pub fn review_required_from(
 }
 
 /// The sub-unit the reporter named under their sending unit, if any
-/// (found by id, name or alias, folded as routing folds names).
-pub fn sender_subunit(dir: &Directory, clear: &samavvik_core::report::ClearReport) -> Option<samavvik_core::UnitId> {
+/// (found by id, name or alias, folded as routing folds names), among
+/// those that may be named on `today` (`valid_from`/`valid_to`).
+pub fn sender_subunit(
+    dir: &Directory,
+    clear: &samavvik_core::report::ClearReport,
+    today: chrono::NaiveDate,
+) -> Option<samavvik_core::UnitId> {
     let text = clear.sender_subunit.as_deref()?;
-    dir.find_subunit(&clear.sender_unit, text).map(|s| s.id.clone())
+    dir.find_subunit_on(&clear.sender_unit, text, today)
+        .map(|s| s.id.clone())
 }
 
 /// The reason part of a stored routing explanation ("Sendt til X, fordi …"),

@@ -10,8 +10,10 @@
 //! kinds of sealed notes and who reads them ([`note`]), the access log's
 //! actions ([`audit`]) and every limit ([`limits`]).
 
+pub mod attachment;
 pub mod audit;
 pub mod case_number;
+pub mod category;
 pub mod deadline;
 pub mod direction;
 pub mod fsu;
@@ -29,6 +31,7 @@ pub mod vocab;
 
 pub use audit::AuditAction;
 pub use case_number::CaseNumber;
+pub use category::{Categories, Category, CategoryDef};
 pub use direction::Direction;
 pub use ids::{OrgId, UnitId};
 pub use month::EventMonth;
@@ -37,4 +40,4 @@ pub use permission::Side;
 pub use report::{FieldError, RawReport, ValidatedReport};
 pub use sealed::SealedContent;
 pub use state::{CaseState, InvalidTransition, Transition};
-pub use vocab::{Category, Consequence, Kind, MeasureCategory, PatientGroup};
+pub use vocab::{AgreementClause, Consequence, Kind, MeasureCategory, PatientGroup};

@@ -13,6 +13,8 @@ pub const LONG_TEXT: usize = 5_000;
 pub const PATIENT_IDENTIFICATION: usize = 500;
 /// One-line texts: place, reporter's name, the receiver hint.
 pub const SHORT_TEXT: usize = 200;
+/// The number of an event in the organisation's own avvik system (EQS, Synergi).
+pub const INTERNAL_REFERENCE: usize = 40;
 /// A phone number.
 pub const PHONE: usize = 40;
 /// An e-mail address (RFC 5321's limit).
@@ -25,6 +27,8 @@ pub const MONTHS_BACK: i32 = 60;
 pub const HANDLING_TEXT: usize = 10_000;
 /// Who is responsible for a planned measure.
 pub const MEASURE_RESPONSIBLE: usize = 200;
+/// What a planned measure is (its description).
+pub const MEASURE_DESCRIPTION: usize = 2_000;
 /// What the reporter adds on the follow-up page.
 pub const REPORTER_ADDITION: usize = 5_000;
 

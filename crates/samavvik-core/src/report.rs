@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use crate::sealed::SealedFields;
-use crate::{Category, Consequence, EventMonth, Kind, OrgId, PatientGroup, UnitId};
+use crate::{AgreementClause, Category, Consequence, EventMonth, Kind, OrgId, PatientGroup, UnitId};
 
 /// Form field names, in the order the form shows them (and the error summary lists them).
 pub mod field {
@@ -22,14 +22,20 @@ pub mod field {
     pub const RECEIVER_UNIT: &str = "receiver_unit";
     pub const RECEIVER_HINT: &str = "receiver_hint";
     pub const CATEGORY: &str = "category";
+    /// The part of the samarbeidsavtale that was breached (optional, clear).
+    pub const AGREEMENT_CLAUSE: &str = "agreement_clause";
     pub const CONSEQUENCE: &str = "consequence";
     pub const PATIENT_GROUP: &str = "patient_group";
     pub const DESCRIPTION: &str = "description";
     pub const EVENT_DATE: &str = "event_date";
+    /// Time of day (optional, sealed).
+    pub const EVENT_TIME: &str = "event_time";
     pub const EVENT_PLACE: &str = "event_place";
     pub const PATIENT_IDENTIFICATION: &str = "patient_identification";
     pub const IMMEDIATE_MEASURES: &str = "immediate_measures";
     pub const IMPROVEMENT_SUGGESTION: &str = "improvement_suggestion";
+    /// The number in the organisation's own avvik system (optional, sealed).
+    pub const INTERNAL_REFERENCE: &str = "internal_reference";
     pub const REPORTER_NAME: &str = "reporter_name";
     pub const REPORTER_EMAIL: &str = "reporter_email";
     pub const REPORTER_PHONE: &str = "reporter_phone";
@@ -52,14 +58,17 @@ pub struct RawReport {
     pub receiver_unit: String,
     pub receiver_hint: String,
     pub categories: Vec<String>,
+    pub agreement_clause: String,
     pub consequence: String,
     pub patient_group: String,
     pub description: String,
     pub event_date: String,
+    pub event_time: String,
     pub event_place: String,
     pub patient_identification: String,
     pub immediate_measures: String,
     pub improvement_suggestion: String,
+    pub internal_reference: String,
     pub reporter_name: String,
     pub reporter_email: String,
     pub reporter_phone: String,
@@ -80,14 +89,17 @@ impl RawReport {
                 field::RECEIVER_UNIT => r.receiver_unit = v,
                 field::RECEIVER_HINT => r.receiver_hint = v,
                 field::CATEGORY => r.categories.push(v),
+                field::AGREEMENT_CLAUSE => r.agreement_clause = v,
                 field::CONSEQUENCE => r.consequence = v,
                 field::PATIENT_GROUP => r.patient_group = v,
                 field::DESCRIPTION => r.description = v,
                 field::EVENT_DATE => r.event_date = v,
+                field::EVENT_TIME => r.event_time = v,
                 field::EVENT_PLACE => r.event_place = v,
                 field::PATIENT_IDENTIFICATION => r.patient_identification = v,
                 field::IMMEDIATE_MEASURES => r.immediate_measures = v,
                 field::IMPROVEMENT_SUGGESTION => r.improvement_suggestion = v,
+                field::INTERNAL_REFERENCE => r.internal_reference = v,
                 field::REPORTER_NAME => r.reporter_name = v,
                 field::REPORTER_EMAIL => r.reporter_email = v,
                 field::REPORTER_PHONE => r.reporter_phone = v,
@@ -124,6 +136,8 @@ pub struct ClearReport {
     /// Free text the routing reads to find the unit; never stored.
     pub receiver_hint: Option<String>,
     pub categories: Vec<Category>,
+    /// The part of the samarbeidsavtale breached; `None` when not chosen.
+    pub agreement_clause: Option<AgreementClause>,
     pub consequence: Consequence,
     pub patient_group: PatientGroup,
 }
@@ -294,6 +308,16 @@ impl Checker {
             "Beskrivelsen av mottakeren",
         );
         let categories = self.categories(&raw.categories);
+        let agreement_clause = match raw.agreement_clause.trim() {
+            "" => None,
+            s => {
+                let clause = AgreementClause::from_slug(s);
+                if clause.is_none() {
+                    self.err(AGREEMENT_CLAUSE, "Velg delavtale fra listen, eller «Vet ikke».");
+                }
+                clause
+            }
+        };
         let consequence = self.choice(
             CONSEQUENCE,
             &raw.consequence,
@@ -315,12 +339,15 @@ impl Checker {
             receiver_unit,
             receiver_hint: (!hint.is_empty()).then_some(hint),
             categories,
+            agreement_clause,
             consequence: consequence?,
             patient_group: patient_group?,
         })
     }
 
-    /// Known categories, each once, sorted; at least one.
+    /// Well-formed category slugs, each once, sorted; at least one. Whether
+    /// the directory's list offers them on the report's date is the intake's
+    /// check (the list is directory data).
     fn categories(&mut self, raw: &[String]) -> Vec<Category> {
         let mut categories = Vec::new();
         for s in raw {
@@ -351,6 +378,7 @@ impl Checker {
             self.err(DESCRIPTION, "Beskriv hva som skjedde.");
         }
         let event_date = self.event_date(&raw.event_date, today, event_month);
+        let event_time = self.event_time(&raw.event_time);
         let event_place = self.free_text(EVENT_PLACE, &raw.event_place, limit::SHORT_TEXT, "Stedet");
         // The one field where identity belongs (sealed): accepted, even a
         // fødselsnummer; the form only notes that name and birth date suffice.
@@ -372,6 +400,7 @@ impl Checker {
             limit::LONG_TEXT,
             "Forslaget",
         );
+        let internal_reference = self.internal_reference(&raw.internal_reference);
         let (reporter_name, reporter_email, reporter_phone) = self.reporter(raw);
         SealedFields {
             description,
@@ -384,6 +413,8 @@ impl Checker {
             reporter_email,
             reporter_phone,
             receiver_hint: String::new(),
+            event_time,
+            internal_reference,
         }
     }
 
@@ -417,6 +448,50 @@ impl Checker {
                 }
             },
         }
+    }
+
+    /// An optional time of day, as a time field sends it ("14:05", or
+    /// "14:05:00"); "14.05" is accepted as Norwegians write it. Kept to
+    /// the minute: seconds would only narrow it further.
+    fn event_time(&mut self, raw: &str) -> Option<chrono::NaiveTime> {
+        use chrono::{NaiveTime, Timelike};
+        let s = raw.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let t = s.replace('.', ":");
+        let parsed = NaiveTime::parse_from_str(&t, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(&t, "%H:%M:%S"))
+            .ok();
+        if parsed.is_none() {
+            self.err(
+                field::EVENT_TIME,
+                "Skriv klokkeslettet som timer og minutter, for eksempel 14:30.",
+            );
+        }
+        parsed.and_then(|t| NaiveTime::from_hms_opt(t.hour(), t.minute(), 0))
+    }
+
+    /// An optional number from the organisation's own avvik system (EQS,
+    /// Synergi): letters, digits and a few separators, nothing that could
+    /// be a story or a fødselsnummer.
+    fn internal_reference(&mut self, raw: &str) -> String {
+        use field::INTERNAL_REFERENCE;
+        let t = self.text(
+            INTERNAL_REFERENCE,
+            raw,
+            crate::limits::INTERNAL_REFERENCE,
+            "Saksnummeret i eget avvikssystem",
+        );
+        if !t.is_empty() && !t.chars().all(|c| c.is_alphanumeric() || " -/._#:".contains(c)) {
+            self.err(
+                INTERNAL_REFERENCE,
+                "Saksnummeret i eget avvikssystem kan bare inneholde bokstaver, sifre, mellomrom og tegnene - / . _ # :",
+            );
+        } else if crate::identity::contains_national_id(&t) {
+            self.err(INTERNAL_REFERENCE, crate::identity::NOT_HERE);
+        }
+        t
     }
 
     /// Name, e-mail and phone: a name and at least one way to reach the reporter.
@@ -464,14 +539,17 @@ pub const FIELD_ORDER: &[&str] = &[
     field::RECEIVER_UNIT,
     field::RECEIVER_HINT,
     field::CATEGORY,
+    field::AGREEMENT_CLAUSE,
     field::CONSEQUENCE,
     field::PATIENT_GROUP,
     field::DESCRIPTION,
     field::EVENT_DATE,
+    field::EVENT_TIME,
     field::EVENT_PLACE,
     field::PATIENT_IDENTIFICATION,
     field::IMMEDIATE_MEASURES,
     field::IMPROVEMENT_SUGGESTION,
+    field::INTERNAL_REFERENCE,
     field::REPORTER_NAME,
     field::REPORTER_EMAIL,
     field::REPORTER_PHONE,
@@ -510,7 +588,10 @@ mod tests {
     #[test]
     fn accepts_a_good_report() {
         let v = validate(&good(), today()).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(v.clear.categories, vec![Category::Epikrise, Category::Legemidler]);
+        assert_eq!(
+            v.clear.categories,
+            vec![Category::from_static("epikrise"), Category::from_static("legemidler")]
+        );
         assert_eq!(v.sealed.description, "Epikrisen manglet.");
         assert_eq!(v.clear.receiver_unit.unwrap().as_str(), "siv-med");
     }
@@ -594,7 +675,9 @@ mod tests {
     fn refuses_unknown_choices() {
         let mut r = good();
         r.kind = "katastrofe".into();
-        r.categories = vec!["innleggelse".into(), "ukjent-kategori".into()];
+        // A well-formed slug the list lacks is the intake's refusal (the list
+        // is directory data); a malformed one is refused here.
+        r.categories = vec!["innleggelse".into(), "Ukjent kategori!".into()];
         r.sender_unit = "../../etc/passwd".into();
         assert_eq!(
             fields(&validate(&r, today()).err().unwrap()),
@@ -611,6 +694,45 @@ mod tests {
         assert!(validate(&r, today()).is_ok());
         r.reporter_email = "ikke-en-adresse".into();
         assert_eq!(fields(&validate(&r, today()).err().unwrap()), vec!["reporter_email"]);
+    }
+
+    #[test]
+    fn reads_the_extra_fields_of_issue_17() {
+        let mut r = good();
+        r.event_time = "14.05".into();
+        r.internal_reference = " EQS-2026/123 ".into();
+        r.agreement_clause = "utskrivningsklare".into();
+        let v = validate(&r, today()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(v.sealed.event_time, chrono::NaiveTime::from_hms_opt(14, 5, 0));
+        assert_eq!(v.sealed.internal_reference, "EQS-2026/123");
+        assert_eq!(v.clear.agreement_clause, Some(AgreementClause::Utskrivningsklare));
+        // All three are optional.
+        let v = validate(&good(), today()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (
+                v.sealed.event_time,
+                v.sealed.internal_reference.as_str(),
+                v.clear.agreement_clause
+            ),
+            (None, "", None)
+        );
+    }
+
+    #[test]
+    fn refuses_bad_extra_fields_in_form_order() {
+        let mut r = good();
+        r.agreement_clause = "delavtale-99".into();
+        r.event_time = "25:70".into();
+        r.internal_reference = "<script>".into();
+        let errs = validate(&r, today()).err().unwrap();
+        assert_eq!(
+            fields(&errs),
+            vec![field::AGREEMENT_CLAUSE, field::EVENT_TIME, field::INTERNAL_REFERENCE]
+        );
+        let mut r = good();
+        r.internal_reference = "15076500565".into();
+        let errs = validate(&r, today()).err().unwrap();
+        assert_eq!(errs[0].message, crate::identity::NOT_HERE);
     }
 
     #[test]

@@ -31,6 +31,16 @@ pub struct SealedFields {
     /// sealed before it was kept.
     #[serde(default)]
     pub receiver_hint: String,
+    /// Time of day of the event (optional, issue 17): with the date it
+    /// narrows the event to a shift and a person, so it is sealed, never a
+    /// clear column. `None` in documents sealed before it was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<chrono::NaiveTime>,
+    /// The number of the same event in the reporter's organisation's own
+    /// avvik system (EQS, Synergi), so the two can be found together.
+    /// Sealed: it leads to the internal report. Empty when not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub internal_reference: String,
 }
 
 /// One case's sealed document: format version, the case it belongs to, and the report.
@@ -39,6 +49,11 @@ pub struct SealedContent {
     pub version: u32,
     pub case_number: CaseNumber,
     pub report: SealedFields,
+    /// The files attached to the report (issue 17), in the order given;
+    /// each is a sealed item of its own. Empty in documents sealed before
+    /// attachments existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::AttachmentInfo>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +74,7 @@ impl SealedContent {
             version: Self::VERSION,
             case_number,
             report,
+            attachments: Vec::new(),
         }
     }
 
@@ -93,6 +109,10 @@ pub struct PlannedMeasure {
     pub category: crate::vocab::MeasureCategory,
     pub responsible: String,
     pub due: Option<NaiveDate>,
+    /// What the measure is, in the receiving leader's words (issue 17).
+    /// Empty in measures planned before it was asked.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
 }
 
 /// Sealed text added while a case is handled: an answer with its measures,

@@ -1,5 +1,6 @@
-//! The fixed vocabularies of the form: kind, category, consequence, patient
-//! group. This is the one place to change them.
+//! The fixed vocabularies of the form: kind, consequence, patient group.
+//! This is the one place to change them. (Categories are data in the
+//! directory file: see [`crate::category`].)
 //!
 //! Each value has a stable `slug` (stored in the database, used in forms and
 //! statistics; never change one) and a bokmål `label` shown to users.
@@ -51,70 +52,6 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// What the avvik concerns. A report has one or more.
-    Category {
-        Innleggelse => ("innleggelse", "Innleggelse"),
-        VarselKommunaleTjenester => ("varsel-kommunale-tjenester", "Varsel om behov for kommunale tjenester / innleggelsesrapport"),
-        Utskrivningsklar => ("utskrivningsklar", "Utskrivningsklar pasient og varsling"),
-        UtskrivningOverforing => ("utskrivning-overforing", "Utskrivning og overføring"),
-        Epikrise => ("epikrise", "Epikrise og sykepleieopplysninger"),
-        Legemidler => ("legemidler", "Legemidler (legemiddelliste, resepter, utlevering)"),
-        Pasientinformasjon => ("pasientinformasjon", "Pasientinformasjon og medvirkning"),
-        KontaktDialog => ("kontakt-dialog", "Kontakt og dialog under oppholdet"),
-        Meldingsutveksling => ("meldingsutveksling", "Elektronisk meldingsutveksling (PLO-meldinger)"),
-        Hjelpemidler => ("hjelpemidler", "Hjelpemidler og utstyr"),
-        Akuttkjeden => ("akuttkjeden", "Akuttkjeden (AMK, legevakt, ambulanse)"),
-        BruddAvtale => ("brudd-avtale", "Brudd på samarbeidsavtale eller delavtale"),
-        Henvisning => ("henvisning", "Henvisning"),
-        Ohd => ("ohd", "Øyeblikkelig hjelp døgntilbud (ØHD)"),
-        Tud => ("tud", "Tverrfaglig utvidet døgntilbud (TUD)"),
-        DiagnostiskSloyfe => ("diagnostisk-sloyfe", "Diagnostisk sløyfe"),
-        Annet => ("annet", "Annet"),
-    }
-);
-
-impl Category {
-    /// One line shown under the category in the form, so the reporter
-    /// picks the same category for the same kind of incident. The last
-    /// four are topics the Helsefellesskap's meeting papers work on.
-    pub fn description(self) -> &'static str {
-        match self {
-            Category::Innleggelse => "Innleggelse i sykehus: henvendelse, opplysninger som fulgte pasienten, mottak.",
-            Category::VarselKommunaleTjenester => {
-                "Sykehusets varsel til kommunen om at pasienten trenger kommunale tjenester, og innleggelsesrapporten."
-            }
-            Category::Utskrivningsklar => {
-                "Melding om at pasienten er utskrivningsklar, og varsling mellom sykehus og kommune."
-            }
-            Category::UtskrivningOverforing => "Selve utskrivningen eller overføringen mellom sykehus og kommune.",
-            Category::Epikrise => {
-                "Epikrise, sykepleiesammenfatning eller andre opplysninger som skulle følge pasienten."
-            }
-            Category::Legemidler => "Legemiddelliste, resepter, utlevering eller medisiner som ikke fulgte pasienten.",
-            Category::Pasientinformasjon => "Informasjon til pasient og pårørende, og pasientens medvirkning.",
-            Category::KontaktDialog => "Kontakt og dialog mellom tjenestene mens pasienten er innlagt.",
-            Category::Meldingsutveksling => {
-                "Elektroniske meldinger (PLO-meldinger) som mangler, kom for sent eller var feil."
-            }
-            Category::Hjelpemidler => "Hjelpemidler og utstyr pasienten trenger, ved utskrivning eller overføring.",
-            Category::Akuttkjeden => "AMK, legevakt og ambulanse: samarbeidet i akuttkjeden.",
-            Category::BruddAvtale => {
-                "Brudd på samarbeidsavtalen eller en av delavtalene mellom sykehuset og kommunene."
-            }
-            Category::Henvisning => "Henvisning fra fastlege eller kommune til sykehuset: innhold, mottak eller svar.",
-            Category::Ohd => {
-                "Kommunalt øyeblikkelig hjelp døgntilbud (KAD/ØHD): innleggelse, overføring eller samarbeid."
-            }
-            Category::Tud => "Tverrfaglig utvidet døgntilbud (TUD) innen psykisk helse og rus.",
-            Category::DiagnostiskSloyfe => {
-                "Diagnostisk sløyfe: undersøkelse på sykehuset uten innleggelse, og svar tilbake til kommunen."
-            }
-            Category::Annet => "Noe annet i samarbeidet mellom sykehuset og kommunen.",
-        }
-    }
-}
-
-vocabulary!(
     /// The consequence for the patient, as the reporter judges it.
     Consequence {
         Ingen => ("ingen", "Ingen"),
@@ -122,6 +59,46 @@ vocabulary!(
         Moderat => ("moderat", "Moderat"),
         Alvorlig => ("alvorlig", "Alvorlig"),
         Ukjent => ("ukjent", "Ukjent"),
+    }
+);
+
+impl Consequence {
+    /// One line shown under the level in the form (its radio's hint), so
+    /// reporters judge the same incident the same way.
+    pub fn description(self) -> &'static str {
+        match self {
+            Consequence::Ingen => "Pasienten fikk ingen skade eller ulempe.",
+            Consequence::Lav => "Liten ulempe uten skade, for eksempel forsinkelse eller en ekstra undersøkelse.",
+            Consequence::Moderat => {
+                "Skade eller forverring som gikk over, men som trengte ekstra oppfølging eller behandling."
+            }
+            Consequence::Alvorlig => "Betydelig eller varig skade, livstruende situasjon eller dødsfall.",
+            Consequence::Ukjent => "Du vet ikke om hendelsen fikk følger for pasienten.",
+        }
+    }
+}
+
+vocabulary!(
+    /// The part of the samarbeidsavtale between SiV and the kommuner that
+    /// was breached: the overall agreement, the delavtaler the law asks for
+    /// (helse- og omsorgstjenesteloven § 6-2, points 1–11, as the national
+    /// guidance names them), "don't know" and "none". A category, not
+    /// personal data: a clear column (migration 0027) for statistics.
+    AgreementClause {
+        Overordnet => ("overordnet", "Overordnet samarbeidsavtale"),
+        Oppgavefordeling => ("oppgavefordeling", "Ansvars- og oppgavefordeling"),
+        KoordinerteTjenester => ("koordinerte-tjenester", "Pasienter med behov for koordinerte tjenester (habilitering, rehabilitering, læring og mestring)"),
+        Innleggelse => ("innleggelse", "Innleggelse i sykehus"),
+        Ohd => ("ohd", "Døgnopphold for øyeblikkelig hjelp i kommunen (KAD/ØHD)"),
+        Utskrivningsklare => ("utskrivningsklare", "Utskrivningsklare pasienter"),
+        Kunnskapsoverforing => ("kunnskapsoverforing", "Kunnskapsoverføring, informasjonsutveksling og hospitering"),
+        ForskningUtdanning => ("forskning-utdanning", "Forskning, utdanning, praksis og læretid"),
+        Jordmor => ("jordmor", "Jordmortjenester (svangerskap, fødsel og barsel)"),
+        Ikt => ("ikt", "IKT-løsninger og elektronisk samhandling"),
+        Forebygging => ("forebygging", "Forebygging"),
+        Beredskap => ("beredskap", "Beredskap og den akuttmedisinske kjeden"),
+        VetIkke => ("vet-ikke", "Vet ikke"),
+        IkkeRelevant => ("ikke-relevant", "Ingen / ikke relevant"),
     }
 );
 
@@ -167,20 +144,21 @@ mod tests {
             }
         }
         check(Kind::ALL, Kind::slug, Kind::from_slug);
-        check(Category::ALL, Category::slug, Category::from_slug);
         check(Consequence::ALL, Consequence::slug, Consequence::from_slug);
         check(PatientGroup::ALL, PatientGroup::slug, PatientGroup::from_slug);
         check(MeasureCategory::ALL, MeasureCategory::slug, MeasureCategory::from_slug);
-        assert_eq!(Category::ALL.len(), 17);
-        for c in Category::ALL {
+        assert_eq!(PatientGroup::ALL.len(), 8);
+        check(AgreementClause::ALL, AgreementClause::slug, AgreementClause::from_slug);
+        assert!(AgreementClause::from_slug("vet-ikke").is_some());
+        assert!(AgreementClause::from_slug("ikke-relevant").is_some());
+        for c in Consequence::ALL {
             assert!(!c.description().is_empty(), "{c:?}");
         }
-        assert_eq!(PatientGroup::ALL.len(), 8);
     }
 
     #[test]
     fn unknown_slug_is_none() {
-        assert_eq!(Category::from_slug("Innleggelse"), None);
+        assert_eq!(Kind::from_slug("Avvik"), None);
         assert!(serde_json::from_str::<Consequence>("\"katastrofal\"").is_err());
     }
 }

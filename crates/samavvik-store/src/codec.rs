@@ -139,11 +139,12 @@ pub(crate) struct CaseRow {
     answer_deadline: NaiveDate,
     secretariat_help_at: Option<Ts>,
     sender_subunit: Option<String>,
+    agreement_clause: Option<String>,
 }
 
 impl CaseRow {
     /// `categories` are the case's `case_categories` slugs; they come back in
-    /// vocabulary order, which is the order validation produces.
+    /// slug order, which is the order validation produces.
     pub(crate) fn into_record(self, categories: &[String]) -> Result<CaseRecord> {
         let mut cats = categories
             .iter()
@@ -176,6 +177,10 @@ impl CaseRow {
             sender_subunit: self
                 .sender_subunit
                 .map(|s| UnitId::new(&s).map_err(|_| corrupt("sender sub-unit", &s)))
+                .transpose()?,
+            agreement_clause: self
+                .agreement_clause
+                .map(|s| slug("agreement clause", &s, samavvik_core::AgreementClause::from_slug))
                 .transpose()?,
         })
     }

@@ -14,6 +14,7 @@
 //! raw pool access and a few read methods; crates turn it on from their
 //! dev-dependencies.
 
+mod agreement;
 mod any;
 mod archive;
 mod codec;
@@ -29,6 +30,7 @@ mod inserts;
 mod learning;
 mod lifecycle;
 mod model;
+mod numbers;
 mod postgres;
 pub mod scratch;
 mod security;
@@ -39,6 +41,7 @@ mod stats;
 mod stats_batch;
 mod subunit;
 
+pub use agreement::AgreementStore;
 pub use any::{AnyStore, StoreOptions};
 pub use archive::{ArchiveCandidate, ArchiveMark, ArchiveStore};
 pub use deadlines::DeadlineStore;
@@ -48,7 +51,9 @@ pub use handling::{
     AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
     TransitionWrite,
 };
-pub use learning::{ApprovedLesson, HistoryCount, LearningStore, LessonDecision, ProposedLesson};
+pub use learning::{
+    ApprovedLesson, FollowUpCount, HistoryCount, LearningStore, LessonDecision, LessonOutcome, ProposedLesson,
+};
 pub use lifecycle::{
     AUDIT_HOLD_LIFTED, AUDIT_HOLD_SET, AUDIT_SHREDDED, BackupCounts, CaseLifecycle, LifecycleStore, RetentionCandidate,
     Rewrap, Rotation, RotationCase,

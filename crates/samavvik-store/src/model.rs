@@ -78,6 +78,7 @@ impl NewCase {
             answer_deadline: self.answer_deadline,
             secretariat_help_at: None,
             sender_subunit: None,
+            agreement_clause: None,
         }
     }
 }
@@ -138,6 +139,9 @@ pub struct CaseRecord {
     /// The reporter's ward or section (a directory sub-unit id) under
     /// `sender_unit`, whose leaders review the report; `None`: none chosen.
     pub sender_subunit: Option<UnitId>,
+    /// The part of the samarbeidsavtale the reporter says was breached
+    /// (migration 0027); `None`: not chosen, or a case from before.
+    pub agreement_clause: Option<samavvik_core::AgreementClause>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -23,7 +23,8 @@ macro_rules! case_columns {
     () => {
         "id, case_number, created_at, kind, event_month, sender_org, sender_unit, \
          receiver_org, receiver_unit, direction, consequence, patient_group, state, routing_rule, \
-         routing_explanation, ack_deadline, answer_deadline, secretariat_help_at, sender_subunit"
+         routing_explanation, ack_deadline, answer_deadline, secretariat_help_at, sender_subunit, \
+         agreement_clause"
     };
 }
 pub(crate) use case_columns;

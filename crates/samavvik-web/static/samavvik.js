@@ -31,7 +31,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var form = document.querySelector("form[action='/meld']");
   var out = document.getElementById("route-preview");
   if (!form || !out || !window.fetch || !window.URLSearchParams) { return; }
-  var names = ["sender_unit", "receiver_org", "receiver_unit", "receiver_hint", "csrf_token"];
+  var names = ["sender_unit", "sender_subunit", "receiver_org", "receiver_unit", "receiver_hint", "csrf_token"];
   var timer = null;
   var last = "";
   function ask() {
@@ -68,8 +68,11 @@ document.addEventListener("DOMContentLoaded", function () {
     var el = form.elements[n];
     if (el) { el.addEventListener("change", later); }
   });
-  var hint = form.elements["receiver_hint"];
-  if (hint) { hint.addEventListener("input", later); }
+  // The ward typed (or picked from the list) names whose leader reviews first.
+  ["receiver_hint", "sender_subunit"].forEach(function (n) {
+    var el = form.elements[n];
+    if (el) { el.addEventListener("input", later); }
+  });
   later();
 });
 
@@ -86,7 +89,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var notInAddition = "Pasientens identitet skal ikke skrives her. Fjern fødselsnummeret eller " +
     "D-nummeret. Trenger mottakeren å vite hvem pasienten er, tar de kontakt med deg.";
   var patientNote = "Navn og fødselsdato er som regel nok. Fødselsnummer er lov her, men trengs sjelden.";
-  var reportFields = ["receiver_hint", "description", "event_place", "immediate_measures", "improvement_suggestion"];
+  var reportFields = ["receiver_hint", "description", "event_place", "immediate_measures", "improvement_suggestion", "internal_reference"];
 
   function control(digits, weights) {
     var sum = 0;
@@ -203,7 +206,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var skip = { csrf_token: true, idempotency_key: true };
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && !skip[el.name] && el.type !== "submit" && el.type !== "button" && el.type !== "hidden";
+      return el.name && !skip[el.name] && el.type !== "submit" && el.type !== "button" && el.type !== "hidden" && el.type !== "file";
     });
   }
   function collect() {

@@ -18,9 +18,12 @@ export async function fillValid(page) {
   await page.selectOption("#receiver_org", "siv");
   await page.selectOption("#receiver_unit", "siv-med");
   await page.locator("input[name=category]").first().check();
+  await page.selectOption("#agreement_clause", "vet-ikke");
   await page.locator("input[name=consequence]").first().check();
   await page.selectOption("#patient_group", { index: 1 });
   await page.fill("#description", "Epikrisen kom ikke med pasienten.");
+  await page.fill("#event_time", "14:30");
+  await page.fill("#internal_reference", "EQS-4711");
   await page.fill("#reporter_name", "Kari Nordmann");
   await page.fill("#reporter_phone", "33 08 50 00");
 }

@@ -7,7 +7,6 @@
 //! history go with the closing.
 
 use chrono::{DateTime, Utc};
-use samavvik_core::deadline::format_date_nb;
 use samavvik_core::sealed::HandlingNote;
 use samavvik_core::{CaseState, MeasureCategory, NoteKind};
 use samavvik_pdf::Block;
@@ -51,15 +50,7 @@ pub fn steps(
             Block::Paragraph(note.text.clone()),
         ];
         for m in &note.measures {
-            let due = m
-                .due
-                .map(|d| format!(", frist {}", format_date_nb(d)))
-                .unwrap_or_default();
-            b.push(Block::Paragraph(format!(
-                "• {}: {}{due}",
-                m.category.label(),
-                m.responsible
-            )));
+            b.extend(crate::export::measure_blocks(m));
         }
         b
     };

@@ -2,7 +2,7 @@
 //! then closes the case with a learning point.
 
 use chrono::NaiveDate;
-use samavvik_core::limits::MEASURE_RESPONSIBLE;
+use samavvik_core::limits::{MEASURE_DESCRIPTION, MEASURE_RESPONSIBLE};
 use samavvik_core::sealed::PlannedMeasure;
 use samavvik_core::{CaseState, MeasureCategory, NoteKind, Transition};
 use samavvik_store::{HandlingStore, TransitionWrite};
@@ -53,10 +53,27 @@ impl Ctx<'_> {
                     }
                 },
             };
+            // What the measure is: sealed with the answer, like who is responsible.
+            let description = self.text(&format!("measure_description_{i}"));
+            if description.chars().count() > MEASURE_DESCRIPTION {
+                errors.push((
+                    format!("measure_description_{i}"),
+                    format!(
+                        "Beskrivelsen av tiltak {i} kan være høyst {MEASURE_DESCRIPTION} tegn. Nå er det {} tegn.",
+                        description.chars().count()
+                    ),
+                ));
+            } else if samavvik_core::identity::contains_national_id(&description) {
+                errors.push((
+                    format!("measure_description_{i}"),
+                    samavvik_core::identity::NOT_IN_HANDLING.to_owned(),
+                ));
+            }
             measures.push(PlannedMeasure {
                 category,
                 responsible,
                 due,
+                description,
             });
         }
         if measures.is_empty() {

@@ -26,6 +26,10 @@ pub trait Raw {
     async fn block_intake(&self) -> tokio::sync::oneshot::Sender<()>;
 
     fn group_stats(&self) -> GroupCommitStats;
+
+    /// Another store on the same database, as a second instance (or this
+    /// one after a restart) would open it.
+    async fn another_instance(&self) -> Self;
 }
 
 impl Raw for SqliteStore {
@@ -39,6 +43,13 @@ impl Raw for SqliteStore {
 
     fn group_stats(&self) -> GroupCommitStats {
         self.group_commit_stats()
+    }
+
+    async fn another_instance(&self) -> Self {
+        let file = self.pool().connect_options().get_filename().to_owned();
+        SqliteStore::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("open sqlite again")
     }
 }
 
@@ -58,6 +69,18 @@ impl Raw for PgStore {
 
     fn group_stats(&self) -> GroupCommitStats {
         self.group_commit_stats()
+    }
+
+    async fn another_instance(&self) -> Self {
+        let db = self
+            .pool()
+            .connect_options()
+            .get_database()
+            .expect("a database")
+            .to_owned();
+        PgStore::connect(&with_database(&postgres_admin_url(), &db), 4)
+            .await
+            .expect("connect to the test database again")
     }
 }
 
@@ -265,7 +288,7 @@ pub fn new_case(number: CaseNumber) -> NewCase {
         receiver_org: OrgId::new("siv").unwrap(),
         receiver_unit: UnitId::new("siv-medisinsk").unwrap(),
         direction: Direction::KommuneToSiv,
-        categories: vec![Category::Epikrise, Category::Legemidler],
+        categories: vec![Category::from_static("epikrise"), Category::from_static("legemidler")],
         consequence: Consequence::Moderat,
         patient_group: PatientGroup::SkrobeligeEldre,
         state: CaseState::Dispatched,
@@ -311,5 +334,6 @@ pub fn expected_record(case: &NewCase) -> CaseRecord {
         answer_deadline: case.answer_deadline,
         secretariat_help_at: None,
         sender_subunit: None,
+        agreement_clause: None,
     }
 }

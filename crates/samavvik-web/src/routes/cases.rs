@@ -109,7 +109,8 @@ pub async fn inbox(
         "next": (u64::from(page_no) < pages).then(|| format!("?{query_without_page}side={}", page_no + 1)),
         "units": units,
         "states": CaseState::ALL.iter().map(|s| json!({"slug": s.slug(), "label": s.label_nb()})).collect::<Vec<_>>(),
-        "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
+        // Retired categories too: old cases keep theirs and can be found by them.
+        "categories": catalog.directory.categories().all().iter().map(|c| json!({"slug": c.slug, "label": c.label})).collect::<Vec<_>>(),
         "q": {
             "enhet": get("enhet"), "status": get("status"), "forfalt": get("forfalt").is_some(), "kategori": get("kategori"),
             "fra": get("fra"), "til": get("til"), "sak": get("sak"), "sortering": get("sortering").unwrap_or("nyeste"),
@@ -228,7 +229,7 @@ fn case_row(catalog: &Catalog, c: &CaseRecord, today: NaiveDate, handler: Option
         "state": c.state.label_nb(),
         "receiver": unit_name(catalog, &c.receiver_unit),
         "sender": unit_name(catalog, &c.sender_unit),
-        "categories": c.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join("; "),
+        "categories": c.categories.iter().map(|k| catalog.directory.categories().label(k)).collect::<Vec<_>>().join("; "),
         // Short dates keep the work list scannable; the case page has the long form.
         "created": c.created_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y").to_string(),
         "ack_deadline": c.ack_deadline.format("%d.%m.%Y").to_string(),
@@ -315,7 +316,7 @@ pub async fn render_case(
                 "kind": NoteKind::label_nb_of_slug(&note.kind), "at": oslo(item.at), "text": note.text, "shareable": item.shareable,
                 "author": samavvik_app::cases::note_author_nb(&catalog, case, note),
                 "measures": note.measures.iter().map(|m| json!({
-                    "category": m.category.label(), "responsible": m.responsible,
+                    "category": m.category.label(), "responsible": m.responsible, "description": m.description,
                     "due": m.due.map(format_date_nb),
                 })).collect::<Vec<_>>(),
             })
@@ -355,10 +356,22 @@ pub async fn render_case(
         .map(|(id, email)| json!({"id": id, "name": email}))
         .collect();
     let archive = super::archive::case_view(state, case, side).await?;
+    let lessons: Vec<Value> = samavvik_app::lessons::outcomes_for(state, case, side)
+        .await?
+        .iter()
+        .map(|l| {
+            json!({
+                "proposed": oslo(l.proposed_at), "state": l.state,
+                "reason": l.reject_reason, "decided": l.decided_at.map(oslo),
+            })
+        })
+        .collect();
     let ctx = json!({
         "title": format!("Sak {}", case.number),
         "person": person_view(person),
+        "attachments": super::attachments::listing(&opened),
         "archive": archive,
+        "lessons": lessons,
         "handlers": handlers,
         "handler_id": handler_id,
         "case": {
@@ -368,9 +381,11 @@ pub async fn render_case(
             "kind": case.kind.label(),
             "event_month": case.event_month.label_nb(),
             "sender": unit_name(&catalog, &case.sender_unit),
+            "sender_subunit": samavvik_app::cases::sender_subunit_name(&catalog, case),
             "receiver": unit_name(&catalog, &case.receiver_unit),
             "explanation": case.routing_explanation,
-            "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "categories": case.categories.iter().map(|c| catalog.directory.categories().label(c)).collect::<Vec<_>>(),
+            "agreement_clause": case.agreement_clause.map(|a| a.label()),
             "consequence": case.consequence.label(),
             "patient_group": case.patient_group.label(),
             "created": oslo(case.created_at),
@@ -386,6 +401,8 @@ pub async fn render_case(
         "report": {
             "description": r.description,
             "event_date": r.event_date.map(format_date_nb),
+            "event_time": r.event_time.map(|t| t.format("%H:%M").to_string()),
+            "internal_reference": r.internal_reference,
             "event_place": r.event_place,
             "patient_identification": r.patient_identification,
             "immediate_measures": r.immediate_measures,
@@ -400,6 +417,7 @@ pub async fn render_case(
         "actions": actions,
         "reroute_targets": reroute_targets,
         "measure_categories": MeasureCategory::ALL.iter().map(|m| json!({"slug": m.slug(), "label": m.label()})).collect::<Vec<_>>(),
+        "limits": {"measure_description": samavvik_core::limits::MEASURE_DESCRIPTION},
         "errors": error_map,
         "done": done,
         "error_list": errors.iter().map(|(f, m)| json!({"anchor": f, "message": m})).collect::<Vec<_>>(),
@@ -430,7 +448,7 @@ async fn render_shredded(
             "event_month": case.event_month.label_nb(),
             "sender": unit_name(catalog, &case.sender_unit),
             "receiver": unit_name(catalog, &case.receiver_unit),
-            "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "categories": case.categories.iter().map(|c| catalog.directory.categories().label(c)).collect::<Vec<_>>(),
             "consequence": case.consequence.label(),
             "patient_group": case.patient_group.label(),
             "created": oslo_minute(case.created_at),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use samavvik_core::report::{FieldError, limit};
-use samavvik_core::{Category, Consequence, EventMonth, Kind, PatientGroup, RawReport};
+use samavvik_core::{AgreementClause, Category, Consequence, EventMonth, Kind, PatientGroup, RawReport};
 use samavvik_routing::{Directory, OrgKind};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -53,10 +53,10 @@ impl FormView<'_> {
         let values = json!({
             "kind": r.kind, "event_month": r.event_month, "sender_unit": r.sender_unit, "sender_subunit": r.sender_subunit,
             "receiver_org": r.receiver_org, "receiver_unit": r.receiver_unit, "receiver_hint": r.receiver_hint,
-            "categories": r.categories, "consequence": r.consequence, "patient_group": r.patient_group,
-            "description": r.description, "event_date": r.event_date, "event_place": r.event_place,
+            "categories": r.categories, "agreement_clause": r.agreement_clause, "consequence": r.consequence, "patient_group": r.patient_group,
+            "description": r.description, "event_date": r.event_date, "event_time": r.event_time, "event_place": r.event_place,
             "patient_identification": r.patient_identification, "immediate_measures": r.immediate_measures,
-            "improvement_suggestion": r.improvement_suggestion, "reporter_name": r.reporter_name,
+            "improvement_suggestion": r.improvement_suggestion, "internal_reference": r.internal_reference, "reporter_name": r.reporter_name,
             "reporter_email": r.reporter_email, "reporter_phone": r.reporter_phone,
         });
         let mut by_field: BTreeMap<&str, String> = BTreeMap::new();
@@ -69,10 +69,17 @@ impl FormView<'_> {
                 })
                 .or_insert_with(|| e.message.clone());
         }
+        // The directory's categories in use today, with their one-line hint.
+        let categories: Vec<Value> = dir
+            .categories()
+            .valid_on(today)
+            .map(|c| json!({"slug": c.slug, "label": c.label, "description": c.description}))
+            .collect();
+        let first_category = dir.categories().valid_on(today).next().map(|c| c.slug.clone());
         let error_list: Vec<Value> = self
             .errors
             .iter()
-            .map(|e| json!({"anchor": anchor(e.field), "message": e.message}))
+            .map(|e| json!({"anchor": anchor(e.field, first_category.as_ref()), "message": e.message}))
             .collect();
 
         let mut months = Vec::new();
@@ -100,8 +107,9 @@ impl FormView<'_> {
             "csrf_token": self.csrf_token,
             "idempotency_key": self.idempotency_key,
             "kinds": choices!(Kind),
-            "categories": Category::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label(), "description": c.description()})).collect::<Vec<_>>(),
-            "consequences": choices!(Consequence),
+            "categories": categories,
+            "consequences": Consequence::ALL.iter().map(|c| json!({"slug": c.slug(), "label": c.label(), "description": c.description()})).collect::<Vec<_>>(),
+            "agreement_clauses": choices!(AgreementClause),
             "patient_groups": choices!(PatientGroup),
             "months": months,
             "sender_groups": groups(dir, today, |o| o != OrgKind::Secretariat),
@@ -109,7 +117,7 @@ impl FormView<'_> {
             "receiver_orgs": dir.organisations().iter().filter(|o| o.kind != OrgKind::Secretariat)
                 .map(|o| json!({"id": o.id.as_str(), "name": o.name})).collect::<Vec<_>>(),
             "receiver_groups": groups(dir, today, |o| o != OrgKind::Secretariat),
-            "limits": {"description": limit::DESCRIPTION, "long": limit::LONG_TEXT, "short": limit::SHORT_TEXT, "patient": limit::PATIENT_IDENTIFICATION},
+            "limits": {"description": limit::DESCRIPTION, "long": limit::LONG_TEXT, "short": limit::SHORT_TEXT, "patient": limit::PATIENT_IDENTIFICATION, "internal_reference": samavvik_core::limits::INTERNAL_REFERENCE},
         })
     }
 }
@@ -132,25 +140,28 @@ fn groups(dir: &Directory, today: NaiveDate, keep: impl Fn(OrgKind) -> bool) -> 
         .collect()
 }
 
-/// The wards and sections the reporter may name, for the datalist (a
+/// The wards and sections the reporter may name today (their
+/// `valid_from`/`valid_to`), for the datalist (a
 /// browser's own suggestions: no script needed). The server matches the
 /// text within the chosen unit with routing's folding, so aliases work too.
 fn subunits(dir: &Directory, today: NaiveDate) -> Vec<Value> {
     dir.units_valid_on(today)
         .flat_map(|u| {
             dir.subunits_of(&u.id)
+                .filter(move |s| s.valid_on(today))
                 .map(|s| json!({"name": s.name, "parent": u.id.as_str(), "parent_name": u.name}))
         })
         .collect()
 }
 
 /// Where an error summary link should land: the field, or the first
-/// option of a radio or checkbox group.
-fn anchor(field: &str) -> String {
+/// option of a radio or checkbox group (`first_category`: the first box the
+/// form shows today).
+fn anchor(field: &str, first_category: Option<&Category>) -> String {
     use samavvik_core::report::field as f;
     match field {
         f::KIND => format!("kind-{}", Kind::ALL[0].slug()),
-        f::CATEGORY => format!("category-{}", Category::ALL[0].slug()),
+        f::CATEGORY => first_category.map_or_else(|| "category".to_owned(), |c| format!("category-{c}")),
         f::CONSEQUENCE => format!("consequence-{}", Consequence::ALL[0].slug()),
         other => other.to_owned(),
     }

@@ -1,0 +1,11 @@
+-- The part of the samarbeidsavtale the reporter says was breached (issue 17):
+-- one of samavvik-core's AgreementClause slugs ('utskrivningsklare',
+-- 'vet-ikke', 'ikke-relevant', ...). Keep equivalent to
+-- migrations/sqlite/0027_agreement_clause.sql.
+--
+-- A category, not personal data, so a clear column the statistics may count.
+-- NULL: not chosen, or a case from before the question. Written by the
+-- intake just after the case (like sender_subunit, migration 0012).
+-- The time of day and the internal reference of the same issue are sealed
+-- in the case document and have no column.
+ALTER TABLE cases ADD COLUMN agreement_clause TEXT;
