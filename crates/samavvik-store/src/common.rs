@@ -325,7 +325,7 @@ macro_rules! impl_store {
 
                 async fn insert_case(&self, case: &NewCase) -> Result<InsertOutcome> {
                     match self.intake() {
-                        Some(queue) => queue.insert(case.clone()).await,
+                        Some(queue) => queue.insert(case.clone(), false).await,
                         None => self
                             .write_group(&[], std::slice::from_ref(case))
                             .await
@@ -340,12 +340,16 @@ macro_rules! impl_store {
                     E: From<StoreError> + Send,
                 {
                     if let Some(queue) = self.intake() {
-                        let number = queue.number(year).await?;
+                        // Usually from the stock the writer keeps filled
+                        // (`numbers.rs`): then the case's is the only
+                        // commit this report waits for.
+                        let number = queue.stocked_number(year).await?;
                         let case = build(number).await?;
-                        let outcome = queue.insert(case.clone()).await?;
+                        let outcome = queue.insert(case.clone(), true).await?;
                         return Ok((case, outcome));
                     }
-                    // The number, then the case in one atomic write. No
+                    // The number (usually from this process's stock of
+                    // reserved ones), then the case in one atomic write. No
                     // connection is held while `build` seals; should it
                     // fail, the number stays used: a gap.
                     self.ready_year(year).await?;
@@ -500,7 +504,9 @@ macro_rules! impl_store {
                     &self,
                     queries: &[$crate::StatsQuery],
                 ) -> Result<Vec<$crate::CaseStatistics>> {
-                    use $crate::stats_batch::{DaysRow, DimSlotRow, FlowRow, Param, Plan, Rows};
+                    use $crate::stats_batch::{
+                        DaysRows, DimSlotRow, FlowRows, Param, Plan, Rows, refuse_row, row_error,
+                    };
                     let Some(plan) = Plan::new(queries) else {
                         return Ok(Vec::new());
                     };
@@ -527,23 +533,46 @@ macro_rules! impl_store {
                     );
                     let n = plan.slots.len();
                     // Four independent scans: run them on separate pooled
-                    // connections at once, so a second core can help.
-                    let (flows, days, dims, months) = tokio::try_join!(
-                        bind(sqlx::query(&texts.0), &from, &to, &params).fetch_all(self.read_pool()),
-                        bind(sqlx::query(&texts.1), &from, &to, &params).fetch_all(self.read_pool()),
-                        bind(sqlx::query(&texts.2), &from, &to, &params).fetch_all(self.read_pool()),
-                        sqlx::query_as::<_, (String, i64)>(&texts.3)
-                            .bind(plan.trend_from.to_string())
-                            .bind(to.clone())
-                            .fetch_all(self.read_pool()),
+                    // connections at once, so a second core can help. Each
+                    // row is added up as it arrives and none is kept (the
+                    // days statement returns ~70 000 at 1 M cases).
+                    let (mut flows, mut days, mut dims) = (FlowRows::default(), DaysRows::default(), Vec::new());
+                    let (_, _, _, months) = tokio::try_join!(
+                        async {
+                            bind(sqlx::query(&texts.0), &from, &to, &params)
+                                .try_map(|r| flows.push(&r, n).map_err(refuse_row))
+                                .fetch_all(self.read_pool())
+                                .await
+                                .map_err(row_error)
+                        },
+                        async {
+                            bind(sqlx::query(&texts.1), &from, &to, &params)
+                                .try_map(|r| days.push(&r, n).map_err(refuse_row))
+                                .fetch_all(self.read_pool())
+                                .await
+                                .map_err(row_error)
+                        },
+                        async {
+                            bind(sqlx::query(&texts.2), &from, &to, &params)
+                                .try_map(|r| Ok(dims.push(DimSlotRow::read(&r, n).map_err(refuse_row)?)))
+                                .fetch_all(self.read_pool())
+                                .await
+                                .map_err(row_error)
+                        },
+                        async {
+                            Ok::<_, StoreError>(
+                                sqlx::query_as::<_, (String, i64)>(&texts.3)
+                                    .bind(plan.trend_from.to_string())
+                                    .bind(to.clone())
+                                    .fetch_all(self.read_pool())
+                                    .await?,
+                            )
+                        },
                     )?;
                     let rows = Rows {
-                        flows: flows.iter().map(|r| FlowRow::read(r, n)).collect::<Result<_>>()?,
-                        days: days.iter().map(|r| DaysRow::read(r, n)).collect::<Result<_>>()?,
-                        dims: dims
-                            .iter()
-                            .map(|r| DimSlotRow::read(r, n))
-                            .collect::<Result<_>>()?,
+                        flows,
+                        days,
+                        dims,
                         months,
                     };
                     $crate::stats_batch::split(&plan, queries, &rows)
@@ -651,7 +680,7 @@ macro_rules! impl_store {
                         .collect();
                     // Categories and measures carry the case's event month
                     // (and measures its closing) for the statistics.
-                    let mut cats: Vec<(i64, &'static str, String)> = Vec::new();
+                    let mut cats: Vec<(i64, &str, String)> = Vec::new();
                     let mut measures: Vec<(i64, &'static str, String, Option<Ts>)> = Vec::new();
                     for (c, number) in chunk.iter().zip(&numbers) {
                         let id = *ids

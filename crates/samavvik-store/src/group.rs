@@ -22,7 +22,16 @@
 //! Retrying is safe: a case insert is idempotent on its idempotency key (a
 //! retry of a committed case answers [`InsertOutcome::Duplicate`] with its
 //! own number), and a retried number request at worst leaves a gap.
+//!
+//! Reports (`Store::create_case`) usually skip the first of those writes:
+//! a group that writes their cases also reserves the next numbers of the
+//! year in the same transaction, and once it is committed they wait in the
+//! store's [`NumberStock`] (`numbers.rs`), where the next reports take
+//! them without waiting for the writer. A report that finds the stock
+//! empty asks the writer as before, and the group that answers it reserves
+//! more. So under load a report waits for one commit (its case's), not two.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -30,6 +39,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use samavvik_core::CaseNumber;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use crate::numbers::{NumberStock, top_up};
 use crate::{InsertOutcome, NewCase, Result, StoreError};
 
 /// Most requests written in one transaction.
@@ -51,10 +61,16 @@ pub(crate) trait GroupWriter: Clone + Send + Sync + 'static {
 enum Request {
     Number {
         year: i32,
+        /// For a report (`Store::create_case`): answered from the stock
+        /// first, and the group keeps the stock filled. Otherwise exactly
+        /// one new number, committed, as `Store::allocate_case_number` says.
+        stocked: bool,
         reply: oneshot::Sender<Result<CaseNumber>>,
     },
     Insert {
         case: Box<NewCase>,
+        /// A report's case: the group keeps the stock of its year filled.
+        stocked: bool,
         reply: oneshot::Sender<Result<InsertOutcome>>,
     },
 }
@@ -93,6 +109,8 @@ pub(crate) struct IntakeQueue {
     tx: mpsc::Sender<Request>,
     counters: Arc<Counters>,
     in_flight: usize,
+    /// Numbers reserved by past groups and not yet taken.
+    stock: Arc<NumberStock>,
 }
 
 impl IntakeQueue {
@@ -112,13 +130,14 @@ impl IntakeQueue {
     ) -> std::io::Result<Self> {
         let (queue, rx) = Self::new(1);
         let counters = queue.counters.clone();
+        let stock = queue.stock.clone();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         std::thread::Builder::new()
             .name("samavvik-writer".into())
             .spawn(move || {
                 runtime.block_on(async move {
                     tokio::spawn(beside);
-                    run(writer, rx, counters, 1).await;
+                    run(writer, rx, counters, stock, 1).await;
                 });
             })?;
         Ok(queue)
@@ -130,22 +149,38 @@ impl IntakeQueue {
             tx,
             counters: Arc::new(Counters::default()),
             in_flight: in_flight.max(1),
+            stock: Arc::default(),
         };
         (queue, rx)
     }
 
     /// The next number of `year`, committed before it is returned.
     pub(crate) async fn number(&self, year: i32) -> Result<CaseNumber> {
+        self.ask_number(year, false).await
+    }
+
+    /// A number of `year` for a report: from the stock when it has one
+    /// (committed by an earlier group), else from the writer.
+    pub(crate) async fn stocked_number(&self, year: i32) -> Result<CaseNumber> {
+        if let Some(seq) = self.stock.take(year) {
+            return crate::codec::case_number_of(year, seq);
+        }
+        self.ask_number(year, true).await
+    }
+
+    async fn ask_number(&self, year: i32, stocked: bool) -> Result<CaseNumber> {
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Number { year, reply }).await?;
+        self.send(Request::Number { year, stocked, reply }).await?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
-    /// Writes `case`, committed before the outcome is returned.
-    pub(crate) async fn insert(&self, case: NewCase) -> Result<InsertOutcome> {
+    /// Writes `case`, committed before the outcome is returned. `stocked`:
+    /// it is a report's, whose group keeps the stock of numbers filled.
+    pub(crate) async fn insert(&self, case: NewCase, stocked: bool) -> Result<InsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.send(Request::Insert {
             case: Box::new(case),
+            stocked,
             reply,
         })
         .await?;
@@ -168,7 +203,13 @@ impl IntakeQueue {
     }
 }
 
-async fn run<W: GroupWriter>(writer: W, mut rx: mpsc::Receiver<Request>, counters: Arc<Counters>, in_flight: usize) {
+async fn run<W: GroupWriter>(
+    writer: W,
+    mut rx: mpsc::Receiver<Request>,
+    counters: Arc<Counters>,
+    stock: Arc<NumberStock>,
+    in_flight: usize,
+) {
     let slots = Arc::new(Semaphore::new(in_flight));
     loop {
         // A free slot first, then the queue: while every slot is busy,
@@ -190,42 +231,80 @@ async fn run<W: GroupWriter>(writer: W, mut rx: mpsc::Receiver<Request>, counter
             }
         }
         counters.in_progress.fetch_add(group.len(), Ordering::Relaxed);
-        let (writer, counters) = (writer.clone(), counters.clone());
+        let (writer, counters, stock) = (writer.clone(), counters.clone(), stock.clone());
         tokio::spawn(async move {
-            write(&writer, group, &counters).await;
+            write(&writer, group, &counters, &stock).await;
             drop(slot);
         });
     }
 }
 
 /// Writes a group and answers its requests; on failure, each request alone.
-async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Counters) {
+/// A report's number request is answered from the stock when it can be,
+/// at once; a group with reports in it reserves more numbers for the stock
+/// in its transaction (see the module doc), put into the stock only once
+/// that transaction is committed.
+async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Counters, stock: &NumberStock) {
+    let taken = group.len();
     let (mut years, mut number_replies) = (Vec::new(), Vec::new());
     let (mut cases, mut insert_replies) = (Vec::new(), Vec::new());
+    // Reports of each year in this group: how many numbers it refills.
+    let mut reports: BTreeMap<i32, usize> = BTreeMap::new();
     for request in group {
         match request {
-            Request::Number { year, reply } => {
+            Request::Number { year, stocked, reply } => {
+                if stocked {
+                    *reports.entry(year).or_default() += 1;
+                    // Taken from the stock after the caller looked: the
+                    // stock is drawn before new numbers are reserved, so
+                    // they are handed out in order.
+                    if let Some(seq) = stock.take(year) {
+                        let _ = reply.send(crate::codec::case_number_of(year, seq));
+                        continue;
+                    }
+                }
                 years.push(year);
                 number_replies.push(reply);
             }
-            Request::Insert { case, reply } => {
+            Request::Insert { case, stocked, reply } => {
+                if stocked {
+                    *reports.entry(case.number.year()).or_default() += 1;
+                }
                 cases.push(*case);
                 insert_replies.push(reply);
             }
         }
     }
     let size = years.len() + cases.len();
+    if size == 0 {
+        // Every request was a number answered from the stock.
+        counters.requests.fetch_add(taken as u64, Ordering::Relaxed);
+        counters.in_progress.fetch_sub(taken, Ordering::Relaxed);
+        return;
+    }
+    // The numbers asked for first, then the stock's, so the stock gets the
+    // larger ones of each year's block.
+    let needed = years.len();
+    let mut all_years = years.clone();
+    for (&year, &count) in &reports {
+        all_years.extend(std::iter::repeat_n(year, top_up(stock.len(year), count)));
+    }
     let started = std::time::Instant::now();
-    let written = writer.write_group(&years, &cases).await;
+    let written = writer.write_group(&all_years, &cases).await;
     // Counted before anyone hears back, so a caller never sees stale figures.
     counters
         .busy_ns
         .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
     counters.groups.fetch_add(1, Ordering::Relaxed);
-    counters.requests.fetch_add(size as u64, Ordering::Relaxed);
-    counters.in_progress.fetch_sub(size, Ordering::Relaxed);
+    counters.requests.fetch_add(taken as u64, Ordering::Relaxed);
+    counters.in_progress.fetch_sub(taken, Ordering::Relaxed);
     match written {
-        Ok((numbers, outcomes)) => {
+        Ok((mut numbers, outcomes)) => {
+            // Committed: the reserved numbers may be handed out.
+            let spare = numbers.split_off(needed.min(numbers.len()));
+            for (year, seq) in all_years[needed..].iter().zip(spare) {
+                stock.put(*year, [i64::from(seq.seq())]);
+            }
             answer(number_replies, numbers);
             answer(insert_replies, outcomes);
         }

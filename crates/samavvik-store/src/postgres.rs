@@ -7,8 +7,9 @@
 //! locks for claims).
 //!
 //! Every report is written on its own (`Store::create_case`), no group
-//! writer, in two round trips: its number from the year's sequence, then
-//! (once sealed with it) one statement that writes the case, its
+//! writer: its number from this process's stock, refilled from the year's
+//! sequence a block at a time (`numbers.rs`), then (once sealed with it)
+//! one statement that writes the case, its
 //! categories, document, first event and mail jobs, atomic as any single
 //! statement is (`inserts::pg_new_case`). No connection is held while the
 //! report is sealed. Nothing waits for another report: a sequence hands out
@@ -39,6 +40,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use crate::codec::{JobRow, Ts};
 use crate::engine::Engine;
 use crate::group::IntakeQueue;
+use crate::numbers::{BlockSize, NumberStock};
 use crate::sql::{StatsSql, due_at_1, job_columns};
 use crate::{InsertOutcome, NewCase, Result};
 use sqlx::PgConnection;
@@ -53,6 +55,10 @@ pub struct PgStore {
     pool: PgPool,
     /// Years whose number sequence this process has seen exist.
     sequences: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<i32>>>,
+    /// Numbers taken from the sequences and not handed out yet
+    /// (`numbers.rs`); refilled by one caller at a time, in blocks.
+    stock: std::sync::Arc<NumberStock>,
+    refill: std::sync::Arc<tokio::sync::Mutex<BlockSize>>,
 }
 
 impl PgStore {
@@ -86,6 +92,8 @@ impl PgStore {
         Ok(Self {
             pool,
             sequences: std::sync::Arc::default(),
+            stock: std::sync::Arc::default(),
+            refill: std::sync::Arc::default(),
         })
     }
 
@@ -222,12 +230,27 @@ impl Engine for PgStore {
         Ok(self.pool.begin().await?)
     }
 
-    /// From the year's sequence, outside any transaction: a sequence is
-    /// not transactional anyway, and no connection waits while the report
-    /// is sealed with the number.
+    /// From this process's stock, refilled from the year's sequence in
+    /// blocks (`numbers.rs`), outside any transaction: a sequence is not
+    /// transactional anyway, and no connection waits while the report is
+    /// sealed with the number. Under load most reports take theirs without
+    /// a round trip; a block's unused rest is a gap if the process stops.
     async fn take_seq_alone(&self, year: i32) -> Result<i64> {
+        if let Some(seq) = self.stock.take(year) {
+            return Ok(seq);
+        }
+        // One refill at a time; whoever waited for it looks again first,
+        // so numbers go out in order and blocks are not taken twice.
+        let mut block = self.refill.lock().await;
+        if let Some(seq) = self.stock.take(year) {
+            return Ok(seq);
+        }
+        let size = block.next(std::time::Instant::now());
         let mut conn = self.pool.acquire().await?;
-        crate::group::only(self.take_seqs(&mut conn, year, 1).await?)
+        let mut seqs = self.take_seqs(&mut conn, year, size as i64).await?.into_iter();
+        let first = seqs.next().ok_or(crate::StoreError::WriterStopped)?;
+        self.stock.put(year, seqs);
+        Ok(first)
     }
 
     /// One statement (`inserts::pg_new_case`), atomic on its own: one round

@@ -59,6 +59,7 @@ conformance!(
     create_case_numbers_and_writes_the_case,
     a_failed_create_leaves_a_gap_not_a_repeat,
     concurrent_creates_are_distinct_and_all_stored,
+    numbers_reserved_by_one_instance_are_never_handed_out_by_another,
 );
 
 /// The group writer is SQLite's; PostgreSQL writes each report in a
@@ -77,6 +78,7 @@ mod sqlite_group {
     }
 
     sqlite_only!(
+        a_report_waits_for_one_commit_once_numbers_are_in_stock,
         writes_queued_behind_a_commit_share_the_next,
         a_failing_case_fails_alone_in_its_group,
         a_key_repeated_within_a_group_writes_one_case,
@@ -123,29 +125,36 @@ async fn insert_and_read_back<S: TestStore>(s: &S) {
     );
 }
 
+fn standard() -> Vec<Category> {
+    samavvik_core::Categories::standard()
+        .all()
+        .iter()
+        .map(|d| d.slug.clone())
+        .collect()
+}
+
 async fn categories_round_trip<S: TestStore>(s: &S) {
     let all = new_case(num(2026, 1));
     let all = samavvik_store::NewCase {
-        categories: Category::ALL.iter().rev().copied().collect(),
+        categories: standard().into_iter().rev().collect(),
         ..all
     };
     let one = new_case(num(2026, 2));
     let one = samavvik_store::NewCase {
-        categories: vec![Category::Annet],
+        categories: vec![Category::from_static("annet")],
         ..one
     };
     for case in [&all, &one] {
         s.insert_case(case).await.unwrap();
     }
-    // Categories come back in vocabulary order, whatever order they went in.
-    assert_eq!(
-        s.case_by_number(all.number).await.unwrap().unwrap().categories,
-        Category::ALL.to_vec()
-    );
-    assert_eq!(all.record().categories, Category::ALL.to_vec());
+    // Categories come back in slug order, whatever order they went in.
+    let mut sorted = standard();
+    sorted.sort();
+    assert_eq!(s.case_by_number(all.number).await.unwrap().unwrap().categories, sorted);
+    assert_eq!(all.record().categories, sorted);
     assert_eq!(
         s.case_by_number(one.number).await.unwrap().unwrap().categories,
-        vec![Category::Annet]
+        vec![Category::from_static("annet")]
     );
 }
 
@@ -655,6 +664,63 @@ async fn concurrent_creates_are_distinct_and_all_stored<S: TestStore>(s: &S) {
     expected.sort();
     assert_eq!(numbers, expected, "each number once, and no gaps without a failure");
     assert_eq!(s.counts().await.unwrap().cases, 40);
+}
+
+/// Reports take their numbers from a stock reserved ahead (SQLite: in an
+/// earlier group's commit; PostgreSQL: a block of the sequence). What one
+/// instance holds in stock is already used up in the database, so another
+/// instance on the same database (or this one after a restart) never
+/// hands it out: every number once, also when both create at the same time.
+async fn numbers_reserved_by_one_instance_are_never_handed_out_by_another<S: TestStore>(s: &S) {
+    async fn create<S: TestStore>(s: S) -> CaseNumber {
+        let (case, outcome) = s
+            .create_case(2026, |n| async move { Ok::<_, StoreError>(new_case(n)) })
+            .await
+            .unwrap();
+        assert_eq!(outcome, InsertOutcome::Created);
+        case.number
+    }
+    // Quick succession, so the first instance holds a stock.
+    let mut numbers = vec![
+        create(s.clone()).await,
+        create(s.clone()).await,
+        create(s.clone()).await,
+    ];
+    assert_eq!(
+        numbers,
+        [num(2026, 1), num(2026, 2), num(2026, 3)],
+        "no gaps within one instance"
+    );
+    let other = s.another_instance().await;
+    for _ in 0..3 {
+        numbers.push(create(other.clone()).await);
+        numbers.push(create(s.clone()).await);
+    }
+    let tasks = (0..20).map(|i| create(if i % 2 == 0 { s.clone() } else { other.clone() }));
+    numbers.extend(concurrently(tasks.collect()).await);
+    let mut distinct = numbers.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), numbers.len(), "a number handed out twice: {numbers:?}");
+    assert_eq!(s.counts().await.unwrap().cases, 29);
+}
+
+/// On SQLite a report's number comes from a stock that the groups writing
+/// cases refill in their own commit: after the first report, which finds
+/// the stock empty and waits for a number commit, each report waits for
+/// one commit only (its case's), not two (number, then case).
+async fn a_report_waits_for_one_commit_once_numbers_are_in_stock<S: TestStore>(s: &S) {
+    let before = s.group_stats();
+    for seq in 1..=10 {
+        let (case, _) = s
+            .create_case(2026, |n| async move { Ok::<_, StoreError>(new_case(n)) })
+            .await
+            .unwrap();
+        assert_eq!(case.number, num(2026, seq));
+    }
+    let after = s.group_stats();
+    assert_eq!(after.groups - before.groups, 11, "{after:?}");
+    assert_eq!(s.counts().await.unwrap().cases, 10);
 }
 
 /// Group commit: requests that arrive while a transaction is on its way to
