@@ -2,8 +2,9 @@
 //! rotation stopped after one batch (as a crash would leave it) resumes and
 //! finishes; afterwards the old key opens nothing, the new key and the
 //! other readers open everything, the leaders still read their cases, and
-//! the old key file is retired. Then the recovery recipient is rotated and
-//! the drill with the new recovery identity opens every document.
+//! the old key file is retired. The secretariat's rotation and the recovery
+//! recipient's also seal again the lessons waiting for review. Then the
+//! drill with the new recovery identity opens every document.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +12,7 @@ use samavvik_app::recovery;
 use samavvik_app::rotation::{Options, RotationError, Subject, rotate};
 use samavvik_core::{CaseNumber, UnitId};
 use samavvik_seal::UnitIdentity;
-use samavvik_store::{AuditFilter, HandlingStore, LifecycleStore, Store};
+use samavvik_store::{AuditFilter, HandlingStore, LearningStore, LifecycleStore, Store};
 use samavvik_tests::lifecycle::{HORTEN, MED, Person, closed_case, submit};
 use samavvik_tests::{Engine, TestApp, canary};
 
@@ -155,6 +156,29 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
     // The secretariat's key: whatever it still opens is re-wrapped away from it.
     let triage = app.running.app.catalog.current().directory.triage_unit().id.clone();
     let old_triage = samavvik_seal::load_identity_file(&keys.join(format!("{triage}.key"))).unwrap();
+    // A lesson waiting for review is sealed to the secretariat (and the
+    // recovery recipient) outside the cases' documents.
+    let lesson_recipients = app.running.app.catalog.current().keyring.recipients_for(&[&triage]);
+    let sealed = samavvik_seal::seal_bytes(
+        format!("samavvik-lesson/1\n{}\nROTATED-LESSON", cases[0]).as_bytes(),
+        &lesson_recipients,
+    )
+    .unwrap();
+    app.store()
+        .propose_lesson(
+            cases[0],
+            samavvik_core::Category::Annet,
+            &med,
+            chrono::Utc::now(),
+            &samavvik_store::Ciphertext(sealed),
+        )
+        .await
+        .unwrap();
+    let lesson = |app: &TestApp| {
+        let store = app.store().clone();
+        async move { store.proposed_lessons().await.unwrap().remove(0).sealed.0 }
+    };
+    assert!(samavvik_seal::open_bytes(&lesson(&app).await, &old_triage).is_ok());
     let readable_before: Vec<bool> = documents(&app, &cases)
         .await
         .iter()
@@ -185,6 +209,13 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
         readable_after, readable_before,
         "the secretariat reads exactly what it read before"
     );
+    let waiting = lesson(&app).await;
+    assert!(
+        samavvik_seal::open_bytes(&waiting, &old_triage).is_err(),
+        "the lesson waiting for review is sealed again, away from the old key"
+    );
+    let plain = samavvik_seal::open_bytes(&waiting, &new_triage).unwrap();
+    assert!(String::from_utf8(plain).unwrap().ends_with("ROTATED-LESSON"));
     app.running.app.reload_catalog().await.unwrap();
 
     // The recovery recipient: the new one is set, the rotation re-wraps
@@ -205,6 +236,13 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
     assert!(done.rewrapped >= docs.len() as u64);
     let docs = documents(&app, &cases).await;
     assert!(opens_none(&docs, &old_recovery), "the old recovery key opens nothing");
+    let waiting = lesson(&app).await;
+    assert!(samavvik_seal::open_bytes(&waiting, &old_recovery).is_err());
+    assert!(samavvik_seal::open_bytes(&waiting, &new_recovery).is_ok());
+    assert!(
+        samavvik_seal::open_bytes(&waiting, &new_triage).is_ok(),
+        "and the secretariat still reads it"
+    );
     assert!(opens_all(&docs, &new_key));
     let drill = recovery::verify(app.store(), &new_recovery, 2).await.unwrap();
     assert!(drill.passed(), "{drill:?}");

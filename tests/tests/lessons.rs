@@ -2,12 +2,14 @@
 //!
 //! Lessons: the sender proposes one after the answer, the receiver another
 //! when closing; both are sealed until the secretariat reviews them in its
-//! queue (nobody else may, refused and audited). A proposed or rejected
+//! queue (nobody else may, refused and audited), and each side sees on the
+//! case page how its own lesson was decided (and why it was rejected). A proposed or rejected
 //! lesson never reaches a report; an approved one does, in every format,
 //! only once its category has at least the threshold's cases in the period.
 //!
 //! History: a malformed or overlapping spreadsheet is refused with line
-//! numbers and nothing is imported; a good one shows in the report's trend
+//! numbers and nothing is imported (audited either way: who, which periods,
+//! how many rows); a good one shows in the report's trend
 //! tables «fra regneark», small counts as they were published.
 
 // Tests may unwrap: a failed unwrap is a failed test.
@@ -197,6 +199,19 @@ async fn lessons_reach_the_report_only_approved_and_above_the_threshold(engine: 
         .await;
     assert_eq!(status, 303, "{page}");
     assert!(app.store().proposed_lessons().await.unwrap().is_empty());
+    // The proposing side sees the secretariat's decision and why it
+    // rejected; the other side sees nothing of the other's lesson.
+    let receiver_page = receiver.case_page(&app, n).await;
+    assert!(
+        receiver_page.contains("Avvist av sekretariatet") && receiver_page.contains("For nær saken."),
+        "{receiver_page}"
+    );
+    let sender_page = sender.case_page(&app, n).await;
+    assert!(sender_page.contains("Godkjent av sekretariatet"), "{sender_page}");
+    assert!(
+        !sender_page.contains("For nær saken.") && !sender_page.contains("Avvist av sekretariatet"),
+        "only the proposing side sees the reason"
+    );
     assert_eq!(audited(&app, "lesson-approved").await, 1);
     assert_eq!(audited(&app, "lesson-rejected").await, 1);
 
@@ -237,7 +252,7 @@ async fn history_is_imported_whole_or_not_at_all_and_marked(engine: Engine) {
     let import = |text: String| {
         let store = app.store().clone();
         async move {
-            samavvik_app::history::import(&store, &text, "test.csv", now)
+            samavvik_app::history::import(&store, &text, "test.csv", "cli:systemeier", now)
                 .await
                 .unwrap()
         }
@@ -274,7 +289,25 @@ async fn history_is_imported_whole_or_not_at_all_and_marked(engine: Engine) {
         "\u{feff}{header}\r\n{y1};kommune-til-siv;alle;40\r\n{y1};siv-til-kommune;alle;3\r\n\
          {y1};siv-til-kommune;epikrise;2\r\n{y2}-H1;kommune-til-siv;alle;21\r\n"
     );
+    let refused_before = audited(&app, "history-imported").await;
+    assert_eq!(refused_before, 2, "both refused files are audited");
     assert_eq!(import(good.clone()).await.unwrap(), 4);
+    let filter = AuditFilter {
+        action: Some("history-imported".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    let (rows, _) = app.store().audit_entries(&filter).await.unwrap();
+    let imported = rows
+        .iter()
+        .find(|e| e.detail.starts_with("periods "))
+        .expect("the import is audited");
+    assert_eq!(imported.actor, "cli:systemeier");
+    assert_eq!(
+        imported.detail,
+        format!("periods {y1},{y2}-H1; 4 rows from test.csv"),
+        "who, which periods and how many rows"
+    );
     let problems = import(format!("{header}\n{y2}-H1;siv-til-kommune;alle;1\n"))
         .await
         .unwrap_err();

@@ -2,7 +2,9 @@
 //! point 1, procedure D12402): a report from a sub-unit with leaders waits
 //! on their review list, not the level above's; from a sub-unit without a
 //! leader it falls back to the unit's leaders; text naming no sub-unit of
-//! the chosen unit is refused in the form. Uses the shipped directory.
+//! the chosen unit is refused in the form. The form's route preview names
+//! the ward whose leader reviews first, and the case page names the ward.
+//! Uses the shipped directory.
 
 // Tests may unwrap: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -14,7 +16,8 @@ use samavvik_tests::{Engine, TestApp, spawn_app, valid_report};
 
 samavvik_tests::on_both_engines!(
     a_ward_report_is_reviewed_by_the_ward_leader_not_the_level_above,
-    a_ward_without_leader_falls_back_and_unknown_wards_are_refused
+    a_ward_without_leader_falls_back_and_unknown_wards_are_refused,
+    the_preview_names_the_ward_whose_leader_reviews_first
 );
 
 /// Hjemmesykepleien sentrum under Horten's hjemmetjeneste.
@@ -70,9 +73,14 @@ async fn a_ward_report_is_reviewed_by_the_ward_leader_not_the_level_above(engine
     assert!(in_review_list(&app, &ward, n).await, "the ward leader reviews");
     assert!(!in_review_list(&app, &above, n).await, "not the level above");
 
-    // The ward leader reads the report (through the unit's key) and sends it on.
+    // The ward leader reads the report (through the unit's key) and sends it on;
+    // the page names the ward under the sending unit.
     let page = ward.case_page(&app, n).await;
     assert!(page.contains("WARD1-beskrivelse"), "{page}");
+    assert!(
+        page.contains("<dt>Underenhet</dt><dd>Hjemmesykepleien sentrum</dd>"),
+        "{page}"
+    );
     let (status, _) = ward.act(&app, n, &[("action", "forward")]).await;
     assert_eq!(status, 303);
     let case = app.store().case_by_number(n).await.unwrap().unwrap();
@@ -86,6 +94,47 @@ async fn a_ward_report_is_reviewed_by_the_ward_leader_not_the_level_above(engine
     let other = Person::new(&app, "leder.korttid@horten.example.no").await;
     let (status, _) = other.get(&app, format!("/saker/{n}")).await;
     assert_eq!(status, 404);
+    app.stop().await;
+}
+
+/// The form's route preview for a report from `subunit` of Horten's hjemmetjeneste.
+async fn preview(app: &TestApp, sender_unit: &str, subunit: &str) -> String {
+    let (csrf, _) = app.open_form().await;
+    let answer = app
+        .client
+        .post(format!("{}/api/ruting", app.base))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("sender_unit", sender_unit),
+            ("sender_subunit", subunit),
+            ("receiver_org", "siv"),
+            ("receiver_unit", "siv-med"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["ok"], true, "{answer}");
+    answer["message"].as_str().unwrap().to_owned()
+}
+
+async fn the_preview_names_the_ward_whose_leader_reviews_first(engine: Engine) {
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
+    let message = preview(&app, "horten-hjemmetjeneste", "sentrum").await;
+    assert!(
+        message.starts_with("Meldingen går først til lederen for Hjemmesykepleien sentrum for vurdering"),
+        "{message}"
+    );
+    // No ward named, or one unknown: the reporter's leader, unnamed.
+    for text in ["", "ingen slik post"] {
+        let message = preview(&app, "horten-hjemmetjeneste", text).await;
+        assert!(message.starts_with("Meldingen går først til din leder"), "{message}");
+    }
     app.stop().await;
 }
 

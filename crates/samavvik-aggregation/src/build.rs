@@ -19,13 +19,18 @@ use crate::period::Period;
 use crate::suppress::{self, Grid, Mark, Marks};
 use crate::table::{Cell, Chart, Row, Table};
 
+mod follow_up;
 mod handling;
 mod tables;
+
+pub use follow_up::FOLLOW_UP_MEASURES;
 
 use tables::{HandlingSums, Pairs, small_hidden};
 
 /// Bumped whenever the JSON's shape changes.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 added the measures planned and done (`tiltak-planlagt`,
+/// `tiltak-gjennomfort`) and the items raised to FSU (`loftet-til-fsu`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Display names and order, from the directory. Ids missing here are shown as ids.
 #[derive(Clone, Debug, Default)]
@@ -66,6 +71,11 @@ impl Params {
             Some(c) if c < self.period.end() => c,
             _ => self.period.end(),
         }
+    }
+
+    /// The last day the status covers (what "done by status" compares with).
+    pub fn status_day(&self) -> chrono::NaiveDate {
+        status_date(self.status_at())
     }
 
     /// Months the store must count: the period and the two before it.
@@ -474,6 +484,16 @@ pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
     for m in &stats.months {
         let _ = writeln!(s, "month|{}|{}", m.month, m.cases);
     }
+    for f in &stats.follow_ups {
+        let _ = writeln!(
+            s,
+            "follow_up|{}|{}|{}|{}",
+            f.direction.slug(),
+            f.measure.slug(),
+            f.planned,
+            f.done
+        );
+    }
     s
 }
 
@@ -533,6 +553,7 @@ pub fn build_with(stats: &CaseStatistics, p: &Params, extra: &Extra) -> Report {
     tables.push(b.handling_per_pair(&sums, &pairs, &matrices));
     tables.push(b.open_and_overdue(&stats.flows, &orgs));
     tables.push(b.measures(stats));
+    tables.extend(b.follow_ups(stats));
     b.report(stats, tables)
 }
 

@@ -237,7 +237,7 @@ fn counted(f: &Fact) -> Vec<&Term> {
         [one] => vec![one],
         terms => terms
             .iter()
-            .filter(|t| matches!(t.sel, Sel::Handling { .. } | Sel::Measure { .. }))
+            .filter(|t| matches!(t.sel, Sel::Handling { .. } | Sel::Measure { .. } | Sel::FollowUp { .. }))
             .collect(),
     }
 }
@@ -258,6 +258,10 @@ pub fn universe(inputs: &[Input<'_>]) -> Universe {
         ],
         categories: Category::ALL.iter().map(|k| k.slug().to_owned()).collect(),
         measures: MeasureCategory::ALL.iter().map(|k| k.slug().to_owned()).collect(),
+        follow_ups: crate::build::FOLLOW_UP_MEASURES
+            .iter()
+            .map(|k| k.slug().to_owned())
+            .collect(),
         ..Universe::default()
     };
     let (k2s, s2k, k2k) = (

@@ -15,6 +15,7 @@ pub mod joint;
 pub mod learning;
 pub mod output;
 pub mod period;
+pub mod raised;
 pub mod render;
 pub mod suppress;
 pub mod table;

@@ -154,6 +154,7 @@ fn stats(cases: &[Case], period: Period) -> CaseStatistics {
             .into_iter()
             .map(|(m, cases)| MonthCount { month: month(m), cases })
             .collect(),
+        follow_ups: Vec::new(),
     }
 }
 

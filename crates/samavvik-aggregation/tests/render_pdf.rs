@@ -153,6 +153,7 @@ fn year() -> CaseStatistics {
         days: vec![],
         dims,
         months,
+        follow_ups: Vec::new(),
     }
 }
 

@@ -209,6 +209,18 @@ pub fn unit_name(catalog: &Catalog, unit: &UnitId) -> String {
         .map_or_else(|| unit.to_string(), |u| u.name.clone())
 }
 
+/// The name of the ward, section or team (sub-unit) the report was sent
+/// from, if the reporter named one; its id when the directory no longer has it.
+pub fn sender_subunit_name(catalog: &Catalog, case: &CaseRecord) -> Option<String> {
+    let id = case.sender_subunit.as_ref()?;
+    Some(
+        catalog
+            .directory
+            .subunit(id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone()),
+    )
+}
+
 /// Which side wrote a note, in bokmål: the reporter, the sending unit, the
 /// receiving unit or the secretariat, with the unit's name. Notes sealed
 /// before the author unit was bound are placed by their kind.

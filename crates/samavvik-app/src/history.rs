@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use samavvik_aggregation::Period;
-use samavvik_core::{Category, Direction};
-use samavvik_store::{AnyStore, HistoryCount, LearningStore};
+use samavvik_core::{AuditAction, Category, Direction};
+use samavvik_store::{AnyStore, AuditEntry, HandlingStore, HistoryCount, LearningStore};
 
 use crate::error::Error;
 
@@ -154,8 +154,36 @@ pub async fn import(
     store: &AnyStore,
     text: &str,
     source: &str,
+    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<usize, Vec<String>>, Error> {
+    let outcome = check_and_store(store, text, source, now).await?;
+    // Who imported what: the periods and how many counts, never the counts;
+    // a refused file is audited too.
+    let detail = match &outcome {
+        Ok((periods, n)) => format!("periods {}; {n} rows from {source}", periods.join(",")),
+        Err(problems) => format!("refused: {} problem(s) in {source}; nothing imported", problems.len()),
+    };
+    store
+        .append_audit(&AuditEntry {
+            at: now,
+            actor: actor.to_owned(),
+            action: AuditAction::HistoryImported.as_str().into(),
+            case_number: None,
+            unit: None,
+            detail,
+        })
+        .await?;
+    Ok(outcome.map(|(_, n)| n))
+}
+
+/// [`import`] without the audit row: the periods imported and how many counts.
+async fn check_and_store(
+    store: &AnyStore,
+    text: &str,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(Vec<String>, usize), Vec<String>>, Error> {
     let rows = match parse(text) {
         Ok(rows) => rows,
         Err(problems) => return Ok(Err(problems)),
@@ -190,7 +218,7 @@ pub async fn import(
         return Ok(Err(lines));
     }
     store.import_history(&rows, source, now).await?;
-    Ok(Ok(rows.len()))
+    Ok(Ok((seen.iter().map(|p| p.slug()).collect(), rows.len())))
 }
 
 /// Prefixes each problem about a period with the lines of that period.

@@ -118,6 +118,47 @@ async fn audit(
     .await
 }
 
+/// A lesson of a case as its proposing side follows it on the case page.
+pub struct Outcome {
+    pub proposed_at: DateTime<Utc>,
+    /// Where it stands, in bokmål.
+    pub state: &'static str,
+    /// The secretariat's reason, when it rejected the lesson.
+    pub reject_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// The lessons proposed on `case` by the unit `side` stands for: only the
+/// proposing side's leaders see how the secretariat decided (and why it
+/// rejected one); the other side and the secretariat's oversight see none.
+///
+/// # Errors
+/// When the store fails.
+pub async fn outcomes_for(app: &App, case: &CaseRecord, side: Side) -> Result<Vec<Outcome>, Error> {
+    let unit = match side {
+        Side::Sender => &case.sender_unit,
+        Side::Receiver => &case.receiver_unit,
+        Side::Secretariat | Side::Oversight => return Ok(Vec::new()),
+    };
+    Ok(app
+        .store
+        .case_lessons(case.number)
+        .await?
+        .into_iter()
+        .filter(|l| &l.proposed_by_unit == unit)
+        .map(|l| Outcome {
+            proposed_at: l.proposed_at,
+            state: match l.state.as_str() {
+                "approved" => "Godkjent av sekretariatet og publisert i rapportene",
+                "rejected" => "Avvist av sekretariatet",
+                _ => "Venter på sekretariatets gjennomgang",
+            },
+            reject_reason: l.reject_reason.filter(|_| l.state == "rejected"),
+            decided_at: l.decided_at,
+        })
+        .collect())
+}
+
 /// A proposed lesson as the secretariat reviews it.
 pub struct Queued {
     pub id: i64,

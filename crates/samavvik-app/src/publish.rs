@@ -6,12 +6,16 @@
 //! [`publish`] writes (the register row and an audit entry).
 //! Nothing here needs a key or reads a sealed column.
 
+use chrono::Datelike as _;
 use samavvik_aggregation::disclosure::Release;
 use samavvik_aggregation::joint::{self, Input, Refusal};
+use samavvik_aggregation::raised::RaisedItem;
 use samavvik_aggregation::{Extra, Names, Params, Period, Report, build_with};
 use samavvik_core::AuditAction;
 use samavvik_routing::{Directory, OrgKind, UnitKind};
-use samavvik_store::{AnyStore, AuditEntry, CaseStatistics, LearningStore, PublishedReport, StatsQuery, Store};
+use samavvik_store::{
+    AnyStore, AuditEntry, CaseStatistics, HandlingStore, LearningStore, PublishedReport, StatsQuery, Store,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -118,7 +122,45 @@ async fn input(
         trend_from: params.trend_from(),
         status_at: params.status_at(),
     };
-    Ok((store.case_statistics(&query).await?, params))
+    let mut stats = store.case_statistics(&query).await?;
+    stats.follow_ups = follow_ups(store, &params).await?;
+    Ok((stats, params))
+}
+
+/// The measures planned and done in the cases of `params`' period, judged
+/// at its status instant (issue 20, point 10).
+async fn follow_ups(store: &AnyStore, params: &Params) -> anyhow::Result<Vec<samavvik_store::FollowUpCount>> {
+    Ok(store
+        .measure_follow_up_counts(
+            params.period.from,
+            params.period.to,
+            params.status_at(),
+            params.status_day(),
+        )
+        .await?)
+}
+
+/// The items raised to FSU in `period` (by the Oslo date they were raised),
+/// oldest first, without their case numbers.
+async fn raised_items(store: &AnyStore, period: Period) -> anyhow::Result<Vec<RaisedItem>> {
+    let mut items: Vec<samavvik_store::FsuItem> = store
+        .fsu_items()
+        .await?
+        .into_iter()
+        .filter(|i| {
+            let day = i.raised_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
+            samavvik_core::EventMonth::new(day.year(), day.month()).is_ok_and(|m| period.from <= m && m <= period.to)
+        })
+        .collect();
+    items.sort_by_key(|i| (i.raised_at, i.id));
+    Ok(items
+        .into_iter()
+        .map(|i| RaisedItem {
+            title: i.title,
+            status: i.status,
+            decision: i.decision,
+        })
+        .collect())
 }
 
 /// The statistics and parameters of each of `periods`, read in one pass
@@ -154,7 +196,10 @@ pub async fn inputs_of(
             status_at: p.status_at(),
         })
         .collect();
-    let stats = store.case_statistics_many(&queries).await?;
+    let mut stats = store.case_statistics_many(&queries).await?;
+    for (s, p) in stats.iter_mut().zip(&params) {
+        s.follow_ups = follow_ups(store, p).await?;
+    }
     Ok(stats.into_iter().zip(params).collect())
 }
 
@@ -275,6 +320,8 @@ pub async fn prepare(
     let lessons = store.approved_lessons(period.from, period.to).await?;
     let history = store.history_counts().await?;
     samavvik_aggregation::learning::add(&mut report, &inputs[0].1, &lessons, &history);
+    // So are the items raised to FSU: clear texts, never their case numbers.
+    samavvik_aggregation::raised::add(&mut report, &raised_items(store, period).await?);
     let mut releases = vec![joint::release(&report)];
     // A re-issue is audited with what changed since the earlier issue.
     releases.extend(joint::changes(&fixed));

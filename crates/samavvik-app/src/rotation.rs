@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use samavvik_core::UnitId;
 use samavvik_seal::{Recipient, UnitIdentity};
-use samavvik_store::{AnyStore, HandlingStore, LifecycleStore, Rewrap, RotationCase, SealedRef, Store};
+use samavvik_store::{AnyStore, HandlingStore, LearningStore, LifecycleStore, Rewrap, RotationCase, SealedRef, Store};
 
 use crate::catalog::Catalog;
 use crate::keyring::next_key_path;
@@ -233,6 +233,12 @@ pub async fn rotate(
         }
         store.rotation_walked(rotation.id, chrono::Utc::now()).await?;
     }
+    // Lessons waiting for review are sealed to the secretariat (and the
+    // recovery recipient), outside any case's documents. Repeating this
+    // after a crash is harmless: a lesson already sealed again no longer
+    // opens with the old key (and for the recovery recipient it is sealed
+    // to the same recipients once more).
+    progress.rewrapped += rewrap_lessons(store, &catalog, subject, retiring.as_ref(), &triage).await?;
     if let Subject::Unit(unit) = subject {
         progress.retired = retire(dir, unit)?;
     }
@@ -305,6 +311,55 @@ async fn rewrap_case(
         });
     }
     Ok(untouched)
+}
+
+/// Seals again every lesson waiting for review that the rotated key
+/// opens (for the recovery recipient: every one), to the secretariat's
+/// current keys and the current recovery recipient without the old key;
+/// returns how many. A lesson decided meanwhile is left as it is.
+async fn rewrap_lessons(
+    store: &AnyStore,
+    catalog: &Catalog,
+    subject: &Subject,
+    retiring: Option<&UnitIdentity>,
+    triage: &UnitId,
+) -> Result<u64, RotationError> {
+    let rotates_lessons = match subject {
+        Subject::Recovery => true,
+        Subject::Unit(unit) => unit == triage && retiring.is_some(),
+    };
+    if !rotates_lessons {
+        return Ok(0);
+    }
+    let mut count = 0;
+    for lesson in store.proposed_lessons().await? {
+        let old = &lesson.sealed.0;
+        let plaintext = match (subject, retiring) {
+            (Subject::Unit(_), Some(old_key)) => match samavvik_seal::open_bytes(old, old_key) {
+                Ok(p) => p,
+                Err(_) => continue,
+            },
+            _ => {
+                let identity = catalog.keyring.identity(triage).ok_or_else(|| {
+                    RotationError::Refused(format!("no identity file for unit {triage} to open lessons with"))
+                })?;
+                samavvik_seal::open_bytes(old, identity).map_err(|_| {
+                    RotationError::Refused(format!(
+                        "lesson {} opens with none of the keys here; the old key is not retired",
+                        lesson.id
+                    ))
+                })?
+            }
+        };
+        let recipients = catalog
+            .keyring
+            .recipients_without(&[triage], retiring.map(UnitIdentity::recipient).as_ref());
+        let new = samavvik_seal::seal_bytes(&plaintext, &recipients).map_err(anyhow::Error::from)?;
+        if store.reseal_lesson(lesson.id, &samavvik_store::Ciphertext(new)).await? {
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// Moves the old key file to `retired/` and the next one in its place.

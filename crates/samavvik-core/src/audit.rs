@@ -52,6 +52,10 @@ pub enum AuditAction {
     /// Gave a case to a named handler or took it back (detail: the
     /// handler's principal or "none"; never an e-mail).
     Assigned,
+    /// `samavvik import history` stored earlier periods' counts from the
+    /// secretariat's spreadsheet (actor: the command; detail: the periods,
+    /// how many counts and the file's name).
+    HistoryImported,
 }
 
 impl AuditAction {
@@ -86,6 +90,7 @@ impl AuditAction {
         AuditAction::LessonApproved,
         AuditAction::LessonRejected,
         AuditAction::Assigned,
+        AuditAction::HistoryImported,
     ];
 
     /// The stored text: `denied`, `view-sealed`, `transition:<slug>`,
@@ -126,6 +131,7 @@ impl AuditAction {
             AuditAction::LessonApproved => "lesson-approved",
             AuditAction::LessonRejected => "lesson-rejected",
             AuditAction::Assigned => "assigned",
+            AuditAction::HistoryImported => "history-imported",
         }
     }
 
@@ -170,6 +176,7 @@ mod tests {
                 "lesson-approved",
                 "lesson-rejected",
                 "assigned",
+                "history-imported",
             ]
             .map(String::from),
         );

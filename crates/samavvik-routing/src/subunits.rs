@@ -11,6 +11,8 @@
 //! leader_emails = ["leder.med3@siv.example.no"]
 //! deputy_emails = ["stedfortreder.med3@siv.example.no"]
 //! aliases = ["Med 3", "M3"]
+//! valid_from = 2026-01-01                # optional, like a unit's
+//! valid_to = 2027-06-30                  # optional: closed after this day
 //! ```
 //!
 //! A sub-unit only changes who reviews a report as the reporter's nearest
@@ -22,6 +24,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use samavvik_core::UnitId;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -46,6 +49,8 @@ pub(crate) struct RawSubUnit {
     deputy_emails: Vec<Text>,
     #[serde(default)]
     aliases: Vec<Text>,
+    valid_from: Option<Spanned<toml::Value>>,
+    valid_to: Option<Spanned<toml::Value>>,
 }
 
 /// A ward, section or team under a klinikk or service area.
@@ -62,9 +67,18 @@ pub struct SubUnit {
     pub deputy_emails: Vec<String>,
     /// Other names and abbreviations staff type ("Med 3").
     pub aliases: Vec<String>,
+    /// The first day reporters may name it (none: always).
+    pub valid_from: Option<NaiveDate>,
+    /// The last day reporters may name it (none: no end).
+    pub valid_to: Option<NaiveDate>,
 }
 
 impl SubUnit {
+    /// Whether reporters may name it on `day`.
+    pub fn valid_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= day) && self.valid_to.is_none_or(|to| day <= to)
+    }
+
     /// Its leaders and deputies: the reporter's nearest leaders.
     pub fn acting_leaders(&self) -> impl Iterator<Item = &str> {
         self.leader_emails.iter().chain(&self.deputy_emails).map(String::as_str)
@@ -141,6 +155,34 @@ pub(crate) fn read(
     };
     let leader_emails = emails(raw.leader_emails);
     let deputy_emails = emails(raw.deputy_emails);
+    let mut date = |v: &Option<Spanned<toml::Value>>, key: &str| -> Option<NaiveDate> {
+        let v = v.as_ref()?;
+        let parsed = match v.get_ref() {
+            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
+                .date
+                .and_then(|d| NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
+            toml::Value::String(s) => s.parse::<NaiveDate>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            problems.push(Problem::at(
+                line(v.span()),
+                format!("Underenheten «{id}»: {key} må være en dato på formen 2024-01-31."),
+            ));
+        }
+        parsed
+    };
+    let valid_from = date(&raw.valid_from, "valid_from");
+    let valid_to = date(&raw.valid_to, "valid_to");
+    if let (Some(from), Some(to)) = (valid_from, valid_to)
+        && to < from
+    {
+        let at_to = raw.valid_to.as_ref().map_or(at, |v| line(v.span()));
+        problems.push(Problem::at(
+            at_to,
+            format!("Underenheten «{id}»: valid_to ({to}) er før valid_from ({from})."),
+        ));
+    }
     let names = std::iter::once(&raw.name)
         .chain(&raw.aliases)
         .map(|t| line(t.span()))
@@ -152,6 +194,8 @@ pub(crate) fn read(
         leader_emails,
         deputy_emails,
         aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
+        valid_from,
+        valid_to,
     };
     Some((
         sub,
@@ -231,5 +275,13 @@ pub(crate) fn cross_check(
                 format!("Underenheten «{}»: «{both}» er både leder og stedfortreder.", sub.id),
             ));
         }
+    }
+}
+
+impl crate::Directory {
+    /// As [`crate::Directory::find_subunit`], among the sub-units reporters
+    /// may name on `day` (`valid_from`/`valid_to`).
+    pub fn find_subunit_on(&self, parent: &UnitId, text: &str, day: NaiveDate) -> Option<&SubUnit> {
+        self.subunits_of(parent).find(|s| s.valid_on(day) && s.is_named(text))
     }
 }

@@ -196,3 +196,36 @@ fn the_shipped_directory_has_wards_and_kommune_teams_with_role_addresses() {
         DIR.unit(&id("siv-med")).unwrap().acting_leaders().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn sub_units_have_optional_validity_dates_checked_and_honoured() {
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let text = extra(
+        "id = \"k1-gammel\"\nname = \"Gammel post\"\nparent = \"siv-k1\"\nvalid_from = 2024-01-01\nvalid_to = \"2025-12-31\"",
+    );
+    assert_eq!(check(&text, "test.toml"), vec![]);
+    let dir = Directory::from_toml_str(&text, "test.toml").unwrap();
+    let sub = dir.subunit(&id("k1-gammel")).unwrap();
+    assert_eq!(sub.valid_to, Some(day("2025-12-31")));
+    assert!(sub.valid_on(day("2025-12-31")) && !sub.valid_on(day("2026-01-01")));
+    assert!(!sub.valid_on(day("2023-12-31")));
+    let k1 = id("siv-k1");
+    assert!(dir.find_subunit_on(&k1, "Gammel post", day("2025-06-01")).is_some());
+    assert!(
+        dir.find_subunit_on(&k1, "Gammel post", day("2026-01-01")).is_none(),
+        "closed: no longer offered or accepted"
+    );
+    assert!(
+        dir.find_subunit(&k1, "Gammel post").is_some(),
+        "old cases keep their name"
+    );
+
+    let text = extra("id = \"x\"\nname = \"X\"\nparent = \"siv-k1\"\nvalid_from = 2026-02-01\nvalid_to = 2026-01-31");
+    one(
+        &text,
+        "valid_to (2026-01-31) er før valid_from (2026-02-01)",
+        line_of(&text, "valid_to = 2026-01-31", 0),
+    );
+    let text = extra("id = \"x\"\nname = \"X\"\nparent = \"siv-k1\"\nvalid_from = \"i fjor\"");
+    one(&text, "valid_from må være en dato", line_of(&text, "i fjor", 0));
+}

@@ -477,12 +477,30 @@ impl crate::LearningStore for AnyStore {
         delegate!(self.decide_lesson(id, decision, at))
     }
 
+    async fn case_lessons(&self, case_number: samavvik_core::CaseNumber) -> Result<Vec<crate::LessonOutcome>> {
+        delegate!(self.case_lessons(case_number))
+    }
+
+    async fn reseal_lesson(&self, id: i64, sealed: &crate::Ciphertext) -> Result<bool> {
+        delegate!(self.reseal_lesson(id, sealed))
+    }
+
     async fn approved_lessons(&self, from: EventMonth, to: EventMonth) -> Result<Vec<crate::ApprovedLesson>> {
         delegate!(self.approved_lessons(from, to))
     }
 
     async fn cases_in_months(&self, from: EventMonth, to: EventMonth) -> Result<u64> {
         delegate!(self.cases_in_months(from, to))
+    }
+
+    async fn measure_follow_up_counts(
+        &self,
+        from: EventMonth,
+        to: EventMonth,
+        status_at: chrono::DateTime<chrono::Utc>,
+        done_by: chrono::NaiveDate,
+    ) -> Result<Vec<crate::FollowUpCount>> {
+        delegate!(self.measure_follow_up_counts(from, to, status_at, done_by))
     }
 
     async fn history_counts(&self) -> Result<Vec<crate::HistoryCount>> {

@@ -4,8 +4,9 @@
 //! Samavvik (migration 0023). A proposed lesson is ciphertext until it is
 //! approved; an approved lesson and the imported counts are public texts.
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
-use samavvik_core::{CaseNumber, Category, Direction, EventMonth, UnitId};
+use samavvik_core::{CaseNumber, Category, Direction, EventMonth, MeasureCategory, UnitId};
 
 use crate::{Ciphertext, Result};
 
@@ -29,6 +30,19 @@ pub struct ApprovedLesson {
     pub category: Category,
     pub text: String,
     pub event_month: EventMonth,
+}
+
+/// A lesson of a case as the proposing side follows it: where it stands
+/// and, when rejected, the secretariat's reason (its text is not here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonOutcome {
+    pub id: i64,
+    pub proposed_by_unit: UnitId,
+    pub proposed_at: DateTime<Utc>,
+    /// `proposed`, `approved` or `rejected`.
+    pub state: String,
+    pub reject_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
 }
 
 /// The secretariat's decision on a proposed lesson.
@@ -55,6 +69,19 @@ pub struct HistoryCount {
     pub cases: u64,
 }
 
+/// Planned measures of one category and direction, and how many of them
+/// were done, in the cases of a report period (issue 20, point 10): clear
+/// counts of `case_measures` rows, never a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowUpCount {
+    pub direction: Direction,
+    pub measure: MeasureCategory,
+    /// Measures of cases answered by the status instant.
+    pub planned: u64,
+    /// Of those, marked done with a date on or before the status day.
+    pub done: u64,
+}
+
 #[allow(async_fn_in_trait)]
 pub trait LearningStore {
     /// Records a proposed lesson; returns its id.
@@ -71,11 +98,27 @@ pub trait LearningStore {
     /// Approves or rejects a proposed lesson, dropping its ciphertext;
     /// `false` when there is no such proposed lesson (unknown, or decided).
     async fn decide_lesson(&self, id: i64, decision: &LessonDecision, at: DateTime<Utc>) -> Result<bool>;
+    /// The lessons proposed on `case_number`, oldest first.
+    async fn case_lessons(&self, case_number: CaseNumber) -> Result<Vec<LessonOutcome>>;
+    /// Replaces the ciphertext of a lesson still waiting for review (a key
+    /// rotation); `false` when it is no longer waiting.
+    async fn reseal_lesson(&self, id: i64, sealed: &Ciphertext) -> Result<bool>;
     /// Approved lessons of cases with event month in `from..=to`, by category
     /// slug then id.
     async fn approved_lessons(&self, from: EventMonth, to: EventMonth) -> Result<Vec<ApprovedLesson>>;
     /// Samavvik's own cases with event month in `from..=to`.
     async fn cases_in_months(&self, from: EventMonth, to: EventMonth) -> Result<u64>;
+    /// Measures planned and done in the cases with event month in
+    /// `from..=to`: measures of cases answered by `status_at` ("ingen
+    /// tiltak" is no measure to carry out and is left out), and of those the
+    /// ones done on or before `done_by`. Sorted by direction and measure slug.
+    async fn measure_follow_up_counts(
+        &self,
+        from: EventMonth,
+        to: EventMonth,
+        status_at: DateTime<Utc>,
+        done_by: NaiveDate,
+    ) -> Result<Vec<FollowUpCount>>;
     /// Every imported count, oldest period first.
     async fn history_counts(&self) -> Result<Vec<HistoryCount>>;
     /// Stores `rows` from the file `source` in one transaction: all or
@@ -91,10 +134,19 @@ pub(crate) const APPROVE: &str = "UPDATE lessons SET state = 'approved', text = 
      decided_at = $4 WHERE id = $1 AND state = 'proposed'";
 pub(crate) const REJECT: &str = "UPDATE lessons SET state = 'rejected', reject_reason = $2, sealed = NULL, \
      decided_at = $3 WHERE id = $1 AND state = 'proposed'";
+pub(crate) const CASE_LESSONS: &str = "SELECT id, proposed_by_unit, proposed_at, state, reject_reason, decided_at \
+     FROM lessons WHERE case_number = $1 ORDER BY proposed_at, id";
+pub(crate) const RESEAL: &str = "UPDATE lessons SET sealed = $2 WHERE id = $1 AND state = 'proposed'";
 pub(crate) const APPROVED: &str = "SELECT l.category, l.text, c.event_month FROM lessons l \
      JOIN cases c ON c.case_number = l.case_number \
      WHERE l.state = 'approved' AND c.event_month >= $1 AND c.event_month <= $2 ORDER BY l.category, l.id";
 pub(crate) const CASES_IN: &str = "SELECT COUNT(*) FROM cases WHERE event_month >= $1 AND event_month <= $2";
+/// Clear columns only (`case_measures` and `cases`); grouped in SQL.
+pub(crate) const FOLLOW_UPS: &str = "SELECT c.direction, m.category, COUNT(*) AS planned, \
+     COUNT(*) FILTER (WHERE m.done_on IS NOT NULL AND m.done_on <= $4) AS done \
+     FROM case_measures m JOIN cases c ON c.id = m.case_id \
+     WHERE c.event_month >= $1 AND c.event_month <= $2 AND c.answered_at <= $3 AND m.category <> 'ingen-tiltak' \
+     GROUP BY c.direction, m.category";
 pub(crate) const HISTORY: &str = "SELECT period_from, period_to, direction, category, cases FROM history_counts \
      ORDER BY period_from, direction, category";
 pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history_counts \
@@ -103,8 +155,8 @@ pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history_counts \
 macro_rules! impl_learning_store {
     ($engine:ty) => {
         const _: () = {
-            use chrono::{DateTime, Utc};
-            use samavvik_core::{CaseNumber, Category, Direction, EventMonth, UnitId};
+            use chrono::{DateTime, NaiveDate, Utc};
+            use samavvik_core::{CaseNumber, Category, Direction, EventMonth, MeasureCategory, UnitId};
             use $crate::codec::{self, Ts};
             use $crate::engine::Engine;
             use $crate::learning::*;
@@ -185,6 +237,38 @@ macro_rules! impl_learning_store {
                     Ok(done == 1)
                 }
 
+                async fn case_lessons(&self, case_number: CaseNumber) -> Result<Vec<LessonOutcome>> {
+                    let rows: Vec<(i64, String, Ts, String, Option<String>, Option<Ts>)> = sqlx::query_as(CASE_LESSONS)
+                        .bind(case_number.to_string())
+                        .fetch_all(self.read_pool())
+                        .await?;
+                    rows.into_iter()
+                        .map(|(id, unit, at, state, reject_reason, decided_at)| {
+                            Ok(LessonOutcome {
+                                id,
+                                proposed_by_unit: UnitId::new(&unit)
+                                    .map_err(|_| StoreError::Corrupt(format!("lesson unit: {unit:?}")))?,
+                                proposed_at: at.into_inner(),
+                                state,
+                                reject_reason,
+                                decided_at: decided_at.map(Ts::into_inner),
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn reseal_lesson(&self, id: i64, sealed: &Ciphertext) -> Result<bool> {
+                    let mut tx = self.write().await?;
+                    let n = sqlx::query(RESEAL)
+                        .bind(id)
+                        .bind(&sealed.0[..])
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                    Ok(n == 1)
+                }
+
                 async fn approved_lessons(&self, from: EventMonth, to: EventMonth) -> Result<Vec<ApprovedLesson>> {
                     let rows: Vec<(String, String, String)> = sqlx::query_as(APPROVED)
                         .bind(from.to_string())
@@ -209,6 +293,39 @@ macro_rules! impl_learning_store {
                         .fetch_one(self.read_pool())
                         .await?;
                     Ok(n.max(0) as u64)
+                }
+
+                async fn measure_follow_up_counts(
+                    &self,
+                    from: EventMonth,
+                    to: EventMonth,
+                    status_at: DateTime<Utc>,
+                    done_by: NaiveDate,
+                ) -> Result<Vec<FollowUpCount>> {
+                    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(FOLLOW_UPS)
+                        .bind(from.to_string())
+                        .bind(to.to_string())
+                        .bind(Ts::new(status_at))
+                        .bind(done_by)
+                        .fetch_all(self.read_pool())
+                        .await?;
+                    rows.into_iter()
+                        .map(|(dir, measure, planned, done)| {
+                            Ok(FollowUpCount {
+                                direction: Direction::from_slug(&dir)
+                                    .ok_or_else(|| StoreError::Corrupt(format!("direction: {dir:?}")))?,
+                                measure: MeasureCategory::from_slug(&measure)
+                                    .ok_or_else(|| StoreError::Corrupt(format!("measure: {measure:?}")))?,
+                                planned: planned.max(0) as u64,
+                                done: done.max(0) as u64,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()
+                        // Sorted here: the engines' collations differ.
+                        .map(|mut v| {
+                            v.sort_by_key(|f| (f.direction.slug(), f.measure.slug()));
+                            v
+                        })
                 }
 
                 async fn history_counts(&self) -> Result<Vec<HistoryCount>> {

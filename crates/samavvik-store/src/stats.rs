@@ -173,6 +173,9 @@ pub struct CaseStatistics {
     pub dims: Vec<DimCount>,
     /// `trend_from..=to`, months without cases left out.
     pub months: Vec<MonthCount>,
+    /// Measures planned and done per direction and category (issue 20,
+    /// point 10); read apart from the batch (`LearningStore::measure_follow_up_counts`).
+    pub follow_ups: Vec<crate::FollowUpCount>,
 }
 
 /// A report that was published: by `samavvik report` or the secretariat's

@@ -371,6 +371,7 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
                 .filter(|(m, _)| *m >= q.trend_from && *m <= q.to)
                 .map(|&(month, cases)| MonthCount { month, cases })
                 .collect(),
+            follow_ups: Vec::new(),
         }));
     }
     Ok(out)

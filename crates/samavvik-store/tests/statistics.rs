@@ -242,6 +242,7 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
                 cases: 1,
             },
         ],
+        follow_ups: Vec::new(),
     };
     assert_eq!(stats, expected);
 

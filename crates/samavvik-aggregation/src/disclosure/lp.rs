@@ -30,6 +30,8 @@ pub struct Universe {
     pub dim_groups: Vec<Vec<String>>,
     pub categories: Vec<String>,
     pub measures: Vec<String>,
+    /// Measure categories the follow-up tables count (planned and done).
+    pub follow_ups: Vec<String>,
     pub orgs: BTreeSet<String>,
 }
 
@@ -82,6 +84,8 @@ enum Var {
     Dim(usize, String),
     Category(usize, String),
     Measure(usize, String, i64),
+    /// Block, measure, direction slug, done, status.
+    FollowUp(usize, String, String, bool, i64),
     Handling(usize, HandlingAtom, String, i64),
 }
 
@@ -93,6 +97,8 @@ pub struct Auditor {
     /// Per snapshot, the variables by key.
     vars: BTreeMap<(String, Var), usize>,
     flows: Vec<FlowKey>,
+    /// Measure categories of the follow-up counts.
+    follow_ups: Vec<String>,
     blocks: Vec<(EventMonth, EventMonth)>,
     constraints: Vec<(Row, ComparisonOp, f64)>,
     /// The programme solved once each way, to start every interval from
@@ -189,13 +195,16 @@ impl Auditor {
             .collect();
         let statuses: BTreeSet<i64> = terms()
             .filter_map(|t| match t.sel {
-                Sel::Measure { status, .. } | Sel::Handling { status, .. } => Some(status),
+                Sel::Measure { status, .. } | Sel::Handling { status, .. } | Sel::FollowUp { status, .. } => {
+                    Some(status)
+                }
                 _ => None,
             })
             .collect();
         let mut a = Auditor {
             vars: BTreeMap::new(),
             flows: universe.flows.iter().cloned().collect(),
+            follow_ups: universe.follow_ups.clone(),
             blocks,
             constraints: Vec::new(),
             warm: None,
@@ -315,10 +324,46 @@ impl Auditor {
                     row.push((v, 1.0));
                     self.constraints.push((row, ComparisonOp::Le, 0.0));
                 }
+                self.follow_up_structure(snap, b, s, u, &flows);
             }
         }
         for &m in months {
             self.var(snap, Var::Month(m));
+        }
+    }
+
+    /// How the follow-up counts of block `b` at status `s` are tied to the
+    /// rest: a measure done was planned; a category's planned measures in a
+    /// direction are at most that direction's cases (one row per case and
+    /// category), and over all directions at most the cases answered by then.
+    fn follow_up_structure(&mut self, snap: &str, b: usize, s: i64, u: &Universe, flows: &[usize]) {
+        let answered: Row = u
+            .orgs
+            .iter()
+            .map(|org| {
+                (
+                    self.var(snap, Var::Handling(b, HandlingAtom::Answered, org.clone(), s)),
+                    -1.0,
+                )
+            })
+            .collect();
+        let dirs: BTreeSet<String> = self.flows.iter().map(|f| f.0.clone()).collect();
+        for m in &self.follow_ups.clone() {
+            let mut all_dirs = answered.clone();
+            for d in &dirs {
+                let planned = self.var(snap, Var::FollowUp(b, m.clone(), d.clone(), false, s));
+                let done = self.var(snap, Var::FollowUp(b, m.clone(), d.clone(), true, s));
+                self.constraints
+                    .push((vec![(done, 1.0), (planned, -1.0)], ComparisonOp::Le, 0.0));
+                let mut row: Row = (0..self.flows.len())
+                    .filter(|&f| &self.flows[f].0 == d)
+                    .map(|f| (flows[f], -1.0))
+                    .collect();
+                row.push((planned, 1.0));
+                self.constraints.push((row, ComparisonOp::Le, 0.0));
+                all_dirs.push((planned, 1.0));
+            }
+            self.constraints.push((all_dirs, ComparisonOp::Le, 0.0));
         }
     }
 
@@ -358,6 +403,23 @@ impl Auditor {
                             Sel::Measure { measure, status } => {
                                 out.push(self.var(snap, Var::Measure(b, measure.clone(), *status)));
                             }
+                            Sel::FollowUp {
+                                measure,
+                                dir,
+                                done,
+                                status,
+                            } => {
+                                let ok = |want: &Option<String>, have: &String| want.as_ref().is_none_or(|w| w == have);
+                                let keys: Vec<Var> = self
+                                    .follow_up_keys()
+                                    .into_iter()
+                                    .filter(|(m, d)| ok(measure, m) && ok(dir, d))
+                                    .map(|(m, d)| Var::FollowUp(b, m, d, *done, *status))
+                                    .collect();
+                                for k in keys {
+                                    out.push(self.var(snap, k));
+                                }
+                            }
                             Sel::Handling { what, org, status } => {
                                 let orgs: Vec<String> = match org {
                                     Some(o) => vec![o.clone()],
@@ -378,6 +440,15 @@ impl Auditor {
             }
         }
         row.into_iter().filter(|(_, c)| *c != 0.0).collect()
+    }
+
+    /// The (measure, direction) pairs the follow-up variables exist for.
+    fn follow_up_keys(&self) -> Vec<(String, String)> {
+        let dirs: BTreeSet<&String> = self.flows.iter().map(|f| &f.0).collect();
+        self.follow_ups
+            .iter()
+            .flat_map(|m| dirs.iter().map(move |d| (m.clone(), (*d).clone())))
+            .collect()
     }
 
     fn orgs(&self) -> Vec<String> {

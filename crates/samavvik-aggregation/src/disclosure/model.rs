@@ -54,6 +54,15 @@ pub enum Sel {
     Months,
     /// Measures of a kind in cases closed by the status instant (ms).
     Measure { measure: String, status: i64 },
+    /// Measures planned (`done` false) or done (`done` true) in cases
+    /// answered by the status instant (ms), of one measure category and
+    /// direction (`None` matches any; issue 20, point 10).
+    FollowUp {
+        measure: Option<String>,
+        dir: Option<String>,
+        done: bool,
+        status: i64,
+    },
     /// A handling count at a status instant (ms), of one receiving
     /// organisation or (`None`) of all.
     Handling {

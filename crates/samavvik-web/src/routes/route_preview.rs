@@ -68,13 +68,24 @@ pub async fn preview(State(state): State<AppState>, headers: HeaderMap, body: ax
     req.receiver_hint = Some(value("receiver_hint").chars().take(200).collect::<String>()).filter(|h| !h.is_empty());
     req.kommune_to_kommune = state.app.settings.scope.kommune_to_kommune;
     let sender_unit = req.sender.clone();
+    // The ward or section the reporter named, if reporters may name it today.
+    let ward = Some(value("sender_subunit"))
+        .filter(|t| !t.is_empty())
+        .and_then(|t| dir.find_subunit_on(&sender_unit, t, req.date));
+    let leader = match ward {
+        Some(w) if !w.leader_emails.is_empty() || !w.deputy_emails.is_empty() => {
+            format!("lederen for {}", w.name)
+        }
+        _ => "din leder".to_owned(),
+    };
     match route(dir, &req) {
         // Where the sender's organisation asks for review, the report goes
-        // to the reporter's leader first: say so, not "Sendt til …".
-        Ok(d) if samavvik_app::intake::review_required(dir, &sender_unit) => answer(
+        // to the reporter's leader first (the ward's, when the reporter
+        // named one that has leaders): say so, not "Sendt til …".
+        Ok(d) if samavvik_app::intake::review_required_from(dir, &sender_unit, ward.map(|w| &w.id)) => answer(
             true,
             &format!(
-                "Meldingen går først til din leder for vurdering, deretter til {}. {}",
+                "Meldingen går først til {leader} for vurdering, deretter til {}. {}",
                 d.unit_name,
                 samavvik_app::intake::route_reason_nb(&d.explanation)
             ),

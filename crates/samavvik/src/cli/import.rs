@@ -28,7 +28,8 @@ pub async fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<E
         .file_name()
         .map_or_else(|| csv.display().to_string(), |n| n.to_string_lossy().into_owned());
     let store = samavvik_app::connect_store(&settings).await?;
-    match samavvik_app::history::import(&store, &text, &source, chrono::Utc::now()).await? {
+    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_default());
+    match samavvik_app::history::import(&store, &text, &source, &actor, chrono::Utc::now()).await? {
         Ok(n) => {
             println!("Importerte {n} tall fra {source}. De vises i rapportenes trendtabeller som «fra regneark».");
             tracing::info!(rows = n, "history imported");
