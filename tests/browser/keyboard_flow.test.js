@@ -136,6 +136,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     for (const id of fields) {
       await tabTo(page, id, { max: 4 }); // a date or time input has one stop per part
     }
+    await tab(page, "attachments");
     await tab(page, "reporter_name");
     await page.keyboard.type("Kari Nordmann");
     await tab(page, "reporter_email");
@@ -337,7 +338,7 @@ describe("keyboard only", { skip: skip || false, timeout: 240_000 }, () => {
     await page.keyboard.press("ArrowDown");
     await tab(page, "description");
     await page.keyboard.type(story);
-    await tabTo(page, "reporter_name", { max: 12 });
+    await tabTo(page, "reporter_name", { max: 20 }); // date and time have a stop per part
     await page.keyboard.type("Kari Nordmann");
     await tabTo(page, "reporter_phone");
     await page.keyboard.type("33 08 50 00");
