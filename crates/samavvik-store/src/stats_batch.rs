@@ -20,7 +20,7 @@
 //! carry values). Every period gets exactly what a query of its own would
 //! give (`tests/statistics.rs` compares them).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
@@ -28,8 +28,8 @@ use samavvik_core::EventMonth;
 
 use crate::codec::Ts;
 use crate::stats::{
-    CaseStatistics, DaysCount, DaysTo, DimCount, DimRow, FlowKeyRow, FlowStats, MonthCount, StatsQuery, canonical,
-    merge_flows,
+    CaseStatistics, DaysCount, DaysTo, DimCount, DimRow, Flow, FlowKeyRow, FlowStats, MonthCount, StatsQuery,
+    canonical, merge_flows,
 };
 use crate::{Result, StoreError};
 
@@ -259,35 +259,108 @@ fn count(v: i64) -> Result<u64> {
     u64::try_from(v).map_err(|_| corrupt(&v.to_string()))
 }
 
-/// A flow row: its month, key, cases and the slots' counts.
-pub(crate) struct FlowRow {
-    pub month: String,
-    pub key: FlowKeyRow,
-    pub cases: i64,
-    pub slots: Vec<i64>,
+/// The flow keys of one statement's rows, each decoded and checked once, so
+/// a row kept for the split carries a number instead of five strings.
+#[derive(Default)]
+pub(crate) struct FlowKeys {
+    /// The key's five columns, joined, as read.
+    raw: HashMap<String, u32>,
+    /// Equal flows get one number however they were spelled.
+    ids: HashMap<Flow, u32>,
+    flows: Vec<Flow>,
+    buf: String,
 }
 
-/// A days row: its segment, key, measure, days and one count per slot.
-pub(crate) struct DaysRow {
-    pub segment: i64,
-    pub key: FlowKeyRow,
-    pub what: String,
-    pub days: i64,
-    pub slots: Vec<i64>,
+impl FlowKeys {
+    /// The number of the flow in columns `i..i + 5` of `r`.
+    fn id(&mut self, r: &impl Cols, i: usize) -> Result<u32> {
+        self.buf.clear();
+        for j in i..i + 5 {
+            self.buf.push_str(r.str(j)?);
+            self.buf.push('\u{1f}');
+        }
+        if let Some(&id) = self.raw.get(self.buf.as_str()) {
+            return Ok(id);
+        }
+        let flow = r.key(i)?.to_flow()?;
+        let next = u32::try_from(self.flows.len()).map_err(|_| corrupt("too many flows"))?;
+        let id = *self.ids.entry(flow.clone()).or_insert(next);
+        if id == next {
+            self.flows.push(flow);
+        }
+        self.raw.insert(self.buf.clone(), id);
+        Ok(id)
+    }
+
+    fn flow(&self, id: u32) -> Result<&Flow> {
+        self.flows.get(id as usize).ok_or_else(|| corrupt("flow number"))
+    }
+}
+
+/// A flow row: its month, flow, cases and the slots' counts.
+struct FlowRow {
+    month: EventMonth,
+    flow: u32,
+    cases: i64,
+    slots: Vec<i64>,
+}
+
+/// The rows of [`StatsSql::flows`], kept as they are read.
+#[derive(Default)]
+pub(crate) struct FlowRows {
+    keys: FlowKeys,
+    rows: Vec<FlowRow>,
+}
+
+impl FlowRows {
+    pub(crate) fn push(&mut self, r: &impl Cols, slots: usize) -> Result<()> {
+        let row = FlowRow {
+            month: month(r.str(0)?)?,
+            flow: self.keys.id(r, 1)?,
+            cases: r.int(6)?,
+            slots: r.ints(7, slots * FLOW_SLOT_COLUMNS)?,
+        };
+        self.rows.push(row);
+        Ok(())
+    }
+}
+
+/// The rows of [`StatsSql::days`], added up by segment, flow, measure and
+/// days as they are read (one count per slot), so no statement row is kept.
+#[derive(Default)]
+pub(crate) struct DaysRows {
+    keys: FlowKeys,
+    counts: HashMap<(i64, u32, DaysTo, i64), Vec<i64>>,
+}
+
+impl DaysRows {
+    pub(crate) fn push(&mut self, r: &impl Cols, slots: usize) -> Result<()> {
+        let what = match r.str(6)? {
+            "answer" => DaysTo::Answer,
+            "close" => DaysTo::Close,
+            other => return Err(corrupt(other)),
+        };
+        let key = (r.int(0)?, self.keys.id(r, 1)?, what, r.int(7)?);
+        let sums = self.counts.entry(key).or_insert_with(|| vec![0; slots]);
+        for (k, sum) in sums.iter_mut().enumerate() {
+            *sum += r.int(8 + k)?;
+        }
+        Ok(())
+    }
 }
 
 /// A dimension row: its month, dimension, value and one count per slot.
 pub(crate) struct DimSlotRow {
-    pub month: String,
-    pub dimension: String,
-    pub value: String,
-    pub slots: Vec<i64>,
+    month: EventMonth,
+    dimension: String,
+    value: String,
+    slots: Vec<i64>,
 }
 
 /// The rows of one batch, as read.
 pub(crate) struct Rows {
-    pub flows: Vec<FlowRow>,
-    pub days: Vec<DaysRow>,
+    pub flows: FlowRows,
+    pub days: DaysRows,
     pub dims: Vec<DimSlotRow>,
     /// Event month and cases.
     pub months: Vec<(String, i64)>,
@@ -296,16 +369,6 @@ pub(crate) struct Rows {
 /// Splits the batch's rows into each query's statistics, as a query of its
 /// own would give them.
 pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<Vec<CaseStatistics>> {
-    let flows: Vec<(EventMonth, &FlowRow)> = rows
-        .flows
-        .iter()
-        .map(|r| Ok((month(&r.month)?, r)))
-        .collect::<Result<_>>()?;
-    let dims: Vec<(EventMonth, &DimSlotRow)> = rows
-        .dims
-        .iter()
-        .map(|r| Ok((month(&r.month)?, r)))
-        .collect::<Result<_>>()?;
     let months: Vec<(EventMonth, u64)> = rows
         .months
         .iter()
@@ -316,55 +379,69 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
         let k = plan.slot(q);
         let inside = |m: EventMonth| m >= q.from && m <= q.to;
         let segments = plan.segment(q.from)..=plan.segment(q.to);
-        let mut flow_stats = Vec::new();
-        for (_, r) in flows.iter().filter(|(m, _)| inside(*m)) {
-            let c = &r.slots[k * FLOW_SLOT_COLUMNS..(k + 1) * FLOW_SLOT_COLUMNS];
-            flow_stats.push(FlowStats {
-                flow: r.key.to_flow()?,
-                cases: count(r.cases)?,
-                ack_due: count(c[0])?,
-                ack_in_time: count(c[1])?,
-                answer_due: count(c[2])?,
-                answer_in_time: count(c[3])?,
-                answered: count(c[4])?,
-                closed: count(c[5])?,
-                open: count(c[6])?,
-                overdue: count(c[7])?,
-                withdrawn: count(c[8])?,
-            });
+        // Per flow: cases, then the slot's counts in column order.
+        let mut per_flow: HashMap<u32, [u64; 1 + FLOW_SLOT_COLUMNS]> = HashMap::new();
+        for r in rows.flows.rows.iter().filter(|r| inside(r.month)) {
+            let sums = per_flow.entry(r.flow).or_default();
+            sums[0] += count(r.cases)?;
+            let slot = r
+                .slots
+                .get(k * FLOW_SLOT_COLUMNS..(k + 1) * FLOW_SLOT_COLUMNS)
+                .ok_or_else(|| corrupt("flow slots"))?;
+            for (sum, &c) in sums[1..].iter_mut().zip(slot) {
+                *sum += count(c)?;
+            }
         }
-        let mut days: BTreeMap<([String; 5], DaysTo, i64), (crate::Flow, u64)> = BTreeMap::new();
-        for r in rows.days.iter().filter(|r| segments.contains(&r.segment)) {
-            let n = count(r.slots[k])?;
-            if n == 0 {
+        let flows = per_flow
+            .into_iter()
+            .map(|(id, c)| {
+                Ok(FlowStats {
+                    flow: rows.flows.keys.flow(id)?.clone(),
+                    cases: c[0],
+                    ack_due: c[1],
+                    ack_in_time: c[2],
+                    answer_due: c[3],
+                    answer_in_time: c[4],
+                    answered: c[5],
+                    closed: c[6],
+                    open: c[7],
+                    overdue: c[8],
+                    withdrawn: c[9],
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut days: HashMap<(u32, DaysTo, i64), u64> = HashMap::new();
+        for (&(segment, id, what, d), slots) in &rows.days.counts {
+            if !segments.contains(&segment) {
                 continue;
             }
-            let what = match r.what.as_str() {
-                "answer" => DaysTo::Answer,
-                "close" => DaysTo::Close,
-                other => return Err(corrupt(other)),
-            };
-            let flow = r.key.to_flow()?;
-            let key = (flow.sort_key().map(str::to_owned), what, r.days);
-            days.entry(key).or_insert((flow, 0)).1 += n;
+            let n = count(*slots.get(k).ok_or_else(|| corrupt("days slots"))?)?;
+            if n > 0 {
+                *days.entry((id, what, d)).or_default() += n;
+            }
         }
-        let dim_rows: Vec<DimRow> = dims
-            .iter()
-            .filter(|(m, r)| inside(*m) && r.slots[k] > 0)
-            .map(|(_, r)| DimRow::new(r.dimension.clone(), r.value.clone(), r.slots[k]))
-            .collect();
-        let dims: Vec<DimCount> = DimRow::decode_all(dim_rows)?;
-        out.push(canonical(CaseStatistics {
-            flows: merge_flows(flow_stats),
-            days: days
-                .into_iter()
-                .map(|((_, what, days), (flow, cases))| DaysCount {
-                    flow,
+        let days = days
+            .into_iter()
+            .map(|((id, what, days), cases)| {
+                Ok(DaysCount {
+                    flow: rows.days.keys.flow(id)?.clone(),
                     what,
                     days,
                     cases,
                 })
-                .collect(),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let dim_rows: Vec<DimRow> = rows
+            .dims
+            .iter()
+            .filter(|r| inside(r.month) && r.slots.get(k).is_some_and(|&n| n > 0))
+            .map(|r| DimRow::new(r.dimension.clone(), r.value.clone(), r.slots[k]))
+            .collect();
+        let dims: Vec<DimCount> = DimRow::decode_all(dim_rows)?;
+        out.push(canonical(CaseStatistics {
+            // Equal flows have one number, so this only sorts.
+            flows: merge_flows(flows),
+            days,
             dims,
             months: months
                 .iter()
@@ -423,6 +500,8 @@ impl CutoffMonthRow {
 pub(crate) trait Cols {
     fn int(&self, i: usize) -> Result<i64>;
     fn text(&self, i: usize) -> Result<String>;
+    /// A text column, borrowed from the row (no allocation per row).
+    fn str(&self, i: usize) -> Result<&str>;
 
     fn key(&self, i: usize) -> Result<FlowKeyRow> {
         Ok(FlowKeyRow {
@@ -443,6 +522,7 @@ impl<R: sqlx::Row> Cols for R
 where
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
     fn int(&self, i: usize) -> Result<i64> {
@@ -452,38 +532,40 @@ where
     fn text(&self, i: usize) -> Result<String> {
         Ok(self.try_get::<String, _>(i)?)
     }
-}
 
-impl FlowRow {
-    pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<FlowRow> {
-        Ok(FlowRow {
-            month: r.text(0)?,
-            key: r.key(1)?,
-            cases: r.int(6)?,
-            slots: r.ints(7, slots * FLOW_SLOT_COLUMNS)?,
-        })
-    }
-}
-
-impl DaysRow {
-    pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<DaysRow> {
-        Ok(DaysRow {
-            segment: r.int(0)?,
-            key: r.key(1)?,
-            what: r.text(6)?,
-            days: r.int(7)?,
-            slots: r.ints(8, slots)?,
-        })
+    fn str(&self, i: usize) -> Result<&str> {
+        Ok(self.try_get::<&str, _>(i)?)
     }
 }
 
 impl DimSlotRow {
     pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<DimSlotRow> {
         Ok(DimSlotRow {
-            month: r.text(0)?,
+            month: month(r.str(0)?)?,
             dimension: r.text(1)?,
             value: r.text(2)?,
             slots: r.ints(3, slots)?,
         })
+    }
+}
+
+/// For a statement read with `try_map`: each row is handed to an
+/// accumulator as it arrives and none is kept (the mapped values are `()`),
+/// so the memory a report takes does not grow with the rows a statement
+/// returns. A row the accumulator refuses stops the statement; this carries
+/// its error through sqlx and [`row_error`] takes it back out.
+pub(crate) fn refuse_row(e: StoreError) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
+}
+
+/// The error of a statement read with [`refuse_row`]: the accumulator's own,
+/// or the database's.
+pub(crate) fn row_error(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Decode(inner) => match inner.downcast::<StoreError>() {
+            Ok(own) => *own,
+            Err(other) => sqlx::Error::Decode(other).into(),
+        },
+        e => e.into(),
     }
 }
