@@ -106,6 +106,9 @@ pub fn seal_again(
 pub struct Opened {
     pub report: SealedContent,
     pub notes: Vec<(SealedItem, HandlingNote)>,
+    /// The attachments' sealed items, oldest first, not opened (they can
+    /// be large): [`attachment`] opens one to download it.
+    pub attachments: Vec<SealedItem>,
 }
 
 /// Opens the report and every note with `unit`'s key. Not audited: callers
@@ -123,7 +126,12 @@ pub async fn open_case(app: &App, catalog: &Catalog, case: &CaseRecord, unit: &U
     let report = samavvik_seal::open(&doc.0, identity, case.number)
         .map_err(|e| internal(format!("opening {}: {e}", case.number)))?;
     let mut notes = Vec::new();
+    let mut attachments = Vec::new();
     for item in app.store.sealed_items(case.number).await? {
+        if item.kind == samavvik_core::attachment::KIND {
+            attachments.push(item);
+            continue;
+        }
         let bytes = samavvik_seal::open_bytes(&item.ciphertext.0, identity)
             .map_err(|e| internal(format!("opening item {} of {}: {e}", item.id, case.number)))?;
         let note = HandlingNote::from_plaintext(&bytes, case.number).map_err(|e| Error::Internal(e.into()))?;
@@ -131,7 +139,130 @@ pub async fn open_case(app: &App, catalog: &Catalog, case: &CaseRecord, unit: &U
             notes.push((item, note));
         }
     }
-    Ok(Opened { report, notes })
+    Ok(Opened {
+        report,
+        notes,
+        attachments,
+    })
+}
+
+/// Opens every attachment of an opened case with `unit`'s key, in the
+/// report's order, each checked against the report's list. Not audited:
+/// the caller (the archive export) audits what it does with them.
+///
+/// # Errors
+/// When the unit has no key, or a file does not open or does not match.
+pub fn open_attachments(
+    catalog: &Catalog,
+    case: &CaseRecord,
+    unit: &UnitId,
+    opened: &Opened,
+) -> Result<Vec<samavvik_core::attachment::SealedAttachment>, Error> {
+    use samavvik_core::attachment::SealedAttachment;
+    use sha2::Digest;
+    if opened.attachments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let identity = catalog
+        .keyring
+        .identity(unit)
+        .ok_or_else(|| internal(format!("no identity file for unit {unit}")))?;
+    let mut out = Vec::new();
+    for (index, item) in opened.attachments.iter().enumerate() {
+        let plain = samavvik_seal::open_bytes(&item.ciphertext.0, identity)
+            .map_err(|e| internal(format!("opening attachment {index} of {}: {e}", case.number)))?;
+        let file = SealedAttachment::from_plaintext(&plain, case.number).map_err(|e| Error::Internal(e.into()))?;
+        let listed = opened.report.attachments.get(index);
+        if file.index as usize != index
+            || listed.is_none_or(|l| l.sha256 != hex::encode(sha2::Sha256::digest(&file.data)))
+        {
+            return Err(internal(format!(
+                "attachment {index} of {} does not match the report",
+                case.number
+            )));
+        }
+        out.push(file);
+    }
+    Ok(out)
+}
+
+/// Opens attachment `index` (0-based, in the report's list) of a case the
+/// person may read, checks it against the sealed report's list (case,
+/// place, checksum), and audits the read. [`Error::NotFound`] for an index
+/// the case does not have, or a person who may not read its content.
+///
+/// # Errors
+/// As [`view`]; [`Error::Internal`] when the stored file does not match
+/// the report's list (a row changed in the database).
+pub async fn attachment(
+    app: &App,
+    catalog: &Catalog,
+    person: &Person,
+    case: &CaseRecord,
+    side: Side,
+    index: usize,
+) -> Result<(samavvik_core::attachment::AttachmentInfo, Vec<u8>), Error> {
+    use samavvik_core::attachment::SealedAttachment;
+    use sha2::Digest;
+    if samavvik_core::permission::check(
+        samavvik_core::permission::Action::View,
+        side,
+        case.state,
+        person.secretariat,
+    )
+    .is_err()
+    {
+        // Need-to-know: the secretariat sees that a file exists, not the file.
+        app.audit(AuditEntry {
+            at: app.clock.now(),
+            actor: person.principal.clone(),
+            action: AuditAction::Denied.as_str().into(),
+            case_number: Some(case.number),
+            unit: None,
+            detail: "/saker/{nr}/vedlegg/{n}".into(),
+        })
+        .await?;
+        return Err(Error::NotFound);
+    }
+    let unit = opening_unit(catalog, case, side);
+    let identity = catalog
+        .keyring
+        .identity(&unit)
+        .ok_or_else(|| internal(format!("no identity file for unit {unit}")))?;
+    let doc = app.store.sealed_document(case.number).await?.ok_or(Error::NotFound)?;
+    let report = samavvik_seal::open(&doc.0, identity, case.number)
+        .map_err(|e| internal(format!("opening {}: {e}", case.number)))?;
+    let info = report.attachments.get(index).cloned().ok_or(Error::NotFound)?;
+    let item = app
+        .store
+        .sealed_items(case.number)
+        .await?
+        .into_iter()
+        .filter(|i| i.kind == samavvik_core::attachment::KIND)
+        .nth(index)
+        .ok_or_else(|| internal(format!("attachment {index} of {} is missing", case.number)))?;
+    let plain = samavvik_seal::open_bytes(&item.ciphertext.0, identity)
+        .map_err(|e| internal(format!("opening attachment {index} of {}: {e}", case.number)))?;
+    let file = SealedAttachment::from_plaintext(&plain, case.number).map_err(|e| Error::Internal(e.into()))?;
+    let sum = hex::encode(sha2::Sha256::digest(&file.data));
+    if file.index as usize != index || sum != info.sha256 || file.media_type != info.media_type {
+        tracing::warn!(case = %case.number, item = item.id, "attachment withheld: it does not match the report's list");
+        return Err(internal(format!(
+            "attachment {index} of {} does not match the report",
+            case.number
+        )));
+    }
+    app.audit(AuditEntry {
+        at: app.clock.now(),
+        actor: person.principal.clone(),
+        action: AuditAction::ViewSealed.as_str().into(),
+        case_number: Some(case.number),
+        unit: Some(unit.clone()),
+        detail: format!("vedlegg {}", index + 1),
+    })
+    .await?;
+    tracing::info!(case = %case.number, unit = %unit, principal = %person.principal, attachment = index + 1, "attachment downloaded");
+    Ok((info, file.data))
 }
 
 /// Whether a note's clear columns (kind, shareable) agree with what was

@@ -27,6 +27,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod attachments;
 pub mod background;
 pub mod backup;
 pub mod cases;

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/saker/{nr}", get(routes::cases::show).post(routes::case_actions::act))
         .route("/saker/{nr}/pdf", get(routes::case_export::export))
+        .route("/saker/{nr}/vedlegg/{n}", get(routes::attachments::download))
         .route("/saker/{nr}/bevaring", post(routes::legal_hold::act))
         .route("/saker/{nr}/arkiv", post(routes::archive::export_case))
         .route(

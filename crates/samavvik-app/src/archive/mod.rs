@@ -259,9 +259,35 @@ async fn case_folder(
     };
     let mut files = Vec::new();
     let mut registrations = Vec::new();
+    // The reporter's files go with the report's journal entry, the first.
+    let mut attached = crate::cases::open_attachments(catalog, case, &unit, &opened)?;
     for (i, (step, pdf)) in steps.iter().zip(pdfs).enumerate() {
         let file = format!("{number}/{:02}-{}.pdf", i + 1, step.slug);
         let key = format!("{number}/{}", step.slug);
+        let mut attachments = Vec::new();
+        for (k, a) in std::mem::take(&mut attached).into_iter().enumerate() {
+            let path = format!(
+                "{number}/{:02}-{}-vedlegg-{}.{}",
+                i + 1,
+                step.slug,
+                k + 1,
+                a.media_type.extension()
+            );
+            attachments.push(xml::Attachment {
+                system_id: uuid(&[org.as_str(), &key, "vedlegg", &(k + 1).to_string()]),
+                title: a.name.clone(),
+                file: path.clone(),
+                format: match a.media_type {
+                    samavvik_core::attachment::MediaType::Pdf => "PDF",
+                    samavvik_core::attachment::MediaType::Png => "PNG",
+                    samavvik_core::attachment::MediaType::Jpeg => "JPEG",
+                },
+                mime: a.media_type.mime(),
+                sha256: package::sha256_hex(&a.data),
+                size: a.data.len(),
+            });
+            files.push((path, a.data));
+        }
         registrations.push(xml::Registration {
             system_id: uuid(&[org.as_str(), &key, "journalpost"]),
             at: step.at,
@@ -277,6 +303,7 @@ async fn case_folder(
                 sha256: package::sha256_hex(&pdf),
                 size: pdf.len(),
             },
+            attachments,
         });
         files.push((file, pdf));
     }

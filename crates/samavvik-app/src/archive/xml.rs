@@ -70,6 +70,21 @@ pub struct Registration {
     pub counterpart: Option<String>,
     pub external_key: String,
     pub document: Document,
+    /// Files the reporter attached, as documents of their own (vedlegg).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to the report, archived as it was stored (metadata
+/// removed), in its own format.
+pub struct Attachment {
+    pub system_id: String,
+    pub title: String,
+    pub file: String,
+    /// The file's format name and MIME type (PDF, PNG, JPEG).
+    pub format: &'static str,
+    pub mime: &'static str,
+    pub sha256: String,
+    pub size: usize,
 }
 
 /// A `dokumentbeskrivelse` with its `dokumentobjekt`: a PDF in the package.
@@ -136,6 +151,9 @@ fn registration(x: &mut String, r: &Registration) {
     el(x, 3, "opprettetAv", SYSTEM);
     restriction(x, 3);
     document(x, &r.document);
+    for (i, a) in r.attachments.iter().enumerate() {
+        attachment(x, a, i + 2);
+    }
     el(x, 3, "tittel", &r.title);
     el(x, 3, "offentligTittel", &r.title);
     if let Some(name) = &r.counterpart {
@@ -180,6 +198,29 @@ fn document(x: &mut String, d: &Document) {
     el(x, 5, "sjekksum", &d.sha256);
     el(x, 5, "sjekksumAlgoritme", "SHA-256");
     el(x, 5, "filstoerrelse", &d.size.to_string());
+    x.push_str("        </dokumentobjekt>\n");
+    x.push_str("      </dokumentbeskrivelse>\n");
+}
+
+fn attachment(x: &mut String, a: &Attachment, number: usize) {
+    x.push_str("      <dokumentbeskrivelse>\n");
+    el(x, 4, "systemID", &a.system_id);
+    el(x, 4, "dokumenttype", "Vedlegg");
+    el(x, 4, "dokumentstatus", "F");
+    el(x, 4, "tittel", &a.title);
+    // V: vedlegg (the report's PDF is the hoveddokument, H).
+    el(x, 4, "tilknyttetRegistreringSom", "V");
+    el(x, 4, "dokumentnummer", &number.to_string());
+    x.push_str("        <dokumentobjekt>\n");
+    el(x, 5, "versjonsnummer", "1");
+    // P: produksjonsformat (kept as the reporter sent it, not converted).
+    el(x, 5, "variantformat", "P");
+    el(x, 5, "format", a.format);
+    el(x, 5, "mimeType", a.mime);
+    el(x, 5, "referanseDokumentfil", &a.file);
+    el(x, 5, "sjekksum", &a.sha256);
+    el(x, 5, "sjekksumAlgoritme", "SHA-256");
+    el(x, 5, "filstoerrelse", &a.size.to_string());
     x.push_str("        </dokumentobjekt>\n");
     x.push_str("      </dokumentbeskrivelse>\n");
 }

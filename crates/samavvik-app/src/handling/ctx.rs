@@ -28,11 +28,23 @@ impl Ctx<'_> {
         )
         .await?;
         let report = opened.report;
-        let notes: Vec<(i64, Vec<u8>)> = opened
+        let mut notes: Vec<(i64, Vec<u8>)> = opened
             .notes
             .iter()
             .map(|(item, note)| (item.id, note.to_plaintext()))
             .collect();
+        // Attachments are sealed again as they are: their bytes, not parsed.
+        let unit = opening_unit(self.catalog, self.case, self.side);
+        let identity = self
+            .catalog
+            .keyring
+            .identity(&unit)
+            .ok_or_else(|| crate::error::internal(format!("no identity file for unit {unit}")))?;
+        for item in &opened.attachments {
+            let plain =
+                samavvik_seal::open_bytes(&item.ciphertext.0, identity).map_err(|e| Error::Internal(e.into()))?;
+            notes.push((item.id, plain));
+        }
         self.app
             .cpu(move || seal_again(&report, &notes, &recipients))
             .await?

@@ -13,7 +13,7 @@ use samavvik_core::deadline::format_date_nb;
 use samavvik_core::report::FieldError;
 use serde_json::json;
 
-use samavvik_app::intake::{Outcome, Receipt, submit};
+use samavvik_app::intake::{Outcome, Receipt, submit_with};
 use samavvik_app::tokens::{is_key, random_key};
 
 use super::cookie;
@@ -26,6 +26,11 @@ use crate::state::AppState;
 /// Bodies up to this size are read to the end before a 413 is sent, so the
 /// browser shows the page instead of a reset connection.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What a multipart report may hold beyond the text's limit: the most
+/// files allowed at their largest, and room for their part headers.
+const ATTACHMENTS_ALLOWANCE: usize =
+    samavvik_core::attachment::MAX_FILES * samavvik_core::attachment::MAX_FILE_BYTES + 64 * 1024;
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let (nonce, set_cookie) = csrf_nonce(&state, &headers);
@@ -47,8 +52,27 @@ pub async fn submit_report(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let bytes = read_limited(body, state.settings.server.max_body_bytes).await?;
-    let pairs = super::form_list(&bytes)?;
+    // Only this route takes files: a multipart body may hold the text's
+    // limit plus the most attachments allowed (5 × 10 MB) and their headers.
+    let boundary = super::upload::boundary(&headers);
+    let limit = match boundary {
+        Some(_) => state.settings.server.max_body_bytes + ATTACHMENTS_ALLOWANCE,
+        None => state.settings.server.max_body_bytes,
+    };
+    let bytes = read_limited(body, limit).await?;
+    let (pairs, uploads) = match boundary {
+        Some(boundary) => {
+            let parsed = super::upload::parse(bytes, boundary).await?;
+            (parsed.pairs, parsed.files)
+        }
+        None => (super::form_list(&bytes)?, Vec::new()),
+    };
+    // Browsers cannot fill in a file input again: the form says how many
+    // files to choose again whenever it comes back.
+    let files_chosen = uploads
+        .iter()
+        .filter(|u| !(u.name.is_empty() && u.data.is_empty()))
+        .count();
     let raw = RawReport::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let value = |name: &str| {
         pairs
@@ -74,6 +98,7 @@ pub async fn submit_report(
             key,
             Some(notice.into()),
             StatusCode::FORBIDDEN,
+            files_chosen,
         );
     }
     if !is_key(key) {
@@ -86,6 +111,7 @@ pub async fn submit_report(
             random_key(),
             Some(notice.into()),
             StatusCode::BAD_REQUEST,
+            files_chosen,
         );
     }
     let client = samavvik_app::security::client_id(&state, client.0);
@@ -99,9 +125,10 @@ pub async fn submit_report(
             key.to_owned(),
             Some(notice.into()),
             StatusCode::TOO_MANY_REQUESTS,
+            files_chosen,
         );
     }
-    match submit(&state, &raw, key).await.map_err(AppError::from) {
+    match submit_with(&state, &raw, uploads, key).await.map_err(AppError::from) {
         Ok(Outcome::Receipt(receipt)) => render_receipt(&state, &headers, &receipt),
         Ok(Outcome::Invalid(errors)) => render_form(
             &state,
@@ -111,6 +138,7 @@ pub async fn submit_report(
             key.to_owned(),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
+            files_chosen,
         ),
         Err(AppError::Unavailable(detail)) => {
             tracing::error!(error = %detail, "report not stored: database unavailable");
@@ -123,6 +151,7 @@ pub async fn submit_report(
                 key.to_owned(),
                 Some(notice.into()),
                 StatusCode::SERVICE_UNAVAILABLE,
+                files_chosen,
             )
         }
         Err(e) => Err(e),
@@ -142,7 +171,7 @@ async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes, App
             seen += data.len();
             if seen <= limit {
                 buf.extend_from_slice(&data);
-            } else if seen > DRAIN_LIMIT {
+            } else if seen > DRAIN_LIMIT.max(limit.saturating_add(1024 * 1024)) {
                 break;
             }
         }
@@ -153,6 +182,7 @@ async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes, App
     Ok(buf.into())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render_form(
     state: &AppState,
     headers: &HeaderMap,
@@ -161,6 +191,7 @@ fn render_form(
     idempotency_key: String,
     notice: Option<String>,
     status: StatusCode,
+    files_chosen: usize,
 ) -> Result<Response, AppError> {
     let (nonce, set_cookie) = csrf_nonce(state, headers);
     let catalog = state.catalog.current();
@@ -172,7 +203,9 @@ fn render_form(
         notice,
         kommune_to_kommune: state.settings.scope.kommune_to_kommune,
     };
-    let html = crate::views::page("form.html", view.context(&catalog.directory, state.clock.today_oslo()))?;
+    let mut context = view.context(&catalog.directory, state.clock.today_oslo());
+    context["files_chosen"] = json!(files_chosen);
+    let html = crate::views::page("form.html", context)?;
     form_response(state, status, html, &nonce, set_cookie)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod assets;
+pub mod attachments;
 pub mod audit;
 pub mod case_actions;
 pub mod case_export;
@@ -21,6 +22,7 @@ pub mod reports;
 pub mod route_preview;
 pub mod sessions;
 pub mod sign_in;
+pub mod upload;
 
 use axum::http::HeaderMap;
 
