@@ -167,7 +167,7 @@ async fn a_rotation_interrupted_after_one_batch_resumes_and_leaves_nothing_unrea
     app.store()
         .propose_lesson(
             cases[0],
-            samavvik_core::Category::Annet,
+            samavvik_core::Category::from_static("annet"),
             &med,
             chrono::Utc::now(),
             &samavvik_store::Ciphertext(sealed),

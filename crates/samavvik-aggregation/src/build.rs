@@ -41,9 +41,50 @@ pub struct Names {
     pub klinikker: Vec<(String, String)>,
     pub orgs: BTreeMap<String, String>,
     pub units: BTreeMap<String, String>,
+    /// The directory's category list (labels and order; the standard list
+    /// by default).
+    pub categories: samavvik_core::Categories,
 }
 
 impl Names {
+    /// The rows of a category table for `period`, in the list's order:
+    /// every category in use on some day of the period, and every one
+    /// with cases in it (`counted`): a retired category keeps its row in
+    /// the periods where it had cases, one not yet in use gets none.
+    /// Slugs the list lacks come last, shown as slugs.
+    pub fn category_rows(
+        &self,
+        period: crate::period::Period,
+        counted: &[samavvik_core::Category],
+    ) -> Vec<(samavvik_core::Category, String)> {
+        let first = chrono::NaiveDate::from_ymd_opt(period.from.year(), period.from.month(), 1);
+        let (y, m) = (period.to.year(), period.to.month());
+        let after = if m == 12 {
+            chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)
+        };
+        let overlaps = |d: &samavvik_core::CategoryDef| match (first, after) {
+            (Some(first), Some(after)) => {
+                d.valid_from.is_none_or(|f| f < after) && d.valid_to.is_none_or(|t| t >= first)
+            }
+            _ => true,
+        };
+        let mut rows: Vec<(samavvik_core::Category, String)> = self
+            .categories
+            .all()
+            .iter()
+            .filter(|d| overlaps(d) || counted.contains(&d.slug))
+            .map(|d| (d.slug.clone(), d.label.clone()))
+            .collect();
+        for c in counted {
+            if !rows.iter().any(|(r, _)| r == c) {
+                rows.push((c.clone(), c.slug().to_owned()));
+            }
+        }
+        rows
+    }
+
     fn org(&self, id: &str) -> String {
         self.orgs.get(id).cloned().unwrap_or_else(|| id.to_owned())
     }
@@ -472,7 +513,7 @@ pub fn canonical_input(stats: &CaseStatistics, p: &Params) -> String {
         let _ = writeln!(s, "days|{}|{}|{}|{}", key(&d.flow), d.what.slug(), d.days, d.cases);
     }
     for d in &stats.dims {
-        let (dim, slug) = match d.value {
+        let (dim, slug) = match &d.value {
             DimValue::Kind(v) => ("kind", v.slug()),
             DimValue::Consequence(v) => ("consequence", v.slug()),
             DimValue::PatientGroup(v) => ("patient_group", v.slug()),

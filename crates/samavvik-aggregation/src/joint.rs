@@ -14,8 +14,8 @@
 
 use std::collections::BTreeSet;
 
-use samavvik_core::{Category, Consequence, Direction, Kind, MeasureCategory, PatientGroup};
-use samavvik_store::CaseStatistics;
+use samavvik_core::{Consequence, Direction, Kind, MeasureCategory, PatientGroup};
+use samavvik_store::{CaseStatistics, DimValue};
 
 use crate::build::{Extra, Params, Report, build_with};
 use crate::disclosure::lp::Universe;
@@ -242,6 +242,27 @@ fn counted(f: &Fact) -> Vec<&Term> {
     }
 }
 
+/// The category slugs of the inputs' lists and statistics, each once, in
+/// the first list's order.
+fn category_universe(inputs: &[Input<'_>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let listed = inputs
+        .iter()
+        .flat_map(|i| i.params.names.categories.all().iter().map(|d| d.slug.slug().to_owned()));
+    let counted = inputs.iter().flat_map(|i| {
+        i.stats.dims.iter().filter_map(|d| match &d.value {
+            DimValue::Category(c) => Some(c.slug().to_owned()),
+            _ => None,
+        })
+    });
+    for slug in listed.chain(counted) {
+        if !out.contains(&slug) {
+            out.push(slug);
+        }
+    }
+    out
+}
+
 /// The flows, dimension values and organisations the reports can count.
 pub fn universe(inputs: &[Input<'_>]) -> Universe {
     let mut u = Universe {
@@ -256,7 +277,9 @@ pub fn universe(inputs: &[Input<'_>]) -> Universe {
                 .map(|k| format!("patient_group:{}", k.slug()))
                 .collect(),
         ],
-        categories: Category::ALL.iter().map(|k| k.slug().to_owned()).collect(),
+        // Every category a report can have a row for: the lists' entries
+        // and any slug with cases (a retired one the list no longer has).
+        categories: category_universe(inputs),
         measures: MeasureCategory::ALL.iter().map(|k| k.slug().to_owned()).collect(),
         follow_ups: crate::build::FOLLOW_UP_MEASURES
             .iter()

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use samavvik_core::{Category, Direction};
+use samavvik_core::{Categories, Category, Direction};
 use samavvik_store::{ApprovedLesson, CaseStatistics, DimValue, HistoryCount};
 
 use crate::build::Report;
@@ -27,30 +27,42 @@ pub const HISTORY_ID: &str = "regneark_retning";
 pub const HISTORY_CATEGORY_ID: &str = "regneark_kategori";
 
 /// Cases of `category` in the report's period.
-fn category_cases(stats: &CaseStatistics, category: Category) -> u64 {
+fn category_cases(stats: &CaseStatistics, category: &Category) -> u64 {
     stats
         .dims
         .iter()
-        .find(|d| d.value == DimValue::Category(category))
+        .find(|d| matches!(&d.value, DimValue::Category(c) if c == category))
         .map_or(0, |d| d.cases)
 }
 
 /// «Læringspunkter»: approved lessons of the period's cases, a bold row per
-/// category (in vocabulary order) followed by its lessons; only categories
-/// with at least `t` cases in the period. `None` when there is none to show.
-pub fn lessons_table(stats: &CaseStatistics, lessons: &[ApprovedLesson], t: u64) -> Option<Table> {
+/// category (in the category list's order, with its label there) followed
+/// by its lessons; only categories with at least `t` cases in the period.
+/// `None` when there is none to show.
+pub fn lessons_table(
+    stats: &CaseStatistics,
+    lessons: &[ApprovedLesson],
+    t: u64,
+    categories: &Categories,
+) -> Option<Table> {
+    let mut order: Vec<&Category> = categories.all().iter().map(|d| &d.slug).collect();
+    for l in lessons {
+        if !order.contains(&&l.category) {
+            order.push(&l.category);
+        }
+    }
     let mut rows = Vec::new();
-    for &category in Category::ALL {
+    for category in order {
         let texts: Vec<&str> = lessons
             .iter()
-            .filter(|l| l.category == category)
+            .filter(|l| &l.category == category)
             .map(|l| l.text.as_str())
             .collect();
         if texts.is_empty() || category_cases(stats, category) < t {
             continue;
         }
         rows.push(Row {
-            label: category.label().to_owned(),
+            label: categories.label(category).to_owned(),
             cells: Vec::new(),
             total: true,
         });
@@ -90,7 +102,11 @@ fn period_label(from: samavvik_core::EventMonth, to: samavvik_core::EventMonth) 
 /// The imported trend tables for a report ending with `until`: cases per
 /// period and direction, and (if the file had them) per category, for
 /// every imported period that starts by then. Empty when none.
-pub fn history_tables(history: &[HistoryCount], until: samavvik_core::EventMonth) -> Vec<Table> {
+pub fn history_tables(
+    history: &[HistoryCount],
+    until: samavvik_core::EventMonth,
+    categories: &Categories,
+) -> Vec<Table> {
     let rows: Vec<&HistoryCount> = history.iter().filter(|h| h.from <= until).collect();
     let mut periods: Vec<(samavvik_core::EventMonth, samavvik_core::EventMonth)> =
         rows.iter().map(|h| (h.from, h.to)).collect();
@@ -146,9 +162,9 @@ pub fn history_tables(history: &[HistoryCount], until: samavvik_core::EventMonth
     // categories, so the column does not add up to the number of cases).
     let mut per_cat: BTreeMap<Category, BTreeMap<usize, u64>> = BTreeMap::new();
     for h in &rows {
-        if let Some(c) = h.category {
+        if let Some(c) = &h.category {
             let i = periods.iter().position(|p| *p == (h.from, h.to)).unwrap_or(0);
-            *per_cat.entry(c).or_default().entry(i).or_default() += h.cases;
+            *per_cat.entry(c.clone()).or_default().entry(i).or_default() += h.cases;
         }
     }
     if !per_cat.is_empty() {
@@ -160,7 +176,7 @@ pub fn history_tables(history: &[HistoryCount], until: samavvik_core::EventMonth
             rows: per_cat
                 .into_iter()
                 .map(|(c, by)| Row {
-                    label: c.label().to_owned(),
+                    label: categories.label(&c).to_owned(),
                     cells: (0..periods.len())
                         .map(|i| by.get(&i).map_or(Cell::Mark(String::new()), |&v| Cell::count(v)))
                         .collect(),
@@ -176,9 +192,16 @@ pub fn history_tables(history: &[HistoryCount], until: samavvik_core::EventMonth
 
 /// Adds the imported trend tables right after the volume table and the
 /// lessons at the end, with a line in the methods for each. `stats` are
-/// the statistics the report was built from.
-pub fn add(report: &mut Report, stats: &CaseStatistics, lessons: &[ApprovedLesson], history: &[HistoryCount]) {
-    let history = history_tables(history, report.period.to);
+/// the statistics the report was built from; `categories` the directory's
+/// category list (labels and order).
+pub fn add(
+    report: &mut Report,
+    stats: &CaseStatistics,
+    lessons: &[ApprovedLesson],
+    history: &[HistoryCount],
+    categories: &Categories,
+) {
+    let history = history_tables(history, report.period.to, categories);
     if !history.is_empty() {
         let at = report.tables.iter().position(|t| t.id == "volum").map_or(0, |i| i + 1);
         report.tables.splice(at..at, history);
@@ -189,7 +212,7 @@ pub fn add(report: &mut Report, stats: &CaseStatistics, lessons: &[ApprovedLesso
                 .into(),
         );
     }
-    if let Some(table) = lessons_table(stats, lessons, report.threshold) {
+    if let Some(table) = lessons_table(stats, lessons, report.threshold, categories) {
         report.tables.push(table);
         report.methods.push(format!(
             "Læringspunkter: tekster skrevet for deling, godkjent av sekretariatet, fra saker med hendelsesmåned i \

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use samavvik_aggregation::disclosure::{Auditor, HandlingAtom, Release, Requirement, Sel};
 use samavvik_aggregation::joint::{self, Input, release, universe};
 use samavvik_aggregation::{Names, Params, Period, Report, build};
-use samavvik_core::{Category, Consequence, Direction, EventMonth, Kind, MeasureCategory, OrgId, PatientGroup, UnitId};
+use samavvik_core::{Consequence, Direction, EventMonth, Kind, MeasureCategory, OrgId, PatientGroup, UnitId};
 use samavvik_store::{CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount};
 
 const KOMMUNER: [&str; 3] = ["horten", "larvik", "faerder"];
@@ -124,7 +124,8 @@ fn stats(cases: &[Case], period: Period) -> CaseStatistics {
         *dims
             .entry(DimValue::PatientGroup(PatientGroup::ALL[c.group]))
             .or_default() += 1;
-        *dims.entry(DimValue::Category(Category::ALL[c.category])).or_default() += 1;
+        let category = samavvik_core::Categories::standard().all()[c.category].slug.clone();
+        *dims.entry(DimValue::Category(category)).or_default() += 1;
         if closed {
             *dims
                 .entry(DimValue::Measure(MeasureCategory::ALL[c.category % 6]))

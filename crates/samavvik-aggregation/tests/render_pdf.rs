@@ -18,7 +18,7 @@ use chrono::{TimeZone, Utc};
 use samavvik_aggregation::output::{Format, files};
 use samavvik_aggregation::render::{csv, pdf, xlsx};
 use samavvik_aggregation::{Cell, Names, Params, Period, Report, build};
-use samavvik_core::{Category, Consequence, Direction, EventMonth, Kind, OrgId, PatientGroup, UnitId};
+use samavvik_core::{Consequence, Direction, EventMonth, Kind, OrgId, PatientGroup, UnitId};
 use samavvik_store::{CaseStatistics, DimCount, DimValue, Flow, FlowStats, MonthCount};
 
 const KOMMUNER: [(&str, &str); 6] = [
@@ -121,9 +121,9 @@ fn year() -> CaseStatistics {
             cases: total,
         },
     ];
-    for (i, c) in Category::ALL.iter().enumerate() {
+    for (i, c) in samavvik_core::Categories::standard().all().iter().enumerate() {
         dims.push(DimCount {
-            value: DimValue::Category(*c),
+            value: DimValue::Category(c.slug.clone()),
             cases: if i == 3 { 2 } else { 40 + i as u64 * 17 },
         });
     }

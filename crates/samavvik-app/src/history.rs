@@ -9,7 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use samavvik_aggregation::Period;
-use samavvik_core::{AuditAction, Category, Direction};
+use samavvik_core::AuditAction;
+use samavvik_core::{Category, Direction};
 use samavvik_store::{AnyStore, AuditEntry, HandlingStore, HistoryCount, LearningStore};
 
 use crate::error::Error;
@@ -255,7 +256,7 @@ mod tests {
                     2024;siv-til-kommune;alle;3\r\n2024;siv-til-kommune;epikrise;2\r\n# comment\r\n\r\n";
         let rows = parse(text).unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[2].category, Some(Category::Epikrise));
+        assert_eq!(rows[2].category, Some(Category::from_static("epikrise")));
         assert_eq!(rows[1].cases, 3);
     }
 

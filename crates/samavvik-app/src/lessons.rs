@@ -81,7 +81,7 @@ pub async fn propose(
         .cpu(move || samavvik_seal::seal_bytes(plain.as_bytes(), &recipients))
         .await?
         .map_err(|e| Error::Internal(e.into()))?;
-    let category = case.categories.first().copied().unwrap_or(Category::Annet);
+    let category = case.categories.first().cloned().unwrap_or_else(Category::other);
     let id = app
         .store
         .propose_lesson(case.number, category, &unit, now, &Ciphertext(sealed))
@@ -209,7 +209,7 @@ pub async fn queue(app: &App, catalog: &Catalog, person: &Person) -> Result<Vec<
         }
         let categories = match app.store.case_by_number(l.case_number).await? {
             Some(c) => c.categories,
-            None => vec![l.category],
+            None => vec![l.category.clone()],
         };
         out.push(Queued {
             id: l.id,

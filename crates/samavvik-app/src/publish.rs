@@ -40,6 +40,7 @@ pub fn names(dir: &Directory) -> Names {
             names.klinikker.push((u.id.to_string(), u.name.clone()));
         }
     }
+    names.categories = dir.categories().clone();
     names
 }
 
@@ -319,7 +320,8 @@ pub async fn prepare(
     // after the protection, outside the auditor's equations (docs/REPORT.md).
     let lessons = store.approved_lessons(period.from, period.to).await?;
     let history = store.history_counts().await?;
-    samavvik_aggregation::learning::add(&mut report, &inputs[0].1, &lessons, &history);
+    let categories = &inputs[0].2.names.categories;
+    samavvik_aggregation::learning::add(&mut report, &inputs[0].1, &lessons, &history, categories);
     // So are the items raised to FSU: clear texts, never their case numbers.
     samavvik_aggregation::raised::add(&mut report, &raised_items(store, period).await?);
     let mut releases = vec![joint::release(&report)];

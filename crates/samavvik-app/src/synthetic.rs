@@ -36,6 +36,8 @@ struct Pools {
     /// (klinikk, weight)
     klinikker: Vec<(samavvik_core::UnitId, u32)>,
     siv: samavvik_core::OrgId,
+    /// The directory's categories not ended (synthetic cases are recent).
+    categories: Vec<Category>,
 }
 
 fn pools(dir: &Directory) -> anyhow::Result<Pools> {
@@ -72,10 +74,18 @@ fn pools(dir: &Directory) -> anyhow::Result<Pools> {
         !kommuner.is_empty() && !klinikker.is_empty(),
         "the directory has no kommuner or klinikker"
     );
+    let categories: Vec<Category> = dir
+        .categories()
+        .all()
+        .iter()
+        .filter(|d| d.valid_to.is_none())
+        .map(|d| d.slug.clone())
+        .collect();
     Ok(Pools {
         kommuner,
         klinikker,
         siv,
+        categories,
     })
 }
 
@@ -152,9 +162,10 @@ fn one(rng: &mut StdRng, p: &Pools, months: &[EventMonth], spec: &Spec) -> Synth
             other.2.clone(),
         )
     };
-    let mut categories = vec![Category::ALL[rng.gen_range(0..Category::ALL.len())]];
+    let cats = &p.categories;
+    let mut categories = vec![cats[rng.gen_range(0..cats.len())].clone()];
     if rng.gen_bool(0.3) {
-        categories.push(Category::ALL[rng.gen_range(0..Category::ALL.len())]);
+        categories.push(cats[rng.gen_range(0..cats.len())].clone());
     }
     categories.sort();
     categories.dedup();

@@ -41,7 +41,11 @@ pub fn row(catalog: &Catalog, case: &CaseRecord, handler: Option<&str>, today: N
             case.state.label_nb().to_owned(),
             unit_name(catalog, &case.sender_unit),
             unit_name(catalog, &case.receiver_unit),
-            case.categories.iter().map(|k| k.label()).collect::<Vec<_>>().join(", "),
+            case.categories
+                .iter()
+                .map(|k| catalog.directory.categories().label(k))
+                .collect::<Vec<_>>()
+                .join(", "),
             handler.unwrap_or_default().to_owned(),
             d(created),
             d(case.ack_deadline),

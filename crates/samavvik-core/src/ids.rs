@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[error("invalid id «{0}»: use 1–64 characters a–z, 0–9 and '-'")]
 pub struct InvalidId(pub String);
 
-fn check_slug(s: &str) -> Result<(), InvalidId> {
+pub(crate) fn check_slug(s: &str) -> Result<(), InvalidId> {
     let ok = !s.is_empty()
         && s.len() <= 64
         && s.bytes()

@@ -47,6 +47,8 @@ fn cross_check(draft: &Draft, problems: &mut Vec<Problem>) {
     terms(draft, problems);
     postmottak_and_triage(draft, problems);
     category_claims(draft, problems);
+    crate::categories::cross_check(&draft.categories, draft.categories_in_file, problems);
+    unit_categories(draft, problems);
     crate::subunits::cross_check(
         &draft.subunits,
         &units,
@@ -328,14 +330,14 @@ fn postmottak_and_triage(draft: &Draft, problems: &mut Vec<Problem>) {
 /// Two klinikker of one organisation claiming a category would make the
 /// category rule ambiguous.
 fn category_claims(draft: &Draft, problems: &mut Vec<Problem>) {
-    let mut claimed: HashMap<(&OrgId, Category), &UnitId> = HashMap::new();
+    let mut claimed: HashMap<(&OrgId, &Category), &UnitId> = HashMap::new();
     for (unit, lines) in &draft.units {
         for (i, category) in unit.categories.iter().enumerate() {
             // An ended unit keeps its claim only for history; its successor takes over.
             if unit.valid_to.is_some() {
                 continue;
             }
-            if let Some(other) = claimed.insert((&unit.organisation, *category), &unit.id) {
+            if let Some(other) = claimed.insert((&unit.organisation, category), &unit.id) {
                 let line = lines.categories.get(i).copied().unwrap_or(lines.id);
                 problems.push(Problem::at(
                     line,
@@ -344,6 +346,30 @@ fn category_claims(draft: &Draft, problems: &mut Vec<Problem>) {
                         unit.id,
                         category.slug()
                     ),
+                ));
+            }
+        }
+    }
+}
+
+/// A klinikk's `categories` name entries of the category list (the file's,
+/// or the standard one when it has none).
+fn unit_categories(draft: &Draft, problems: &mut Vec<Problem>) {
+    let standard = samavvik_core::Categories::standard();
+    let known = |c: &Category| {
+        if draft.categories_in_file {
+            draft.categories.iter().any(|(d, _)| &d.slug == c)
+        } else {
+            standard.get(c).is_some()
+        }
+    };
+    for (unit, lines) in &draft.units {
+        for (i, category) in unit.categories.iter().enumerate() {
+            if !known(category) {
+                let line = lines.categories.get(i).copied().unwrap_or(lines.id);
+                problems.push(Problem::at(
+                    line,
+                    format!("Enheten «{}»: ukjent kategori «{category}».", unit.id),
                 ));
             }
         }

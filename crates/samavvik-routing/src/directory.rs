@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use samavvik_core::{OrgId, UnitId};
+use samavvik_core::{Categories, OrgId, UnitId};
 use serde::Serialize;
 
 use crate::check;
@@ -39,6 +39,8 @@ pub struct Directory {
     /// `[[subunit]]` entries: wards and sections with their own leaders.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     subunits: Vec<SubUnit>,
+    /// `[[category]]` entries, or the standard list when the file has none.
+    categories: Categories,
     #[serde(skip)]
     triage: usize,
     #[serde(skip)]
@@ -79,11 +81,13 @@ impl Directory {
         let people = draft.people;
         let roles = draft.roles.into_iter().map(|(r, _)| r).collect();
         let subunits = draft.subunits.into_iter().map(|(s, _)| s).collect();
+        let categories = crate::categories::list(draft.categories);
         Self::build(organisations, units, text)
             .map(|d| Directory {
                 people,
                 roles,
                 subunits,
+                categories,
                 ..d
             })
             .ok_or_else(|| {
@@ -122,6 +126,7 @@ impl Directory {
             people: Vec::new(),
             roles: Vec::new(),
             subunits: Vec::new(),
+            categories: Categories::standard(),
             triage,
             terms,
         })
@@ -140,6 +145,12 @@ impl Directory {
     /// The `[[role]]` entries: units whose leader role a provider's claim grants.
     pub fn role_mappings(&self) -> &[RoleMapping] {
         &self.roles
+    }
+
+    /// The report categories of this version, retired ones included
+    /// (see [`Categories::valid_on`] for the form's list).
+    pub fn categories(&self) -> &Categories {
+        &self.categories
     }
 
     /// Every sub-unit (ward, section, team) in the file.

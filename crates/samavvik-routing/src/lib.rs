@@ -10,6 +10,7 @@
 //!
 //! No I/O beyond reading the file in [`Directory::load`].
 
+mod categories;
 mod check;
 mod decision;
 mod directory;

@@ -34,6 +34,8 @@ struct RawFile {
     role: Vec<crate::roles::RawRole>,
     #[serde(default)]
     subunit: Vec<crate::subunits::RawSubUnit>,
+    #[serde(default)]
+    category: Vec<crate::categories::RawCategory>,
 }
 
 /// A person who signs in through an OpenID provider: `oidc` holds
@@ -115,6 +117,10 @@ pub(crate) struct Draft {
     pub roles: Vec<(crate::roles::RoleMapping, crate::roles::RoleLines)>,
     /// `[[subunit]]` entries, with their lines for the cross-checks.
     pub subunits: Vec<(crate::subunits::SubUnit, crate::subunits::SubUnitLines)>,
+    /// `[[category]]` entries, with their lines for the cross-checks.
+    pub categories: Vec<(samavvik_core::CategoryDef, crate::categories::CategoryLines)>,
+    /// Whether the file has `[[category]]` entries (else the standard list).
+    pub categories_in_file: bool,
     /// Ids of entries left out for a problem already reported.
     pub broken_orgs: HashSet<String>,
     pub broken_units: HashSet<String>,
@@ -318,7 +324,10 @@ impl Reader<'_> {
                     categories.push(cat);
                     category_lines.push(self.line(c.span()));
                 }
-                None => self.problem(c.span(), format!("{owner}: ukjent kategori «{}».", c.get_ref())),
+                None => self.problem(
+                    c.span(),
+                    format!("{owner}: «{}» er ikke en gyldig kategori-slug.", c.get_ref()),
+                ),
             }
         }
         let valid_from = self.date(&raw.valid_from, &owner, "valid_from");
@@ -373,6 +382,8 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
         people: Vec::new(),
         roles: Vec::new(),
         subunits: Vec::new(),
+        categories: Vec::new(),
+        categories_in_file: !file.category.is_empty(),
         broken_orgs: HashSet::new(),
         broken_units: HashSet::new(),
     };
@@ -420,6 +431,11 @@ pub(crate) fn read(text: &str, problems: &mut Vec<Problem>) -> Option<Draft> {
     for raw in file.subunit {
         if let Some(entry) = crate::subunits::read(raw, &line, reader.problems) {
             draft.subunits.push(entry);
+        }
+    }
+    for raw in file.category {
+        if let Some(entry) = crate::categories::read(raw, &line, reader.problems) {
+            draft.categories.push(entry);
         }
     }
     Some(draft)

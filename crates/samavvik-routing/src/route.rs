@@ -329,19 +329,20 @@ impl<'a> Router<'a> {
     /// exactly one does.
     fn by_category(&self, org: &Organisation) -> Option<Decision> {
         let mut found: Vec<(&Unit, samavvik_core::Category)> = Vec::new();
-        for &category in &self.req.categories {
+        for category in &self.req.categories {
             let owners = self.dir.units_of(&org.id).filter(|u| {
-                u.kind == UnitKind::Klinikk && u.valid_on(self.req.date) && u.categories.contains(&category)
+                u.kind == UnitKind::Klinikk && u.valid_on(self.req.date) && u.categories.contains(category)
             });
             for unit in owners {
                 if !found.iter().any(|(u, _)| u.id == unit.id) {
-                    found.push((unit, category));
+                    found.push((unit, category.clone()));
                 }
             }
         }
         match found.as_slice() {
             [(unit, category)] => {
-                Some(self.decision(unit, Rule::KlinikkCategory, &explain::category(org, category.label())))
+                let label = self.dir.categories().label(category);
+                Some(self.decision(unit, Rule::KlinikkCategory, &explain::category(org, label)))
             }
             _ => None,
         }

@@ -62,7 +62,14 @@ fn some_unit() -> impl Strategy<Value = Option<UnitId>> {
 
 fn request() -> impl Strategy<Value = RouteRequest> {
     let date = (2015i32..2035, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap());
-    let categories = proptest::sample::subsequence(Category::ALL.to_vec(), 0..3);
+    let categories = proptest::sample::subsequence(
+        samavvik_core::Categories::standard()
+            .all()
+            .iter()
+            .map(|d| d.slug.clone())
+            .collect::<Vec<Category>>(),
+        0..3,
+    );
     (
         sender(),
         some_org(),

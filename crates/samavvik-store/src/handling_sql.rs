@@ -220,7 +220,7 @@ pub(crate) fn list_cases_sql(f: &CaseFilter) -> Option<Paged> {
              ((acknowledged_at IS NULL AND ack_deadline < {d}) OR (answered_at IS NULL AND answer_deadline < {d}))"
         ));
     }
-    if let Some(category) = f.category {
+    if let Some(category) = &f.category {
         let k = c.arg(Arg::Text(category.slug().to_owned()));
         c.clauses.push(format!(
             "EXISTS (SELECT 1 FROM case_categories k WHERE k.case_id = cases.id AND k.category = {k})"

@@ -357,7 +357,7 @@ macro_rules! impl_learning_store {
                             .bind(r.from.to_string())
                             .bind(r.to.to_string())
                             .bind(r.direction.slug())
-                            .bind(r.category.map_or("", |c| c.slug()))
+                            .bind(r.category.as_ref().map_or("", |c| c.slug()))
                             .bind(i64::try_from(r.cases).unwrap_or(i64::MAX))
                             .bind(Ts::new(at))
                             .bind(source)

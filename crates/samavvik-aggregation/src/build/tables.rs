@@ -327,15 +327,22 @@ impl Builder<'_> {
             .map(|&m| (m.label_nb(), month_count(stats, m), Sel::Months))
             .collect();
         tables.push(self.one_dim_months("maned", &items, &months));
-        let cats = Category::ALL
+        let counted: Vec<Category> = stats
+            .dims
             .iter()
-            .map(|&k| {
-                let v = DimValue::Category(k);
-                (
-                    k.label().to_owned(),
-                    count_of(stats, &v),
-                    Sel::Category(k.slug().to_owned()),
-                )
+            .filter_map(|d| match &d.value {
+                DimValue::Category(c) if d.cases > 0 => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        let cats = self
+            .p
+            .names
+            .category_rows(self.p.period, &counted)
+            .into_iter()
+            .map(|(k, label)| {
+                let v = DimValue::Category(k.clone());
+                (label, count_of(stats, &v), Sel::Category(k.slug().to_owned()))
             })
             .collect();
         tables.push(self.no_totals(

@@ -64,7 +64,7 @@ pub async fn render_oversight(
             "event_month": case.event_month.label_nb(),
             "sender": unit_name(&catalog, &case.sender_unit),
             "receiver": unit_name(&catalog, &case.receiver_unit),
-            "categories": case.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "categories": case.categories.iter().map(|c| catalog.directory.categories().label(c)).collect::<Vec<_>>(),
             "created": oslo_minute(case.created_at),
             "ack_deadline": format_date_nb(case.ack_deadline),
             "answer_deadline": format_date_nb(case.answer_deadline),

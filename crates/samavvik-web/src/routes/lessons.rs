@@ -68,7 +68,7 @@ async fn page(
             json!({
                 "id": l.id, "case": l.case_number.to_string(), "text": l.text,
                 "category": l.category.slug(),
-                "categories": l.categories.iter().map(|c| json!({"slug": c.slug(), "label": c.label()})).collect::<Vec<_>>(),
+                "categories": l.categories.iter().map(|c| json!({"slug": c.slug(), "label": catalog.directory.categories().label(c)})).collect::<Vec<_>>(),
                 "by": unit_name(&catalog, &l.proposed_by), "at": oslo_minute(l.proposed_at),
             })
         })
