@@ -162,14 +162,31 @@ describe("every page", { skip: skip || false, timeout: 300_000 }, () => {
     await assertAccessible(page, "follow-up 404");
   });
 
-  test("413: a report too large to send", async () => {
+  test("a description far longer than allowed: the form says so and keeps the text", async () => {
     await page.goto(`${server.baseUrl}/`);
     await fillValid(page);
     // Pasted far more than the form allows (maxlength does not stop scripts or old browsers).
+    // The report form takes attachments, so its body limit is large: the length rule answers.
     await page.$eval("#description", (el) => (el.value = "x".repeat(300 * 1024)));
     const [res] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith("/meld")),
       page.locator("button[type=submit]").click(),
+    ]);
+    await page.waitForLoadState();
+    assert.equal(res.status(), 422);
+    await checkPage(page, "too-long", /^Feil i skjemaet \(\d+\) – Meld avvik – Samavvik$/);
+    assert.equal((await page.inputValue("#description")).length, 300 * 1024, "the pasted text is kept");
+  });
+
+  test("413: an addition too large to send", async () => {
+    await page.goto(followUpUrl);
+    await page.$eval("#addition", (el) => {
+      el.removeAttribute("maxlength");
+      el.value = "x".repeat(600 * 1024);
+    });
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST"),
+      page.locator("#addition").locator("xpath=ancestor::form").locator("button[type=submit]").click(),
     ]);
     await page.waitForLoadState();
     assert.equal(res.status(), 413);

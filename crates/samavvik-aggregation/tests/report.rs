@@ -284,7 +284,10 @@ fn csv_round_trips_to_the_json_numbers() {
     ];
     let r = build(&stats(flows), &params("2026"));
     let json: serde_json::Value = serde_json::from_str(&samavvik_aggregation::render::json(&r)).unwrap();
-    assert_eq!(json["schema_version"], 3, "measures planned and done, items raised to FSU");
+    assert_eq!(
+        json["schema_version"], 3,
+        "measures planned and done, items raised to FSU"
+    );
     for (i, t) in r.tables.iter().enumerate() {
         let (_, text) = csv::table(t);
         let parsed = csv::parse(&text);
