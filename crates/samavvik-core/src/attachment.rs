@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::CaseNumber;
-use crate::sealed::OpenError;
+use crate::open_error::OpenError;
 
 /// The stored kind of an attachment's sealed item. Never rename it.
 pub const KIND: &str = "attachment";

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod limits;
 pub mod month;
 pub mod note;
+mod open_error;
 pub mod permission;
 pub mod procedure;
 pub mod report;

@@ -56,15 +56,7 @@ pub struct SealedContent {
     pub attachments: Vec<crate::attachment::AttachmentInfo>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    #[error("sealed document is not valid JSON of the expected shape")]
-    Malformed,
-    #[error("sealed document belongs to another case")]
-    WrongCase,
-    #[error("sealed document has unknown version {0}")]
-    UnknownVersion(u32),
-}
+pub use crate::open_error::OpenError;
 
 impl SealedContent {
     pub const VERSION: u32 = 1;
