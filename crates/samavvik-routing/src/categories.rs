@@ -18,12 +18,12 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use samavvik_core::{Categories, Category, CategoryDef};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::problem::Problem;
+use crate::shape::toml_date;
 
 type Text = Spanned<String>;
 
@@ -44,17 +44,6 @@ pub(crate) struct CategoryLines {
     pub slug: usize,
     pub valid_to: Option<usize>,
     pub replaced_by: Option<usize>,
-}
-
-/// A TOML date (`2027-01-01`) or a string of the same form.
-fn date(v: &Spanned<toml::Value>) -> Option<NaiveDate> {
-    match v.get_ref() {
-        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
-            .date
-            .and_then(|d| NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
-        toml::Value::String(s) => s.parse::<NaiveDate>().ok(),
-        _ => None,
-    }
 }
 
 /// Reads one entry; `line` turns a span into a line number. `None` (with
@@ -86,7 +75,7 @@ pub(crate) fn read(
     }
     let mut day = |v: &Option<Spanned<toml::Value>>, key: &str| {
         let v = v.as_ref()?;
-        let parsed = date(v);
+        let parsed = toml_date(v.get_ref());
         if parsed.is_none() {
             problems.push(Problem::at(
                 line(v.span()),

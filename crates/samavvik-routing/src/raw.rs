@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use crate::model::{OrgKind, Organisation, SignInPerson, Unit, UnitKind};
 use crate::problem::Problem;
-use crate::shape::{plausible_age_recipient, plausible_email};
+use crate::shape::{plausible_age_recipient, plausible_email, toml_date};
 
 type Text = Spanned<String>;
 
@@ -170,13 +170,7 @@ impl Reader<'_> {
 
     fn date(&mut self, v: &Option<Spanned<toml::Value>>, owner: &str, key: &str) -> Option<NaiveDate> {
         let v = v.as_ref()?;
-        let parsed = match v.get_ref() {
-            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
-                .date
-                .and_then(|d| NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
-            toml::Value::String(s) => s.parse::<NaiveDate>().ok(),
-            _ => None,
-        };
+        let parsed = toml_date(v.get_ref());
         if parsed.is_none() {
             self.problem(
                 v.span(),

@@ -7,6 +7,18 @@
 //! when a key is pasted into the file; the server parses each recipient
 //! with `age` itself when it loads the keys.
 
+/// A day in the directory file: a TOML date (`2027-01-01`) or a string of
+/// the same form. Used for units', sub-units' and categories' validity.
+pub fn toml_date(v: &toml::Value) -> Option<chrono::NaiveDate> {
+    match v {
+        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
+            .date
+            .and_then(|d| chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
+        toml::Value::String(s) => s.parse::<chrono::NaiveDate>().ok(),
+        _ => None,
+    }
+}
+
 /// A plausible work e-mail address: one `@`, a local part of ordinary
 /// characters, a domain of at least two labels. Deliverability is the mail
 /// server's business; this stops typos and pasted display names.

@@ -32,7 +32,7 @@ use toml::Spanned;
 use crate::model::{Unit, UnitKind};
 use crate::normalise::fold;
 use crate::problem::Problem;
-use crate::shape::plausible_email;
+use crate::shape::{plausible_email, toml_date};
 
 type Text = Spanned<String>;
 
@@ -157,13 +157,7 @@ pub(crate) fn read(
     let deputy_emails = emails(raw.deputy_emails);
     let mut date = |v: &Option<Spanned<toml::Value>>, key: &str| -> Option<NaiveDate> {
         let v = v.as_ref()?;
-        let parsed = match v.get_ref() {
-            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
-                .date
-                .and_then(|d| NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))),
-            toml::Value::String(s) => s.parse::<NaiveDate>().ok(),
-            _ => None,
-        };
+        let parsed = toml_date(v.get_ref());
         if parsed.is_none() {
             problems.push(Problem::at(
                 line(v.span()),
