@@ -10,7 +10,7 @@
 
 use samavvik_aggregation::{Cell, Format, Names, Period, Report};
 use samavvik_core::{Direction, MeasureCategory};
-use samavvik_store::{FollowUpCount, HandlingStore, LearningStore};
+use samavvik_store::{FollowUpCount, HandlingStore, StatsQuery, Store};
 use samavvik_tests::lifecycle::{HORTEN, MED, Person as Client, submit};
 use samavvik_tests::{Engine, TestApp, spawn_app};
 
@@ -49,7 +49,6 @@ async fn the_report_counts_measures_done_against_planned_and_lists_what_fsu_did(
     let sender = Client::new(&app, HORTEN).await;
     let receiver = Client::new(&app, MED).await;
     let secretariat = Client::new(&app, SECRETARIAT).await;
-    let today = app.running.app.clock.today_oslo();
     let mut cases = Vec::new();
     // Six cases answered with «Rutineendring» (five marked done), one
     // with «Ingen tiltak nødvendig» (nothing to carry out), one not answered.
@@ -93,11 +92,20 @@ async fn the_report_counts_measures_done_against_planned_and_lists_what_fsu_did(
         }
     }
     let year = this_year();
-    let counts = app
-        .store()
-        .measure_follow_up_counts(year.from, year.to, chrono::Utc::now(), today)
-        .await
-        .unwrap();
+    // The follow-up counts are part of the period's statistics, judged at
+    // its status instant: planned in cases answered by then, done by its
+    // day. A day ahead, so the mark made today (Oslo) is within it.
+    let store = app.store();
+    let follow_ups = |status_at: chrono::DateTime<chrono::Utc>| {
+        let query = StatsQuery {
+            from: year.from,
+            to: year.to,
+            trend_from: year.from,
+            status_at,
+        };
+        async move { store.case_statistics(&query).await.unwrap().follow_ups }
+    };
+    let counts = follow_ups(chrono::Utc::now() + chrono::Duration::days(1)).await;
     let k2s = |measure, planned, done| FollowUpCount {
         direction: Direction::KommuneToSiv,
         measure,
@@ -109,13 +117,9 @@ async fn the_report_counts_measures_done_against_planned_and_lists_what_fsu_did(
         [k2s(MeasureCategory::Rutineendring, 6, 5)],
         "planned in answered cases (no «ingen tiltak»); done by the day"
     );
-    // Judged before today, nothing was done yet.
-    let before = app
-        .store()
-        .measure_follow_up_counts(year.from, year.to, chrono::Utc::now(), today.pred_opt().unwrap())
-        .await
-        .unwrap();
-    assert!(before.iter().all(|c| c.done == 0), "{before:?}");
+    // Judged before the cases were answered, nothing was planned or done.
+    let before = follow_ups(chrono::Utc::now() - chrono::Duration::days(1)).await;
+    assert!(before.is_empty(), "{before:?}");
 
     // Raised to FSU: a case by its receiver, a pattern by the secretariat,
     // which records FSU's decision.

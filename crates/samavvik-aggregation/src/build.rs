@@ -637,15 +637,10 @@ impl Builder<'_> {
     }
 }
 
-/// The last day the status covers: the day before an instant at midnight
-/// (the period's end), else the instant's own day.
+/// The last day the status covers (the store compares measures' "done on"
+/// dates with the same day).
 fn status_date(at: DateTime<Utc>) -> chrono::NaiveDate {
-    let day = at.date_naive();
-    if at.time() == chrono::NaiveTime::MIN {
-        day.pred_opt().unwrap_or(day)
-    } else {
-        day
-    }
+    samavvik_store::status_day(at)
 }
 
 fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {

@@ -123,22 +123,8 @@ async fn input(
         trend_from: params.trend_from(),
         status_at: params.status_at(),
     };
-    let mut stats = store.case_statistics(&query).await?;
-    stats.follow_ups = follow_ups(store, &params).await?;
+    let stats = store.case_statistics(&query).await?;
     Ok((stats, params))
-}
-
-/// The measures planned and done in the cases of `params`' period, judged
-/// at its status instant (issue 20, point 10).
-async fn follow_ups(store: &AnyStore, params: &Params) -> anyhow::Result<Vec<samavvik_store::FollowUpCount>> {
-    Ok(store
-        .measure_follow_up_counts(
-            params.period.from,
-            params.period.to,
-            params.status_at(),
-            params.status_day(),
-        )
-        .await?)
 }
 
 /// The items raised to FSU in `period` (by the Oslo date they were raised),
@@ -197,10 +183,7 @@ pub async fn inputs_of(
             status_at: p.status_at(),
         })
         .collect();
-    let mut stats = store.case_statistics_many(&queries).await?;
-    for (s, p) in stats.iter_mut().zip(&params) {
-        s.follow_ups = follow_ups(store, p).await?;
-    }
+    let stats = store.case_statistics_many(&queries).await?;
     Ok(stats.into_iter().zip(params).collect())
 }
 

@@ -493,16 +493,6 @@ impl crate::LearningStore for AnyStore {
         delegate!(self.cases_in_months(from, to))
     }
 
-    async fn measure_follow_up_counts(
-        &self,
-        from: EventMonth,
-        to: EventMonth,
-        status_at: chrono::DateTime<chrono::Utc>,
-        done_by: chrono::NaiveDate,
-    ) -> Result<Vec<crate::FollowUpCount>> {
-        delegate!(self.measure_follow_up_counts(from, to, status_at, done_by))
-    }
-
     async fn history_counts(&self) -> Result<Vec<crate::HistoryCount>> {
         delegate!(self.history_counts())
     }

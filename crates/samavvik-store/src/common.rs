@@ -505,7 +505,7 @@ macro_rules! impl_store {
                     queries: &[$crate::StatsQuery],
                 ) -> Result<Vec<$crate::CaseStatistics>> {
                     use $crate::stats_batch::{
-                        DaysRows, DimSlotRow, FlowRows, Param, Plan, Rows, refuse_row, row_error,
+                        DaysRows, DimSlotRow, FlowRows, MeasureRow, Param, Plan, Rows, refuse_row, row_error,
                     };
                     let Some(plan) = Plan::new(queries) else {
                         return Ok(Vec::new());
@@ -530,14 +530,16 @@ macro_rules! impl_store {
                         Self::STATS.days(&plan),
                         Self::STATS.dims(&plan),
                         Self::STATS.months(),
+                        Self::STATS.measures(&plan),
                     );
                     let n = plan.slots.len();
-                    // Four independent scans: run them on separate pooled
+                    // Five independent scans: run them on separate pooled
                     // connections at once, so a second core can help. Each
                     // row is added up as it arrives and none is kept (the
                     // days statement returns ~70 000 at 1 M cases).
                     let (mut flows, mut days, mut dims) = (FlowRows::default(), DaysRows::default(), Vec::new());
-                    let (_, _, _, months) = tokio::try_join!(
+                    let mut measures = Vec::new();
+                    let (_, _, _, months, _) = tokio::try_join!(
                         async {
                             bind(sqlx::query(&texts.0), &from, &to, &params)
                                 .try_map(|r| flows.push(&r, n).map_err(refuse_row))
@@ -568,12 +570,20 @@ macro_rules! impl_store {
                                     .await?,
                             )
                         },
+                        async {
+                            bind(sqlx::query(&texts.4), &from, &to, &params)
+                                .try_map(|r| Ok(measures.push(MeasureRow::read(&r, n).map_err(refuse_row)?)))
+                                .fetch_all(self.read_pool())
+                                .await
+                                .map_err(row_error)
+                        },
                     )?;
                     let rows = Rows {
                         flows,
                         days,
                         dims,
                         months,
+                        measures,
                     };
                     $crate::stats_batch::split(&plan, queries, &rows)
                 }
@@ -679,20 +689,34 @@ macro_rules! impl_store {
                         .map(|(id, number)| (number, id))
                         .collect();
                     // Categories and measures carry the case's event month
-                    // (and measures its closing) for the statistics.
+                    // (and measures its direction, answering and closing)
+                    // for the statistics.
                     let mut cats: Vec<(i64, &str, String)> = Vec::new();
-                    let mut measures: Vec<(i64, &'static str, String, Option<Ts>)> = Vec::new();
+                    #[allow(clippy::type_complexity)]
+                    let mut measures: Vec<(
+                        i64,
+                        &'static str,
+                        String,
+                        Option<Ts>,
+                        &'static str,
+                        Option<Ts>,
+                    )> = Vec::new();
                     for (c, number) in chunk.iter().zip(&numbers) {
                         let id = *ids
                             .get(&number.to_string())
                             .ok_or_else(|| StoreError::Corrupt(format!("{number} not returned")))?;
                         let month = c.event_month.to_string();
                         cats.extend(c.categories.iter().map(|k| (id, k.slug(), month.clone())));
-                        measures.extend(
-                            c.measures
-                                .iter()
-                                .map(|m| (id, m.slug(), month.clone(), c.closed_at.map(Ts::new))),
-                        );
+                        measures.extend(c.measures.iter().map(|m| {
+                            (
+                                id,
+                                m.slug(),
+                                month.clone(),
+                                c.closed_at.map(Ts::new),
+                                c.direction.slug(),
+                                c.answered_at.map(Ts::new),
+                            )
+                        }));
                     }
                     for part in cats.chunks(SYNTHETIC_ROWS * 2) {
                         let text = inserts::SYNTHETIC_CATEGORIES.bulk_sql(part.len(), Self::POSITIONAL);
@@ -705,8 +729,14 @@ macro_rules! impl_store {
                     for part in measures.chunks(SYNTHETIC_ROWS * 2) {
                         let text = inserts::SYNTHETIC_MEASURES.bulk_sql(part.len(), Self::POSITIONAL);
                         let mut q = sqlx::query(&text);
-                        for (id, slug, month, closed) in part {
-                            q = q.bind(*id).bind(*slug).bind(month.as_str()).bind(*closed);
+                        for (id, slug, month, closed, direction, answered) in part {
+                            q = q
+                                .bind(*id)
+                                .bind(*slug)
+                                .bind(month.as_str())
+                                .bind(*closed)
+                                .bind(*direction)
+                                .bind(*answered);
                         }
                         q.execute(&mut *tx).await?;
                     }

@@ -196,10 +196,9 @@ macro_rules! impl_handling_store {
                         || w.clear_acknowledged_and_answered;
                     if handling_changed {
                         sqlx::query(Self::SET_DAYS).bind(id).execute(&mut *tx).await?;
-                        sqlx::query(q::SYNC_MEASURES_CLOSED)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
+                    }
+                    if handling_changed || w.reroute.is_some() {
+                        sqlx::query(q::SYNC_MEASURES).bind(id).execute(&mut *tx).await?;
                     }
                     if let Some(r) = &w.reroute {
                         // An error return drops `tx`, which rolls everything back.

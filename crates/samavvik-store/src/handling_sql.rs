@@ -76,16 +76,19 @@ pub(crate) const MEASURE_FOLLOW_UPS: &str = "SELECT m.category, m.due_on, m.done
 pub(crate) const MARK_MEASURE_DONE: &str = "UPDATE case_measures SET done_on = $3 \
      WHERE case_id = (SELECT id FROM cases WHERE case_number = $1 AND state = $4) \
      AND category = $2 AND done_on IS NULL";
-/// Copies the case's event month and closing for the statistics (migration 0006).
+/// Copies the case's event month, closing, direction and answering for the
+/// statistics (migrations 0006, 0028).
 pub(crate) const INSERT_MEASURE: &str = concat!(
     "INSERT INTO case_measures (",
     crate::inserts::measure_columns!(),
-    ") SELECT id, $2, event_month, closed_at FROM cases WHERE id = $1 ON CONFLICT DO NOTHING"
+    ") SELECT id, $2, event_month, closed_at, direction, answered_at FROM cases WHERE id = $1 ON CONFLICT DO NOTHING"
 );
 
-/// Keeps the measures' copy of `closed_at` in step (reopening clears it).
-pub(crate) const SYNC_MEASURES_CLOSED: &str =
-    "UPDATE case_measures SET closed_at = (SELECT closed_at FROM cases WHERE id = $1) WHERE case_id = $1";
+/// Keeps the measures' copies of `closed_at`, `answered_at` and `direction`
+/// in step (reopening clears the closing, a return the answering, a reroute
+/// may change the direction).
+pub(crate) const SYNC_MEASURES: &str = "UPDATE case_measures SET (closed_at, answered_at, direction) = \
+     (SELECT closed_at, answered_at, direction FROM cases WHERE id = $1) WHERE case_id = $1";
 
 // Like `sql::CASE_EVENTS`, these read from `cases` with a LEFT JOIN, so an
 // unknown case (no row) differs from a case without any (a row of NULLs).

@@ -40,7 +40,7 @@ const CATEGORY_COLUMNS: &str = "case_id, category, event_month";
 /// (migration 0006). A macro for `handling_sql::INSERT_MEASURE`.
 macro_rules! measure_columns {
     () => {
-        "case_id, category, event_month, closed_at"
+        "case_id, category, event_month, closed_at, direction, answered_at"
     };
 }
 pub(crate) use measure_columns;
@@ -287,6 +287,6 @@ mod tests {
         assert_eq!(NEW_CASES.width, 21);
         assert_eq!(SYNTHETIC_CASES.width, 26);
         assert_eq!(NEW_MAIL.width, 9);
-        assert_eq!(SYNTHETIC_MEASURES.width, 4);
+        assert_eq!(SYNTHETIC_MEASURES.width, 6);
     }
 }

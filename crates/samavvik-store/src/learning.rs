@@ -4,7 +4,6 @@
 //! Samavvik (migration 0023). A proposed lesson is ciphertext until it is
 //! approved; an approved lesson and the imported counts are public texts.
 
-use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use samavvik_core::{CaseNumber, Category, Direction, EventMonth, MeasureCategory, UnitId};
 
@@ -71,7 +70,9 @@ pub struct HistoryCount {
 
 /// Planned measures of one category and direction, and how many of them
 /// were done, in the cases of a report period (issue 20, point 10): clear
-/// counts of `case_measures` rows, never a case.
+/// counts of `case_measures` rows, never a case. Part of the period's
+/// [`crate::CaseStatistics`] ("ingen tiltak" is no measure to carry out and
+/// is left out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FollowUpCount {
     pub direction: Direction,
@@ -108,17 +109,6 @@ pub trait LearningStore {
     async fn approved_lessons(&self, from: EventMonth, to: EventMonth) -> Result<Vec<ApprovedLesson>>;
     /// Samavvik's own cases with event month in `from..=to`.
     async fn cases_in_months(&self, from: EventMonth, to: EventMonth) -> Result<u64>;
-    /// Measures planned and done in the cases with event month in
-    /// `from..=to`: measures of cases answered by `status_at` ("ingen
-    /// tiltak" is no measure to carry out and is left out), and of those the
-    /// ones done on or before `done_by`. Sorted by direction and measure slug.
-    async fn measure_follow_up_counts(
-        &self,
-        from: EventMonth,
-        to: EventMonth,
-        status_at: DateTime<Utc>,
-        done_by: NaiveDate,
-    ) -> Result<Vec<FollowUpCount>>;
     /// Every imported count, oldest period first.
     async fn history_counts(&self) -> Result<Vec<HistoryCount>>;
     /// Stores `rows` from the file `source` in one transaction: all or
@@ -141,12 +131,6 @@ pub(crate) const APPROVED: &str = "SELECT l.category, l.text, c.event_month FROM
      JOIN cases c ON c.case_number = l.case_number \
      WHERE l.state = 'approved' AND c.event_month >= $1 AND c.event_month <= $2 ORDER BY l.category, l.id";
 pub(crate) const CASES_IN: &str = "SELECT COUNT(*) FROM cases WHERE event_month >= $1 AND event_month <= $2";
-/// Clear columns only (`case_measures` and `cases`); grouped in SQL.
-pub(crate) const FOLLOW_UPS: &str = "SELECT c.direction, m.category, COUNT(*) AS planned, \
-     COUNT(*) FILTER (WHERE m.done_on IS NOT NULL AND m.done_on <= $4) AS done \
-     FROM case_measures m JOIN cases c ON c.id = m.case_id \
-     WHERE c.event_month >= $1 AND c.event_month <= $2 AND c.answered_at <= $3 AND m.category <> 'ingen-tiltak' \
-     GROUP BY c.direction, m.category";
 pub(crate) const HISTORY: &str = "SELECT period_from, period_to, direction, category, cases FROM history_counts \
      ORDER BY period_from, direction, category";
 pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history_counts \
@@ -155,8 +139,8 @@ pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history_counts \
 macro_rules! impl_learning_store {
     ($engine:ty) => {
         const _: () = {
-            use chrono::{DateTime, NaiveDate, Utc};
-            use samavvik_core::{CaseNumber, Category, Direction, EventMonth, MeasureCategory, UnitId};
+            use chrono::{DateTime, Utc};
+            use samavvik_core::{CaseNumber, Category, Direction, EventMonth, UnitId};
             use $crate::codec::{self, Ts};
             use $crate::engine::Engine;
             use $crate::learning::*;
@@ -293,39 +277,6 @@ macro_rules! impl_learning_store {
                         .fetch_one(self.read_pool())
                         .await?;
                     Ok(n.max(0) as u64)
-                }
-
-                async fn measure_follow_up_counts(
-                    &self,
-                    from: EventMonth,
-                    to: EventMonth,
-                    status_at: DateTime<Utc>,
-                    done_by: NaiveDate,
-                ) -> Result<Vec<FollowUpCount>> {
-                    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(FOLLOW_UPS)
-                        .bind(from.to_string())
-                        .bind(to.to_string())
-                        .bind(Ts::new(status_at))
-                        .bind(done_by)
-                        .fetch_all(self.read_pool())
-                        .await?;
-                    rows.into_iter()
-                        .map(|(dir, measure, planned, done)| {
-                            Ok(FollowUpCount {
-                                direction: Direction::from_slug(&dir)
-                                    .ok_or_else(|| StoreError::Corrupt(format!("direction: {dir:?}")))?,
-                                measure: MeasureCategory::from_slug(&measure)
-                                    .ok_or_else(|| StoreError::Corrupt(format!("measure: {measure:?}")))?,
-                                planned: planned.max(0) as u64,
-                                done: done.max(0) as u64,
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()
-                        // Sorted here: the engines' collations differ.
-                        .map(|mut v| {
-                            v.sort_by_key(|f| (f.direction.slug(), f.measure.slug()));
-                            v
-                        })
                 }
 
                 async fn history_counts(&self) -> Result<Vec<HistoryCount>> {

@@ -65,7 +65,7 @@ pub use sign_in::{ProviderSession, SessionInfo, SessionOrigin, SignInStore};
 pub use sqlite::{SqliteStore, SqliteTuning};
 pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,
-    SyntheticCase,
+    SyntheticCase, status_day,
 };
 pub use subunit::SubUnitStore;
 

@@ -68,6 +68,23 @@ impl StatsQuery {
     pub fn status_date(&self) -> NaiveDate {
         self.status_at.date_naive()
     }
+
+    /// The last day the status covers (what a measure's "done on" date is
+    /// compared with): see [`status_day`].
+    pub fn status_day(&self) -> NaiveDate {
+        status_day(self.status_at)
+    }
+}
+
+/// The last day a status judged at `at` covers: the day before an instant
+/// at midnight (a period's end), else the instant's own day.
+pub fn status_day(at: DateTime<Utc>) -> NaiveDate {
+    let day = at.date_naive();
+    if at.time() == chrono::NaiveTime::MIN {
+        day.pred_opt().unwrap_or(day)
+    } else {
+        day
+    }
 }
 
 /// The sender and receiver of a group of cases, as routed.
@@ -174,7 +191,7 @@ pub struct CaseStatistics {
     /// `trend_from..=to`, months without cases left out.
     pub months: Vec<MonthCount>,
     /// Measures planned and done per direction and category (issue 20,
-    /// point 10); read apart from the batch (`LearningStore::measure_follow_up_counts`).
+    /// point 10), sorted by direction and measure.
     pub follow_ups: Vec<crate::FollowUpCount>,
 }
 
@@ -366,7 +383,14 @@ mod tests {
             status_at: at(m),
         };
         let plan = Plan::new(&[query("2026-01", "2026-12", 12), query("2026-01", "2026-06", 7)]).unwrap();
-        vec![q.cutoffs(), q.flows(&plan), q.days(&plan), q.dims(&plan), q.months()]
+        vec![
+            q.cutoffs(),
+            q.flows(&plan),
+            q.days(&plan),
+            q.dims(&plan),
+            q.months(),
+            q.measures(&plan),
+        ]
     }
 
     /// The report's queries never touch the sealed table or column, on either engine.
@@ -384,7 +408,10 @@ mod tests {
                 ] {
                     assert!(!lower.contains(banned), "{banned} in {text}");
                 }
-                assert!(lower.contains("from cases") || lower.contains("join cases"), "{text}");
+                assert!(
+                    lower.contains("from cases") || lower.contains("from case_measures"),
+                    "{text}"
+                );
             }
         }
     }

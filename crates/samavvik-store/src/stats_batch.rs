@@ -13,30 +13,39 @@
 //!   instant of the batch in the same scan, by conditional aggregation (one
 //!   column per instant, "slot");
 //! - the days histograms, which would be many rows per month, are summed in
-//!   SQL per "segment": the months between two period boundaries.
+//!   SQL per "segment": the months between two period boundaries;
+//! - measures (closed, planned, done) come from one scan of `case_measures`,
+//!   whose rows carry what they are judged by (migration 0028).
 //!
 //! The text of each statement depends on the number of slots and segment
 //! boundaries, so it is generated (from fixed pieces; only `$n` parameters
 //! carry values). Every period gets exactly what a query of its own would
 //! give (`tests/statistics.rs` compares them).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use samavvik_core::EventMonth;
+use samavvik_core::{Direction, EventMonth, MeasureCategory};
 
 use crate::codec::Ts;
 use crate::stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimRow, Flow, FlowKeyRow, FlowStats, MonthCount, StatsQuery,
     canonical, merge_flows,
 };
-use crate::{Result, StoreError};
+use crate::{FollowUpCount, Result, StoreError};
 
 const FLOW: &str = "direction, sender_org, sender_unit, receiver_org, receiver_unit";
 
 /// The status-dependent counts of a flow, in column order.
 const FLOW_SLOT_COLUMNS: usize = 9;
+
+/// The counts of a measure row per slot: closed, planned, done.
+const MEASURE_SLOT_COLUMNS: usize = 3;
+
+/// "No measure" is a measure category for the "measure" dimension, but not a
+/// measure planned (the follow-up table leaves it out).
+const NO_MEASURE: &str = "ingen-tiltak";
 
 /// The engine-specific pieces of the statistics statements.
 pub(crate) struct StatsSql {
@@ -109,6 +118,12 @@ impl Plan {
     /// Parameters after the slots: the cuts.
     fn cut_param(&self, i: usize) -> String {
         format!("${}", 3 + 2 * self.slots.len() + i)
+    }
+
+    /// After the cuts: the last day slot `k`'s status covers
+    /// ([`crate::status_day`]), which measures' "done on" dates are compared with.
+    fn done_by_param(&self, k: usize) -> String {
+        format!("${}", 3 + 2 * self.slots.len() + self.cuts.len() + k)
     }
 
     fn segment_expr(&self) -> String {
@@ -201,24 +216,44 @@ impl StatsSql {
 
     /// Per event month, dimension and value: one count per slot. Each part
     /// is grouped by month first, the order of its index (`cases_dims`,
-    /// `case_categories_month`, `case_measures_month`). Categories and
-    /// measures carry the case's event month (and closing), so no join.
+    /// `case_categories_month`). Categories carry the case's event month,
+    /// so no join. (Measures: [`StatsSql::measures`].)
     pub(crate) fn dims(&self, plan: &Plan) -> String {
         let all: String = (0..plan.slots.len()).map(|k| format!(", COUNT(*) AS n_{k}")).collect();
-        let closed: String = (0..plan.slots.len())
-            .map(|k| format!(", COUNT(*) FILTER (WHERE closed_at <= {}) AS n_{k}", Plan::at(k)))
-            .collect();
         format!(
             // Kind, consequence and patient group in one scan; split in Rust.
             "SELECT event_month, 'kind|consequence|patient_group' AS dimension, \
              kind || '|' || consequence || '|' || patient_group AS value{all} FROM cases{IN_SPAN} \
              GROUP BY event_month, kind, consequence, patient_group UNION ALL \
              SELECT event_month, 'category' AS dimension, category AS value{all} FROM case_categories{IN_SPAN} \
-             GROUP BY event_month, category UNION ALL \
-             SELECT event_month, 'measure' AS dimension, category AS value{closed} FROM case_measures{IN_SPAN} \
-             AND closed_at <= {} GROUP BY event_month, category",
-            plan.last()
+             GROUP BY event_month, category"
         )
+    }
+
+    /// Per event month, measure and direction: [`MEASURE_SLOT_COLUMNS`]
+    /// counts per slot — measures of cases closed by the status instant (the
+    /// "measure" dimension), and of cases answered by it, planned and done by
+    /// its last day (the follow-up table). Each measure row carries its case's
+    /// event month, direction, answering and closing (migrations 0006, 0028),
+    /// so this is one scan of `case_measures_month` in its order, no join.
+    pub(crate) fn measures(&self, plan: &Plan) -> String {
+        let mut s = String::from("SELECT event_month, category, direction");
+        for k in 0..plan.slots.len() {
+            let (at, done_by) = (Plan::at(k), plan.done_by_param(k));
+            let _ = write!(
+                s,
+                ", COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at}) AS planned_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND done_on <= {done_by}) AS done_{k}"
+            );
+        }
+        let last = plan.last();
+        let _ = write!(
+            s,
+            " FROM case_measures{IN_SPAN} AND (closed_at <= {last} OR answered_at <= {last}) \
+             GROUP BY event_month, category, direction"
+        );
+        s
     }
 
     /// Cases per event month in `$1..=$2` (the trend).
@@ -227,8 +262,8 @@ impl StatsSql {
     }
 }
 
-/// The parameters of [`StatsSql::flows`], [`StatsSql::days`] and
-/// [`StatsSql::dims`] after `$1`/`$2`: each slot's instant and date, then the cuts.
+/// The parameters of the batch's statements after `$1`/`$2`: each slot's
+/// instant and date, then the cuts, then each slot's last day.
 pub(crate) enum Param {
     At(DateTime<Utc>),
     Date(chrono::NaiveDate),
@@ -243,6 +278,7 @@ impl Plan {
             out.push(Param::Date(s.date_naive()));
         }
         out.extend(self.cuts.iter().map(|c| Param::Month(c.to_string())));
+        out.extend(self.slots.iter().map(|s| Param::Date(crate::stats::status_day(*s))));
         out
     }
 }
@@ -357,11 +393,34 @@ pub(crate) struct DimSlotRow {
     slots: Vec<i64>,
 }
 
+/// A row of [`StatsSql::measures`].
+pub(crate) struct MeasureRow {
+    month: EventMonth,
+    measure: MeasureCategory,
+    direction: Direction,
+    /// [`MEASURE_SLOT_COLUMNS`] per slot.
+    slots: Vec<i64>,
+}
+
+impl MeasureRow {
+    pub(crate) fn read(r: &impl Cols, slots: usize) -> Result<MeasureRow> {
+        let measure = r.str(1)?;
+        let direction = r.str(2)?;
+        Ok(MeasureRow {
+            month: month(r.str(0)?)?,
+            measure: MeasureCategory::from_slug(measure).ok_or_else(|| corrupt(measure))?,
+            direction: Direction::from_slug(direction).ok_or_else(|| corrupt(direction))?,
+            slots: r.ints(3, slots * MEASURE_SLOT_COLUMNS)?,
+        })
+    }
+}
+
 /// The rows of one batch, as read.
 pub(crate) struct Rows {
     pub flows: FlowRows,
     pub days: DaysRows,
     pub dims: Vec<DimSlotRow>,
+    pub measures: Vec<MeasureRow>,
     /// Event month and cases.
     pub months: Vec<(String, i64)>,
 }
@@ -431,12 +490,31 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let dim_rows: Vec<DimRow> = rows
+        let mut dim_rows: Vec<DimRow> = rows
             .dims
             .iter()
             .filter(|r| inside(r.month) && r.slots.get(k).is_some_and(|&n| n > 0))
             .map(|r| DimRow::new(r.dimension.clone(), r.value.clone(), r.slots[k]))
             .collect();
+        let mut follow_ups: BTreeMap<(&str, &str), (Direction, MeasureCategory, u64, u64)> = BTreeMap::new();
+        for r in rows.measures.iter().filter(|r| inside(r.month)) {
+            let slot = r
+                .slots
+                .get(k * MEASURE_SLOT_COLUMNS..(k + 1) * MEASURE_SLOT_COLUMNS)
+                .ok_or_else(|| corrupt("measure slots"))?;
+            let (closed, planned, done) = (slot[0], count(slot[1])?, count(slot[2])?);
+            if closed > 0 {
+                dim_rows.push(DimRow::new("measure".into(), r.measure.slug().into(), closed));
+            }
+            if planned > 0 && r.measure.slug() != NO_MEASURE {
+                let sums =
+                    follow_ups
+                        .entry((r.direction.slug(), r.measure.slug()))
+                        .or_insert((r.direction, r.measure, 0, 0));
+                sums.2 += planned;
+                sums.3 += done;
+            }
+        }
         let dims: Vec<DimCount> = DimRow::decode_all(dim_rows)?;
         out.push(canonical(CaseStatistics {
             // Equal flows have one number, so this only sorts.
@@ -448,7 +526,16 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
                 .filter(|(m, _)| *m >= q.trend_from && *m <= q.to)
                 .map(|&(month, cases)| MonthCount { month, cases })
                 .collect(),
-            follow_ups: Vec::new(),
+            // In slug order, as the engines' collations would not agree on.
+            follow_ups: follow_ups
+                .into_values()
+                .map(|(direction, measure, planned, done)| FollowUpCount {
+                    direction,
+                    measure,
+                    planned,
+                    done,
+                })
+                .collect(),
         }));
     }
     Ok(out)

@@ -13,8 +13,8 @@ use samavvik_core::{
     UnitId,
 };
 use samavvik_store::{
-    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, HandlingStore, MonthCount, NewEvent,
-    PublishedReport, StatsQuery, SyntheticCase, TransitionWrite,
+    CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, FollowUpCount, HandlingStore, MonthCount,
+    NewEvent, PublishedReport, StatsQuery, SyntheticCase, TransitionWrite,
 };
 use support::TestStore;
 
@@ -245,7 +245,21 @@ async fn known_cases_give_hand_computed_statistics<S: TestStore>(s: &S) {
                 cases: 1,
             },
         ],
-        follow_ups: Vec::new(),
+        // The two measures of the answered case, none marked done; in slug order.
+        follow_ups: vec![
+            FollowUpCount {
+                direction: Direction::KommuneToSiv,
+                measure: MeasureCategory::Opplaering,
+                planned: 1,
+                done: 0,
+            },
+            FollowUpCount {
+                direction: Direction::KommuneToSiv,
+                measure: MeasureCategory::Rutineendring,
+                planned: 1,
+                done: 0,
+            },
+        ],
     };
     assert_eq!(stats, expected);
 
@@ -380,6 +394,14 @@ async fn handled_case_statistics_follow_transitions<S: TestStore + HandlingStore
         dim_of(&stats, DimValue::Measure(MeasureCategory::Rutineendring)),
         Some(1)
     );
+    // The measure is planned (the case is answered), not yet done.
+    let planned = |planned| FollowUpCount {
+        direction: stats.flows[0].flow.direction,
+        measure: MeasureCategory::Rutineendring,
+        planned,
+        done: 0,
+    };
+    assert_eq!(stats.follow_ups, vec![planned(1)]);
 
     // Reopened: no longer closed, so no days to close and no measures counted.
     let mut w = step(
@@ -411,6 +433,22 @@ async fn handled_case_statistics_follow_transitions<S: TestStore + HandlingStore
         Some(1)
     );
     assert_eq!(stats.flows[0].closed, 1);
+    assert_eq!(stats.follow_ups, vec![planned(1)]);
+
+    // Sent back to the receiver (answer and acknowledgement cleared): the
+    // measure's copy of the answering follows, so it is no longer planned.
+    let mut w = step(
+        n,
+        CaseState::Closed,
+        CaseState::Dispatched,
+        t0 + chrono::Duration::days(21),
+    );
+    w.clear_closed_at = true;
+    w.clear_acknowledged_and_answered = true;
+    assert!(s.apply_transition(&w).await.unwrap());
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(stats.follow_ups, vec![]);
+    assert_eq!(dim_of(&stats, DimValue::Measure(MeasureCategory::Rutineendring)), None);
 }
 
 /// The report's definitions (issue 19), judged at the end of 2026-H1: a
