@@ -21,10 +21,7 @@ use samavvik_core::report::ValidatedReport;
 use samavvik_core::report::{FieldError, field, validate};
 use samavvik_core::{CaseNumber, CaseState, Direction, OrgId, RawReport, SealedContent};
 use samavvik_routing::{Decision, Directory, Refusal, RouteRequest};
-use samavvik_store::{
-    AgreementStore, CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, SubUnitStore,
-    TokenHash,
-};
+use samavvik_store::{CaseRecord, Ciphertext, InsertOutcome, NewCase, NewEvent, NewMailJob, Store, TokenHash};
 
 use crate::app::App;
 use crate::catalog::Catalog;
@@ -199,10 +196,7 @@ pub async fn store_draft(
     let year = chrono::Datelike::year(&today);
     // The reporter's ward or section; `route` refused text naming none.
     let subunit = sender_subunit(&catalog.directory, &report.clear, today);
-    let subunit_for_case = subunit.clone();
-    let agreement_clause = report.clear.agreement_clause;
     let build = |number: CaseNumber| async move {
-        let subunit = subunit_for_case;
         let dir = &catalog.directory;
         // Need-to-know: the sending and the receiving unit (the triage unit
         // when the case goes to triage), not the secretariat otherwise.
@@ -278,6 +272,9 @@ pub async fn store_draft(
                 reason: first_reason.into(),
             },
             mail,
+            // Written with the case row: a case never lacks them.
+            sender_subunit: subunit,
+            agreement_clause: report.clear.agreement_clause,
         })
     };
     // PostgreSQL: one transaction takes the number, and the case sealed
@@ -287,17 +284,10 @@ pub async fn store_draft(
     match outcome {
         InsertOutcome::Created => {
             tracing::info!(case = %case.number, sender_unit = %case.sender_unit, receiver_unit = %case.receiver_unit, rule = %case.routing_rule, "case created");
-            let mut record = case.record();
-            if let Some(s) = &subunit {
-                app.store.set_sender_subunit(case.number, s).await?;
+            if let Some(s) = &case.sender_subunit {
                 tracing::info!(case = %case.number, sender_subunit = %s, "sent from a sub-unit");
-                record.sender_subunit = Some(s.clone());
             }
-            // A clear category for statistics, written as the sub-unit is.
-            if let Some(clause) = agreement_clause {
-                app.store.set_agreement_clause(case.number, clause).await?;
-                record.agreement_clause = Some(clause);
-            }
+            let record = case.record();
             store_attachments(app, &catalog_for_files, &record, attachments).await?;
             app.wake_worker();
             Ok(Stored::Created {

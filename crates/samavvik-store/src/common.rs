@@ -106,7 +106,9 @@ macro_rules! impl_store {
                             .bind(case.answer_deadline)
                             .bind(&case.follow_up_hash.0[..])
                             .bind(&case.idempotency_hash.0[..])
-                            .bind(Ts::new(case.created_at));
+                            .bind(Ts::new(case.created_at))
+                            .bind(case.sender_subunit.as_ref().map(|u| u.as_str()))
+                            .bind(case.agreement_clause.map(|a| a.slug()));
                     }
                     query
                 }

@@ -14,7 +14,6 @@
 //! raw pool access and a few read methods; crates turn it on from their
 //! dev-dependencies.
 
-mod agreement;
 mod any;
 mod archive;
 mod codec;
@@ -39,9 +38,7 @@ mod sql;
 mod sqlite;
 mod stats;
 mod stats_batch;
-mod subunit;
 
-pub use agreement::AgreementStore;
 pub use any::{AnyStore, StoreOptions};
 pub use archive::{ArchiveCandidate, ArchiveMark, ArchiveStore};
 pub use deadlines::DeadlineStore;
@@ -67,7 +64,6 @@ pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,
     SyntheticCase, status_day,
 };
-pub use subunit::SubUnitStore;
 
 use chrono::{DateTime, Utc};
 use samavvik_core::{CaseNumber, EventMonth};

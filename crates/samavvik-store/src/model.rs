@@ -48,6 +48,12 @@ pub struct NewCase {
     pub sealed: Ciphertext,
     pub first_event: NewEvent,
     pub mail: Vec<NewMailJob>,
+    /// The directory sub-unit (ward, section, team) the report was sent
+    /// from, when the reporter named one (migration 0012).
+    pub sender_subunit: Option<UnitId>,
+    /// The part of the samarbeidsavtale the reporter says was not
+    /// followed, when chosen (migration 0027).
+    pub agreement_clause: Option<samavvik_core::AgreementClause>,
 }
 
 impl NewCase {
@@ -77,8 +83,8 @@ impl NewCase {
             ack_deadline: self.ack_deadline,
             answer_deadline: self.answer_deadline,
             secretariat_help_at: None,
-            sender_subunit: None,
-            agreement_clause: None,
+            sender_subunit: self.sender_subunit.clone(),
+            agreement_clause: self.agreement_clause,
         }
     }
 }

@@ -547,12 +547,15 @@ async fn concurrent_inserts_all_succeed<S: TestStore>(s: &S) {
 }
 
 /// `create_case` hands `build` the year's next number and writes what it
-/// builds; a repeated idempotency key writes nothing and names the first.
+/// builds, the reporter's ward and agreement clause in the case row itself;
+/// a repeated idempotency key writes nothing and names the first.
 async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
     let (case, outcome) = s
         .create_case(2026, |n| async move {
             Ok::<_, StoreError>(samavvik_store::NewCase {
                 mail: vec![mail(n, 1, t0()), mail(n, 2, t0() - Duration::minutes(1))],
+                sender_subunit: Some(samavvik_core::UnitId::new("horten-hjemmetjeneste-sone-nord").unwrap()),
+                agreement_clause: Some(samavvik_core::AgreementClause::Innleggelse),
                 ..new_case(n)
             })
         })

@@ -307,6 +307,8 @@ pub fn new_case(number: CaseNumber) -> NewCase {
             reason: "Meldt og sendt til mottaker".into(),
         },
         mail: vec![mail(number, 1, t0())],
+        sender_subunit: None,
+        agreement_clause: None,
     }
 }
 
@@ -333,7 +335,7 @@ pub fn expected_record(case: &NewCase) -> CaseRecord {
         ack_deadline: case.ack_deadline,
         answer_deadline: case.answer_deadline,
         secretariat_help_at: None,
-        sender_subunit: None,
-        agreement_clause: None,
+        sender_subunit: case.sender_subunit.clone(),
+        agreement_clause: case.agreement_clause,
     }
 }
