@@ -192,7 +192,6 @@ pub async fn store_draft(
         attachments,
     } = draft;
     let listing: Vec<_> = attachments.iter().map(|a| a.info.clone()).collect();
-    let catalog_for_files = Arc::clone(&catalog);
     let year = chrono::Datelike::year(&today);
     // The reporter's ward or section; `route` refused text naming none.
     let subunit = sender_subunit(&catalog.directory, &report.clear, today);
@@ -205,6 +204,9 @@ pub async fn store_draft(
             .recipients_for(&[&report.clear.sender_unit, &decision.unit]);
         let mut content = SealedContent::new(number, report.sealed);
         content.attachments = listing;
+        // Each file sealed to the same readers as the report, bound to the
+        // case number, and written with the case (`NewCase::items`).
+        let items = seal_attachments(app, number, now, &recipients, attachments).await?;
         let sealed = app
             .cpu(move || samavvik_seal::seal(&content, &recipients))
             .await?
@@ -275,6 +277,7 @@ pub async fn store_draft(
             // Written with the case row: a case never lacks them.
             sender_subunit: subunit,
             agreement_clause: report.clear.agreement_clause,
+            items,
         })
     };
     // PostgreSQL: one transaction takes the number, and the case sealed
@@ -287,8 +290,10 @@ pub async fn store_draft(
             if let Some(s) = &case.sender_subunit {
                 tracing::info!(case = %case.number, sender_subunit = %s, "sent from a sub-unit");
             }
+            if !case.items.is_empty() {
+                tracing::info!(case = %case.number, attachments = case.items.len(), "attachments stored");
+            }
             let record = case.record();
-            store_attachments(app, &catalog_for_files, &record, attachments).await?;
             app.wake_worker();
             Ok(Stored::Created {
                 record: Box::new(record),
@@ -299,44 +304,39 @@ pub async fn store_draft(
     }
 }
 
-/// Seals each file to the case's readers (as its report was) and stores it
-/// as a sealed item of kind `attachment`, after the case itself.
-/// A failure here leaves a case whose sealed report lists a file that is
-/// missing; the case page says so (docs/SECURITY.md).
-async fn store_attachments(
+/// Seals each file to `recipients` (the report's readers) as a sealed item
+/// of kind `attachment`, bound to the case number, to be written with the
+/// case.
+async fn seal_attachments(
     app: &App,
-    catalog: &Catalog,
-    case: &CaseRecord,
+    number: CaseNumber,
+    at: chrono::DateTime<chrono::Utc>,
+    recipients: &samavvik_seal::Recipients,
     attachments: Vec<crate::attachments::Accepted>,
-) -> Result<(), Error> {
-    if attachments.is_empty() {
-        return Ok(());
-    }
-    let count = attachments.len();
+) -> Result<Vec<samavvik_store::NewSealedItem>, Error> {
+    let mut items = Vec::with_capacity(attachments.len());
     for (index, file) in attachments.into_iter().enumerate() {
-        let recipients = crate::cases::reader_recipients(catalog, case, &case.receiver_unit);
         let sealed = samavvik_core::attachment::SealedAttachment {
-            case_number: case.number,
+            case_number: number,
             index: u32::try_from(index).unwrap_or(u32::MAX),
             name: file.info.name,
             media_type: file.info.media_type,
             data: file.data,
         };
+        let recipients = recipients.clone();
         let ciphertext = app
             .cpu(move || samavvik_seal::seal_bytes(&sealed.to_plaintext(), &recipients))
             .await?
             .map_err(|e| Error::Internal(e.into()))?;
-        let item = samavvik_store::NewSealedItem {
+        items.push(samavvik_store::NewSealedItem {
             kind: samavvik_core::attachment::KIND.into(),
-            at: case.created_at,
+            at,
             actor: "melder".into(),
             shareable: false,
             ciphertext: Ciphertext(ciphertext),
-        };
-        samavvik_store::HandlingStore::add_sealed_item(&app.store, case.number, &item, &[]).await?;
+        });
     }
-    tracing::info!(case = %case.number, attachments = count, "attachments stored");
-    Ok(())
+    Ok(items)
 }
 
 async fn existing_receipt(app: &App, number: CaseNumber, follow_up_token: String) -> Result<Outcome, Error> {

@@ -122,8 +122,9 @@ macro_rules! impl_store {
                     codec::duplicate_of(existing.as_deref().map(codec::case_number).transpose()?)
                 }
 
-                /// Categories, sealed documents, first events and mail jobs of
-                /// the cases just written (`i64` is each case's row id).
+                /// Categories, sealed documents, first events, mail jobs and
+                /// sealed items of the cases just written (`i64` is each
+                /// case's row id).
                 async fn insert_children(tx: &mut Conn<Self>, created: &[(i64, &NewCase)]) -> Result<()> {
                     let categories: Vec<_> = created
                         .iter()
@@ -143,6 +144,10 @@ macro_rules! impl_store {
                             })
                         })
                         .collect();
+                    let items: Vec<_> = created
+                        .iter()
+                        .flat_map(|&(id, case)| case.items.iter().map(move |item| (id, item)))
+                        .collect();
                     let children = (inserts::insert_runs(&categories)
                         .into_iter()
                         .map(ChildRows::Categories))
@@ -152,7 +157,8 @@ macro_rules! impl_store {
                             .map(ChildRows::Documents),
                     )
                     .chain(inserts::insert_runs(&events).into_iter().map(ChildRows::Events))
-                    .chain(inserts::insert_runs(&mail).into_iter().map(ChildRows::Mail));
+                    .chain(inserts::insert_runs(&mail).into_iter().map(ChildRows::Mail))
+                    .chain(inserts::insert_runs(&items).into_iter().map(ChildRows::Items));
                     for rows in children {
                         Self::insert_child_rows(tx, &rows).await?;
                     }
@@ -209,6 +215,17 @@ macro_rules! impl_store {
                                     .bind(0_i32)
                                     .bind(Ts::new(job.not_before))
                                     .bind(Ts::new(row.created_at));
+                            }
+                        }
+                        ChildRows::Items(part) => {
+                            for &(id, item) in part {
+                                query = query
+                                    .bind(id)
+                                    .bind(&item.kind)
+                                    .bind(Ts::new(item.at))
+                                    .bind(&item.actor)
+                                    .bind(item.shareable)
+                                    .bind(&item.ciphertext.0);
                             }
                         }
                     }

@@ -63,6 +63,10 @@ pub(crate) static NEW_CATEGORIES: RowsInsert =
 
 pub(crate) static NEW_DOCUMENTS: RowsInsert = RowsInsert::new("case_documents", "case_id, ciphertext, sealed_at", "");
 
+/// Sealed items written with a new case (its attachments).
+pub(crate) static NEW_ITEMS: RowsInsert =
+    RowsInsert::new("case_items", "case_id, kind, at, actor, shareable, ciphertext", "");
+
 /// Events: a new case's first, and every transition's.
 pub(crate) static NEW_EVENTS: RowsInsert =
     RowsInsert::new("case_events", "case_id, at, actor, from_state, to_state, reason", "");
@@ -94,7 +98,8 @@ pub(crate) static SYNTHETIC_MEASURES: RowsInsert = RowsInsert::new("case_measure
 /// [`NEW_CASES`]' columns; then the categories (`$24`, `text[]`), the sealed
 /// document (`$25`), the first event (`$26`–`$30`) and the mail jobs as
 /// parallel arrays (`$31`–`$35`: addresses, templates, payloads as JSON
-/// text, Message-IDs, not-before). A repeated idempotency key writes no case
+/// text, Message-IDs, not-before), then the sealed items (attachments) as
+/// parallel arrays (`$36`–`$40`: kinds, times, actors, shareable, ciphertexts). A repeated idempotency key writes no case
 /// row, so no child row either, and the statement returns no row.
 pub(crate) fn pg_new_case() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
@@ -110,7 +115,11 @@ pub(crate) fn pg_new_case() -> &'static str {
              m AS (INSERT INTO mail_outbox (case_id, to_address, template, payload, message_id, status, attempts, not_before, created_at) \
                SELECT c.id, m.to_address, m.template, CAST(m.payload AS jsonb), m.message_id, 'pending', 0, m.not_before, $4 \
                FROM c, unnest($31::text[], $32::text[], $33::text[], $34::text[], $35::timestamptz[]) \
-                 AS m(to_address, template, payload, message_id, not_before)) \
+                 AS m(to_address, template, payload, message_id, not_before)), \
+             i AS (INSERT INTO case_items (case_id, kind, at, actor, shareable, ciphertext) \
+               SELECT c.id, i.kind, i.at, i.actor, i.shareable, i.ciphertext \
+               FROM c, unnest($36::text[], $37::timestamptz[], $38::text[], $39::boolean[], $40::bytea[]) \
+                 AS i(kind, at, actor, shareable, ciphertext)) \
              SELECT id FROM c"
         )
     })
@@ -227,6 +236,7 @@ pub(crate) enum ChildRows<'a> {
     Documents(&'a [(i64, &'a NewCase)]),
     Events(&'a [(i64, &'a NewEvent)]),
     Mail(&'a [MailRow<'a>]),
+    Items(&'a [(i64, &'a crate::NewSealedItem)]),
 }
 
 impl ChildRows<'_> {
@@ -236,6 +246,7 @@ impl ChildRows<'_> {
             Self::Documents(_) => &NEW_DOCUMENTS,
             Self::Events(_) => &NEW_EVENTS,
             Self::Mail(_) => &NEW_MAIL,
+            Self::Items(_) => &NEW_ITEMS,
         }
     }
 
@@ -245,6 +256,7 @@ impl ChildRows<'_> {
             Self::Documents(rows) => rows.len(),
             Self::Events(rows) => rows.len(),
             Self::Mail(rows) => rows.len(),
+            Self::Items(rows) => rows.len(),
         }
     }
 

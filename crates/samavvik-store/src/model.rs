@@ -54,6 +54,10 @@ pub struct NewCase {
     /// The part of the samarbeidsavtale the reporter says was not
     /// followed, when chosen (migration 0027).
     pub agreement_clause: Option<samavvik_core::AgreementClause>,
+    /// Sealed items written with the case, in the same transaction: the
+    /// report's attachments (issue 17), so no crash leaves a case whose
+    /// report lists a file that was never stored.
+    pub items: Vec<crate::NewSealedItem>,
 }
 
 impl NewCase {

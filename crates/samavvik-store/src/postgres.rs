@@ -278,7 +278,12 @@ impl Engine for PgStore {
         .bind(mail.iter().map(|j| j.template.as_str()).collect::<Vec<_>>())
         .bind(payloads)
         .bind(mail.iter().map(|j| j.message_id.as_str()).collect::<Vec<_>>())
-        .bind(mail.iter().map(|j| Ts::new(j.not_before).get()).collect::<Vec<_>>());
+        .bind(mail.iter().map(|j| Ts::new(j.not_before).get()).collect::<Vec<_>>())
+        .bind(case.items.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>())
+        .bind(case.items.iter().map(|i| Ts::new(i.at).get()).collect::<Vec<_>>())
+        .bind(case.items.iter().map(|i| i.actor.as_str()).collect::<Vec<_>>())
+        .bind(case.items.iter().map(|i| i.shareable).collect::<Vec<_>>())
+        .bind(case.items.iter().map(|i| &i.ciphertext.0[..]).collect::<Vec<_>>());
         let mut conn = self.pool.acquire().await?;
         let written: Option<(i64,)> = query.fetch_optional(&mut *conn).await?;
         match written {

@@ -549,13 +549,20 @@ async fn concurrent_inserts_all_succeed<S: TestStore>(s: &S) {
 /// `create_case` hands `build` the year's next number and writes what it
 /// builds, the reporter's ward and agreement clause in the case row itself;
 /// a repeated idempotency key writes nothing and names the first.
-async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
+async fn create_case_numbers_and_writes_the_case<S: TestStore + samavvik_store::HandlingStore>(s: &S) {
     let (case, outcome) = s
         .create_case(2026, |n| async move {
             Ok::<_, StoreError>(samavvik_store::NewCase {
                 mail: vec![mail(n, 1, t0()), mail(n, 2, t0() - Duration::minutes(1))],
                 sender_subunit: Some(samavvik_core::UnitId::new("horten-hjemmetjeneste-sone-nord").unwrap()),
                 agreement_clause: Some(samavvik_core::AgreementClause::Innleggelse),
+                items: vec![samavvik_store::NewSealedItem {
+                    kind: "attachment".into(),
+                    at: t0(),
+                    actor: "melder".into(),
+                    shareable: false,
+                    ciphertext: samavvik_store::Ciphertext(vec![7; 70_000]),
+                }],
                 ..new_case(n)
             })
         })
@@ -566,8 +573,29 @@ async fn create_case_numbers_and_writes_the_case<S: TestStore>(s: &S) {
         s.case_by_number(case.number).await.unwrap(),
         Some(expected_record(&case))
     );
-    // Every row of the report, written by the same atomic write.
+    // Every row of the report, written by the same atomic write: its
+    // attachment (a sealed item) too.
     assert_eq!(s.sealed_document(case.number).await.unwrap(), Some(case.sealed.clone()));
+    let items = s.sealed_items(case.number).await.unwrap();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (
+                i.kind.as_str(),
+                i.at.timestamp_millis(),
+                i.actor.as_str(),
+                i.shareable,
+                &i.ciphertext
+            ))
+            .collect::<Vec<_>>(),
+        [(
+            "attachment",
+            t0().timestamp_millis(),
+            "melder",
+            false,
+            &case.items[0].ciphertext
+        )]
+    );
     let events = s.case_events(case.number).await.unwrap();
     assert_eq!(
         events

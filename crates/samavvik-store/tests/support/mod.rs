@@ -309,6 +309,7 @@ pub fn new_case(number: CaseNumber) -> NewCase {
         mail: vec![mail(number, 1, t0())],
         sender_subunit: None,
         agreement_clause: None,
+        items: Vec::new(),
     }
 }
 
