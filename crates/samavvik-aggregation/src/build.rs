@@ -114,11 +114,6 @@ impl Params {
         }
     }
 
-    /// The last day the status covers (what "done by status" compares with).
-    pub fn status_day(&self) -> chrono::NaiveDate {
-        status_date(self.status_at())
-    }
-
     /// Months the store must count: the period and the two before it.
     pub fn trend_from(&self) -> EventMonth {
         self.period.previous().previous().from
@@ -619,7 +614,7 @@ impl Builder<'_> {
             threshold: t,
             data_cutoff: p.cutoff.map(|c| c.date_naive().to_string()),
             // A date, not an instant: nothing finer than a day is published.
-            status_at: status_date(status_at).to_string(),
+            status_at: samavvik_store::status_day(status_at).to_string(),
             input_sha256,
             total_cases: if total == 0 && total_zero_ok {
                 Cell::Mark(format!("<{t}"))
@@ -635,12 +630,6 @@ impl Builder<'_> {
             total_zero_ok,
         }
     }
-}
-
-/// The last day the status covers (the store compares measures' "done on"
-/// dates with the same day).
-fn status_date(at: DateTime<Utc>) -> chrono::NaiveDate {
-    samavvik_store::status_day(at)
 }
 
 fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
@@ -660,7 +649,7 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
             p.cutoff.map_or("– (ingen saker)".to_owned(), |c| {
                 samavvik_core::deadline::format_date_nb(c.date_naive())
             }),
-            samavvik_core::deadline::format_date_nb(status_date(status_at)),
+            samavvik_core::deadline::format_date_nb(samavvik_store::status_day(status_at)),
         ),
         "Bare strukturerte, ikke-identifiserende felt er brukt: måned, avsender- og mottakerenhet, retning, \
          kategori, type, konsekvens, pasientgruppe, frister og tidspunkter for behandling, tiltakskategori. \

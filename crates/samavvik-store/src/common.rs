@@ -711,31 +711,15 @@ macro_rules! impl_store {
                     // (and measures its direction, answering and closing)
                     // for the statistics.
                     let mut cats: Vec<(i64, &str, String)> = Vec::new();
-                    #[allow(clippy::type_complexity)]
-                    let mut measures: Vec<(
-                        i64,
-                        &'static str,
-                        String,
-                        Option<Ts>,
-                        &'static str,
-                        Option<Ts>,
-                    )> = Vec::new();
+                    // A measure's copies are derived from its case at bind time.
+                    let mut measures: Vec<(i64, &SyntheticCase, &'static str)> = Vec::new();
                     for (c, number) in chunk.iter().zip(&numbers) {
                         let id = *ids
                             .get(&number.to_string())
                             .ok_or_else(|| StoreError::Corrupt(format!("{number} not returned")))?;
                         let month = c.event_month.to_string();
                         cats.extend(c.categories.iter().map(|k| (id, k.slug(), month.clone())));
-                        measures.extend(c.measures.iter().map(|m| {
-                            (
-                                id,
-                                m.slug(),
-                                month.clone(),
-                                c.closed_at.map(Ts::new),
-                                c.direction.slug(),
-                                c.answered_at.map(Ts::new),
-                            )
-                        }));
+                        measures.extend(c.measures.iter().map(|m| (id, c, m.slug())));
                     }
                     for part in cats.chunks(SYNTHETIC_ROWS * 2) {
                         let text = inserts::SYNTHETIC_CATEGORIES.bulk_sql(part.len(), Self::POSITIONAL);
@@ -748,14 +732,14 @@ macro_rules! impl_store {
                     for part in measures.chunks(SYNTHETIC_ROWS * 2) {
                         let text = inserts::SYNTHETIC_MEASURES.bulk_sql(part.len(), Self::POSITIONAL);
                         let mut q = sqlx::query(&text);
-                        for (id, slug, month, closed, direction, answered) in part {
+                        for &(id, c, slug) in part {
                             q = q
-                                .bind(*id)
-                                .bind(*slug)
-                                .bind(month.as_str())
-                                .bind(*closed)
-                                .bind(*direction)
-                                .bind(*answered);
+                                .bind(id)
+                                .bind(slug)
+                                .bind(c.event_month.to_string())
+                                .bind(c.closed_at.map(Ts::new))
+                                .bind(c.direction.slug())
+                                .bind(c.answered_at.map(Ts::new));
                         }
                         q.execute(&mut *tx).await?;
                     }

@@ -99,8 +99,9 @@ pub(crate) static SYNTHETIC_MEASURES: RowsInsert = RowsInsert::new("case_measure
 /// document (`$25`), the first event (`$26`–`$30`) and the mail jobs as
 /// parallel arrays (`$31`–`$35`: addresses, templates, payloads as JSON
 /// text, Message-IDs, not-before), then the sealed items (attachments) as
-/// parallel arrays (`$36`–`$40`: kinds, times, actors, shareable, ciphertexts). A repeated idempotency key writes no case
-/// row, so no child row either, and the statement returns no row.
+/// parallel arrays (`$36`–`$40`: kinds, times, actors, shareable,
+/// ciphertexts). A repeated idempotency key writes no case row, so no child
+/// row either, and the statement returns no row.
 pub(crate) fn pg_new_case() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {

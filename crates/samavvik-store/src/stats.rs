@@ -68,12 +68,6 @@ impl StatsQuery {
     pub fn status_date(&self) -> NaiveDate {
         self.status_at.date_naive()
     }
-
-    /// The last day the status covers (what a measure's "done on" date is
-    /// compared with): see [`status_day`].
-    pub fn status_day(&self) -> NaiveDate {
-        status_day(self.status_at)
-    }
 }
 
 /// The last day a status judged at `at` covers: the day before an instant
