@@ -39,11 +39,16 @@ macro_rules! impl_store {
                 /// Writes `cases` in `tx`: one multi-row insert per table, not
                 /// one statement per row, so a group costs a handful of round
                 /// trips however many cases it holds.
-                async fn insert_cases(tx: &mut Conn<Self>, cases: &[NewCase]) -> Result<Vec<InsertOutcome>> {
+                /// `flows` holds each case's flow number ([`Self::ready_flows`]).
+                async fn insert_cases(
+                    tx: &mut Conn<Self>,
+                    cases: &[NewCase],
+                    flows: &[i64],
+                ) -> Result<Vec<InsertOutcome>> {
                     if cases.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut written = Self::insert_case_rows(tx, cases).await?;
+                    let mut written = Self::insert_case_rows(tx, cases, flows).await?;
                     let mut created = Vec::new();
                     let mut outcomes = Vec::with_capacity(cases.len());
                     for case in cases {
@@ -67,11 +72,18 @@ macro_rules! impl_store {
                 /// key got. RETURNING promises no order, so rows are matched
                 /// by their key; a key repeated within the group is written
                 /// for its first case only.
-                async fn insert_case_rows(tx: &mut Conn<Self>, cases: &[NewCase]) -> Result<HashMap<Vec<u8>, i64>> {
+                async fn insert_case_rows(
+                    tx: &mut Conn<Self>,
+                    cases: &[NewCase],
+                    flows: &[i64],
+                ) -> Result<HashMap<Vec<u8>, i64>> {
                     let mut written = HashMap::with_capacity(cases.len());
+                    let mut at = 0;
                     for run in inserts::insert_runs(cases) {
                         let text = inserts::NEW_CASES.sql(run.len(), Self::POSITIONAL);
-                        let query = Self::bind_case_rows(sqlx::query_as(&text), run);
+                        let run_flows = flows.get(at..at + run.len()).ok_or(StoreError::WriterStopped)?;
+                        at += run.len();
+                        let query = Self::bind_case_rows(sqlx::query_as(&text), run, run_flows);
                         for (id, key) in query.fetch_all(&mut *tx).await? {
                             written.insert(key, id);
                         }
@@ -83,8 +95,9 @@ macro_rules! impl_store {
                 fn bind_case_rows<'q, O>(
                     mut query: RowsQuery<'q, Self, O>,
                     run: &'q [NewCase],
+                    flows: &[i64],
                 ) -> RowsQuery<'q, Self, O> {
-                    for case in run {
+                    for (case, &flow) in run.iter().zip(flows) {
                         query = query
                             .bind(case.number.to_string())
                             .bind(case.number.year())
@@ -108,7 +121,8 @@ macro_rules! impl_store {
                             .bind(&case.idempotency_hash.0[..])
                             .bind(Ts::new(case.created_at))
                             .bind(case.sender_subunit.as_ref().map(|u| u.as_str()))
-                            .bind(case.agreement_clause.map(|a| a.slug()));
+                            .bind(case.agreement_clause.map(|a| a.slug()))
+                            .bind(flow);
                     }
                     query
                 }
@@ -287,8 +301,9 @@ macro_rules! impl_store {
                     for &year in years {
                         self.ready_year(year).await?;
                     }
+                    let flows = self.ready_flows(cases).await?;
                     let mut tx = self.write().await?;
-                    let outcomes = Self::insert_cases(&mut tx, cases).await?;
+                    let outcomes = Self::insert_cases(&mut tx, cases, &flows).await?;
                     let numbers = self.allocate_numbers(&mut tx, years).await?;
                     // An early return above drops `tx`, which rolls it back.
                     tx.commit().await?;
@@ -297,6 +312,32 @@ macro_rules! impl_store {
             }
 
             impl $engine {
+                /// The flow number of each of `cases` (`flows.rs`). Flows this
+                /// process has not seen are added or found in a committed
+                /// write of their own, before the cases' transaction begins.
+                async fn ready_flows(&self, cases: &[impl $crate::flows::HasFlow]) -> Result<Vec<i64>> {
+                    let keys: Vec<_> = cases.iter().map($crate::flows::HasFlow::flow_key).collect();
+                    let missing = self.flow_ids().missing(&keys);
+                    if !missing.is_empty() {
+                        let mut found = Vec::with_capacity(missing.len());
+                        let mut tx = self.write().await?;
+                        for key in missing {
+                            let id: i64 = sqlx::query_scalar($crate::flows::UPSERT_FLOW)
+                                .bind(key.direction)
+                                .bind(key.sender_org.as_str())
+                                .bind(key.sender_unit.as_str())
+                                .bind(key.receiver_org.as_str())
+                                .bind(key.receiver_unit.as_str())
+                                .fetch_one(&mut *tx)
+                                .await?;
+                            found.push((key, id));
+                        }
+                        tx.commit().await?;
+                        self.flow_ids().learn(found);
+                    }
+                    self.flow_ids().ids(&keys)
+                }
+
                 /// A number for each of `years`, in order: one block per
                 /// distinct year, taken in one statement.
                 async fn allocate_numbers(&self, tx: &mut Conn<Self>, years: &[i32]) -> Result<Vec<CaseNumber>> {
@@ -581,10 +622,13 @@ macro_rules! impl_store {
                                 .map_err(row_error)
                         },
                         async {
+                            let Some((first, last)) = plan.trend_before() else {
+                                return Ok(Vec::new());
+                            };
                             Ok::<_, StoreError>(
                                 sqlx::query_as::<_, (String, i64)>(&texts.3)
-                                    .bind(plan.trend_from.to_string())
-                                    .bind(to.clone())
+                                    .bind(first.to_string())
+                                    .bind(last.to_string())
                                     .fetch_all(self.read_pool())
                                     .await?,
                             )
@@ -597,7 +641,13 @@ macro_rules! impl_store {
                                 .map_err(row_error)
                         },
                     )?;
+                    // After the scans: flows are only ever added, so every
+                    // number they returned is named here.
+                    let keys: Vec<$crate::stats_batch::CaseFlowRow> = sqlx::query_as($crate::flows::ALL_FLOWS)
+                        .fetch_all(self.read_pool())
+                        .await?;
                     let rows = Rows {
+                        keys: $crate::stats_batch::FlowKeys::read(keys)?,
                         flows,
                         days,
                         dims,
@@ -611,10 +661,11 @@ macro_rules! impl_store {
                     for year in cases.iter().map(|c| chrono::Datelike::year(&c.created_at)) {
                         self.ready_year(year).await?;
                     }
+                    let flows = self.ready_flows(cases).await?;
                     let mut tx = self.write().await?;
                     let mut next = self.synthetic_blocks(&mut tx, cases).await?;
-                    for chunk in cases.chunks(SYNTHETIC_ROWS) {
-                        Self::insert_synthetic_chunk(&mut tx, chunk, &mut next).await?;
+                    for (chunk, flows) in cases.chunks(SYNTHETIC_ROWS).zip(flows.chunks(SYNTHETIC_ROWS)) {
+                        Self::insert_synthetic_chunk(&mut tx, chunk, flows, &mut next).await?;
                     }
                     tx.commit().await?;
                     Ok(cases.len() as u64)
@@ -657,7 +708,7 @@ macro_rules! impl_store {
             }
 
             /// Synthetic cases per multi-row insert, and twice as many
-            /// category or measure rows: 26,000 parameters at most, below
+            /// category or measure rows: 27,000 parameters at most, below
             /// SQLite's 32,766.
             const SYNTHETIC_ROWS: usize = 1000;
 
@@ -686,6 +737,7 @@ macro_rules! impl_store {
                 async fn insert_synthetic_chunk(
                     tx: &mut Conn<Self>,
                     chunk: &[SyntheticCase],
+                    flows: &[i64],
                     next: &mut std::collections::BTreeMap<i32, std::vec::IntoIter<i64>>,
                 ) -> Result<()> {
                     use chrono::Datelike;
@@ -699,7 +751,8 @@ macro_rules! impl_store {
                         numbers.push(codec::case_number_of(year, seq)?);
                     }
                     let text = inserts::SYNTHETIC_CASES.bulk_sql(chunk.len(), Self::POSITIONAL);
-                    let query = Self::bind_synthetic_rows(sqlx::query_as::<_, (i64, String)>(&text), chunk, &numbers);
+                    let query =
+                        Self::bind_synthetic_rows(sqlx::query_as::<_, (i64, String)>(&text), chunk, flows, &numbers);
                     // RETURNING promises no order, so match rows by number.
                     let ids: HashMap<String, i64> = query
                         .fetch_all(&mut *tx)
@@ -752,9 +805,10 @@ macro_rules! impl_store {
                 fn bind_synthetic_rows<'q, O>(
                     mut query: RowsQuery<'q, Self, O>,
                     chunk: &'q [SyntheticCase],
+                    flows: &[i64],
                     numbers: &[CaseNumber],
                 ) -> RowsQuery<'q, Self, O> {
-                    for (c, number) in chunk.iter().zip(numbers) {
+                    for ((c, number), &flow) in chunk.iter().zip(numbers).zip(flows) {
                         // Unique per number, and no token hashes to it.
                         let mut hash = [0u8; 32];
                         hash[..4].copy_from_slice(b"synt");
@@ -788,7 +842,8 @@ macro_rules! impl_store {
                             .bind(c.answered_at.map(Ts::new))
                             .bind(c.closed_at.map(Ts::new))
                             .bind(c.answered_at.map(|t| $crate::stats::whole_days(c.created_at, t)))
-                            .bind(c.closed_at.map(|t| $crate::stats::whole_days(c.created_at, t)));
+                            .bind(c.closed_at.map(|t| $crate::stats::whole_days(c.created_at, t)))
+                            .bind(flow);
                     }
                     query
                 }

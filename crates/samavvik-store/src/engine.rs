@@ -51,6 +51,9 @@ pub(crate) trait Engine: Sized {
     /// The pool reads run on (and, on PostgreSQL, writes too).
     fn read_pool(&self) -> &sqlx::Pool<Self::Db>;
 
+    /// The flow numbers this process has seen (`flows.rs`).
+    fn flow_ids(&self) -> &crate::flows::FlowIds;
+
     /// The group writer for new numbers and cases (SQLite). `None` where
     /// every report is written in a transaction of its own (PostgreSQL),
     /// and in the group writer's own copy of the store, which writes

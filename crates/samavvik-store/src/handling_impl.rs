@@ -451,6 +451,15 @@ macro_rules! impl_handling_store {
                 /// when the case is not in `w.from` (or does not exist).
                 async fn change_state(tx: &mut Conn<Self>, w: &TransitionWrite) -> Result<Option<i64>> {
                     let r = w.reroute.as_ref();
+                    if let Some(r) = r {
+                        sqlx::query(q::ENSURE_REROUTED_FLOW)
+                            .bind(w.number.to_string())
+                            .bind(r.direction.slug())
+                            .bind(r.receiver_org.as_str())
+                            .bind(r.receiver_unit.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     Ok(sqlx::query_scalar(q::TRANSITION)
                         .bind(w.number.to_string())
                         .bind(w.from.slug())

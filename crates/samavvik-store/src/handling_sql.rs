@@ -42,9 +42,15 @@ pub(crate) const INSERT_AUDIT: &str =
 /// The guarded state change. `$1` number, `$2` expected state, `$3` new
 /// state, `$4` now; `$5..$7` handling timestamps to set (NULL keeps),
 /// `$8` clear `closed_at`, `$9` clear acknowledged/answered (a set value
-/// wins over a clear); `$10..$16` the reroute columns (NULL keeps). A
+/// wins over a clear); `$10..$16` the reroute columns (NULL keeps); a
+/// reroute also sets the flow number of the new flow, which
+/// [`ENSURE_REROUTED_FLOW`] has made sure exists (migration 0029: a NULL
+/// here would be refused by `NOT NULL`, never counted under another flow). A
 /// withdrawal also sets `withdrawn_at` to its event's time (migration 0011).
 pub(crate) const TRANSITION: &str = "UPDATE cases SET state = $3, updated_at = $4, \
+     flow_id = CASE WHEN $16 IS NULL THEN flow_id ELSE (SELECT f.id FROM case_flows f \
+       WHERE f.direction = $16 AND f.sender_org = cases.sender_org AND f.sender_unit = cases.sender_unit \
+       AND f.receiver_org = $15 AND f.receiver_unit = $10) END, \
      withdrawn_at = CASE WHEN $3 = 'withdrawn' THEN $4 ELSE withdrawn_at END, \
      acknowledged_at = COALESCE($5, CASE WHEN $9 THEN NULL ELSE acknowledged_at END), \
      answered_at = COALESCE($6, CASE WHEN $9 THEN NULL ELSE answered_at END), \
@@ -58,6 +64,14 @@ pub(crate) const TRANSITION: &str = "UPDATE cases SET state = $3, updated_at = $
      direction = COALESCE($16, direction), \
      secretariat_help_at = CASE WHEN $17 THEN $4 ELSE secretariat_help_at END \
      WHERE case_number = $1 AND state = $2 RETURNING id";
+
+/// The flow case `$1` gets by a reroute to direction `$2`, receiver
+/// organisation `$3` and unit `$4`, added if no case had it before; in the
+/// reroute's transaction, before [`TRANSITION`] looks it up (`flows.rs`).
+pub(crate) const ENSURE_REROUTED_FLOW: &str = "INSERT INTO case_flows \
+     (direction, sender_org, sender_unit, receiver_org, receiver_unit) \
+     SELECT CAST($2 AS TEXT), sender_org, sender_unit, CAST($3 AS TEXT), CAST($4 AS TEXT) \
+     FROM cases WHERE case_number = $1 ON CONFLICT DO NOTHING";
 
 pub(crate) const ITEM_IDS: &str = "SELECT id FROM case_items WHERE case_id = $1";
 pub(crate) const HAS_DOCUMENT: &str = "SELECT COUNT(*) FROM case_documents WHERE case_id = $1";

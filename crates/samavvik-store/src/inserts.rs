@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::{NewCase, NewEvent, NewMailJob};
 
 /// Most rows in one run of [`insert_runs`]. 64 rows of the widest insert
-/// (23 columns) stay far below SQLite's 32,766 parameters per statement.
+/// (24 columns) stay far below SQLite's 32,766 parameters per statement.
 pub(crate) const MAX_RUN: usize = 64;
 
 /// Run sizes 1, 2, 4, … [`MAX_RUN`].
@@ -49,11 +49,12 @@ pub(crate) use measure_columns;
 /// idempotency key writes no row instead of failing the statement, and the
 /// written rows say which they are.
 ///
-/// A report's sub-unit (migration 0012) and agreement clause (0027) are
-/// written with its row, so no crash can leave a case without them.
+/// A report's sub-unit (migration 0012), agreement clause (0027) and flow
+/// number (0029) are written with its row, so no crash can leave a case
+/// without them.
 pub(crate) static NEW_CASES: RowsInsert = RowsInsert::new(
     "cases",
-    concat!(new_case_columns!(), ", sender_subunit, agreement_clause"),
+    concat!(new_case_columns!(), ", sender_subunit, agreement_clause, flow_id"),
     " ON CONFLICT (idempotency_hash) DO NOTHING RETURNING id, idempotency_hash",
 );
 
@@ -83,7 +84,7 @@ pub(crate) static SYNTHETIC_CASES: RowsInsert = RowsInsert::new(
     "cases",
     concat!(
         new_case_columns!(),
-        ", acknowledged_at, answered_at, closed_at, days_to_answer, days_to_close"
+        ", acknowledged_at, answered_at, closed_at, days_to_answer, days_to_close, flow_id"
     ),
     " RETURNING id, case_number",
 );
@@ -94,12 +95,12 @@ pub(crate) static SYNTHETIC_MEASURES: RowsInsert = RowsInsert::new("case_measure
 
 /// One new case with all its rows in a single PostgreSQL statement (data-
 /// modifying CTEs), so a report is one round trip and one implicit
-/// transaction instead of BEGIN, five inserts and COMMIT. `$1`–`$23` are
-/// [`NEW_CASES`]' columns; then the categories (`$24`, `text[]`), the sealed
-/// document (`$25`), the first event (`$26`–`$30`) and the mail jobs as
-/// parallel arrays (`$31`–`$35`: addresses, templates, payloads as JSON
+/// transaction instead of BEGIN, five inserts and COMMIT. `$1`–`$24` are
+/// [`NEW_CASES`]' columns; then the categories (`$25`, `text[]`), the sealed
+/// document (`$26`), the first event (`$27`–`$31`) and the mail jobs as
+/// parallel arrays (`$32`–`$36`: addresses, templates, payloads as JSON
 /// text, Message-IDs, not-before), then the sealed items (attachments) as
-/// parallel arrays (`$36`–`$40`: kinds, times, actors, shareable,
+/// parallel arrays (`$37`–`$41`: kinds, times, actors, shareable,
 /// ciphertexts). A repeated idempotency key writes no case row, so no child
 /// row either, and the statement returns no row.
 pub(crate) fn pg_new_case() -> &'static str {
@@ -109,17 +110,17 @@ pub(crate) fn pg_new_case() -> &'static str {
         format!(
             "WITH c AS ({case}), \
              k AS (INSERT INTO case_categories ({CATEGORY_COLUMNS}) \
-               SELECT c.id, k.category, $6 FROM c, unnest($24::text[]) AS k(category) ON CONFLICT DO NOTHING), \
-             d AS (INSERT INTO case_documents (case_id, ciphertext, sealed_at) SELECT c.id, $25::bytea, $4 FROM c), \
+               SELECT c.id, k.category, $6 FROM c, unnest($25::text[]) AS k(category) ON CONFLICT DO NOTHING), \
+             d AS (INSERT INTO case_documents (case_id, ciphertext, sealed_at) SELECT c.id, $26::bytea, $4 FROM c), \
              e AS (INSERT INTO case_events (case_id, at, actor, from_state, to_state, reason) \
-               SELECT c.id, $26::timestamptz, $27::text, $28::text, $29::text, $30::text FROM c), \
+               SELECT c.id, $27::timestamptz, $28::text, $29::text, $30::text, $31::text FROM c), \
              m AS (INSERT INTO mail_outbox (case_id, to_address, template, payload, message_id, status, attempts, not_before, created_at) \
                SELECT c.id, m.to_address, m.template, CAST(m.payload AS jsonb), m.message_id, 'pending', 0, m.not_before, $4 \
-               FROM c, unnest($31::text[], $32::text[], $33::text[], $34::text[], $35::timestamptz[]) \
+               FROM c, unnest($32::text[], $33::text[], $34::text[], $35::text[], $36::timestamptz[]) \
                  AS m(to_address, template, payload, message_id, not_before)), \
              i AS (INSERT INTO case_items (case_id, kind, at, actor, shareable, ciphertext) \
                SELECT c.id, i.kind, i.at, i.actor, i.shareable, i.ciphertext \
-               FROM c, unnest($36::text[], $37::timestamptz[], $38::text[], $39::boolean[], $40::bytea[]) \
+               FROM c, unnest($37::text[], $38::timestamptz[], $39::text[], $40::boolean[], $41::bytea[]) \
                  AS i(kind, at, actor, shareable, ciphertext)) \
              SELECT id FROM c"
         )
@@ -300,8 +301,8 @@ mod tests {
 
     #[test]
     fn widths_count_the_columns() {
-        assert_eq!(NEW_CASES.width, 23);
-        assert_eq!(SYNTHETIC_CASES.width, 26);
+        assert_eq!(NEW_CASES.width, 24);
+        assert_eq!(SYNTHETIC_CASES.width, 27);
         assert_eq!(NEW_MAIL.width, 9);
         assert_eq!(SYNTHETIC_MEASURES.width, 6);
     }

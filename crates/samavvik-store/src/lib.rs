@@ -21,6 +21,7 @@ mod common;
 mod deadlines;
 mod directory;
 mod engine;
+mod flows;
 mod group;
 mod handling;
 mod handling_impl;

@@ -59,6 +59,8 @@ pub struct PgStore {
     /// (`numbers.rs`); refilled by one caller at a time, in blocks.
     stock: std::sync::Arc<NumberStock>,
     refill: std::sync::Arc<tokio::sync::Mutex<BlockSize>>,
+    /// Flow numbers seen (`flows.rs`).
+    flows: std::sync::Arc<crate::flows::FlowIds>,
 }
 
 impl PgStore {
@@ -94,6 +96,7 @@ impl PgStore {
             sequences: std::sync::Arc::default(),
             stock: std::sync::Arc::default(),
             refill: std::sync::Arc::default(),
+            flows: std::sync::Arc::default(),
         })
     }
 
@@ -156,7 +159,8 @@ impl Engine for PgStore {
     /// Dates are UTC.
     const STATS: StatsSql = crate::sql::stats_queries!(
         "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
-        "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)"
+        "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)",
+        indexed_by: false
     );
 
     /// Flooring the interval in seconds.
@@ -175,6 +179,10 @@ impl Engine for PgStore {
 
     fn read_pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    fn flow_ids(&self) -> &crate::flows::FlowIds {
+        &self.flows
     }
 
     /// None: every report is one transaction of its own (module doc).
@@ -263,9 +271,11 @@ impl Engine for PgStore {
             .map(|job| serde_json::to_string(&job.payload))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| crate::StoreError::Corrupt(format!("mail payload: {e}")))?;
+        let flows = self.ready_flows(std::slice::from_ref(case)).await?;
         let query = Self::bind_case_rows(
             sqlx::query_as(crate::inserts::pg_new_case()),
             std::slice::from_ref(case),
+            &flows,
         )
         .bind(case.categories.iter().map(|c| c.slug()).collect::<Vec<_>>())
         .bind(&case.sealed.0)

@@ -94,12 +94,13 @@ pub(crate) const COUNTS: &str = "SELECT \
 
 /// The statistics statements' engine-specific pieces (`stats_batch.rs`
 /// writes the statements): `$ack_date`/`$ans_date` are the UTC date of
-/// `acknowledged_at`/`answered_at`.
+/// `acknowledged_at`/`answered_at`; `indexed_by` names each statement's index.
 macro_rules! stats_queries {
-    ($ack_date:literal, $ans_date:literal) => {
+    ($ack_date:literal, $ans_date:literal, indexed_by: $indexed_by:literal) => {
         $crate::stats_batch::StatsSql {
             ack_date: $ack_date,
             ans_date: $ans_date,
+            indexed_by: $indexed_by,
         }
     };
 }

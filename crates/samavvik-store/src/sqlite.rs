@@ -66,6 +66,8 @@ pub struct SqliteStore {
     /// New numbers and cases, written in groups (`group.rs`). `None` in the
     /// group writer's own copy, which writes directly.
     intake: Option<IntakeQueue>,
+    /// Flow numbers seen, shared with the group writer's copy.
+    flows: std::sync::Arc<crate::flows::FlowIds>,
     /// The database file, for the free-space check (`Engine::has_room`).
     file: std::path::PathBuf,
 }
@@ -185,6 +187,7 @@ impl SqliteStore {
             write_pool,
             writer: Default::default(),
             intake: None,
+            flows: std::sync::Arc::default(),
             file,
         };
         // One group at a time (SQLite has one writer anyway), on a thread
@@ -258,7 +261,8 @@ impl Engine for SqliteStore {
     /// Dates are UTC.
     const STATS: StatsSql = crate::sql::stats_queries!(
         "date(acknowledged_at / 1000, 'unixepoch')",
-        "date(answered_at / 1000, 'unixepoch')"
+        "date(answered_at / 1000, 'unixepoch')",
+        indexed_by: true
     );
 
     /// Integer division of milliseconds.
@@ -275,6 +279,10 @@ impl Engine for SqliteStore {
 
     fn read_pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    fn flow_ids(&self) -> &crate::flows::FlowIds {
+        &self.flows
     }
 
     fn intake(&self) -> Option<&IntakeQueue> {
@@ -331,8 +339,10 @@ impl Engine for SqliteStore {
 
     /// The shared multi-row inserts in one write transaction.
     async fn insert_case_alone(&self, case: &crate::NewCase) -> Result<crate::InsertOutcome> {
+        let cases = std::slice::from_ref(case);
+        let flows = self.ready_flows(cases).await?;
         let mut tx = self.write().await?;
-        let outcome = crate::group::only(Self::insert_cases(&mut tx, std::slice::from_ref(case)).await?)?;
+        let outcome = crate::group::only(Self::insert_cases(&mut tx, cases, &flows).await?)?;
         tx.commit().await?;
         Ok(outcome)
     }

@@ -15,7 +15,9 @@
 //! - the days histograms, which would be many rows per month, are summed in
 //!   SQL per "segment": the months between two period boundaries;
 //! - measures (closed, planned, done) come from one scan of `case_measures`,
-//!   whose rows carry what they are judged by (migration 0028).
+//!   whose rows carry what they are judged by (migration 0028);
+//! - flows are grouped by their number (migration 0029) and named from
+//!   `case_flows` after the scans, so a flow added meanwhile is named too.
 //!
 //! The text of each statement depends on the number of slots and segment
 //! boundaries, so it is generated (from fixed pieces; only `$n` parameters
@@ -35,7 +37,9 @@ use crate::stats::{
 };
 use crate::{FollowUpCount, Result, StoreError};
 
-const FLOW: &str = "direction, sender_org, sender_unit, receiver_org, receiver_unit";
+/// Cases are grouped by their flow's number (migration 0029); the flows
+/// themselves are read from `case_flows` ([`FlowKeys`]).
+const FLOW: &str = "flow_id";
 
 /// The status-dependent counts of a flow, in column order.
 const FLOW_SLOT_COLUMNS: usize = 9;
@@ -53,6 +57,13 @@ pub(crate) struct StatsSql {
     pub ack_date: &'static str,
     /// The UTC date of `answered_at`.
     pub ans_date: &'static str,
+    /// Whether each statement names the index it is written for (SQLite's
+    /// `INDEXED BY`). SQLite plans by `sqlite_stat1`, which a running service
+    /// does not keep current, and without it chose scans that made the
+    /// report three times slower at a million cases; naming the index makes
+    /// the plan the one measured, and a statement the index cannot serve an
+    /// error instead of a slow scan. PostgreSQL keeps its own statistics.
+    pub indexed_by: bool,
 }
 
 /// What one batch asks: the months it scans, its distinct status instants
@@ -66,6 +77,9 @@ pub(crate) struct Plan {
     pub slots: Vec<DateTime<Utc>>,
     /// Segment boundaries: a month after `cut` is in a later segment.
     pub cuts: Vec<EventMonth>,
+    /// Per slot, the last month a query judged at it covers: later months'
+    /// counts for the slot are never read, so not computed.
+    pub slot_to: Vec<EventMonth>,
 }
 
 impl Plan {
@@ -84,13 +98,30 @@ impl Plan {
             .collect();
         cuts.sort();
         cuts.dedup();
+        let slot_to = slots
+            .iter()
+            .map(|s| {
+                queries
+                    .iter()
+                    .filter(|q| q.status_at == *s)
+                    .map(|q| q.to)
+                    .max()
+                    .unwrap_or(to)
+            })
+            .collect();
         Some(Plan {
             from,
             to,
             trend_from,
             slots,
             cuts,
+            slot_to,
         })
+    }
+
+    /// The trend's months before the batch's own, if any.
+    pub(crate) fn trend_before(&self) -> Option<(EventMonth, EventMonth)> {
+        (self.trend_from < self.from).then(|| (self.trend_from, self.from.prev()))
     }
 
     fn slot(&self, q: &StatsQuery) -> usize {
@@ -126,6 +157,20 @@ impl Plan {
         format!("${}", 3 + 2 * self.slots.len() + self.cuts.len() + k)
     }
 
+    /// After the last days: `AND`-ed first into each of slot `k`'s counts
+    /// when its queries end before the batch does, so SQLite skips the rest
+    /// of the condition for the months after ([`Plan::slot_to`]).
+    fn slot_guard(&self, k: usize) -> String {
+        if self.slot_to.get(k).is_some_and(|m| *m < self.to) {
+            format!(
+                "event_month <= ${} AND ",
+                3 + 3 * self.slots.len() + self.cuts.len() + k
+            )
+        } else {
+            String::new()
+        }
+    }
+
     fn segment_expr(&self) -> String {
         if self.cuts.is_empty() {
             return "CAST(0 AS BIGINT)".into();
@@ -151,11 +196,21 @@ fn open_at(at: &str) -> String {
 }
 
 impl StatsSql {
+    /// `table`, read through `index` where the engine lets a statement say so.
+    fn from(&self, table: &str, index: &str) -> String {
+        if self.indexed_by {
+            format!("{table} INDEXED BY {index}")
+        } else {
+            table.to_owned()
+        }
+    }
+
     /// The latest recorded instants per event month in `$1..=$2`.
     pub(crate) fn cutoffs(&self) -> String {
         format!(
             "SELECT event_month, MAX(created_at) AS created, MAX(acknowledged_at) AS acknowledged, \
-             MAX(answered_at) AS answered, MAX(closed_at) AS closed FROM cases{IN_SPAN} GROUP BY event_month"
+             MAX(answered_at) AS answered, MAX(closed_at) AS closed FROM {}{IN_SPAN} GROUP BY event_month",
+            self.from("cases", "cases_statistics")
         )
     }
 
@@ -165,25 +220,29 @@ impl StatsSql {
     pub(crate) fn flows(&self, plan: &Plan) -> String {
         let mut s = format!("SELECT event_month, {FLOW}, COUNT(*) AS cases");
         for k in 0..plan.slots.len() {
-            let (at, day) = (Plan::at(k), Plan::date(k));
+            let (at, day, g) = (Plan::at(k), Plan::date(k), plan.slot_guard(k));
             let nw = not_withdrawn(&at);
             let open = open_at(&at);
             let (ack, ans) = (self.ack_date, self.ans_date);
             let _ = write!(
                 s,
-                ", COUNT(*) FILTER (WHERE {nw} AND (acknowledged_at <= {at} OR ack_deadline < {day})) AS ack_due_{k}\
-                 , COUNT(*) FILTER (WHERE acknowledged_at <= {at} AND {ack} <= ack_deadline) AS ack_in_time_{k}\
-                 , COUNT(*) FILTER (WHERE {nw} AND (answered_at <= {at} OR answer_deadline < {day})) AS answer_due_{k}\
-                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND {ans} <= answer_deadline) AS answer_in_time_{k}\
-                 , COUNT(*) FILTER (WHERE answered_at <= {at}) AS answered_{k}\
-                 , COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
-                 , COUNT(*) FILTER (WHERE {open}) AS open_{k}\
-                 , COUNT(*) FILTER (WHERE {open} AND (answered_at IS NULL OR answered_at > {at}) \
+                ", COUNT(*) FILTER (WHERE {g}{nw} AND (acknowledged_at <= {at} OR ack_deadline < {day})) AS ack_due_{k}\
+                 , COUNT(*) FILTER (WHERE {g}acknowledged_at <= {at} AND {ack} <= ack_deadline) AS ack_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE {g}{nw} AND (answered_at <= {at} OR answer_deadline < {day})) AS answer_due_{k}\
+                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at} AND {ans} <= answer_deadline) AS answer_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at}) AS answered_{k}\
+                 , COUNT(*) FILTER (WHERE {g}closed_at <= {at}) AS closed_{k}\
+                 , COUNT(*) FILTER (WHERE {g}{open}) AS open_{k}\
+                 , COUNT(*) FILTER (WHERE {g}{open} AND (answered_at IS NULL OR answered_at > {at}) \
                  AND answer_deadline < {day}) AS overdue_{k}\
-                 , COUNT(*) FILTER (WHERE withdrawn_at <= {at}) AS withdrawn_{k}"
+                 , COUNT(*) FILTER (WHERE {g}withdrawn_at <= {at}) AS withdrawn_{k}"
             );
         }
-        let _ = write!(s, " FROM cases{IN_SPAN} GROUP BY event_month, {FLOW}");
+        let _ = write!(
+            s,
+            " FROM {}{IN_SPAN} GROUP BY event_month, {FLOW}",
+            self.from("cases", "cases_statistics")
+        );
         s
     }
 
@@ -194,23 +253,30 @@ impl StatsSql {
     pub(crate) fn days(&self, plan: &Plan) -> String {
         let seg = plan.segment_expr();
         let last = plan.last();
-        let part = |what: &str, days: &str, at_col: &str| {
+        let part = |what: &str, days: &str, at_col: &str, index: &str| {
+            let cases = self.from("cases", index);
             let inner: String = (0..plan.slots.len())
-                .map(|k| format!(", COUNT(*) FILTER (WHERE {at_col} <= {}) AS n_{k}", Plan::at(k)))
+                .map(|k| {
+                    format!(
+                        ", COUNT(*) FILTER (WHERE {}{at_col} <= {}) AS n_{k}",
+                        plan.slot_guard(k),
+                        Plan::at(k)
+                    )
+                })
                 .collect();
             let outer: String = (0..plan.slots.len())
                 .map(|k| format!(", CAST(SUM(n_{k}) AS BIGINT) AS n_{k}"))
                 .collect();
             format!(
                 "SELECT seg, {FLOW}, '{what}' AS what, days{outer} FROM (SELECT {seg} AS seg, {FLOW}, {days} AS days\
-                 {inner} FROM cases{IN_SPAN} AND {at_col} <= {last} GROUP BY event_month, {FLOW}, {days}) AS x \
+                 {inner} FROM {cases}{IN_SPAN} AND {at_col} <= {last} GROUP BY event_month, {FLOW}, {days}) AS x \
                  GROUP BY seg, {FLOW}, days"
             )
         };
         format!(
             "{} UNION ALL {}",
-            part("answer", "days_to_answer", "answered_at"),
-            part("close", "days_to_close", "closed_at")
+            part("answer", "days_to_answer", "answered_at", "cases_days_answer"),
+            part("close", "days_to_close", "closed_at", "cases_days_close")
         )
     }
 
@@ -220,12 +286,16 @@ impl StatsSql {
     /// so no join. (Measures: [`StatsSql::measures`].)
     pub(crate) fn dims(&self, plan: &Plan) -> String {
         let all: String = (0..plan.slots.len()).map(|k| format!(", COUNT(*) AS n_{k}")).collect();
+        let (cases, categories) = (
+            self.from("cases", "cases_dims"),
+            self.from("case_categories", "case_categories_month"),
+        );
         format!(
             // Kind, consequence and patient group in one scan; split in Rust.
             "SELECT event_month, 'kind|consequence|patient_group' AS dimension, \
-             kind || '|' || consequence || '|' || patient_group AS value{all} FROM cases{IN_SPAN} \
+             kind || '|' || consequence || '|' || patient_group AS value{all} FROM {cases}{IN_SPAN} \
              GROUP BY event_month, kind, consequence, patient_group UNION ALL \
-             SELECT event_month, 'category' AS dimension, category AS value{all} FROM case_categories{IN_SPAN} \
+             SELECT event_month, 'category' AS dimension, category AS value{all} FROM {categories}{IN_SPAN} \
              GROUP BY event_month, category"
         )
     }
@@ -239,31 +309,37 @@ impl StatsSql {
     pub(crate) fn measures(&self, plan: &Plan) -> String {
         let mut s = String::from("SELECT event_month, category, direction");
         for k in 0..plan.slots.len() {
-            let (at, done_by) = (Plan::at(k), plan.done_by_param(k));
+            let (at, done_by, g) = (Plan::at(k), plan.done_by_param(k), plan.slot_guard(k));
             let _ = write!(
                 s,
-                ", COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
-                 , COUNT(*) FILTER (WHERE answered_at <= {at}) AS planned_{k}\
-                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND done_on <= {done_by}) AS done_{k}"
+                ", COUNT(*) FILTER (WHERE {g}closed_at <= {at}) AS closed_{k}\
+                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at}) AS planned_{k}\
+                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at} AND done_on <= {done_by}) AS done_{k}"
             );
         }
         let last = plan.last();
         let _ = write!(
             s,
-            " FROM case_measures{IN_SPAN} AND (closed_at <= {last} OR answered_at <= {last}) \
-             GROUP BY event_month, category, direction"
+            " FROM {}{IN_SPAN} AND (closed_at <= {last} OR answered_at <= {last}) \
+             GROUP BY event_month, category, direction",
+            self.from("case_measures", "case_measures_month")
         );
         s
     }
 
-    /// Cases per event month in `$1..=$2` (the trend).
+    /// Cases per event month in `$1..=$2`: the trend's months before the
+    /// batch's (`Plan::trend_before`); its own months' come with the flows.
     pub(crate) fn months(&self) -> String {
-        format!("SELECT event_month, COUNT(*) AS cases FROM cases{IN_SPAN} GROUP BY event_month")
+        format!(
+            "SELECT event_month, COUNT(*) AS cases FROM {}{IN_SPAN} GROUP BY event_month",
+            self.from("cases", "cases_dims")
+        )
     }
 }
 
 /// The parameters of the batch's statements after `$1`/`$2`: each slot's
-/// instant and date, then the cuts, then each slot's last day.
+/// instant and date, then the cuts, then each slot's last day, then each
+/// slot's last month.
 pub(crate) enum Param {
     At(DateTime<Utc>),
     Date(chrono::NaiveDate),
@@ -279,6 +355,7 @@ impl Plan {
         }
         out.extend(self.cuts.iter().map(|c| Param::Month(c.to_string())));
         out.extend(self.slots.iter().map(|s| Param::Date(crate::stats::status_day(*s))));
+        out.extend(self.slot_to.iter().map(|m| Param::Month(m.to_string())));
         out
     }
 }
@@ -295,37 +372,46 @@ fn count(v: i64) -> Result<u64> {
     u64::try_from(v).map_err(|_| corrupt(&v.to_string()))
 }
 
-/// The flow keys of one statement's rows, each decoded and checked once, so
-/// a row kept for the split carries a number instead of five strings.
+/// A row of `case_flows` (`flows::ALL_FLOWS`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseFlowRow {
+    id: i64,
+    #[sqlx(flatten)]
+    key: FlowKeyRow,
+}
+
+/// The flows the statements' flow numbers stand for, each decoded and
+/// checked once; equal flows get one key however they were spelled.
 #[derive(Default)]
 pub(crate) struct FlowKeys {
-    /// The key's five columns, joined, as read.
-    raw: HashMap<String, u32>,
-    /// Equal flows get one number however they were spelled.
+    /// A flow number in the database, and its key here.
+    by_number: HashMap<i64, u32>,
     ids: HashMap<Flow, u32>,
     flows: Vec<Flow>,
-    buf: String,
 }
 
 impl FlowKeys {
-    /// The number of the flow in columns `i..i + 5` of `r`.
-    fn id(&mut self, r: &impl Cols, i: usize) -> Result<u32> {
-        self.buf.clear();
-        for j in i..i + 5 {
-            self.buf.push_str(r.str(j)?);
-            self.buf.push('\u{1f}');
+    pub(crate) fn read(rows: Vec<CaseFlowRow>) -> Result<FlowKeys> {
+        let mut keys = FlowKeys::default();
+        for row in rows {
+            let flow = row.key.to_flow()?;
+            let next = u32::try_from(keys.flows.len()).map_err(|_| corrupt("too many flows"))?;
+            let id = *keys.ids.entry(flow.clone()).or_insert(next);
+            if id == next {
+                keys.flows.push(flow);
+            }
+            keys.by_number.insert(row.id, id);
         }
-        if let Some(&id) = self.raw.get(self.buf.as_str()) {
-            return Ok(id);
-        }
-        let flow = r.key(i)?.to_flow()?;
-        let next = u32::try_from(self.flows.len()).map_err(|_| corrupt("too many flows"))?;
-        let id = *self.ids.entry(flow.clone()).or_insert(next);
-        if id == next {
-            self.flows.push(flow);
-        }
-        self.raw.insert(self.buf.clone(), id);
-        Ok(id)
+        Ok(keys)
+    }
+
+    /// The key of flow number `n`; a number with no flow (0, which a case
+    /// written without one would carry) is an error, never another flow.
+    fn id(&self, n: i64) -> Result<u32> {
+        self.by_number
+            .get(&n)
+            .copied()
+            .ok_or_else(|| corrupt(&format!("flow number {n}")))
     }
 
     fn flow(&self, id: u32) -> Result<&Flow> {
@@ -336,7 +422,8 @@ impl FlowKeys {
 /// A flow row: its month, flow, cases and the slots' counts.
 struct FlowRow {
     month: EventMonth,
-    flow: u32,
+    /// The flow's number in the database.
+    flow: i64,
     cases: i64,
     slots: Vec<i64>,
 }
@@ -344,7 +431,6 @@ struct FlowRow {
 /// The rows of [`StatsSql::flows`], kept as they are read.
 #[derive(Default)]
 pub(crate) struct FlowRows {
-    keys: FlowKeys,
     rows: Vec<FlowRow>,
 }
 
@@ -352,34 +438,34 @@ impl FlowRows {
     pub(crate) fn push(&mut self, r: &impl Cols, slots: usize) -> Result<()> {
         let row = FlowRow {
             month: month(r.str(0)?)?,
-            flow: self.keys.id(r, 1)?,
-            cases: r.int(6)?,
-            slots: r.ints(7, slots * FLOW_SLOT_COLUMNS)?,
+            flow: r.int(1)?,
+            cases: r.int(2)?,
+            slots: r.ints(3, slots * FLOW_SLOT_COLUMNS)?,
         };
         self.rows.push(row);
         Ok(())
     }
 }
 
-/// The rows of [`StatsSql::days`], added up by segment, flow, measure and
-/// days as they are read (one count per slot), so no statement row is kept.
+/// The rows of [`StatsSql::days`], added up by segment, flow number,
+/// measure and days as they are read (one count per slot), so no statement
+/// row is kept.
 #[derive(Default)]
 pub(crate) struct DaysRows {
-    keys: FlowKeys,
-    counts: HashMap<(i64, u32, DaysTo, i64), Vec<i64>>,
+    counts: HashMap<(i64, i64, DaysTo, i64), Vec<i64>>,
 }
 
 impl DaysRows {
     pub(crate) fn push(&mut self, r: &impl Cols, slots: usize) -> Result<()> {
-        let what = match r.str(6)? {
+        let what = match r.str(2)? {
             "answer" => DaysTo::Answer,
             "close" => DaysTo::Close,
             other => return Err(corrupt(other)),
         };
-        let key = (r.int(0)?, self.keys.id(r, 1)?, what, r.int(7)?);
+        let key = (r.int(0)?, r.int(1)?, what, r.int(3)?);
         let sums = self.counts.entry(key).or_insert_with(|| vec![0; slots]);
         for (k, sum) in sums.iter_mut().enumerate() {
-            *sum += r.int(8 + k)?;
+            *sum += r.int(4 + k)?;
         }
         Ok(())
     }
@@ -417,6 +503,8 @@ impl MeasureRow {
 
 /// The rows of one batch, as read.
 pub(crate) struct Rows {
+    /// Read after the statements: every number they return is in it.
+    pub keys: FlowKeys,
     pub flows: FlowRows,
     pub days: DaysRows,
     pub dims: Vec<DimSlotRow>,
@@ -428,11 +516,16 @@ pub(crate) struct Rows {
 /// Splits the batch's rows into each query's statistics, as a query of its
 /// own would give them.
 pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<Vec<CaseStatistics>> {
-    let months: Vec<(EventMonth, u64)> = rows
-        .months
-        .iter()
-        .map(|(m, n)| Ok((month(m)?, count(*n)?)))
-        .collect::<Result<_>>()?;
+    // The trend's months before the batch were counted on their own
+    // ([`StatsSql::months`]); the batch's own are its flows' cases.
+    let mut per_month: BTreeMap<EventMonth, u64> = BTreeMap::new();
+    for (m, n) in &rows.months {
+        *per_month.entry(month(m)?).or_default() += count(*n)?;
+    }
+    for r in &rows.flows.rows {
+        *per_month.entry(r.month).or_default() += count(r.cases)?;
+    }
+    let months: Vec<(EventMonth, u64)> = per_month.into_iter().collect();
     let mut out = Vec::with_capacity(queries.len());
     for q in queries {
         let k = plan.slot(q);
@@ -441,7 +534,7 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
         // Per flow: cases, then the slot's counts in column order.
         let mut per_flow: HashMap<u32, [u64; 1 + FLOW_SLOT_COLUMNS]> = HashMap::new();
         for r in rows.flows.rows.iter().filter(|r| inside(r.month)) {
-            let sums = per_flow.entry(r.flow).or_default();
+            let sums = per_flow.entry(rows.keys.id(r.flow)?).or_default();
             sums[0] += count(r.cases)?;
             let slot = r
                 .slots
@@ -455,7 +548,7 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
             .into_iter()
             .map(|(id, c)| {
                 Ok(FlowStats {
-                    flow: rows.flows.keys.flow(id)?.clone(),
+                    flow: rows.keys.flow(id)?.clone(),
                     cases: c[0],
                     ack_due: c[1],
                     ack_in_time: c[2],
@@ -470,20 +563,20 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
             })
             .collect::<Result<Vec<_>>>()?;
         let mut days: HashMap<(u32, DaysTo, i64), u64> = HashMap::new();
-        for (&(segment, id, what, d), slots) in &rows.days.counts {
+        for (&(segment, n, what, d), slots) in &rows.days.counts {
             if !segments.contains(&segment) {
                 continue;
             }
-            let n = count(*slots.get(k).ok_or_else(|| corrupt("days slots"))?)?;
-            if n > 0 {
-                *days.entry((id, what, d)).or_default() += n;
+            let cases = count(*slots.get(k).ok_or_else(|| corrupt("days slots"))?)?;
+            if cases > 0 {
+                *days.entry((rows.keys.id(n)?, what, d)).or_default() += cases;
             }
         }
         let days = days
             .into_iter()
             .map(|((id, what, days), cases)| {
                 Ok(DaysCount {
-                    flow: rows.days.keys.flow(id)?.clone(),
+                    flow: rows.keys.flow(id)?.clone(),
                     what,
                     days,
                     cases,
@@ -517,7 +610,7 @@ pub(crate) fn split(plan: &Plan, queries: &[StatsQuery], rows: &Rows) -> Result<
         }
         let dims: Vec<DimCount> = DimRow::decode_all(dim_rows)?;
         out.push(canonical(CaseStatistics {
-            // Equal flows have one number, so this only sorts.
+            // Equal flows have one key, so this only sorts.
             flows: merge_flows(flows),
             days,
             dims,
@@ -589,16 +682,6 @@ pub(crate) trait Cols {
     fn text(&self, i: usize) -> Result<String>;
     /// A text column, borrowed from the row (no allocation per row).
     fn str(&self, i: usize) -> Result<&str>;
-
-    fn key(&self, i: usize) -> Result<FlowKeyRow> {
-        Ok(FlowKeyRow {
-            direction: self.text(i)?,
-            sender_org: self.text(i + 1)?,
-            sender_unit: self.text(i + 2)?,
-            receiver_org: self.text(i + 3)?,
-            receiver_unit: self.text(i + 4)?,
-        })
-    }
 
     fn ints(&self, from: usize, n: usize) -> Result<Vec<i64>> {
         (from..from + n).map(|i| self.int(i)).collect()

@@ -449,6 +449,42 @@ async fn handled_case_statistics_follow_transitions<S: TestStore + HandlingStore
     let stats = s.case_statistics(&q).await.unwrap();
     assert_eq!(stats.follow_ups, vec![]);
     assert_eq!(dim_of(&stats, DimValue::Measure(MeasureCategory::Rutineendring)), None);
+    let before = stats.flows[0].flow.clone();
+
+    // Rerouted to a unit no case has gone to before: the case is counted
+    // under its new flow (migration 0029's flow number follows the reroute),
+    // and the old flow has no case left.
+    let mut w = step(
+        n,
+        CaseState::Dispatched,
+        CaseState::Dispatched,
+        t0 + chrono::Duration::days(22),
+    );
+    w.reroute = Some(samavvik_store::Reroute {
+        receiver_unit: UnitId::new("horten-legevakt").unwrap(),
+        receiver_org: OrgId::new("kommune-horten").unwrap(),
+        direction: Direction::KommuneToKommune,
+        routing_rule: "videresendt".into(),
+        routing_explanation: "Videresendt".into(),
+        ack_deadline: date(2026, 3, 24),
+        answer_deadline: date(2026, 4, 20),
+        resealed: vec![(
+            samavvik_store::SealedRef::Report,
+            samavvik_store::Ciphertext(b"resealed".to_vec()),
+        )],
+    });
+    assert!(s.apply_transition(&w).await.unwrap());
+    let stats = s.case_statistics(&q).await.unwrap();
+    let rerouted = flow(
+        Direction::KommuneToKommune,
+        before.sender_org.as_str(),
+        before.sender_unit.as_str(),
+        "kommune-horten",
+        "horten-legevakt",
+    );
+    let flows: Vec<(&Flow, u64)> = stats.flows.iter().map(|f| (&f.flow, f.cases)).collect();
+    assert_eq!(flows, vec![(&rerouted, 1)], "only the new flow, once");
+    assert_eq!(stats.days, vec![], "the reroute cleared the answer and closing");
 }
 
 /// The report's definitions (issue 19), judged at the end of 2026-H1: a
