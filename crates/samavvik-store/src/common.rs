@@ -81,7 +81,9 @@ macro_rules! impl_store {
                     let mut at = 0;
                     for run in inserts::insert_runs(cases) {
                         let text = inserts::NEW_CASES.sql(run.len(), Self::POSITIONAL);
-                        let run_flows = flows.get(at..at + run.len()).ok_or(StoreError::WriterStopped)?;
+                        let run_flows = flows
+                            .get(at..at + run.len())
+                            .ok_or_else(|| StoreError::Corrupt("a flow number for each new case".into()))?;
                         at += run.len();
                         let query = Self::bind_case_rows(sqlx::query_as(&text), run, run_flows);
                         for (id, key) in query.fetch_all(&mut *tx).await? {

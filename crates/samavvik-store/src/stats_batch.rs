@@ -158,7 +158,7 @@ impl Plan {
     }
 
     /// After the last days: `AND`-ed first into each of slot `k`'s counts
-    /// when its queries end before the batch does, so SQLite skips the rest
+    /// when its queries end before the batch does, so the engine skips the rest
     /// of the condition for the months after ([`Plan::slot_to`]).
     fn slot_guard(&self, k: usize) -> String {
         if self.slot_to.get(k).is_some_and(|m| *m < self.to) {
