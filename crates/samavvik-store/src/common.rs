@@ -318,14 +318,14 @@ macro_rules! impl_store {
                 /// process has not seen are added or found in a committed
                 /// write of their own, before the cases' transaction begins.
                 async fn ready_flows(&self, cases: &[impl $crate::flows::HasFlow]) -> Result<Vec<i64>> {
-                    let keys: Vec<_> = cases.iter().map($crate::flows::HasFlow::flow_key).collect();
+                    let keys: Vec<_> = cases.iter().map($crate::flows::HasFlow::flow).collect();
                     let missing = self.flow_ids().missing(&keys);
                     if !missing.is_empty() {
                         let mut found = Vec::with_capacity(missing.len());
                         let mut tx = self.write().await?;
                         for key in missing {
                             let id: i64 = sqlx::query_scalar($crate::flows::UPSERT_FLOW)
-                                .bind(key.direction)
+                                .bind(key.direction.slug())
                                 .bind(key.sender_org.as_str())
                                 .bind(key.sender_unit.as_str())
                                 .bind(key.receiver_org.as_str())

@@ -20,6 +20,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::Flow;
+
 /// Adds a flow or finds it, and returns its number either way (the no-op
 /// update makes `RETURNING` answer for an existing row too). Only run for
 /// flows this process has not seen, so its dead row versions are rare.
@@ -32,31 +34,21 @@ pub(crate) const UPSERT_FLOW: &str = "INSERT INTO case_flows \
 pub(crate) const ALL_FLOWS: &str =
     "SELECT id, direction, sender_org, sender_unit, receiver_org, receiver_unit FROM case_flows";
 
-/// A flow as the `cases` and `case_flows` columns spell it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct FlowKey {
-    pub direction: &'static str,
-    pub sender_org: String,
-    pub sender_unit: String,
-    pub receiver_org: String,
-    pub receiver_unit: String,
-}
-
 /// A case about to be written, as far as its flow goes.
 pub(crate) trait HasFlow {
-    fn flow_key(&self) -> FlowKey;
+    fn flow(&self) -> Flow;
 }
 
 macro_rules! has_flow {
     ($ty:ty) => {
         impl HasFlow for $ty {
-            fn flow_key(&self) -> FlowKey {
-                FlowKey {
-                    direction: self.direction.slug(),
-                    sender_org: self.sender_org.as_str().to_owned(),
-                    sender_unit: self.sender_unit.as_str().to_owned(),
-                    receiver_org: self.receiver_org.as_str().to_owned(),
-                    receiver_unit: self.receiver_unit.as_str().to_owned(),
+            fn flow(&self) -> Flow {
+                Flow {
+                    direction: self.direction,
+                    sender_org: self.sender_org.clone(),
+                    sender_unit: self.sender_unit.clone(),
+                    receiver_org: self.receiver_org.clone(),
+                    receiver_unit: self.receiver_unit.clone(),
                 }
             }
         }
@@ -68,14 +60,14 @@ has_flow!(crate::SyntheticCase);
 /// The flow numbers this process has seen; shared by the store's clones.
 #[derive(Debug, Default)]
 pub(crate) struct FlowIds {
-    known: Mutex<HashMap<FlowKey, i64>>,
+    known: Mutex<HashMap<Flow, i64>>,
 }
 
 impl FlowIds {
     /// The keys of `keys` this process has no number for, each once.
-    pub(crate) fn missing(&self, keys: &[FlowKey]) -> Vec<FlowKey> {
+    pub(crate) fn missing(&self, keys: &[Flow]) -> Vec<Flow> {
         let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut out: Vec<FlowKey> = Vec::new();
+        let mut out: Vec<Flow> = Vec::new();
         for k in keys {
             if !known.contains_key(k) && !out.contains(k) {
                 out.push(k.clone());
@@ -85,18 +77,22 @@ impl FlowIds {
     }
 
     /// Remembers numbers read from committed rows.
-    pub(crate) fn learn(&self, found: Vec<(FlowKey, i64)>) {
+    pub(crate) fn learn(&self, found: Vec<(Flow, i64)>) {
         let mut known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         known.extend(found);
     }
 
     /// The number of each of `keys`, once [`FlowIds::learn`] has seen them all.
-    pub(crate) fn ids(&self, keys: &[FlowKey]) -> crate::Result<Vec<i64>> {
+    pub(crate) fn ids(&self, keys: &[Flow]) -> crate::Result<Vec<i64>> {
         let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.iter()
             .map(|k| {
                 known.get(k).copied().ok_or_else(|| {
-                    crate::StoreError::Corrupt(format!("no flow number for {} → {}", k.sender_unit, k.receiver_unit))
+                    crate::StoreError::Corrupt(format!(
+                        "no flow number for {} → {}",
+                        k.sender_unit.as_str(),
+                        k.receiver_unit.as_str()
+                    ))
                 })
             })
             .collect()

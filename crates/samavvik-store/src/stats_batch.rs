@@ -77,9 +77,6 @@ pub(crate) struct Plan {
     pub slots: Vec<DateTime<Utc>>,
     /// Segment boundaries: a month after `cut` is in a later segment.
     pub cuts: Vec<EventMonth>,
-    /// Per slot, the last month a query judged at it covers: later months'
-    /// counts for the slot are never read, so not computed.
-    pub slot_to: Vec<EventMonth>,
 }
 
 impl Plan {
@@ -98,24 +95,12 @@ impl Plan {
             .collect();
         cuts.sort();
         cuts.dedup();
-        let slot_to = slots
-            .iter()
-            .map(|s| {
-                queries
-                    .iter()
-                    .filter(|q| q.status_at == *s)
-                    .map(|q| q.to)
-                    .max()
-                    .unwrap_or(to)
-            })
-            .collect();
         Some(Plan {
             from,
             to,
             trend_from,
             slots,
             cuts,
-            slot_to,
         })
     }
 
@@ -155,20 +140,6 @@ impl Plan {
     /// ([`crate::status_day`]), which measures' "done on" dates are compared with.
     fn done_by_param(&self, k: usize) -> String {
         format!("${}", 3 + 2 * self.slots.len() + self.cuts.len() + k)
-    }
-
-    /// After the last days: `AND`-ed first into each of slot `k`'s counts
-    /// when its queries end before the batch does, so the engine skips the rest
-    /// of the condition for the months after ([`Plan::slot_to`]).
-    fn slot_guard(&self, k: usize) -> String {
-        if self.slot_to.get(k).is_some_and(|m| *m < self.to) {
-            format!(
-                "event_month <= ${} AND ",
-                3 + 3 * self.slots.len() + self.cuts.len() + k
-            )
-        } else {
-            String::new()
-        }
     }
 
     fn segment_expr(&self) -> String {
@@ -220,22 +191,22 @@ impl StatsSql {
     pub(crate) fn flows(&self, plan: &Plan) -> String {
         let mut s = format!("SELECT event_month, {FLOW}, COUNT(*) AS cases");
         for k in 0..plan.slots.len() {
-            let (at, day, g) = (Plan::at(k), Plan::date(k), plan.slot_guard(k));
+            let (at, day) = (Plan::at(k), Plan::date(k));
             let nw = not_withdrawn(&at);
             let open = open_at(&at);
             let (ack, ans) = (self.ack_date, self.ans_date);
             let _ = write!(
                 s,
-                ", COUNT(*) FILTER (WHERE {g}{nw} AND (acknowledged_at <= {at} OR ack_deadline < {day})) AS ack_due_{k}\
-                 , COUNT(*) FILTER (WHERE {g}acknowledged_at <= {at} AND {ack} <= ack_deadline) AS ack_in_time_{k}\
-                 , COUNT(*) FILTER (WHERE {g}{nw} AND (answered_at <= {at} OR answer_deadline < {day})) AS answer_due_{k}\
-                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at} AND {ans} <= answer_deadline) AS answer_in_time_{k}\
-                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at}) AS answered_{k}\
-                 , COUNT(*) FILTER (WHERE {g}closed_at <= {at}) AS closed_{k}\
-                 , COUNT(*) FILTER (WHERE {g}{open}) AS open_{k}\
-                 , COUNT(*) FILTER (WHERE {g}{open} AND (answered_at IS NULL OR answered_at > {at}) \
+                ", COUNT(*) FILTER (WHERE {nw} AND (acknowledged_at <= {at} OR ack_deadline < {day})) AS ack_due_{k}\
+                 , COUNT(*) FILTER (WHERE acknowledged_at <= {at} AND {ack} <= ack_deadline) AS ack_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE {nw} AND (answered_at <= {at} OR answer_deadline < {day})) AS answer_due_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND {ans} <= answer_deadline) AS answer_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at}) AS answered_{k}\
+                 , COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
+                 , COUNT(*) FILTER (WHERE {open}) AS open_{k}\
+                 , COUNT(*) FILTER (WHERE {open} AND (answered_at IS NULL OR answered_at > {at}) \
                  AND answer_deadline < {day}) AS overdue_{k}\
-                 , COUNT(*) FILTER (WHERE {g}withdrawn_at <= {at}) AS withdrawn_{k}"
+                 , COUNT(*) FILTER (WHERE withdrawn_at <= {at}) AS withdrawn_{k}"
             );
         }
         let _ = write!(
@@ -256,13 +227,7 @@ impl StatsSql {
         let part = |what: &str, days: &str, at_col: &str, index: &str| {
             let cases = self.from("cases", index);
             let inner: String = (0..plan.slots.len())
-                .map(|k| {
-                    format!(
-                        ", COUNT(*) FILTER (WHERE {}{at_col} <= {}) AS n_{k}",
-                        plan.slot_guard(k),
-                        Plan::at(k)
-                    )
-                })
+                .map(|k| format!(", COUNT(*) FILTER (WHERE {at_col} <= {}) AS n_{k}", Plan::at(k)))
                 .collect();
             let outer: String = (0..plan.slots.len())
                 .map(|k| format!(", CAST(SUM(n_{k}) AS BIGINT) AS n_{k}"))
@@ -309,12 +274,12 @@ impl StatsSql {
     pub(crate) fn measures(&self, plan: &Plan) -> String {
         let mut s = String::from("SELECT event_month, category, direction");
         for k in 0..plan.slots.len() {
-            let (at, done_by, g) = (Plan::at(k), plan.done_by_param(k), plan.slot_guard(k));
+            let (at, done_by) = (Plan::at(k), plan.done_by_param(k));
             let _ = write!(
                 s,
-                ", COUNT(*) FILTER (WHERE {g}closed_at <= {at}) AS closed_{k}\
-                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at}) AS planned_{k}\
-                 , COUNT(*) FILTER (WHERE {g}answered_at <= {at} AND done_on <= {done_by}) AS done_{k}"
+                ", COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at}) AS planned_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND done_on <= {done_by}) AS done_{k}"
             );
         }
         let last = plan.last();
@@ -338,8 +303,7 @@ impl StatsSql {
 }
 
 /// The parameters of the batch's statements after `$1`/`$2`: each slot's
-/// instant and date, then the cuts, then each slot's last day, then each
-/// slot's last month.
+/// instant and date, then the cuts, then each slot's last day.
 pub(crate) enum Param {
     At(DateTime<Utc>),
     Date(chrono::NaiveDate),
@@ -355,7 +319,6 @@ impl Plan {
         }
         out.extend(self.cuts.iter().map(|c| Param::Month(c.to_string())));
         out.extend(self.slots.iter().map(|s| Param::Date(crate::stats::status_day(*s))));
-        out.extend(self.slot_to.iter().map(|m| Param::Month(m.to_string())));
         out
     }
 }
