@@ -387,6 +387,22 @@ mod tests {
         ]
     }
 
+    /// SQLite reads the on-time comparisons from the statistics index
+    /// (migration 0030) only while the statements write them as the index does.
+    #[test]
+    fn sqlite_on_time_comparisons_are_the_indexed_expressions() {
+        let migration = include_str!("../../../migrations/sqlite/0030_on_time_in_index.sql");
+        let q = <crate::SqliteStore as Engine>::STATS;
+        for (date, deadline) in [(q.ack_date, "ack_deadline"), (q.ans_date, "answer_deadline")] {
+            let expr = format!("{date} <= {deadline}");
+            assert!(migration.contains(&expr), "{expr} is not indexed");
+            assert!(
+                texts(&q).iter().any(|t| t.contains(&expr)),
+                "{expr} is not in a statement"
+            );
+        }
+    }
+
     /// The report's queries never touch the sealed table or column, on either engine.
     #[test]
     fn statistics_queries_read_no_sealed_column() {
