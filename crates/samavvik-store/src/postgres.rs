@@ -41,7 +41,7 @@ use crate::codec::{JobRow, Ts};
 use crate::engine::Engine;
 use crate::group::IntakeQueue;
 use crate::numbers::{BlockSize, NumberStock};
-use crate::sql::{StatsSql, due_at_1, job_columns};
+use crate::sql::{StatsSql, claim_order, due_at_1, job_columns};
 use crate::{InsertOutcome, NewCase, Result};
 use sqlx::PgConnection;
 
@@ -315,7 +315,8 @@ impl Engine for PgStore {
         const CLAIM: &str = concat!(
             "WITH due AS (SELECT id FROM mail_outbox WHERE ",
             due_at_1!(),
-            " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) ",
+            claim_order!(),
+            " FOR UPDATE SKIP LOCKED) ",
             "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 FROM due WHERE mail_outbox.id = due.id RETURNING ",
             job_columns!()
         );

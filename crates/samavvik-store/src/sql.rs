@@ -14,6 +14,22 @@ macro_rules! due_at_1 {
 }
 pub(crate) use due_at_1;
 
+/// The order due jobs are claimed in, and how many (`$2`): due earliest
+/// first, then oldest. It is the order of the index `mail_outbox_due
+/// (status, not_before)` (SQLite keeps the row id after an index's columns;
+/// PostgreSQL sorts only rows with the same `not_before`), so a claim reads
+/// its first `limit` due rows and stops, however long the queue. Ordered by
+/// `id` alone, a claim read every due row (SQLite sorted them all inside the
+/// write lock: 12 ms a claim at an 80 000-mail backlog, and every report
+/// waited behind it) or, on PostgreSQL, walked the primary key past every
+/// mail ever sent.
+macro_rules! claim_order {
+    () => {
+        " ORDER BY not_before, id LIMIT $2"
+    };
+}
+pub(crate) use claim_order;
+
 pub(crate) const FIND_BY_IDEMPOTENCY: &str = "SELECT case_number FROM cases WHERE idempotency_hash = $1";
 
 /// The columns [`crate::codec::CaseRow`] reads, for every statement that

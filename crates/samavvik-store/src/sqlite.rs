@@ -27,7 +27,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::codec::{JobRow, Ts};
 use crate::engine::Engine;
 use crate::group::IntakeQueue;
-use crate::sql::{StatsSql, due_at_1, job_columns};
+use crate::sql::{StatsSql, claim_order, due_at_1, job_columns};
 use crate::{Result, StoreError};
 
 /// Knobs for the SQLite engine. The defaults favour durability.
@@ -215,6 +215,15 @@ impl SqliteStore {
     }
 }
 
+/// Leases the first `$2` due jobs (`$1`: now) to `$3` until `$4`.
+const CLAIM: &str = concat!(
+    "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (SELECT id FROM mail_outbox WHERE ",
+    due_at_1!(),
+    claim_order!(),
+    ") RETURNING ",
+    job_columns!()
+);
+
 /// Less free space than this under the database file and the store is not
 /// ready: a small row may still fit into the WAL's slack while new cases
 /// and the checkpoints into the database file already fail.
@@ -356,12 +365,6 @@ impl Engine for SqliteStore {
     ) -> Result<Vec<JobRow>> {
         // The write lock taken by BEGIN IMMEDIATE is what keeps two workers
         // from claiming the same row here; the lease keeps them apart after.
-        const CLAIM: &str = concat!(
-            "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (SELECT id FROM mail_outbox WHERE ",
-            due_at_1!(),
-            " ORDER BY id LIMIT $2) RETURNING ",
-            job_columns!()
-        );
         let mut tx = self.write().await?;
         let rows = sqlx::query_as(CLAIM)
             .bind(Ts::new(now))
@@ -382,3 +385,36 @@ crate::handling_impl::impl_handling_store!(SqliteStore);
 crate::security::impl_security_store!(SqliteStore);
 crate::learning::impl_learning_store!(SqliteStore);
 crate::sign_in::impl_sign_in_store!(SqliteStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    /// The claim runs inside the write lock every report waits for: it must
+    /// read the due jobs in index order and stop at its limit, never sort
+    /// the whole queue (`claim_order!`).
+    #[tokio::test]
+    async fn a_claim_reads_the_due_index_in_order_without_sorting() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::connect(&format!("sqlite://{}/plan.db", dir.path().display()))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("EXPLAIN QUERY PLAN {CLAIM}"))
+            .bind(0_i64)
+            .bind(8_i64)
+            .bind("w")
+            .bind(1_i64)
+            .fetch_all(&store.pool)
+            .await
+            .expect("plan");
+        let steps: Vec<&str> = plan.iter().map(|(_, _, _, step)| step.as_str()).collect();
+        assert!(
+            steps.iter().any(|s| s.contains("USING INDEX mail_outbox_due")),
+            "{steps:?}"
+        );
+        assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+        store.close().await;
+    }
+}

@@ -50,6 +50,7 @@ conformance!(
     events_are_append_only,
     unknown_slug_is_corrupt,
     claim_respects_due_time_and_lease,
+    claims_take_the_earliest_due_first,
     mark_sent_needs_the_lease,
     mark_sent_many_marks_only_leased_jobs,
     failed_job_retries_then_dies,
@@ -339,6 +340,30 @@ async fn claim_respects_due_time_and_lease<S: TestStore>(s: &S) {
         third.iter().map(|j| &j.message_id).collect::<Vec<_>>(),
         [&case.mail[2].message_id]
     );
+}
+
+/// Jobs are claimed in the order they fell due, not in the order they were
+/// written: a retried job waits behind the ones due before it, and the claim
+/// reads the due index in its own order instead of sorting every due job.
+async fn claims_take_the_earliest_due_first<S: TestStore>(s: &S) {
+    let mut case = new_case(num(2026, 1));
+    case.mail = vec![
+        mail(case.number, 1, t0() + Duration::seconds(2)),
+        mail(case.number, 2, t0()),
+        mail(case.number, 3, t0() + Duration::seconds(1)),
+        mail(case.number, 4, t0()),
+    ];
+    s.insert_case(&case).await.unwrap();
+    let now = t0() + Duration::seconds(3);
+    let mut order = Vec::new();
+    for _ in 0..case.mail.len() {
+        let claimed = s.claim_mail_jobs("w1", now, Duration::seconds(60), 1).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        order.push(claimed[0].message_id.clone());
+    }
+    // Equal due times: the older job first.
+    let expected: Vec<String> = [1, 3, 2, 0].iter().map(|&i| case.mail[i].message_id.clone()).collect();
+    assert_eq!(order, expected);
 }
 
 /// A worker's batch is marked sent in one call; jobs it does not hold stay pending.
