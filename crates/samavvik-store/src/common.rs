@@ -294,12 +294,14 @@ macro_rules! impl_store {
             impl $crate::group::GroupWriter for $engine {
                 /// The cases (rows, categories, sealed documents, first events,
                 /// mail jobs), then the numbers (one statement per year in the
-                /// group), then one commit for all of it.
+                /// group), then the outbox worker's claims and marks, then one
+                /// commit for all of it.
                 async fn write_group(
                     &self,
                     years: &[i32],
                     cases: &[NewCase],
-                ) -> Result<(Vec<CaseNumber>, Vec<InsertOutcome>)> {
+                    jobs: &[$crate::group::JobWrite],
+                ) -> Result<$crate::group::Written> {
                     for &year in years {
                         self.ready_year(year).await?;
                     }
@@ -307,13 +309,78 @@ macro_rules! impl_store {
                     let mut tx = self.write().await?;
                     let outcomes = Self::insert_cases(&mut tx, cases, &flows).await?;
                     let numbers = self.allocate_numbers(&mut tx, years).await?;
+                    let mut done = Vec::with_capacity(jobs.len());
+                    for job in jobs {
+                        done.push(Self::write_job(&mut tx, job).await?);
+                    }
                     // An early return above drops `tx`, which rolls it back.
                     tx.commit().await?;
-                    Ok((numbers, outcomes))
+                    Ok($crate::group::Written {
+                        numbers,
+                        outcomes,
+                        jobs: done,
+                    })
                 }
             }
 
             impl $engine {
+                /// One of the outbox worker's writes, in `tx`.
+                async fn write_job(
+                    tx: &mut Conn<Self>,
+                    job: &$crate::group::JobWrite,
+                ) -> Result<$crate::group::JobWritten> {
+                    use $crate::group::{JobWrite, JobWritten};
+                    Ok(match job {
+                        JobWrite::Claim {
+                            worker,
+                            now,
+                            lease,
+                            limit,
+                        } => JobWritten::Claimed(Self::claim_rows(tx, worker, *now, *lease, *limit).await?),
+                        JobWrite::MarkSent { ids, worker, now } => {
+                            JobWritten::Marked(Self::mark_rows(tx, ids, worker, *now).await?)
+                        }
+                    })
+                }
+
+                /// Leases up to `limit` due jobs to `worker` in `tx` (`Engine::CLAIM`).
+                pub(crate) async fn claim_rows(
+                    tx: &mut Conn<Self>,
+                    worker: &str,
+                    now: DateTime<Utc>,
+                    lease: chrono::Duration,
+                    limit: u32,
+                ) -> Result<Vec<codec::JobRow>> {
+                    Ok(sqlx::query_as(Self::CLAIM)
+                        .bind(Ts::new(now))
+                        .bind(i64::from(limit))
+                        .bind(worker)
+                        .bind(Ts::new(now + lease))
+                        .fetch_all(&mut *tx)
+                        .await?)
+                }
+
+                /// Marks `ids` sent by `worker` in `tx`: each id with the rows
+                /// its mark changed.
+                async fn mark_rows(
+                    tx: &mut Conn<Self>,
+                    ids: &[i64],
+                    worker: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Vec<(i64, u64)>> {
+                    let mut affected = Vec::with_capacity(ids.len());
+                    for &id in ids {
+                        let done = sqlx::query(sql::MARK_SENT)
+                            .bind(id)
+                            .bind(worker)
+                            .bind(Ts::new(now))
+                            .execute(&mut *tx)
+                            .await?;
+                        affected.push((id, done.rows_affected()));
+                    }
+                    Ok(affected)
+                }
+
                 /// The flow number of each of `cases` (`flows.rs`). Flows this
                 /// process has not seen are added or found in a committed
                 /// write of their own, before the cases' transaction begins.
@@ -379,9 +446,9 @@ macro_rules! impl_store {
                     match self.intake() {
                         Some(queue) => queue.number(year).await,
                         None => self
-                            .write_group(&[year], &[])
+                            .write_group(&[year], &[], &[])
                             .await
-                            .and_then(|(numbers, _)| $crate::group::only(numbers)),
+                            .and_then(|w| $crate::group::only(w.numbers)),
                     }
                 }
 
@@ -389,9 +456,9 @@ macro_rules! impl_store {
                     match self.intake() {
                         Some(queue) => queue.insert(case.clone(), false).await,
                         None => self
-                            .write_group(&[], std::slice::from_ref(case))
+                            .write_group(&[], std::slice::from_ref(case), &[])
                             .await
-                            .and_then(|(_, outcomes)| $crate::group::only(outcomes)),
+                            .and_then(|w| $crate::group::only(w.outcomes)),
                     }
                 }
 
@@ -472,18 +539,16 @@ macro_rules! impl_store {
                     if ids.is_empty() {
                         return Ok(());
                     }
-                    let mut tx = self.write().await?;
-                    let mut affected = Vec::with_capacity(ids.len());
-                    for &id in ids {
-                        let done = sqlx::query(sql::MARK_SENT)
-                            .bind(id)
-                            .bind(worker)
-                            .bind(Ts::new(now))
-                            .execute(&mut *tx)
-                            .await?;
-                        affected.push((id, done.rows_affected()));
-                    }
-                    tx.commit().await?;
+                    let affected = match self.intake() {
+                        // In the next group: no commit of its own (`group.rs`).
+                        Some(queue) => queue.mark_sent(ids, worker, now).await?,
+                        None => {
+                            let mut tx = self.write().await?;
+                            let affected = Self::mark_rows(&mut tx, ids, worker, now).await?;
+                            tx.commit().await?;
+                            affected
+                        }
+                    };
                     for (id, rows) in affected {
                         codec::note_lost_lease(rows, id, worker);
                     }

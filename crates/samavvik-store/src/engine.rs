@@ -42,6 +42,10 @@ pub(crate) trait Engine: Sized {
     /// handling timestamps changed.
     const SET_DAYS: &'static str;
 
+    /// Leases the first `$2` due mail jobs (`$1`: now) to `$3` until `$4`,
+    /// returning them (`crate::codec::JobRow`); ordered by `claim_order!`.
+    const CLAIM: &'static str;
+
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static [&'static str];
 
@@ -95,8 +99,8 @@ pub(crate) trait Engine: Sized {
     }
 
     /// Claims up to `limit` due mail jobs for `worker` until `now + lease`
-    /// (see `Store::claim_mail_jobs`), in whatever way this engine keeps
-    /// two claimers apart.
+    /// (see `Store::claim_mail_jobs`) with [`Engine::CLAIM`], in whatever
+    /// way this engine keeps two claimers apart.
     fn claim(
         &self,
         worker: &str,

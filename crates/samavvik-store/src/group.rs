@@ -1,6 +1,9 @@
 //! Group commit for the intake's two writes on SQLite: handing out case
-//! numbers and writing new cases. (PostgreSQL writes each report in one
-//! transaction of its own, number included; see `postgres.rs`.)
+//! numbers and writing new cases, and for the outbox worker's writes that
+//! would otherwise each take the single writer's turn between them.
+//! (PostgreSQL writes each report in one transaction of its own, number
+//! included, and its worker's claims and marks in their own; see
+//! `postgres.rs`.)
 //!
 //! Every new report needs two durable writes: its number (committed before
 //! it is sealed into the document, so a number is never handed out twice)
@@ -30,15 +33,26 @@
 //! them without waiting for the writer. A report that finds the stock
 //! empty asks the writer as before, and the group that answers it reserves
 //! more. So under load a report waits for one commit (its case's), not two.
+//!
+//! The outbox worker's claims and "sent" marks ([`JobWrite`]) ride in the
+//! same groups. On SQLite every transaction is a turn of the one writer and
+//! a commit an fsync; written alone, the worker's (a claim and one or two
+//! marks for every `outbox.batch_size` mails) outnumbered the intake's
+//! groups under load, and every report's group waited behind them. In a
+//! group they cost a few indexed updates and no commit of their own. The
+//! worker hears back only after the commit, as a report does, so a claim
+//! or a mark is durable before the worker acts on it.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use chrono::{DateTime, Utc};
 use samavvik_core::CaseNumber;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use crate::codec::JobRow;
 use crate::numbers::{NumberStock, top_up};
 use crate::{InsertOutcome, NewCase, Result, StoreError};
 
@@ -49,13 +63,50 @@ const MAX_GROUP: usize = 256;
 const QUEUE: usize = 4096;
 
 /// Writes one group in one transaction: a number for each of `years` (in
-/// order) and each of `cases`. Provided by each engine (`impl_store!`).
+/// order), each of `cases` and each of `jobs`. Provided by each engine
+/// (`impl_store!`).
 pub(crate) trait GroupWriter: Clone + Send + Sync + 'static {
     fn write_group(
         &self,
         years: &[i32],
         cases: &[NewCase],
-    ) -> impl Future<Output = Result<(Vec<CaseNumber>, Vec<InsertOutcome>)>> + Send;
+        jobs: &[JobWrite],
+    ) -> impl Future<Output = Result<Written>> + Send;
+}
+
+/// What one group's transaction wrote, in the order it was asked for.
+pub(crate) struct Written {
+    pub(crate) numbers: Vec<CaseNumber>,
+    pub(crate) outcomes: Vec<InsertOutcome>,
+    pub(crate) jobs: Vec<JobWritten>,
+}
+
+/// A write of the outbox worker's, done in a group (module doc).
+#[derive(Clone, Debug)]
+pub(crate) enum JobWrite {
+    /// `Store::claim_mail_jobs`: up to `limit` due jobs leased to `worker`
+    /// until `now + lease`.
+    Claim {
+        worker: String,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    },
+    /// `Store::mark_mail_sent_many`.
+    MarkSent {
+        ids: Vec<i64>,
+        worker: String,
+        now: DateTime<Utc>,
+    },
+}
+
+/// What a [`JobWrite`] did.
+pub(crate) enum JobWritten {
+    /// The jobs claimed.
+    Claimed(Vec<JobRow>),
+    /// Each job marked, with the rows its mark changed (0: the worker no
+    /// longer held its lease).
+    Marked(Vec<(i64, u64)>),
 }
 
 enum Request {
@@ -72,6 +123,10 @@ enum Request {
         /// A report's case: the group keeps the stock of its year filled.
         stocked: bool,
         reply: oneshot::Sender<Result<InsertOutcome>>,
+    },
+    Job {
+        write: JobWrite,
+        reply: oneshot::Sender<Result<JobWritten>>,
     },
 }
 
@@ -187,6 +242,50 @@ impl IntakeQueue {
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
+    /// Claims mail jobs in the next group, committed before they are
+    /// returned (`Store::claim_mail_jobs`).
+    pub(crate) async fn claim(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<JobRow>> {
+        let write = JobWrite::Claim {
+            worker: worker.to_owned(),
+            now,
+            lease,
+            limit,
+        };
+        match self.job(write).await? {
+            JobWritten::Claimed(rows) => Ok(rows),
+            JobWritten::Marked(_) => Err(StoreError::WriterStopped),
+        }
+    }
+
+    /// Marks mail jobs sent in the next group, committed before it returns
+    /// each id with the rows its mark changed.
+    pub(crate) async fn mark_sent(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> Result<Vec<(i64, u64)>> {
+        let write = JobWrite::MarkSent {
+            ids: ids.to_vec(),
+            worker: worker.to_owned(),
+            now,
+        };
+        match self.job(write).await? {
+            JobWritten::Marked(rows) => Ok(rows),
+            JobWritten::Claimed(_) => Err(StoreError::WriterStopped),
+        }
+    }
+
+    /// Queues one of the worker's writes; each is answered in kind (a
+    /// claim with `Claimed`, a mark with `Marked`), so the callers' other
+    /// arm is never taken.
+    async fn job(&self, write: JobWrite) -> Result<JobWritten> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Job { write, reply }).await?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
     async fn send(&self, request: Request) -> Result<()> {
         self.tx.send(request).await.map_err(|_| StoreError::WriterStopped)
     }
@@ -248,6 +347,7 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
     let taken = group.len();
     let (mut years, mut number_replies) = (Vec::new(), Vec::new());
     let (mut cases, mut insert_replies) = (Vec::new(), Vec::new());
+    let (mut jobs, mut job_replies) = (Vec::new(), Vec::new());
     // Reports of each year in this group: how many numbers it refills.
     let mut reports: BTreeMap<i32, usize> = BTreeMap::new();
     for request in group {
@@ -273,9 +373,13 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
                 cases.push(*case);
                 insert_replies.push(reply);
             }
+            Request::Job { write, reply } => {
+                jobs.push(write);
+                job_replies.push(reply);
+            }
         }
     }
-    let size = years.len() + cases.len();
+    let size = years.len() + cases.len() + jobs.len();
     if size == 0 {
         // Every request was a number answered from the stock.
         counters.requests.fetch_add(taken as u64, Ordering::Relaxed);
@@ -290,7 +394,7 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
         all_years.extend(std::iter::repeat_n(year, top_up(stock.len(year), count)));
     }
     let started = std::time::Instant::now();
-    let written = writer.write_group(&all_years, &cases).await;
+    let written = writer.write_group(&all_years, &cases, &jobs).await;
     // Counted before anyone hears back, so a caller never sees stale figures.
     counters
         .busy_ns
@@ -299,7 +403,11 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
     counters.requests.fetch_add(taken as u64, Ordering::Relaxed);
     counters.in_progress.fetch_sub(taken, Ordering::Relaxed);
     match written {
-        Ok((mut numbers, outcomes)) => {
+        Ok(Written {
+            mut numbers,
+            outcomes,
+            jobs,
+        }) => {
             // Committed: the reserved numbers may be handed out.
             let spare = numbers.split_off(needed.min(numbers.len()));
             for (year, seq) in all_years[needed..].iter().zip(spare) {
@@ -307,6 +415,7 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
             }
             answer(number_replies, numbers);
             answer(insert_replies, outcomes);
+            answer(job_replies, jobs);
         }
         Err(e) if size == 1 => {
             // Nothing to retry: the one request gets the error.
@@ -314,19 +423,26 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
                 let _ = reply.send(Err(e));
             } else if let Some(reply) = insert_replies.pop() {
                 let _ = reply.send(Err(e));
+            } else if let Some(reply) = job_replies.pop() {
+                let _ = reply.send(Err(e));
             }
         }
         Err(e) => {
             tracing::warn!(error = %e, requests = size, "group write failed; writing its requests one by one");
             for (year, reply) in years.into_iter().zip(number_replies) {
-                let result = writer.write_group(&[year], &[]).await;
+                let result = writer.write_group(&[year], &[], &[]).await;
                 counters.groups.fetch_add(1, Ordering::Relaxed);
-                let _ = reply.send(result.and_then(|(numbers, _)| only(numbers)));
+                let _ = reply.send(result.and_then(|w| only(w.numbers)));
             }
             for (case, reply) in cases.into_iter().zip(insert_replies) {
-                let result = writer.write_group(&[], std::slice::from_ref(&case)).await;
+                let result = writer.write_group(&[], std::slice::from_ref(&case), &[]).await;
                 counters.groups.fetch_add(1, Ordering::Relaxed);
-                let _ = reply.send(result.and_then(|(_, outcomes)| only(outcomes)));
+                let _ = reply.send(result.and_then(|w| only(w.outcomes)));
+            }
+            for (job, reply) in jobs.into_iter().zip(job_replies) {
+                let result = writer.write_group(&[], &[], std::slice::from_ref(&job)).await;
+                counters.groups.fetch_add(1, Ordering::Relaxed);
+                let _ = reply.send(result.and_then(|w| only(w.jobs)));
             }
         }
     }

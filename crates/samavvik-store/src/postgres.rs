@@ -156,6 +156,18 @@ impl Engine for PgStore {
     /// `$n` placeholders (see `RowsInsert::build` in `inserts.rs`).
     const POSITIONAL: bool = false;
 
+    /// SKIP LOCKED lets concurrent claimers pass over rows another claim is
+    /// taking right now instead of queueing behind it; the lease keeps
+    /// workers apart after the commit.
+    const CLAIM: &'static str = concat!(
+        "WITH due AS (SELECT id FROM mail_outbox WHERE ",
+        due_at_1!(),
+        claim_order!(),
+        " FOR UPDATE SKIP LOCKED) ",
+        "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 FROM due WHERE mail_outbox.id = due.id RETURNING ",
+        job_columns!()
+    );
+
     /// Dates are UTC.
     const STATS: StatsSql = crate::sql::stats_queries!(
         "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
@@ -309,18 +321,8 @@ impl Engine for PgStore {
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<JobRow>> {
-        // SKIP LOCKED lets concurrent claimers pass over rows another claim
-        // is taking right now instead of queueing behind it; the lease keeps
-        // workers apart after the commit. One statement, so no transaction.
-        const CLAIM: &str = concat!(
-            "WITH due AS (SELECT id FROM mail_outbox WHERE ",
-            due_at_1!(),
-            claim_order!(),
-            " FOR UPDATE SKIP LOCKED) ",
-            "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 FROM due WHERE mail_outbox.id = due.id RETURNING ",
-            job_columns!()
-        );
-        let rows = sqlx::query_as(CLAIM)
+        // One statement, so no transaction.
+        let rows = sqlx::query_as(Self::CLAIM)
             .bind(Ts::new(now))
             .bind(i64::from(limit))
             .bind(worker)

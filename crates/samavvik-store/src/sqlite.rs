@@ -24,7 +24,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::codec::{JobRow, Ts};
+use crate::codec::JobRow;
 use crate::engine::Engine;
 use crate::group::IntakeQueue;
 use crate::sql::{StatsSql, claim_order, due_at_1, job_columns};
@@ -215,7 +215,7 @@ impl SqliteStore {
     }
 }
 
-/// Leases the first `$2` due jobs (`$1`: now) to `$3` until `$4`.
+/// [`Engine::CLAIM`]: `BEGIN IMMEDIATE` keeps two claimers apart.
 const CLAIM: &str = concat!(
     "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (SELECT id FROM mail_outbox WHERE ",
     due_at_1!(),
@@ -266,6 +266,8 @@ impl Engine for SqliteStore {
 
     /// See `RowsInsert::build` in `inserts.rs`.
     const POSITIONAL: bool = true;
+
+    const CLAIM: &'static str = CLAIM;
 
     /// Dates are UTC.
     const STATS: StatsSql = crate::sql::stats_queries!(
@@ -365,14 +367,12 @@ impl Engine for SqliteStore {
     ) -> Result<Vec<JobRow>> {
         // The write lock taken by BEGIN IMMEDIATE is what keeps two workers
         // from claiming the same row here; the lease keeps them apart after.
+        if let Some(queue) = self.intake() {
+            // In the next group: no commit of its own (`group.rs`).
+            return queue.claim(worker, now, lease, limit).await;
+        }
         let mut tx = self.write().await?;
-        let rows = sqlx::query_as(CLAIM)
-            .bind(Ts::new(now))
-            .bind(i64::from(limit))
-            .bind(worker)
-            .bind(Ts::new(now + lease))
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = Self::claim_rows(&mut tx, worker, now, lease, limit).await?;
         tx.commit().await?;
         Ok(rows)
     }

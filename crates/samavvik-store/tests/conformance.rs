@@ -83,6 +83,7 @@ mod sqlite_group {
         writes_queued_behind_a_commit_share_the_next,
         a_failing_case_fails_alone_in_its_group,
         a_key_repeated_within_a_group_writes_one_case,
+        the_workers_claims_and_marks_share_the_reports_group,
     );
 }
 
@@ -912,6 +913,51 @@ async fn a_key_repeated_within_a_group_writes_one_case<S: TestStore>(s: &S) {
     assert!(
         stats.groups < stats.requests,
         "the three inserts shared a transaction: {stats:?}"
+    );
+}
+
+/// The outbox worker's claims and marks ride in the intake's groups: a
+/// mark, a report and a claim queued together are one transaction, and the
+/// claim takes the mail of the case written before it in that transaction.
+async fn the_workers_claims_and_marks_share_the_reports_group<S: TestStore>(s: &S) {
+    enum Done {
+        Marked,
+        Created(InsertOutcome),
+        Claimed(Vec<samavvik_store::MailJob>),
+    }
+    s.insert_case(&new_case(num(2026, 1))).await.unwrap();
+    let (now, lease) = (t0() + Duration::seconds(1), Duration::seconds(60));
+    let claimed = s.claim_mail_jobs("w", now, lease, 8).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let first_job = claimed[0].id;
+
+    let before = s.group_stats();
+    let (s1, s2, s3) = (s.clone(), s.clone(), s.clone());
+    let writes: Vec<Write<Done>> = vec![
+        Box::pin(async move {
+            s1.mark_mail_sent_many(&[first_job], "w", now).await.unwrap();
+            Done::Marked
+        }),
+        Box::pin(async move { Done::Created(s2.insert_case(&new_case(num(2026, 2))).await.unwrap()) }),
+        Box::pin(async move { Done::Claimed(s3.claim_mail_jobs("w", now, lease, 8).await.unwrap()) }),
+    ];
+    let out = in_one_group(s, writes).await;
+    let after = s.group_stats();
+
+    assert!(matches!(out[0], Done::Marked));
+    assert!(matches!(out[1], Done::Created(InsertOutcome::Created)));
+    let Done::Claimed(jobs) = &out[2] else {
+        panic!("the third write is the claim");
+    };
+    let numbers: Vec<_> = jobs.iter().map(|j| j.case_number).collect();
+    assert_eq!(numbers, vec![Some(num(2026, 2))], "the new case's mail, claimed");
+    let counts = s.counts().await.unwrap();
+    assert_eq!((counts.mail_sent, counts.mail_pending), (1, 1));
+    // The blocked number requests' group(s), then one for all three.
+    assert_eq!(
+        after.groups - before.groups,
+        after.in_flight as u64 + 1,
+        "a mark, a case and a claim took one transaction: {after:?}"
     );
 }
 

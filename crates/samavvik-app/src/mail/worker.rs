@@ -7,8 +7,10 @@
 //! - A worker claims up to `batch_size` jobs, sends them side by side, and
 //!   marks each one sent **as soon as the relay has accepted it**: the marks
 //!   of the claim's mails accepted within `outbox.mark_window_ms` (50 ms) of
-//!   the first share one transaction (`mark_accepted`), because on SQLite
-//!   every commit is a write turn a report waits for. A crash repeats at
+//!   the first share one transaction (`mark_accepted`), so a claim costs a
+//!   commit or two, not one per mail. (On SQLite claims and marks are
+//!   written in the intake's group commits, beside the reports; see
+//!   `samavvik-store`'s `group.rs`.) A crash repeats at
 //!   most the mails accepted and not yet marked (at most `batch_size`),
 //!   never the rest of a batch (those wait for their lease to run out, unsent).
 //! - Every send is bounded (`mail.smtp_timeout_secs`, the whole exchange),
