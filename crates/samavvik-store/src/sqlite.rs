@@ -133,14 +133,10 @@ impl SqliteStore {
             } else {
                 SqliteSynchronous::Normal
             });
-        // `create_if_missing` makes the file, not its directory; the demo's
-        // `data/` should not have to exist beforehand.
-        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-        }
         let file = options.get_filename().to_owned();
+        create_private(&file)
+            .await
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(tuning.max_connections.max(1))
             .acquire_timeout(tuning.acquire_timeout)
@@ -243,6 +239,42 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// is synced on every commit). Another process on the same file still
 /// checkpoints as SQLite does by default, and the last connection to close
 /// checkpoints whatever is left.
+/// Creates the database file (and its folder, which the demo's `data/`
+/// should not need beforehand) readable by the service's user only, unless
+/// they exist. SQLite gives the `-wal` and `-shm` files the database file's
+/// permissions, so those follow. The file holds the mail outbox and the
+/// sign-in records; under systemd `UMask=0077` does the same, but a service
+/// started by hand would otherwise leave them readable by every local user.
+/// An empty file is an empty database to SQLite.
+async fn create_private(file: &std::path::Path) -> std::io::Result<()> {
+    if file.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    let file = file.to_owned();
+    tokio::task::spawn_blocking(move || {
+        #[cfg(unix)]
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            builder.mode(0o700);
+            builder.create(dir)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        match options.open(&file) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 async fn checkpoint_wal(pool: SqlitePool) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -415,6 +447,25 @@ mod tests {
             "{steps:?}"
         );
         assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+        store.close().await;
+    }
+
+    /// A database created by the store, its WAL and a folder it had to make
+    /// are the service user's alone, whatever the umask.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_database_and_its_wal_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = dir.path().join("data");
+        let store = SqliteStore::connect(&format!("sqlite://{}/samavvik.db", folder.display()))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&folder.join("samavvik.db")), 0o600);
+        assert_eq!(mode(&folder.join("samavvik.db-wal")), 0o600);
         store.close().await;
     }
 }
