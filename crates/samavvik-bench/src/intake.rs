@@ -75,6 +75,9 @@ pub struct IntakeResult {
     pub paced: Option<LoadOutcome>,
     /// After both HTTP phases.
     pub http_rows: Rows,
+    /// The group writer's figures when the closed loop ended and the paced
+    /// phase began (the same writer as `http_rows.group`).
+    pub closed_loop_group: samavvik_store::GroupCommitStats,
     pub raw: RawOutcome,
     pub raw_rows: Rows,
 }
@@ -160,24 +163,35 @@ pub async fn run(config: IntakeConfig) -> anyhow::Result<IntakeResult> {
             eprintln!("could not drop the benchmark database: {e}");
         }
     }
-    let (raw, raw_rows, (http, paced), http_rows) = result?;
+    let (raw, raw_rows, (http, paced), http_rows, closed_loop_group) = result?;
     Ok(IntakeResult {
         config,
         machine: Machine::detect(),
         http,
         paced,
         http_rows,
+        closed_loop_group,
         raw,
         raw_rows,
     })
 }
+
+/// What [`phases`] measured: raw, its rows, the two HTTP phases, their
+/// rows, and the group writer's figures between the HTTP phases.
+type Phases = (
+    RawOutcome,
+    Rows,
+    (LoadOutcome, Option<LoadOutcome>),
+    Rows,
+    samavvik_store::GroupCommitStats,
+);
 
 async fn phases(
     config: &IntakeConfig,
     settings: &mut Settings,
     dir: &std::path::Path,
     scratch_dbs: &mut Vec<String>,
-) -> anyhow::Result<(RawOutcome, Rows, (LoadOutcome, Option<LoadOutcome>), Rows)> {
+) -> anyhow::Result<Phases> {
     // Raw first: seal + store through the store, no HTTP, no worker.
     settings.database.url = fresh_database(config, dir, "raw", scratch_dbs).await?;
     let state = App::load(settings.clone(), Clock::system(), None).await?;
@@ -196,6 +210,7 @@ async fn phases(
         Drive::ClosedLoop,
     )
     .await;
+    let closed_loop_group = running.app.store.group_commit_stats();
     let rate = config.paced * http.throughput();
     let paced = if rate > 0.0 {
         Some(
@@ -215,7 +230,7 @@ async fn phases(
     running.shutdown().await;
     let http_rows = rows(&state).await?;
     close(state).await;
-    Ok((raw, raw_rows, (http, paced), http_rows))
+    Ok((raw, raw_rows, (http, paced), http_rows, closed_loop_group))
 }
 
 async fn fresh_database(

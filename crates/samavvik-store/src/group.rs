@@ -147,6 +147,70 @@ pub struct GroupCommitStats {
     /// answering it (summed over groups written side by side; the
     /// one-by-one retries after a failed group are not included).
     pub busy: std::time::Duration,
+    /// How long each group took, as [`GroupCommitStats::busy`] sums it.
+    pub durations: GroupDurations,
+}
+
+impl GroupCommitStats {
+    /// What was done between `earlier` and `self` (two readings of the same
+    /// store's writer); the queue's state is `self`'s.
+    #[must_use]
+    pub fn since(&self, earlier: &Self) -> Self {
+        let mut durations = self.durations;
+        for (now, then) in durations.0.iter_mut().zip(earlier.durations.0) {
+            *now = now.saturating_sub(then);
+        }
+        Self {
+            groups: self.groups.saturating_sub(earlier.groups),
+            requests: self.requests.saturating_sub(earlier.requests),
+            busy: self.busy.saturating_sub(earlier.busy),
+            durations,
+            ..*self
+        }
+    }
+}
+
+/// Upper bounds of [`GroupDurations`]' buckets, in microseconds: about a
+/// quarter apart, so a quantile read from them is within a quarter of
+/// the true one. The last bucket holds everything longer.
+const DURATION_BOUNDS_US: [u64; 27] = [
+    250, 500, 750, 1_000, 1_250, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_500, 15_000,
+    20_000, 25_000, 30_000, 40_000, 50_000, 75_000, 100_000, 150_000, 250_000, 500_000, 1_000_000,
+];
+
+/// Groups counted by how long each took (buckets of
+/// `DURATION_BOUNDS_US`, and one for longer): the distribution behind the
+/// mean, so a benchmark can tell slow commits from slow requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupDurations(pub [u64; DURATION_BOUNDS_US.len() + 1]);
+
+impl GroupDurations {
+    fn bucket(took: std::time::Duration) -> usize {
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        DURATION_BOUNDS_US.partition_point(|&bound| bound < us)
+    }
+
+    /// The upper bound of the bucket holding the `q` quantile (0 < q ≤ 1)
+    /// of the durations; `None` when no group was counted, or when it lies
+    /// in the last, unbounded bucket (over a second).
+    #[must_use]
+    pub fn quantile(&self, q: f64) -> Option<std::time::Duration> {
+        let total: u64 = self.0.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        // The rank of the quantile, 1-based: the first bucket whose running
+        // count reaches it.
+        let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        let index = self.0.iter().position(|&n| {
+            seen += n;
+            seen >= rank
+        })?;
+        DURATION_BOUNDS_US
+            .get(index)
+            .map(|&us| std::time::Duration::from_micros(us))
+    }
 }
 
 #[derive(Default, Debug)]
@@ -155,6 +219,7 @@ struct Counters {
     requests: AtomicU64,
     in_progress: AtomicUsize,
     busy_ns: AtomicU64,
+    durations: [AtomicU64; DURATION_BOUNDS_US.len() + 1],
 }
 
 /// The callers' end of one store's group writer. Cloning shares the writer;
@@ -298,6 +363,9 @@ impl IntakeQueue {
             in_progress: self.counters.in_progress.load(Ordering::Relaxed),
             in_flight: self.in_flight,
             busy: std::time::Duration::from_nanos(self.counters.busy_ns.load(Ordering::Relaxed)),
+            durations: GroupDurations(std::array::from_fn(|i| {
+                self.counters.durations[i].load(Ordering::Relaxed)
+            })),
         }
     }
 }
@@ -396,9 +464,9 @@ async fn write<W: GroupWriter>(writer: &W, group: Vec<Request>, counters: &Count
     let started = std::time::Instant::now();
     let written = writer.write_group(&all_years, &cases, &jobs).await;
     // Counted before anyone hears back, so a caller never sees stale figures.
-    counters
-        .busy_ns
-        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let took = started.elapsed();
+    counters.busy_ns.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
+    counters.durations[GroupDurations::bucket(took)].fetch_add(1, Ordering::Relaxed);
     counters.groups.fetch_add(1, Ordering::Relaxed);
     counters.requests.fetch_add(taken as u64, Ordering::Relaxed);
     counters.in_progress.fetch_sub(taken, Ordering::Relaxed);
@@ -460,4 +528,55 @@ fn answer<T>(replies: Vec<oneshot::Sender<Result<T>>>, answers: Vec<T>) {
 /// The single answer of a group of one.
 pub(crate) fn only<T>(answers: Vec<T>) -> Result<T> {
     answers.into_iter().next().ok_or(StoreError::WriterStopped)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn counted(took_ms: &[u64]) -> GroupDurations {
+        let mut d = GroupDurations::default();
+        for &ms in took_ms {
+            d.0[GroupDurations::bucket(Duration::from_millis(ms))] += 1;
+        }
+        d
+    }
+
+    #[test]
+    fn a_quantile_is_its_buckets_upper_bound() {
+        // 98 groups of 3 ms, one of 9 ms, one of 45 ms.
+        let mut took = vec![3; 98];
+        took.extend([9, 45]);
+        let d = counted(&took);
+        assert_eq!(d.quantile(0.5), Some(Duration::from_millis(3)));
+        assert_eq!(d.quantile(0.99), Some(Duration::from_millis(10)));
+        assert_eq!(d.quantile(1.0), Some(Duration::from_millis(50)));
+        assert_eq!(GroupDurations::default().quantile(0.99), None);
+        assert_eq!(counted(&[2_000]).quantile(1.0), None, "over a second has no bound");
+    }
+
+    #[test]
+    fn since_counts_only_what_came_after() {
+        let earlier = GroupCommitStats {
+            groups: 2,
+            requests: 10,
+            busy: Duration::from_millis(6),
+            durations: counted(&[3, 3]),
+            ..GroupCommitStats::default()
+        };
+        let later = GroupCommitStats {
+            groups: 3,
+            requests: 14,
+            queued: 1,
+            busy: Duration::from_millis(26),
+            durations: counted(&[3, 3, 20]),
+            ..GroupCommitStats::default()
+        };
+        let between = later.since(&earlier);
+        assert_eq!((between.groups, between.requests, between.queued), (1, 4, 1));
+        assert_eq!(between.busy, Duration::from_millis(20));
+        assert_eq!(between.durations.quantile(0.5), Some(Duration::from_millis(20)));
+    }
 }

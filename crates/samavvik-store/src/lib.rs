@@ -44,7 +44,7 @@ pub use any::{AnyStore, StoreOptions};
 pub use archive::{ArchiveCandidate, ArchiveMark, ArchiveStore};
 pub use deadlines::DeadlineStore;
 pub use directory::{DirectoryImport, DirectoryStore, DirectoryUnitRow, DirectoryVersion};
-pub use group::GroupCommitStats;
+pub use group::{GroupCommitStats, GroupDurations};
 pub use handling::{
     AuditEntry, AuditFilter, CaseFilter, CaseSort, HandlingStore, NewSealedItem, Reroute, SealedItem, SealedRef,
     TransitionWrite,

@@ -177,19 +177,30 @@ fn print(r: &IntakeResult) {
         "database (raw phase):  {} stored, {} cases, {} outbox rows",
         r.raw.ok_total, r.raw_rows.cases, r.raw_rows.outbox
     );
-    for (phase, rows) in [("raw", &r.raw_rows), ("HTTP", &r.http_rows)] {
-        let g = rows.group;
+    let paced_group = r.paced.as_ref().map(|_| r.http_rows.group.since(&r.closed_loop_group));
+    let groups = [
+        ("raw", Some(r.raw_rows.group)),
+        ("HTTP", Some(r.closed_loop_group)),
+        ("paced", paced_group),
+    ];
+    for (phase, g) in groups {
+        let Some(g) = g else { continue };
         if g.groups == 0 {
             println!("group commit ({phase}): none; per report its number from the sequence, then one statement");
             continue;
         }
+        let bound = |q: f64| match g.durations.quantile(q) {
+            Some(d) => format!("≤ {}", latency_ms(d)),
+            None => "> 1000".into(),
+        };
         println!(
             "group commit ({phase}): {} numbers and cases in {} transactions, {:.1} per transaction, \
-             {} ms each (taken to answered)",
+             {} ms each (taken to answered; p99 {} ms)",
             g.requests,
             g.groups,
             g.requests as f64 / g.groups.max(1) as f64,
             latency_ms(g.busy / g.groups.max(1) as u32),
+            bound(0.99),
         );
     }
     println!();
