@@ -71,14 +71,21 @@ impl StatsQuery {
 }
 
 /// The last day a status judged at `at` covers: the day before an instant
-/// at midnight (a period's end), else the instant's own day.
+/// at midnight UTC (a period's end), else the instant's own date in Norway
+/// ([`norwegian_date`]), the calendar a measure's "done on" date is written in.
 pub fn status_day(at: DateTime<Utc>) -> NaiveDate {
-    let day = at.date_naive();
     if at.time() == chrono::NaiveTime::MIN {
+        let day = at.date_naive();
         day.pred_opt().unwrap_or(day)
     } else {
-        day
+        norwegian_date(at)
     }
+}
+
+/// The date of `at` in Norway (Europe/Oslo): between midnight in Norway and
+/// midnight UTC the UTC date is still the day before.
+pub fn norwegian_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 
 /// The sender and receiver of a group of cases, as routed.
@@ -424,5 +431,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A measure marked done just after midnight in Norway is dated the
+    /// Norwegian day, while the UTC date is still the day before: the status
+    /// day of an instant in that hour must be the Norwegian one, or the mark
+    /// falls outside the report judged at that instant. A period's end
+    /// (midnight UTC) covers the period's last day.
+    #[test]
+    fn the_status_day_is_the_norwegian_date_except_at_a_periods_end() {
+        use super::status_day;
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // 23:30 UTC on 3 December is 00:30 on 4 December in Norway (UTC+1).
+        assert_eq!(
+            status_day(Utc.with_ymd_and_hms(2026, 12, 3, 23, 30, 0).unwrap()),
+            day(2026, 12, 4)
+        );
+        // 22:30 UTC on 3 July is 00:30 on 4 July (summer time, UTC+2).
+        assert_eq!(
+            status_day(Utc.with_ymd_and_hms(2026, 7, 3, 22, 30, 0).unwrap()),
+            day(2026, 7, 4)
+        );
+        assert_eq!(
+            status_day(Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()),
+            day(2026, 12, 3)
+        );
+        // The end of 2026 as a period: its last day.
+        assert_eq!(
+            status_day(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()),
+            day(2026, 12, 31)
+        );
     }
 }
