@@ -612,7 +612,7 @@ impl Builder<'_> {
                 slug: p.period.slug(),
             },
             threshold: t,
-            data_cutoff: p.cutoff.map(|c| samavvik_store::norwegian_date(c).to_string()),
+            data_cutoff: p.cutoff.map(|c| samavvik_core::deadline::norwegian_date(c).to_string()),
             // A date, not an instant: nothing finer than a day is published.
             status_at: samavvik_store::status_day(status_at).to_string(),
             input_sha256,
@@ -647,7 +647,7 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
              har trukket tilbake, telles i antall saker og på en egen linje, men ikke som åpne eller forfalte og \
              ikke i andelene innen frist.",
             p.cutoff.map_or("– (ingen saker)".to_owned(), |c| {
-                samavvik_core::deadline::format_date_nb(samavvik_store::norwegian_date(c))
+                samavvik_core::deadline::format_date_nb(samavvik_core::deadline::norwegian_date(c))
             }),
             samavvik_core::deadline::format_date_nb(samavvik_store::status_day(status_at)),
         ),

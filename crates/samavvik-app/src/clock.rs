@@ -33,7 +33,7 @@ impl Clock {
 
     /// Today's date in Norway, which is what deadlines and event months mean.
     pub fn today_oslo(&self) -> NaiveDate {
-        self.now().with_timezone(&chrono_tz::Europe::Oslo).date_naive()
+        samavvik_core::deadline::norwegian_date(self.now())
     }
 }
 

@@ -135,7 +135,7 @@ async fn raised_items(store: &AnyStore, period: Period) -> anyhow::Result<Vec<Ra
         .await?
         .into_iter()
         .filter(|i| {
-            let day = i.raised_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
+            let day = samavvik_core::deadline::norwegian_date(i.raised_at);
             samavvik_core::EventMonth::new(day.year(), day.month()).is_ok_and(|m| period.from <= m && m <= period.to)
         })
         .collect();

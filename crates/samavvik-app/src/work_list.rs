@@ -33,7 +33,7 @@ pub struct Row {
 /// `case` as a row; `handler` is the e-mail of its handler, if any.
 pub fn row(catalog: &Catalog, case: &CaseRecord, handler: Option<&str>, today: NaiveDate) -> Row {
     let (ack_late, answer_late) = overdue(case, today);
-    let created = case.created_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
+    let created = samavvik_core::deadline::norwegian_date(case.created_at);
     let d = |d: NaiveDate| d.format("%d.%m.%Y").to_string();
     Row {
         fields: [

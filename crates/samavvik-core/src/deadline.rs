@@ -6,7 +6,7 @@
 //! a leader reads a calendar: weekends and the public holidays of the
 //! Norwegian calendar (helligdager, 1 May and 17 May) do not count.
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 
 /// Easter Sunday of `year` (Gregorian, anonymous algorithm).
 pub fn easter_sunday(year: i32) -> NaiveDate {
@@ -68,6 +68,13 @@ pub fn add_calendar_days(start: NaiveDate, n: u32) -> NaiveDate {
         date = date + Days::new(1);
     }
     date
+}
+
+/// The date of `at` in Norway (Europe/Oslo), the calendar deadlines, event
+/// months and "done on" dates are written in: between midnight in Norway and
+/// midnight UTC the UTC date is still the day before.
+pub fn norwegian_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 
 /// "fredag 27. november 2026".

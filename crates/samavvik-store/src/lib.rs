@@ -63,7 +63,7 @@ pub use sign_in::{ProviderSession, SessionInfo, SessionOrigin, SignInStore};
 pub use sqlite::{SqliteStore, SqliteTuning};
 pub use stats::{
     CaseStatistics, DaysCount, DaysTo, DimCount, DimValue, Flow, FlowStats, MonthCount, PublishedReport, StatsQuery,
-    SyntheticCase, norwegian_date, status_day,
+    SyntheticCase, status_day,
 };
 
 use chrono::{DateTime, Utc};

@@ -72,20 +72,14 @@ impl StatsQuery {
 
 /// The last day a status judged at `at` covers: the day before an instant
 /// at midnight UTC (a period's end), else the instant's own date in Norway
-/// ([`norwegian_date`]), the calendar a measure's "done on" date is written in.
+/// ([`samavvik_core::deadline::norwegian_date`]), the calendar a measure's "done on" date is written in.
 pub fn status_day(at: DateTime<Utc>) -> NaiveDate {
     if at.time() == chrono::NaiveTime::MIN {
         let day = at.date_naive();
         day.pred_opt().unwrap_or(day)
     } else {
-        norwegian_date(at)
+        samavvik_core::deadline::norwegian_date(at)
     }
-}
-
-/// The date of `at` in Norway (Europe/Oslo): between midnight in Norway and
-/// midnight UTC the UTC date is still the day before.
-pub fn norwegian_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 
 /// The sender and receiver of a group of cases, as routed.
@@ -441,25 +435,22 @@ mod tests {
     #[test]
     fn the_status_day_is_the_norwegian_date_except_at_a_periods_end() {
         use super::status_day;
-        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        // 23:30 UTC on 3 December is 00:30 on 4 December in Norway (UTC+1).
-        assert_eq!(
-            status_day(Utc.with_ymd_and_hms(2026, 12, 3, 23, 30, 0).unwrap()),
-            day(2026, 12, 4)
-        );
-        // 22:30 UTC on 3 July is 00:30 on 4 July (summer time, UTC+2).
-        assert_eq!(
-            status_day(Utc.with_ymd_and_hms(2026, 7, 3, 22, 30, 0).unwrap()),
-            day(2026, 7, 4)
-        );
-        assert_eq!(
-            status_day(Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()),
-            day(2026, 12, 3)
-        );
-        // The end of 2026 as a period: its last day.
-        assert_eq!(
-            status_day(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()),
-            day(2026, 12, 31)
-        );
+        let cases = [
+            // 23:30 UTC on 3 December is 00:30 on 4 December in Norway (UTC+1).
+            ((2026, 12, 3, 23, 30), (2026, 12, 4)),
+            // 22:30 UTC on 3 July is 00:30 on 4 July (summer time, UTC+2).
+            ((2026, 7, 3, 22, 30), (2026, 7, 4)),
+            ((2026, 12, 3, 12, 0), (2026, 12, 3)),
+            // The end of 2026 as a period: its last day.
+            ((2027, 1, 1, 0, 0), (2026, 12, 31)),
+        ];
+        for ((y, m, d, h, min), (dy, dm, dd)) in cases {
+            let at = Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
+            assert_eq!(
+                status_day(at),
+                chrono::NaiveDate::from_ymd_opt(dy, dm, dd).unwrap(),
+                "{at}"
+            );
+        }
     }
 }

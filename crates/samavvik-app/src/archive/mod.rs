@@ -18,6 +18,7 @@ pub mod steps;
 pub mod xml;
 
 use chrono::{DateTime, TimeZone, Utc};
+use samavvik_core::deadline::norwegian_date;
 use samavvik_core::permission::Refusal;
 use samavvik_core::{AuditAction, CaseState, OrgId};
 use samavvik_pdf::render;
@@ -291,7 +292,7 @@ async fn case_folder(
         registrations.push(xml::Registration {
             system_id: uuid(&[org.as_str(), &key, "journalpost"]),
             at: step.at,
-            date: oslo_date(step.at),
+            date: norwegian_date(step.at),
             title: step.title.clone(),
             direction: step.direction,
             counterpart: counterpart(step),
@@ -314,15 +315,11 @@ async fn case_folder(
         created_at: case.created_at,
         closed_at: lifecycle.and_then(|l| l.closed_at),
         external_key: number,
-        case_date: oslo_date(case.created_at),
+        case_date: norwegian_date(case.created_at),
         unit_name: unit_name(catalog, &unit),
         registrations,
     };
     Ok((folder, files))
-}
-
-fn oslo_date(t: DateTime<Utc>) -> chrono::NaiveDate {
-    t.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 
 /// A UUID-shaped identifier derived from `parts` (SHA-256, version 8, RFC 9562).

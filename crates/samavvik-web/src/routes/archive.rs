@@ -166,7 +166,7 @@ fn zip_response(package: &archive::Package, name: &str) -> Result<Response, AppE
 }
 
 fn oslo_date(t: chrono::DateTime<chrono::Utc>) -> String {
-    format_date_nb(t.with_timezone(&chrono_tz::Europe::Oslo).date_naive())
+    format_date_nb(samavvik_core::deadline::norwegian_date(t))
 }
 
 /// What the case page says about filing: each organisation's mark, and

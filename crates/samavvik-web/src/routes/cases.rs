@@ -453,7 +453,7 @@ async fn render_shredded(
             "patient_group": case.patient_group.label(),
             "created": oslo_minute(case.created_at),
             "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
-            "shredded": format_date_nb(shredded_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()),
+            "shredded": format_date_nb(samavvik_core::deadline::norwegian_date(shredded_at)),
         },
         "events": events.iter().map(|e| json!({"at": oslo_minute(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
     });

@@ -54,8 +54,7 @@ async fn render_page(
         .unit(&case.receiver_unit)
         .map(|u| u.name.clone())
         .unwrap_or_else(|| case.receiver_unit.to_string());
-    let oslo =
-        |t: chrono::DateTime<chrono::Utc>| format_date_nb(t.with_timezone(&chrono_tz::Europe::Oslo).date_naive());
+    let oslo = |t: chrono::DateTime<chrono::Utc>| format_date_nb(samavvik_core::deadline::norwegian_date(t));
     let messages = shared_notes(state, &catalog, case).await?;
     let ctx = json!({
         "title": format!("Status for sak {}", case.number),
