@@ -647,7 +647,7 @@ fn methods(p: &Params, t: u64, status_at: DateTime<Utc>) -> Vec<String> {
              har trukket tilbake, telles i antall saker og på en egen linje, men ikke som åpne eller forfalte og \
              ikke i andelene innen frist.",
             p.cutoff.map_or("– (ingen saker)".to_owned(), |c| {
-                samavvik_core::deadline::format_date_nb(samavvik_core::deadline::norwegian_date(c))
+                samavvik_core::deadline::format_day_nb(c)
             }),
             samavvik_core::deadline::format_date_nb(samavvik_store::status_day(status_at)),
         ),

@@ -246,7 +246,7 @@ pub async fn prepare(
                 "Rapporten for {} ble publisert {} før registeret over publiserte celler fantes, og kan ikke \
                  kontrolleres mot denne.",
                 p.label(),
-                samavvik_core::deadline::format_date_nb(row.published_at.date_naive())
+                samavvik_core::deadline::format_day_nb(row.published_at)
             ));
             continue;
         };

@@ -77,6 +77,11 @@ pub fn norwegian_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 
+/// The day of `at` in Norway, as [`format_date_nb`] writes it.
+pub fn format_day_nb(at: DateTime<Utc>) -> String {
+    format_date_nb(norwegian_date(at))
+}
+
 /// "fredag 27. november 2026".
 pub fn format_date_nb(date: NaiveDate) -> String {
     const DAYS: [&str; 7] = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"];

@@ -168,10 +168,10 @@ impl Engine for PgStore {
         job_columns!()
     );
 
-    /// Dates are UTC.
+    /// Dates in Norway, by the server's time zone database.
     const STATS: StatsSql = crate::sql::stats_queries!(
-        "CAST(acknowledged_at AT TIME ZONE 'UTC' AS DATE)",
-        "CAST(answered_at AT TIME ZONE 'UTC' AS DATE)",
+        "CAST(acknowledged_at AT TIME ZONE 'Europe/Oslo' AS DATE)",
+        "CAST(answered_at AT TIME ZONE 'Europe/Oslo' AS DATE)",
         indexed_by: false
     );
 

@@ -212,6 +212,35 @@ impl SqliteStore {
 }
 
 /// [`Engine::CLAIM`]: `BEGIN IMMEDIATE` keeps two claimers apart.
+/// The date in Norway (Europe/Oslo) of a column of UTC milliseconds, as an
+/// SQL expression. SQLite knows no time zones, so this writes out the rule
+/// Norway has followed since 1996: UTC+2 from 01:00 UTC on the last Sunday of
+/// March until 01:00 UTC on the last Sunday of October, UTC+1 otherwise.
+/// `'weekday 0'` moves a date forward to a Sunday (or keeps a Sunday), so
+/// 25 March and 25 October lead to the months' last Sundays. Every function
+/// in it is deterministic, so an index can hold it (migration 0031). A test
+/// compares it with [`samavvik_core::deadline::norwegian_date`] (chrono-tz)
+/// hour by hour around every change of offset from 2000 to 2040; if Norway
+/// changes the rule, that test fails once chrono-tz knows.
+macro_rules! norwegian_date {
+    ($col:literal) => {
+        concat!(
+            "date(",
+            $col,
+            " / 1000, 'unixepoch', CASE WHEN datetime(",
+            $col,
+            " / 1000, 'unixepoch') ",
+            "BETWEEN date(strftime('%Y', ",
+            $col,
+            " / 1000, 'unixepoch') || '-03-25', 'weekday 0') || ' 01:00:00' ",
+            "AND date(strftime('%Y', ",
+            $col,
+            " / 1000, 'unixepoch') || '-10-25', 'weekday 0') || ' 00:59:59' ",
+            "THEN '+2 hours' ELSE '+1 hours' END)"
+        )
+    };
+}
+
 const CLAIM: &str = concat!(
     "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (SELECT id FROM mail_outbox WHERE ",
     due_at_1!(),
@@ -301,10 +330,11 @@ impl Engine for SqliteStore {
 
     const CLAIM: &'static str = CLAIM;
 
-    /// Dates are UTC.
+    /// Dates in Norway ([`norwegian_date!`]), read from the index of
+    /// migration 0031.
     const STATS: StatsSql = crate::sql::stats_queries!(
-        "date(acknowledged_at / 1000, 'unixepoch')",
-        "date(answered_at / 1000, 'unixepoch')",
+        norwegian_date!("acknowledged_at"),
+        norwegian_date!("answered_at"),
         indexed_by: true
     );
 
@@ -447,6 +477,49 @@ mod tests {
             "{steps:?}"
         );
         assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+        store.close().await;
+    }
+
+    /// `norwegian_date!` gives the date chrono-tz gives for Europe/Oslo at
+    /// every whole hour from 2000 to 2040 and a millisecond before it: the
+    /// offset only changes on a whole hour, so this covers every change.
+    #[tokio::test]
+    async fn the_norwegian_date_in_sql_is_the_time_zone_databases() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::connect(&format!("sqlite://{}/tz.db", dir.path().display()))
+            .await
+            .expect("open");
+        let hour = 3_600_000_i64;
+        let (from, to) = (
+            Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap().timestamp_millis(),
+            Utc.with_ymd_and_hms(2041, 1, 1, 0, 0, 0).unwrap().timestamp_millis(),
+        );
+        let sql = format!(
+            "WITH RECURSIVE h(t) AS (SELECT $1 UNION ALL SELECT t + $3 FROM h WHERE t + $3 < $2), \
+             i(t) AS (SELECT t FROM h UNION ALL SELECT t - 1 FROM h) SELECT t, {} FROM i",
+            norwegian_date!("t")
+        );
+        let rows: Vec<(i64, String)> = sqlx::query_as(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(hour)
+            .fetch_all(&store.pool)
+            .await
+            .expect("dates");
+        assert_eq!(rows.len() as i64, 2 * (to - from) / hour);
+        let wrong: Vec<_> = rows
+            .iter()
+            .filter(|(t, day)| {
+                let at = Utc.timestamp_millis_opt(*t).unwrap();
+                samavvik_core::deadline::norwegian_date(at)
+                    .format("%Y-%m-%d")
+                    .to_string()
+                    != *day
+            })
+            .take(5)
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:?}");
         store.close().await;
     }
 

@@ -63,13 +63,6 @@ pub struct StatsQuery {
     pub status_at: DateTime<Utc>,
 }
 
-impl StatsQuery {
-    /// The calendar date (UTC) of `status_at`, which deadlines are compared with.
-    pub fn status_date(&self) -> NaiveDate {
-        self.status_at.date_naive()
-    }
-}
-
 /// The last day a status judged at `at` covers: the day before an instant
 /// at midnight UTC (a period's end), else the instant's own date in Norway
 /// ([`samavvik_core::deadline::norwegian_date`]), the calendar a measure's "done on" date is written in.
@@ -389,10 +382,10 @@ mod tests {
     }
 
     /// SQLite reads the on-time comparisons from the statistics index
-    /// (migration 0030) only while the statements write them as the index does.
+    /// (migration 0031) only while the statements write them as the index does.
     #[test]
     fn sqlite_on_time_comparisons_are_the_indexed_expressions() {
-        let migration = include_str!("../../../migrations/sqlite/0030_on_time_in_index.sql");
+        let migration = include_str!("../../../migrations/sqlite/0031_on_time_in_norway.sql");
         let q = <crate::SqliteStore as Engine>::STATS;
         for (date, deadline) in [(q.ack_date, "ack_deadline"), (q.ans_date, "answer_deadline")] {
             let expr = format!("{date} <= {deadline}");

@@ -53,9 +53,9 @@ const NO_MEASURE: &str = "ingen-tiltak";
 
 /// The engine-specific pieces of the statistics statements.
 pub(crate) struct StatsSql {
-    /// The UTC date of `acknowledged_at`.
+    /// The date in Norway of `acknowledged_at`.
     pub ack_date: &'static str,
-    /// The UTC date of `answered_at`.
+    /// The date in Norway of `answered_at`.
     pub ans_date: &'static str,
     /// Whether each statement names the index it is written for (SQLite's
     /// `INDEXED BY`). SQLite plans by `sqlite_stat1`, which a running service
@@ -315,7 +315,7 @@ impl Plan {
         let mut out = Vec::new();
         for s in &self.slots {
             out.push(Param::At(*s));
-            out.push(Param::Date(s.date_naive()));
+            out.push(Param::Date(samavvik_core::deadline::norwegian_date(*s)));
         }
         out.extend(self.cuts.iter().map(|c| Param::Month(c.to_string())));
         out.extend(self.slots.iter().map(|s| Param::Date(crate::stats::status_day(*s))));

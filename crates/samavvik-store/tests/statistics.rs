@@ -50,6 +50,7 @@ both!(
     published_reports_are_recorded_oldest_first,
     a_batch_of_periods_equals_each_period_alone,
     a_batch_over_many_cases_equals_a_recount,
+    deadlines_are_judged_by_the_date_in_norway,
 );
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -747,4 +748,57 @@ async fn a_batch_over_many_cases_equals_a_recount<S: TestStore>(s: &S) {
     let answered = |i: usize| batch[i].flows.iter().map(|f| f.answered).sum::<u64>();
     assert!(answered(0) > answered(1) + answered(2));
     assert!(batch[1].days.len() > 100 && batch[2].days.len() > 100);
+}
+
+/// Deadlines are dates in Norway. An acknowledgement or answer at 00:30 in
+/// Norway on the day after its deadline is late, though its UTC date is the
+/// deadline's; one an hour earlier is in time. A status judged at 00:30 in
+/// Norway finds the previous day's deadlines passed. Winter (UTC+1) and
+/// summer (UTC+2) both.
+async fn deadlines_are_judged_by_the_date_in_norway<S: TestStore>(s: &S) {
+    let utc = |m, d, h, min| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+    let summer = |answered| SyntheticCase {
+        acknowledged_at: Some(at(2026, 6, 22, 8)),
+        ack_deadline: date(2026, 6, 26),
+        answered_at: Some(answered),
+        answer_deadline: date(2026, 6, 30),
+        ..case(&k2s(), "2026-06", at(2026, 6, 20, 8))
+    };
+    let winter = |acknowledged, ack_deadline, answer_deadline| SyntheticCase {
+        acknowledged_at: acknowledged,
+        ack_deadline,
+        answer_deadline,
+        ..case(&k2s(), "2026-11", at(2026, 11, 30, 8))
+    };
+    let cases = vec![
+        // A: answered 23:30 on 30 June in Norway, in time; B: 00:30 on 1 July, late.
+        summer(utc(6, 30, 21, 30)),
+        summer(utc(6, 30, 22, 30)),
+        // C: acknowledged 23:30 on 3 December in Norway, in time; D: 00:30 on 4 December, late.
+        winter(Some(utc(12, 3, 22, 30)), date(2026, 12, 3), date(2026, 12, 20)),
+        winter(Some(utc(12, 3, 23, 30)), date(2026, 12, 3), date(2026, 12, 20)),
+        // E: nothing done; both deadlines 4 December, passed at 00:30 on 5 December.
+        winter(None, date(2026, 12, 4), date(2026, 12, 4)),
+    ];
+    assert_eq!(s.insert_synthetic_cases(&cases).await.unwrap(), 5);
+    let q = StatsQuery {
+        from: month("2026-01"),
+        to: month("2026-12"),
+        trend_from: month("2026-01"),
+        status_at: utc(12, 4, 23, 30),
+    };
+    let stats = s.case_statistics(&q).await.unwrap();
+    assert_eq!(stats.flows.len(), 1, "{:?}", stats.flows);
+    let f = &stats.flows[0];
+    assert_eq!(
+        (f.ack_due, f.ack_in_time),
+        (5, 3),
+        "all due (E since 5 December); A, B, C in time"
+    );
+    assert_eq!(
+        (f.answer_due, f.answer_in_time),
+        (3, 1),
+        "A, B answered and E passed; A in time"
+    );
+    assert_eq!((f.open, f.overdue), (5, 1), "E only is overdue");
 }

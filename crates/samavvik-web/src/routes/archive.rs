@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use samavvik_app::Person;
 use samavvik_app::archive::{self, may_archive};
 use samavvik_app::cases::{authorised_case, oslo_minute, unit_name};
-use samavvik_core::deadline::format_date_nb;
+use samavvik_core::deadline::format_day_nb;
 use samavvik_core::permission::Refusal;
 use samavvik_core::{AuditAction, OrgId};
 use samavvik_store::{ArchiveStore, AuditEntry, CaseRecord};
@@ -81,7 +81,7 @@ pub async fn show(
                 "sender": unit_name(&catalog, &case.sender_unit),
                 "receiver": unit_name(&catalog, &case.receiver_unit),
                 "closed": oslo_minute(c.closed_at),
-                "archived": c.archived_at.map(oslo_date),
+                "archived": c.archived_at.map(format_day_nb),
             })
         })
         .collect();
@@ -165,10 +165,6 @@ fn zip_response(package: &archive::Package, name: &str) -> Result<Response, AppE
         .into_response())
 }
 
-fn oslo_date(t: chrono::DateTime<chrono::Utc>) -> String {
-    format_date_nb(samavvik_core::deadline::norwegian_date(t))
-}
-
 /// What the case page says about filing: each organisation's mark, and
 /// whether this person may export the case now.
 ///
@@ -190,7 +186,7 @@ pub async fn case_view(
                 .directory
                 .organisation(&m.organisation)
                 .map_or(m.organisation.as_str(), |o| o.name.as_str());
-            json!({"org": name, "at": oslo_date(m.archived_at)})
+            json!({"org": name, "at": format_day_nb(m.archived_at)})
         })
         .collect();
     Ok(json!({"may": may_archive(side, case.state).is_ok(), "marks": marks}))

@@ -453,7 +453,7 @@ async fn render_shredded(
             "patient_group": case.patient_group.label(),
             "created": oslo_minute(case.created_at),
             "measures": measures.iter().map(|m| m.label()).collect::<Vec<_>>(),
-            "shredded": format_date_nb(samavvik_core::deadline::norwegian_date(shredded_at)),
+            "shredded": samavvik_core::deadline::format_day_nb(shredded_at),
         },
         "events": events.iter().map(|e| json!({"at": oslo_minute(e.at), "label": e.reason, "state": e.to_state.label_nb()})).collect::<Vec<_>>(),
     });

@@ -54,7 +54,7 @@ async fn render_page(
         .unit(&case.receiver_unit)
         .map(|u| u.name.clone())
         .unwrap_or_else(|| case.receiver_unit.to_string());
-    let oslo = |t: chrono::DateTime<chrono::Utc>| format_date_nb(samavvik_core::deadline::norwegian_date(t));
+    let oslo = samavvik_core::deadline::format_day_nb;
     let messages = shared_notes(state, &catalog, case).await?;
     let ctx = json!({
         "title": format!("Status for sak {}", case.number),

@@ -59,7 +59,7 @@ async fn reports_page(
             json!({
                 "period": Period { from: r.period_from, to: r.period_to }.label(),
                 "version": r.version,
-                "date": samavvik_core::deadline::format_date_nb(r.published_at.date_naive()),
+                "date": samavvik_core::deadline::format_day_nb(r.published_at),
                 "checked": r.release.is_some(),
             })
         })
@@ -74,7 +74,7 @@ async fn reports_page(
             "fingerprint": p.fingerprint(),
             "published": p.published.as_ref().map(|r| json!({
                 "version": r.version,
-                "date": samavvik_core::deadline::format_date_nb(r.published_at.date_naive()),
+                "date": samavvik_core::deadline::format_day_nb(r.published_at),
             })),
             "reissue": p.published.is_none() && p.versions > 0,
             "warnings": p.report.warnings.iter().chain(&p.unknown).collect::<Vec<_>>(),

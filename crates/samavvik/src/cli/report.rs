@@ -77,7 +77,7 @@ pub async fn run(settings: Settings, args: ReportArgs) -> anyhow::Result<ExitCod
         (Some(p), _) => println!(
             "Allerede publisert (versjon {}, {}).",
             p.version,
-            samavvik_core::deadline::format_date_nb(p.published_at.date_naive())
+            samavvik_core::deadline::format_day_nb(p.published_at)
         ),
         (None, Some(Some(v))) => println!("Publisert og registrert (versjon {v})."),
         _ => println!("Forhåndsvisning: ikke registrert som publisert (bruk --publish for å publisere)."),
