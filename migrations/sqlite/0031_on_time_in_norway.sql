@@ -11,7 +11,7 @@
 -- time rule (`norwegian_date!` in crates/samavvik-store/src/sqlite.rs,
 -- where a test compares it with the time zone database). It must be written
 -- exactly as the statements write it; a test checks that this file holds
--- it. SQLite only, like 0030: PostgreSQL converts with AT TIME ZONE.
+-- it. PostgreSQL keeps the comparisons as generated columns (its 0031).
 DROP INDEX cases_statistics;
 CREATE INDEX cases_statistics ON cases (
     event_month, flow_id, created_at, ack_deadline, answer_deadline,

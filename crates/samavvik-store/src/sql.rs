@@ -102,26 +102,13 @@ pub(crate) const COUNTS: &str = "SELECT \
 //
 // The report's queries read clear columns of `cases`, `case_categories` and
 // `case_measures` only; a test checks that none of them mentions the sealed
-// table. One expression differs between the engines (a timestamp's date in
-// Norway), so each engine instantiates `stats_queries!` with its own;
-// everything else is shared text. Whole days to answer/close are columns
-// (migration 0006), set with each engine's `SET_DAYS`.
-// $1..$2: event months; $3: the status instant; $4: its date in Norway.
+// table. `stats_batch.rs` writes them; what differs between the engines is
+// in each engine's `Engine::STATS` (`StatsSql`): how it says whether a case
+// was acknowledged or answered in time, and whether a statement names its
+// index. Whole days to answer/close are columns (migration 0006), set with
+// each engine's `SET_DAYS`.
 
-/// The statistics statements' engine-specific pieces (`stats_batch.rs`
-/// writes the statements): `$ack_date`/`$ans_date` are the date in Norway of
-/// `acknowledged_at`/`answered_at`, the calendar deadlines are set in; `indexed_by` names each statement's index.
-macro_rules! stats_queries {
-    ($ack_date:expr, $ans_date:expr, indexed_by: $indexed_by:literal) => {
-        $crate::stats_batch::StatsSql {
-            ack_date: $ack_date,
-            ans_date: $ans_date,
-            indexed_by: $indexed_by,
-        }
-    };
-}
 pub(crate) use crate::stats_batch::StatsSql;
-pub(crate) use stats_queries;
 
 /// Bumps a year's sequence by `$2` in one statement and returns the last
 /// number of the block. One statement, so two allocations of the same year

@@ -53,10 +53,14 @@ const NO_MEASURE: &str = "ingen-tiltak";
 
 /// The engine-specific pieces of the statistics statements.
 pub(crate) struct StatsSql {
-    /// The date in Norway of `acknowledged_at`.
-    pub ack_date: &'static str,
-    /// The date in Norway of `answered_at`.
-    pub ans_date: &'static str,
+    /// Whether `acknowledged_at` fell on or before `ack_deadline`, both as
+    /// dates in Norway (deadlines are set in Norway's calendar): a case
+    /// acknowledged at 00:30 in Norway the day after its deadline was late,
+    /// though the UTC date is still the deadline's. Read from an index on
+    /// either engine (migration 0031), not computed per case.
+    pub ack_in_time: &'static str,
+    /// The same for `answered_at` and `answer_deadline`.
+    pub ans_in_time: &'static str,
     /// Whether each statement names the index it is written for (SQLite's
     /// `INDEXED BY`). SQLite plans by `sqlite_stat1`, which a running service
     /// does not keep current, and without it chose scans that made the
@@ -194,13 +198,13 @@ impl StatsSql {
             let (at, day) = (Plan::at(k), Plan::date(k));
             let nw = not_withdrawn(&at);
             let open = open_at(&at);
-            let (ack, ans) = (self.ack_date, self.ans_date);
+            let (ack, ans) = (self.ack_in_time, self.ans_in_time);
             let _ = write!(
                 s,
                 ", COUNT(*) FILTER (WHERE {nw} AND (acknowledged_at <= {at} OR ack_deadline < {day})) AS ack_due_{k}\
-                 , COUNT(*) FILTER (WHERE acknowledged_at <= {at} AND {ack} <= ack_deadline) AS ack_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE acknowledged_at <= {at} AND {ack}) AS ack_in_time_{k}\
                  , COUNT(*) FILTER (WHERE {nw} AND (answered_at <= {at} OR answer_deadline < {day})) AS answer_due_{k}\
-                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND {ans} <= answer_deadline) AS answer_in_time_{k}\
+                 , COUNT(*) FILTER (WHERE answered_at <= {at} AND {ans}) AS answer_in_time_{k}\
                  , COUNT(*) FILTER (WHERE answered_at <= {at}) AS answered_{k}\
                  , COUNT(*) FILTER (WHERE closed_at <= {at}) AS closed_{k}\
                  , COUNT(*) FILTER (WHERE {open}) AS open_{k}\
