@@ -211,7 +211,6 @@ impl SqliteStore {
     }
 }
 
-/// [`Engine::CLAIM`]: `BEGIN IMMEDIATE` keeps two claimers apart.
 /// The date in Norway (Europe/Oslo) of a column of UTC milliseconds, as an
 /// SQL expression. SQLite knows no time zones, so this writes out the rule
 /// Norway has followed since 1996: UTC+2 from 01:00 UTC on the last Sunday of
@@ -220,7 +219,7 @@ impl SqliteStore {
 /// 25 March and 25 October lead to the months' last Sundays. Every function
 /// in it is deterministic, so an index can hold it (migration 0031). A test
 /// compares it with [`samavvik_core::deadline::norwegian_date`] (chrono-tz)
-/// hour by hour around every change of offset from 2000 to 2040; if Norway
+/// at every whole hour from 2000 to 2040 (and a millisecond before); if Norway
 /// changes the rule, that test fails once chrono-tz knows.
 macro_rules! norwegian_date {
     ($col:literal) => {
@@ -241,6 +240,7 @@ macro_rules! norwegian_date {
     };
 }
 
+/// [`Engine::CLAIM`]: `BEGIN IMMEDIATE` keeps two claimers apart.
 const CLAIM: &str = concat!(
     "UPDATE mail_outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (SELECT id FROM mail_outbox WHERE ",
     due_at_1!(),

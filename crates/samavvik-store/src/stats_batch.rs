@@ -121,7 +121,7 @@ impl Plan {
         self.cuts.iter().filter(|c| m > **c).count() as i64
     }
 
-    /// The status instant of slot `k` is `$(3 + 2k)`, its date `$(4 + 2k)`.
+    /// The status instant of slot `k` is `$(3 + 2k)`, its date in Norway `$(4 + 2k)` (deadlines before it have passed).
     fn at(k: usize) -> String {
         format!("${}", 3 + 2 * k)
     }
